@@ -1,0 +1,140 @@
+"""The `reportgen` command line: the only place that prints or exits.
+
+Expected failures (ReportgenError) become one line on stderr and exit code 1;
+anything unexpected exits 2 with a one-line summary. Tracebacks only with --verbose.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    default="config.yaml", show_default=True, help="The reportgen config file.",
+)
+month_option = click.option(
+    "--month", "-m", default="last", show_default=True,
+    help="Report month as YYYY-MM, or 'last' for the last complete month.",
+)
+
+
+def _verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("verbose"))
+
+
+def friendly_errors(func: F) -> F:
+    """Turn errors into one clear line and a non-zero exit (traceback with --verbose)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ReportgenError as exc:
+            if _verbose():
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except BrokenPipeError:  # output piped into `head`
+            sys.stderr.close()
+            sys.exit(0)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: still one line unless --verbose
+            if _verbose():
+                traceback.print_exc()
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(f"internal error: {type(exc).__name__}: {first} (run with --verbose "
+                       "for details and please report it)", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(__version__, prog_name="reportgen")
+def main(verbose: bool) -> None:
+    """reportgen — the monthly customer-service report from your helpdesk and survey exports."""
+
+
+@main.command()
+@config_option
+@month_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output as a readable table or as JSON.")
+@friendly_errors
+def kpis(config_path: Path, month: str, fmt: str) -> None:
+    """Compute the month's KPIs, remember them in history and print them."""
+    from reportgen.api import compute_month, kpis_document
+    from reportgen.config import load_config
+    from reportgen.textreport import kpi_table
+
+    config = load_config(config_path)
+    data = compute_month(config, month)
+    document = kpis_document(data)
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        click.echo(kpi_table(document, config))
+
+
+@main.command()
+@config_option
+@friendly_errors
+def validate(config_path: Path) -> None:
+    """Check the config and every source file; write nothing."""
+    from reportgen.config import load_config
+    from reportgen.engine import Engine
+    from reportgen.textreport import validation_report
+
+    config = load_config(config_path)
+    result = Engine(config).run()
+    text, ok = validation_report(result)
+    click.echo(text)
+    if not ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@friendly_errors
+def catalog(fmt: str) -> None:
+    """List every KPI: id, unit, direction and definition."""
+    from reportgen.kpis import KPIS
+
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": k.id, "label": k.label, "group": k.group, "unit": k.unit,
+             "direction": k.direction, "breakdown": k.breakdown, "definition": k.definition,
+             "formula": k.formula_text} for k in KPIS
+        ], indent=2, ensure_ascii=False))
+        return
+    width = max(len(k.id) for k in KPIS)
+    for group in ("primary", "secondary"):
+        click.echo(f"{group.upper()} KPIs")
+        for k in (k for k in KPIS if k.group == group):
+            unit = k.unit + (f" per {k.breakdown}" if k.breakdown else "")
+            click.echo(f"  {k.id:<{width}}  {unit:<17} {k.definition}")
+        click.echo("")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,295 @@
+"""config.yaml → validated, typed settings.
+
+All problems are collected and reported at once, each with its YAML path and
+line, so a person fixes the file in one pass. ``${ENV_VAR}`` in any string is
+replaced from the environment (secrets stay out of the file).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from reportgen.errors import ConfigError
+
+PRESETS: dict[str, tuple[str, ...]] = {
+    "tickets": ("generic",),
+    "surveys": ("generic",),
+    "business": ("generic",),
+}
+
+_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    """Accept an IANA zone name; suggest the closest one otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name, sorted(_zone_names()), n=1)
+        suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(f"unknown time zone '{name}'{suggestion}") from None
+    return name
+
+
+class ReportOptions(_Strict):
+    title: str = "Customer Service Report"
+    timezone: str = "UTC"
+    currency: str = "EUR"
+    window_months: int = Field(default=12, ge=1, le=60)
+    output: str = "reports/{month}.xlsx"
+
+    _tz = field_validator("timezone")(check_timezone)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{3}", value):
+            raise ValueError("currency must be a 3-letter ISO 4217 code such as EUR or USD")
+        return value.upper()
+
+
+class HistoryOptions(_Strict):
+    path: str = "reportgen-history.duckdb"
+
+
+class ScaleOptions(_Strict):
+    scale: tuple[float, float] = (1, 5)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScaleOptions:
+        if self.scale[0] >= self.scale[1]:
+            raise ValueError("scale must be [lowest, highest] with lowest < highest")
+        return self
+
+
+class CsatOptions(ScaleOptions):
+    satisfied_min: float = 4
+    negative_max: float = 2
+
+
+class CesOptions(ScaleOptions):
+    low_effort_min: float = 4
+
+
+class FcrOptions(_Strict):
+    max_replies: int = Field(default=1, ge=0)
+
+
+class SlaOptions(_Strict):
+    first_response_hours: float = Field(default=24, gt=0)
+
+
+class ClvOptions(_Strict):
+    customer_lifespan_years: float | None = Field(default=None, gt=0)
+
+
+class KpiOptions(_Strict):
+    csat: CsatOptions = CsatOptions()
+    ces: CesOptions = CesOptions()
+    fcr: FcrOptions = FcrOptions()
+    sla: SlaOptions = SlaOptions()
+    clv: ClvOptions = ClvOptions()
+
+
+class SourceConfig(_Strict):
+    path: str
+    preset: str = "generic"
+    columns: dict[str, str] = Field(default_factory=dict)
+    timezone: str | None = None
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    encoding: str | None = None
+    sheet: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding '{value}' (try utf-8 or latin-1)") from None
+        return value
+
+
+class Sources(_Strict):
+    tickets: SourceConfig
+    surveys: SourceConfig | None = None
+    business: SourceConfig | None = None
+
+    @model_validator(mode="after")
+    def _known_presets(self) -> Sources:
+        for kind in ("tickets", "surveys", "business"):
+            source = getattr(self, kind)
+            if source is not None and source.preset not in PRESETS[kind]:
+                known = ", ".join(PRESETS[kind])
+                raise ValueError(f"{kind}: unknown preset '{source.preset}' (known: {known})")
+        return self
+
+
+class Config(_Strict):
+    report: ReportOptions = ReportOptions()
+    history: HistoryOptions = HistoryOptions()
+    kpis: KpiOptions = KpiOptions()
+    targets: dict[str, float] = Field(default_factory=dict)
+    sources: Sources
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    templates_dir: str | None = None
+    base_dir: Path = Path(".")
+    config_path: Path | None = None
+
+    @field_validator("targets")
+    @classmethod
+    def _known_kpis(cls, value: dict[str, float]) -> dict[str, float]:
+        from reportgen.kpis import KPI_IDS
+
+        for kpi_id in value:
+            if kpi_id not in KPI_IDS:
+                close = difflib.get_close_matches(kpi_id, KPI_IDS, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ValueError(f"unknown KPI id '{kpi_id}'{hint}; `reportgen catalog` lists them")
+        return value
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        candidate = Path(os.path.expanduser(path))
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    def source_timezone(self, source: SourceConfig) -> str:
+        return source.timezone or self.report.timezone
+
+
+def _interpolate(value: Any, path: str, problems: list[str]) -> Any:
+    """Replace ${VAR} in every string with the environment's value."""
+    if isinstance(value, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                problems.append(f"{path}: environment variable {name} is not set")
+                return ""
+            return os.environ[name]
+
+        return _ENV_PATTERN.sub(substitute, value)
+    return value
+
+
+def _line_numbers(text: str) -> dict[tuple[str, ...], int]:
+    """Map each YAML key path to its 1-based line, to point at problems precisely."""
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(node: yaml.Node, prefix: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = (*prefix, str(key_node.value))
+                lines[key] = key_node.start_mark.line + 1
+                walk(value_node, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*prefix, str(index)))
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _describe(error: dict[str, Any], lines: dict[tuple[str, ...], int]) -> str:
+    loc = tuple(str(part) for part in error["loc"])
+    # pydantic appends the validator's name for model-level checks; trim to real keys
+    while loc and loc not in lines and len(loc) > 1 and loc[:-1] in lines and error["type"] != "missing":
+        loc = loc[:-1]
+    dotted = ".".join(loc) or "(top level)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling against config.example.yaml)"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    line = lines.get(loc)
+    probe = loc
+    while line is None and probe:
+        probe = probe[:-1]
+        line = lines.get(probe)
+    where = f" (line {line})" if line else ""
+    return f"{dotted}{where}: {message}"
+
+
+def parse_config(text: str, config_path: Path | None = None) -> Config:
+    """Validate config text; raise one ConfigError listing every problem."""
+    name = str(config_path) if config_path else "config"
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{name}: not valid YAML{where}: {problem}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{name}: the top level must be a mapping of keys (report:, sources:, …)")
+    problems: list[str] = []
+    raw = _interpolate(raw, "", problems)
+    base_dir = config_path.parent if config_path else Path(".")
+    lines = _line_numbers(text)
+    try:
+        config = Config.model_validate({**raw, "base_dir": base_dir, "config_path": config_path})
+    except ValidationError as exc:
+        problems.extend(_describe(dict(err), lines) for err in exc.errors())
+        config = None
+    for key in ("base_dir", "config_path"):
+        if key in raw:
+            problems.append(f"{key}: unknown key (check the spelling against config.example.yaml)")
+    if problems or config is None:
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        raise ConfigError(f"{name}: {count}: " + "; ".join(problems))
+    return config
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file."""
+    config_path = Path(path)
+    try:
+        text = config_path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{config_path}: config file not found",
+            hint="pass --config PATH, or start from config.example.yaml",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_path}: cannot read the config file ({exc})") from None
+    return parse_config(text, config_path.resolve())
+
+
+Dataset = Literal["tickets", "surveys", "business"]

@@ -1,0 +1,85 @@
+"""Business figures (customers, spend, revenue): one hand-kept row per month.
+
+The file is small and typed by a person, so any bad value is a fatal error
+naming file, row and column instead of a silently excluded row.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.errors import DataError, Location
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-01(?:[ T]00:00(?::00)?)?)?$")
+COUNT_COLUMNS = ("customers_start", "customers_end", "customers_new", "customers_lost")
+MONEY_COLUMNS = ("sales_marketing_spend", "revenue")
+
+
+@dataclass
+class BusinessMonth:
+    month: str
+    values: dict[str, float | None] = field(default_factory=dict)
+
+
+def parse_month(text: str, location: Location) -> str:
+    match = _MONTH.match(text.strip())
+    if not match:
+        raise DataError(f"'{text}' is not a month", location, hint="write months as YYYY-MM, e.g. 2026-10")
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+def _number(text: str, location: Location) -> float:
+    cleaned = text.strip().replace("_", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise DataError(f"'{text}' is not a number", location,
+                        hint="write plain numbers such as 10000 or 10000.50 "
+                             "(no currency symbols or thousands separators)") from None
+    if not math.isfinite(value):
+        raise DataError(f"'{text}' is not a finite number", location, hint="write a plain number")
+    return value
+
+
+def parse_business_rows(
+    rows: list[tuple[Path, int, dict[str, str | None]]],
+) -> dict[str, BusinessMonth]:
+    """Validated business figures per month from (file, row, canonical values) tuples."""
+    months: dict[str, BusinessMonth] = {}
+    seen_at: dict[str, tuple[Path, int]] = {}
+    for path, row, values in rows:
+        if all(v is None or not v.strip() for v in values.values()):
+            continue  # a blank line in a hand-kept sheet
+        raw_month = values.get("month")
+        if raw_month is None or not raw_month.strip():
+            raise DataError("the month is empty", Location(path, row, "month"),
+                            hint="write months as YYYY-MM, e.g. 2026-10")
+        month = parse_month(raw_month, Location(path, row, "month"))
+        if month in seen_at:
+            first_path, first_row = seen_at[month]
+            raise DataError(f"month {month} appears twice (also {first_path.name} row {first_row})",
+                            Location(path, row, "month"), hint="keep one row per month")
+        seen_at[month] = (path, row)
+        parsed: dict[str, float | None] = {}
+        for name, text in values.items():
+            if name == "month":
+                continue
+            if text is None or not text.strip():
+                parsed[name] = None
+                continue
+            where = Location(path, row, name)
+            number = _number(text, where)
+            if name in COUNT_COLUMNS and (number < 0 or not number.is_integer()):
+                raise DataError(f"'{text}' is not a whole number ≥ 0", where,
+                                hint="customer counts are whole numbers")
+            if name in MONEY_COLUMNS and number < 0:
+                raise DataError(f"'{text}' is negative", where, hint="money figures must be ≥ 0")
+            if name == "customer_lifespan_years" and number <= 0:
+                raise DataError(f"'{text}' must be greater than 0", where,
+                                hint="the average customer lifespan in years, e.g. 2.5")
+            parsed[name] = number
+        months[month] = BusinessMonth(month, parsed)
+    return months

@@ -1,0 +1,117 @@
+"""Canonical columns of each dataset and how a file's headers map onto them."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.errors import Location, MissingColumnError
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    description: str
+
+
+TICKET_COLUMNS: tuple[Column, ...] = (
+    Column("ticket_id", True, "unique ticket id; on duplicates the last occurrence wins"),
+    Column("created_at", True, "ISO 8601 timestamp; without offset = the source's timezone"),
+    Column("first_response_at", False, "first agent response; empty = never answered"),
+    Column("resolved_at", False, "resolution time; empty = unresolved"),
+    Column("category", False, "empty → Uncategorized"),
+    Column("channel", False, "empty → Unknown"),
+    Column("agent", False, "empty → unassigned"),
+    Column("replies", False, "public agent replies (integer ≥ 0); needed for FCR"),
+    Column("reopens", False, "times reopened (integer ≥ 0); empty = 0"),
+    Column("customer_id", False, "customer reference"),
+)
+
+SURVEY_COLUMNS: tuple[Column, ...] = (
+    Column("response_id", True, "unique response id; last occurrence wins"),
+    Column("submitted_at", True, "ISO 8601 timestamp"),
+    Column("survey", True, "nps, csat or ces (any case)"),
+    Column("score", True, "nps 0–10 integer; csat/ces on the configured scale (default 1–5)"),
+    Column("ticket_id", False, "the ticket the response is about"),
+    Column("comment", False, "free text"),
+)
+
+BUSINESS_COLUMNS: tuple[Column, ...] = (
+    Column("month", True, "YYYY-MM"),
+    Column("customers_start", False, "customers at the start of the month (S)"),
+    Column("customers_end", False, "customers at the end of the month (E)"),
+    Column("customers_new", False, "new customers won in the month (N)"),
+    Column("customers_lost", False, "customers lost; default S + N − E"),
+    Column("sales_marketing_spend", False, "sales and marketing spend of the month"),
+    Column("revenue", False, "revenue of the month"),
+    Column("customer_lifespan_years", False, "average customer lifespan in years"),
+)
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "tickets": TICKET_COLUMNS,
+    "surveys": SURVEY_COLUMNS,
+    "business": BUSINESS_COLUMNS,
+}
+
+
+def normalise(header: str) -> str:
+    """Header comparison key: trimmed, case-folded, inner whitespace collapsed."""
+    return " ".join(header.replace("\ufeff", "").split()).casefold()
+
+
+def map_columns(
+    dataset: str,
+    header: Sequence[str],
+    overrides: Mapping[str, str],
+    file: Path,
+) -> dict[str, int]:
+    """Canonical column name → index in ``header``; raises on a missing required column.
+
+    ``overrides`` (config ``columns:``) maps a canonical name to the header used
+    in the file; otherwise the canonical name itself is looked up.
+    """
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(normalise(name), index)
+    spec = COLUMNS[dataset]
+    known = {column.name for column in spec}
+    for canonical in overrides:
+        if canonical not in known:
+            close = difflib.get_close_matches(canonical, sorted(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise MissingColumnError(
+                f"sources.{dataset}.columns: '{canonical}' is not a canonical column{hint}",
+                hint="the keys of columns: are canonical names, the values your file's headers",
+            )
+    mapping: dict[str, int] = {}
+    for column in spec:
+        wanted = overrides.get(column.name, column.name)
+        index = positions.get(normalise(wanted))
+        if index is not None:
+            mapping[column.name] = index
+        elif column.required:
+            raise missing_column_error(dataset, wanted, header, file, column.name in overrides)
+    return mapping
+
+
+def missing_column_error(
+    dataset: str, wanted: str, header: Sequence[str], file: Path, overridden: bool
+) -> MissingColumnError:
+    found = [h for h in header if h.strip()]
+    close = difflib.get_close_matches(normalise(wanted), [normalise(h) for h in found], n=1, cutoff=0.5)
+    closest = next((h for h in found if normalise(h) == close[0]), None) if close else None
+    listed = ", ".join(found[:30]) + (" …" if len(found) > 30 else "") if found else "none"
+    how = (
+        f"closest match '{closest}': map it with sources.{dataset}.columns: {{{wanted}: \"{closest}\"}}"
+        if closest
+        else f"map your column with sources.{dataset}.columns: {{{wanted}: \"<your header>\"}}"
+    )
+    problem = (
+        f"required column '{wanted}' not found (columns found: {listed})"
+        if not overridden
+        else f"column '{wanted}' (from sources.{dataset}.columns) not found (columns found: {listed})"
+    )
+    return MissingColumnError(problem, Location(file=file, row=1), hint=how)

@@ -1,0 +1,92 @@
+"""Plain-text views for the terminal: the KPI table and the validation report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.config import Config
+from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult
+from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS, Unit
+
+
+def format_value(value: float | None, unit: Unit, currency: str = "") -> str:
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return f"{value * 100:.1f} %"
+    if unit == "score":
+        return f"{value:.1f}"
+    if unit == "hours":
+        return f"{value:.2f} h"
+    if unit == "money":
+        return f"{currency} {value:,.2f}".strip()
+    if unit == "years":
+        return f"{value:.2f} y"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def kpi_table(document: dict[str, Any], config: Config) -> str:
+    lines = [f"{config.report.title} — {document['month']}", ""]
+    width = max(len(k.label) for k in SCALAR_KPIS)
+    for group in ("primary", "secondary"):
+        lines.append(f"{group.upper()} KPIs")
+        for kpi in (k for k in SCALAR_KPIS if k.group == group):
+            value = format_value(document["kpis"][kpi.id], kpi.unit, config.report.currency)
+            target = config.targets.get(kpi.id)
+            shown = f"   target {format_value(target, kpi.unit, config.report.currency)}" if target else ""
+            lines.append(f"  {kpi.label:<{width}}  {value:>14}{shown}")
+        lines.append("")
+    for kpi_id in ("tickets_by_category", "tickets_by_channel"):
+        counts = document["breakdowns"][kpi_id]
+        lines.append(KPI_BY_ID[kpi_id].label)
+        for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"  {key:<30} {count:>8}")
+        lines.append("")
+    lines.append(_quality_summary(document["data_quality"]))
+    return "\n".join(lines).rstrip()
+
+
+def _quality_summary(quality: dict[str, Any]) -> str:
+    parts = []
+    for name in ("tickets", "surveys"):
+        q = quality.get(name) or {}
+        if not q.get("rows_read"):
+            continue
+        dropped = q["rows_read"] - q["rows_used"]
+        parts.append(f"{name}: {q['rows_used']:,} of {q['rows_read']:,} rows used"
+                     + (f" ({dropped:,} excluded or duplicate)" if dropped else ""))
+    return "Data quality — " + ("; ".join(parts) if parts else "no rows read")
+
+
+def validation_report(result: EngineResult) -> tuple[str, bool]:
+    """Every problem found, then a summary; ok is False when rows had to be excluded."""
+    lines: list[str] = []
+    for problem in result.problems:
+        shown = "(empty)" if problem.value is None else repr(problem.value[:60])
+        lines.append(f"{problem.file}, row {problem.row}, column '{problem.column}': "
+                     f"{problem.reason.replace('_', ' ')} {shown}")
+    if lines:
+        lines.append("")
+    ok = True
+    for name, reasons in (("tickets", TICKET_REASONS), ("surveys", SURVEY_REASONS)):
+        quality = result.quality[name]
+        if not quality.files:
+            continue
+        excluded = sum(quality.excluded.values())
+        discarded = sum(quality.values_discarded.values())
+        ok = ok and excluded == 0
+        lines.append(f"{name}: {len(quality.files)} file(s), {quality.rows_read:,} rows read, "
+                     f"{quality.rows_used:,} used, {quality.duplicates:,} duplicates, "
+                     f"{excluded:,} excluded, {discarded:,} values discarded")
+        for reason in reasons:
+            count = quality.excluded.get(reason) or quality.values_discarded.get(reason)
+            if count:
+                lines.append(f"  {reason}: {count:,}")
+    business = result.quality["business"]
+    if business.files:
+        lines.append(f"business: {business.rows_used} month(s)")
+    months = ", ".join(result.months) or "none"
+    lines.append(f"months in the data: {months}")
+    lines.append("OK: no problems found" if ok and not result.problems else
+                 "problems found: rows listed above are excluded or their values ignored")
+    return "\n".join(lines), ok
