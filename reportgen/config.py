@@ -20,12 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reportgen.errors import ConfigError
 
-PRESETS: dict[str, tuple[str, ...]] = {
-    "tickets": ("generic",),
-    "surveys": ("generic",),
-    "business": ("generic",),
-}
-
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -117,6 +111,7 @@ class SourceConfig(_Strict):
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
     encoding: str | None = None
     sheet: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)  # preset-specific settings
 
     @field_validator("timezone")
     @classmethod
@@ -144,10 +139,13 @@ class Sources(_Strict):
 
     @model_validator(mode="after")
     def _known_presets(self) -> Sources:
+        from reportgen.sources.presets import PRESETS
+
         for kind in ("tickets", "surveys", "business"):
             source = getattr(self, kind)
-            if source is not None and source.preset not in PRESETS[kind]:
-                known = ", ".join(PRESETS[kind])
+            names = [name for name, preset in PRESETS.items() if kind in preset.datasets]
+            if source is not None and source.preset not in names:
+                known = ", ".join(names)
                 raise ValueError(f"{kind}: unknown preset '{source.preset}' (known: {known})")
         return self
 

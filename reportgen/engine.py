@@ -25,7 +25,8 @@ from reportgen.sources.files import (
     sql_string,
     stage_file,
 )
-from reportgen.sources.schema import COLUMNS, map_columns
+from reportgen.sources.presets import get_preset
+from reportgen.sources.schema import COLUMNS
 
 _WS = "' \t\r\n'"
 
@@ -181,6 +182,7 @@ class Engine:
               workdir: Path) -> tuple[DatasetQuality, bool]:
         """Every file of a source into table ``{dataset}_raw`` (text columns + _file, _row)."""
         files = resolve_files(self.config, source, dataset)
+        preset = get_preset(source.preset)
         columns = [c.name for c in COLUMNS[dataset]]
         col_defs = ", ".join(f"{c} VARCHAR" for c in columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER, _row BIGINT)")
@@ -189,11 +191,9 @@ class Engine:
         replies_seen = False
         for index, path in enumerate(files):
             staged = stage_file(con, path, source, workdir)
-            mapping = map_columns(dataset, staged.header, source.columns, path)
-            replies_seen = replies_seen or "replies" in mapping
-            select = ", ".join(
-                f"c{mapping[c]}" if c in mapping else "NULL::VARCHAR" for c in columns
-            )
+            expressions = preset.columns(dataset, staged.header, source, path)
+            replies_seen = replies_seen or "replies" in expressions
+            select = ", ".join(expressions.get(c, "NULL::VARCHAR") for c in columns)
             try:
                 con.execute(
                     f"INSERT INTO {dataset}_raw SELECT {select}, {index}, _row FROM ({staged.sql})"
