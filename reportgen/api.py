@@ -76,3 +76,21 @@ def month_kpis(config_path: str | Path, month: str) -> dict[str, Any]:
     """Compute (and remember) one month's KPIs from a config file."""
     config = load_config(config_path)
     return kpis_document(compute_month(config, month))
+
+
+def report_path(config: Config, month: str, out: str | Path | None = None) -> Path:
+    """Where the month's workbook goes: --out, else report.output from config."""
+    if out is not None:
+        return Path(out)
+    return config.resolve(config.report.output.replace("{month}", month))
+
+
+def build_workbook(config: Config, month: str, out: str | Path | None = None) -> tuple[Path, MonthData]:
+    """Compute the month, lay out the report and write the .xlsx atomically."""
+    from reportgen.render.xlsx import write_xlsx
+    from reportgen.report import build_report
+
+    data = compute_month(config, month)
+    target = report_path(config, data.month, out)
+    write_xlsx(build_report(data), target, config.report.currency)
+    return target, data

@@ -113,6 +113,48 @@ def validate(config_path: Path) -> None:
 
 
 @main.command()
+@config_option
+@month_option
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the workbook (default: report.output from the config).")
+@friendly_errors
+def build(config_path: Path, month: str, out: Path | None) -> None:
+    """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
+    from reportgen.api import build_workbook
+    from reportgen.config import load_config
+
+    config = load_config(config_path)
+    target, data = build_workbook(config, month, out)
+    click.echo(f"Report for {data.month} written to {target}")
+
+
+@main.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              default="reportgen-demo", show_default=True,
+              help="Folder for the sample data, its config and the report.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the workbook (default: <dir>/reports/<month>.xlsx).")
+@click.option("--month", "-m", default="last", show_default=True,
+              help="Last month of the sample year, YYYY-MM or 'last'.")
+@friendly_errors
+def demo(folder: Path, out: Path | None, month: str) -> None:
+    """Generate a year of realistic sample data and build its report — no config needed."""
+    from reportgen.api import build_workbook
+    from reportgen.config import load_config
+    from reportgen.demo import write_demo_project
+    from reportgen.months import parse_month_option
+
+    end = parse_month_option(month, "Europe/Rome")
+    config_path = write_demo_project(folder, end_month=end)
+    config = load_config(config_path)
+    target, data = build_workbook(config, end, out)
+    click.echo(f"Demo report for {data.month}: {target}")
+    click.echo(f"Sample data:   {folder / 'data'}")
+    click.echo(f"Its config:    {config_path}")
+    click.echo(f"Next: reportgen build --config {config_path} --month {data.month}")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @friendly_errors

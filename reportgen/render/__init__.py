@@ -1,0 +1,1 @@
+"""Renderers of the neutral report model (see reportgen.model)."""

@@ -1,0 +1,105 @@
+"""Semantic cell styles → concrete formatting, shared by every renderer.
+
+Style names are ``role`` or ``role:unit`` or ``role:unit:tone``, e.g.
+``value:percent``, ``input:money``, ``change:hours:good``. Keeping the palette
+and number formats here means the xlsx file and the Google Sheet look alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+NAVY = "#1F3864"
+HEADER_FILL = "#1F4E79"
+GROUP_FILL = "#D9E1F2"
+INPUT_FILL = "#FFF2CC"
+RESULT_FILL = "#E2EFDA"
+GOOD_FILL, GOOD_FONT = "#C6EFCE", "#006100"
+BAD_FILL, BAD_FONT = "#FFC7CE", "#9C0006"
+GREY = "#595959"
+BORDER = "#BFBFBF"
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "INR": "₹"}
+
+
+@dataclass(frozen=True)
+class StyleSpec:
+    bold: bool = False
+    italic: bool = False
+    size: float = 10
+    color: str | None = None
+    fill: str | None = None
+    num_format: str | None = None
+    align: str | None = None  # left | center | right
+    valign: str = "vcenter"
+    wrap: bool = False
+    border: bool = False
+    indent: int = 0
+
+
+def number_format(unit: str, currency: str, signed: bool = False) -> str:
+    """The number format of a unit; ``signed`` for month-over-month changes."""
+    symbol = CURRENCY_SYMBOLS.get(currency.upper())
+    money = f'"{symbol}"#,##0.00' if symbol else f'#,##0.00" {currency.upper()}"'
+    formats = {
+        "percent": "0.0%",
+        "score": "0.0",
+        "hours": '0.0" h"',
+        "money": money,
+        "count": "#,##0",
+        "ratio": "#,##0.0",
+        "years": "0.00",
+        "date": "mmm yyyy",
+        "day": "yyyy-mm-dd",
+        "text": "@",
+    }
+    if signed:
+        if unit == "percent":  # change of a percentage: percentage points
+            return '+0.0" pp";-0.0" pp";0.0" pp"'
+        base = formats.get(unit, "0.0")
+        return f"+{base};-{base};{base}"
+    return formats.get(unit, "General")
+
+
+@lru_cache(maxsize=256)
+def style_spec(name: str, currency: str) -> StyleSpec:
+    role, _, rest = name.partition(":")
+    unit, _, tone = rest.partition(":")
+    base = _ROLES.get(role, StyleSpec())
+    if unit:
+        signed = role == "change"
+        base = replace(base, num_format=number_format(unit, currency, signed))
+    if tone == "good":
+        base = replace(base, color=GOOD_FONT)
+    elif tone == "bad":
+        base = replace(base, color=BAD_FONT)
+    return base
+
+
+_ROLES: dict[str, StyleSpec] = {
+    "title": StyleSpec(bold=True, size=16, color=NAVY),
+    "subtitle": StyleSpec(italic=True, color=GREY),
+    "header": StyleSpec(bold=True, color="#FFFFFF", fill=HEADER_FILL, align="center", wrap=True,
+                        border=True),
+    "header_left": StyleSpec(bold=True, color="#FFFFFF", fill=HEADER_FILL, align="left", wrap=True,
+                             border=True),
+    "month_header": StyleSpec(bold=True, color="#FFFFFF", fill=HEADER_FILL, align="center",
+                              border=True, num_format="mmm yyyy"),
+    "group": StyleSpec(bold=True, size=11, color=NAVY, fill=GROUP_FILL),
+    "label": StyleSpec(border=True, indent=1),
+    "sublabel": StyleSpec(border=True, indent=3, color=GREY),
+    "text": StyleSpec(),
+    "wrap": StyleSpec(wrap=True, valign="top", border=True),
+    "note": StyleSpec(italic=True, color=GREY, wrap=True, valign="top"),
+    "value": StyleSpec(border=True, align="right"),
+    "input": StyleSpec(fill=INPUT_FILL, border=True, align="right"),
+    "result": StyleSpec(bold=True, fill=RESULT_FILL, border=True, align="right"),
+    "kpi_name": StyleSpec(bold=True, size=11, color=NAVY),
+    "status_good": StyleSpec(bold=True, color=GOOD_FONT, fill=GOOD_FILL, align="center", border=True),
+    "status_bad": StyleSpec(bold=True, color=BAD_FONT, fill=BAD_FILL, align="center", border=True),
+    "status_none": StyleSpec(color=GREY, align="center", border=True),
+    "change": StyleSpec(border=True, align="right", color=GREY),
+    "month_row": StyleSpec(border=True, num_format="mmm yyyy", align="left"),
+    "total": StyleSpec(bold=True, border=True, align="right", num_format="#,##0"),
+}
