@@ -1,0 +1,65 @@
+"""Shared pieces of the command line: error handling and the common options.
+
+Every command module uses these, so errors look the same everywhere: one line
+on stderr, exit 1 (2 for a bug), a traceback only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reportgen.errors import ReportgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    default="config.yaml", show_default=True, help="The reportgen config file.",
+)
+month_option = click.option(
+    "--month", "-m", default="last", show_default=True,
+    help="Report month as YYYY-MM, or 'last' for the last complete month.",
+)
+
+
+def _verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("verbose"))
+
+
+def friendly_errors(func: F) -> F:
+    """Turn errors into one clear line and a non-zero exit (traceback with --verbose)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ReportgenError as exc:
+            if _verbose():
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except BrokenPipeError:  # output piped into `head`
+            sys.stderr.close()
+            sys.exit(0)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: still one line unless --verbose
+            if _verbose():
+                traceback.print_exc()
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(f"internal error: {type(exc).__name__}: {first} (run with --verbose "
+                       "for details and please report it)", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
