@@ -161,18 +161,6 @@ class Config(_Strict):
     base_dir: Path = Path(".")
     config_path: Path | None = None
 
-    @field_validator("targets")
-    @classmethod
-    def _known_kpis(cls, value: dict[str, float]) -> dict[str, float]:
-        from reportgen.kpis import KPI_IDS
-
-        for kpi_id in value:
-            if kpi_id not in KPI_IDS:
-                close = difflib.get_close_matches(kpi_id, KPI_IDS, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ValueError(f"unknown KPI id '{kpi_id}'{hint}; `reportgen catalog` lists them")
-        return value
-
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""
         candidate = Path(os.path.expanduser(path))
@@ -243,6 +231,25 @@ def _describe(error: dict[str, Any], lines: dict[tuple[str, ...], int]) -> str:
     return f"{dotted}{where}: {message}"
 
 
+def _target_problems(targets: Any, lines: dict[tuple[str, ...], int]) -> list[str]:
+    """Targets must name scalar KPIs; a typo gets the closest id."""
+    from reportgen.kpis import SCALAR_KPIS
+
+    if not isinstance(targets, dict):
+        return []
+    ids = [kpi.id for kpi in SCALAR_KPIS]
+    problems = []
+    for key in targets:
+        if key not in ids:
+            close = difflib.get_close_matches(str(key), ids, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            line = lines.get(("targets", str(key)))
+            where = f" (line {line})" if line else ""
+            problems.append(f"targets.{key}{where}: unknown KPI id '{key}'{hint}; "
+                            "`reportgen catalog` lists them")
+    return problems
+
+
 def parse_config(text: str, config_path: Path | None = None) -> Config:
     """Validate config text; raise one ConfigError listing every problem."""
     name = str(config_path) if config_path else "config"
@@ -266,6 +273,7 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     except ValidationError as exc:
         problems.extend(_describe(dict(err), lines) for err in exc.errors())
         config = None
+    problems.extend(_target_problems(raw.get("targets"), lines))
     for key in ("base_dir", "config_path"):
         if key in raw:
             problems.append(f"{key}: unknown key (check the spelling against config.example.yaml)")

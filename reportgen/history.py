@@ -31,8 +31,8 @@ CREATE TABLE IF NOT EXISTS kpi_values (month VARCHAR, kpi VARCHAR, dimension VAR
 class HistoryStore:
     """Per-month measures in a DuckDB file; dimension '' marks a scalar measure."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
 
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,0 +1,50 @@
+"""Shared fixtures: small canonical projects written to a temp folder."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+TICKET_HEADER = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category",
+                 "channel", "agent", "replies", "reopens")
+SURVEY_HEADER = ("response_id", "submitted_at", "survey", "score")
+BUSINESS_HEADER = ("month", "customers_start", "customers_end", "customers_new",
+                   "sales_marketing_spend", "revenue")
+
+ProjectFactory = Callable[..., Path]
+
+
+def write_rows(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> ProjectFactory:
+    """Write tickets/surveys/business CSVs and a config; return the config path."""
+
+    def factory(tickets: Sequence[Sequence[object]] = (), surveys: Sequence[Sequence[object]] = (),
+                business: Sequence[Sequence[object]] = (), extra: str = "",
+                folder: str = "project") -> Path:
+        root = tmp_path / folder
+        write_rows(root / "data" / "tickets.csv", TICKET_HEADER, tickets)
+        write_rows(root / "data" / "surveys.csv", SURVEY_HEADER, surveys)
+        write_rows(root / "data" / "business.csv", BUSINESS_HEADER, business)
+        config = root / "config.yaml"
+        config.write_text(
+            'report: {title: "Test Report", timezone: "Europe/Rome", currency: "EUR"}\n'
+            "sources:\n"
+            '  tickets: {path: "data/tickets.csv", preset: generic}\n'
+            '  surveys: {path: "data/surveys.csv", preset: generic}\n'
+            '  business: {path: "data/business.csv"}\n' + extra,
+            encoding="utf-8",
+        )
+        return config
+
+    return factory

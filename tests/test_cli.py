@@ -1,0 +1,124 @@
+"""The command line: help everywhere, JSON shape, one-line errors, nothing written by validate."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from conftest import ProjectFactory
+
+from reportgen.cli import main
+from reportgen.kpis import KPIS, SCALAR_KPIS
+from reportgen.months import parse_month_option
+
+ROOT = Path(__file__).parents[1]
+TICKETS = [
+    ("1", "2026-10-05T10:00:00+02:00", "2026-10-05T12:00:00+02:00", "2026-10-06T10:00:00+02:00",
+     "Shipping", "email", "Ann", "1", "0"),
+    ("2", "2026-10-07 09:00:00", "", "", "", "", "", "", ""),
+]
+SURVEYS = [("a", "2026-10-05", "nps", "10"), ("b", "2026-10-06", "NPS", "2")]
+BUSINESS = [("2026-10", "100", "90", "15", "10000", "5000")]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reportgen", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    runner = CliRunner()
+    assert main.commands, "no commands registered"
+    for name in main.commands:
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Usage:" in result.output
+        assert f"reportgen {name}" in readme, f"`reportgen {name}` is not documented in README.md"
+
+
+def test_kpis_json_has_every_kpi_and_breakdown(make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = run("kpis", "--config", str(config), "--month", "2026-10", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["month"] == "2026-10"
+    assert set(document["kpis"]) == {k.id for k in SCALAR_KPIS}
+    assert document["kpis"]["nps"] == 0.0  # (1 promoter − 1 detractor) / 2 × 100
+    assert document["kpis"]["ticket_volume"] == 2
+    assert document["kpis"]["ces"] is None  # no CES responses: null, not 0
+    assert document["breakdowns"]["tickets_by_category"] == {"Shipping": 1, "Uncategorized": 1}
+    assert document["breakdowns"]["tickets_by_channel"] == {"email": 1, "Unknown": 1}
+    assert document["data_quality"]["tickets"]["rows_read"] == 2
+
+
+def test_kpis_table_is_readable(make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = run("kpis", "-c", str(config), "-m", "2026-10")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Customer retention rate\s+75\.0 %", result.stdout)
+    assert re.search(r"Customer acquisition cost \(CAC\)\s+EUR 666\.67", result.stdout)
+
+
+def test_errors_are_one_line_without_traceback(make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = run("kpis", "--config", str(config), "--month", "2026-03")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "no data for 2026-03" in result.stderr and "2026-10" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verbose_shows_the_traceback(make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = run("--verbose", "kpis", "--config", str(config), "--month", "2026-03")
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+
+
+def test_validate_reports_problems_and_writes_nothing(make_project: ProjectFactory) -> None:
+    config = make_project([*TICKETS, ("3", "yesterday", "", "", "", "", "", "", "")], SURVEYS, BUSINESS)
+    result = run("validate", "--config", str(config))
+    assert result.returncode == 1
+    assert "tickets.csv, row 4, column 'created_at': invalid created at 'yesterday'" in result.stdout
+    assert "invalid_created_at: 1" in result.stdout
+    assert not (config.parent / "reportgen-history.duckdb").exists()
+
+
+def test_validate_ok_exits_zero(make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = run("validate", "--config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: no problems found" in result.stdout
+
+
+def test_catalog_lists_every_kpi() -> None:
+    result = CliRunner().invoke(main, ["catalog", "--format", "json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.output)
+    assert [k["id"] for k in listed] == [k.id for k in KPIS]
+    assert all(k["definition"] for k in listed)
+
+
+def test_month_last_is_the_last_complete_month_in_the_report_timezone() -> None:
+    # 00:30 on 1 Nov in Rome is still 31 Oct in UTC: the last complete month is October
+    now = datetime(2026, 10, 31, 23, 30, tzinfo=ZoneInfo("UTC"))
+    assert parse_month_option("last", "Europe/Rome", now) == "2026-10"
+    assert parse_month_option("last", "UTC", now) == "2026-09"
+    january = datetime(2027, 1, 10, tzinfo=ZoneInfo("UTC"))
+    assert parse_month_option("last", "UTC", january) == "2026-12"
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "26-10", "October"])
+def test_bad_month_option_is_explained(bad: str, make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = CliRunner().invoke(main, ["kpis", "--config", str(config), "--month", bad])
+    assert result.exit_code == 1
+    assert f"--month: '{bad}' is not a month — use YYYY-MM" in result.output

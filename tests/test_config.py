@@ -1,0 +1,95 @@
+"""Config validation: every problem at once, each with its YAML path and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportgen.config import load_config, parse_config
+from reportgen.errors import ConfigError
+
+MINIMAL = """\
+report:
+  title: "Customer Service Report"
+  timezone: "Europe/Rome"
+  currency: "EUR"
+sources:
+  tickets:  {path: "data/tickets-*.csv", preset: generic}
+  surveys:  {path: "data/surveys.csv", preset: generic}
+  business: {path: "data/business.csv"}
+"""
+
+
+def test_minimal_config_from_the_issue_is_valid(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    config = load_config(path)
+    assert config.report.timezone == "Europe/Rome"
+    assert config.report.window_months == 12
+    assert config.kpis.csat.satisfied_min == 4
+    assert config.kpis.fcr.max_replies == 1
+    assert config.kpis.sla.first_response_hours == 24
+    # relative paths start at the config file's folder
+    assert config.resolve("data/surveys.csv") == tmp_path.resolve() / "data/surveys.csv"
+
+
+def test_example_config_is_valid() -> None:
+    config = load_config(Path(__file__).parents[1] / "config.example.yaml")
+    assert config.targets["nps"] == 40
+
+
+def test_every_problem_is_reported_at_once_with_path_and_line() -> None:
+    text = MINIMAL.replace('"Europe/Rome"', '"Europe/Roma"').replace(
+        'currency: "EUR"', 'currency: "EURO"\n  colour: blue')
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text + "targets:\n  nsp: 40\n")
+    message = str(caught.value)
+    assert "4 problems" in message
+    assert "report.timezone (line 3): unknown time zone 'Europe/Roma' (did you mean 'Europe/Rome'?)" in message
+    assert "report.currency (line 4)" in message and "3-letter" in message
+    assert "report.colour (line 5): unknown key" in message
+    assert "targets.nsp" in message and "did you mean 'nps'" in message
+    assert "\n" not in message
+
+
+def test_missing_sources_names_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"sources: required key is missing"):
+        parse_config("report: {title: x}\n")
+
+
+def test_unknown_preset_lists_the_known_ones() -> None:
+    text = MINIMAL.replace("preset: generic}", "preset: zendeskk}", 1)
+    with pytest.raises(ConfigError, match=r"unknown preset 'zendeskk' \(known: .*generic"):
+        parse_config(text)
+
+
+def test_wrong_types_and_ranges_are_named() -> None:
+    text = MINIMAL + "kpis:\n  fcr: {max_replies: -1}\n  csat: {scale: [5, 1]}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    message = str(caught.value)
+    assert "kpis.fcr.max_replies" in message
+    assert "kpis.csat" in message and "lowest < highest" in message
+
+
+def test_environment_variables_are_interpolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RG_TITLE", "From env")
+    config = parse_config(MINIMAL.replace('"Customer Service Report"', '"${RG_TITLE}"'))
+    assert config.report.title == "From env"
+
+
+def test_missing_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RG_NOT_SET", raising=False)
+    with pytest.raises(ConfigError, match=r"report.title: environment variable RG_NOT_SET is not set"):
+        parse_config(MINIMAL.replace('"Customer Service Report"', '"${RG_NOT_SET}"'))
+
+
+def test_invalid_yaml_gives_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"not valid YAML at line 3, column 9: mapping values"):
+        parse_config("report:\n  title: x\n  bad: a: b\n")
+
+
+def test_missing_config_file_says_how_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config file not found.*config.example.yaml"):
+        load_config(tmp_path / "nope.yaml")
