@@ -191,8 +191,9 @@ class ReportBuilder:
         end = self._volume_block(sheet, 3, "tickets_by_category", "Category", "Tickets by category")
         self._volume_block(sheet, end + 2, "tickets_by_channel", "Channel", "Tickets by channel")
         widths = {0: 12.0}
-        for col in range(1, sheet.last_col + 1):
-            widths[col] = 14.0
+        for (_, col), cell in sheet.cells.items():
+            if col and cell.style == "header" and isinstance(cell.value, str):
+                widths[col] = max(widths.get(col, 12.0), min(30.0, len(cell.value) * 1.1 + 2))
         sheet.column_widths = widths
         sheet.freeze = (0, 1)
         return sheet
@@ -201,6 +202,7 @@ class ReportBuilder:
         keys = self._keys(kpi_id)
         sheet.put(top, 0, title, "kpi_name")
         header = top + 1
+        sheet.row_heights[header] = 30
         sheet.put(header, 0, "Month", "header_left")
         for index, key in enumerate(keys):
             sheet.put(header, 1 + index, key, "header")
