@@ -282,11 +282,11 @@ class Engine:
                    count(*) FILTER (WHERE reopens > 0)
             FROM tickets WHERE resolved_month IS NOT NULL GROUP BY 1
         """).fetchall()
-        names = ("tickets_resolved", "resolution_hours_sum", "resolution_median_hours",
-                 "resolution_p90_hours", "fcr_resolved", "reopened_resolved")
+        resolved_names = ("tickets_resolved", "resolution_hours_sum", "resolution_median_hours",
+                          "resolution_p90_hours", "fcr_resolved", "reopened_resolved")
         for row in resolved:
             scalars = months.setdefault(row[0], MonthMeasures()).scalars
-            scalars.update(zip(names, row[1:], strict=True))
+            scalars.update(zip(resolved_names, row[1:], strict=True))
         for measure, column in (("category_tickets", "category"), ("channel_tickets", "channel")):
             for month, key, count in con.execute(
                 f"SELECT created_month, {column}, count(*) FROM tickets GROUP BY 1, 2"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 from reportgen.api import MonthData
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
@@ -419,15 +420,22 @@ class ReportBuilder:
                 sheet.put(row, 6, None, "wrap")
                 row += 1
         if not any_reason:
-            sheet.put(row, 0, "Every row was used: nothing was excluded.", "note")
+            sheet.put(row, 0, "Every row was used: nothing was excluded.", "subtitle")
         row += 2
         for name in ("tickets", "surveys", "business"):
             for path in quality[name].files:
                 sheet.put(row, 0, f"{name} file", "subtitle")
-                sheet.put(row, 1, path, "subtitle")
+                sheet.put(row, 1, self._shown_path(path), "subtitle")
                 row += 1
         sheet.column_widths = {0: 14, 1: 12, 2: 12, 3: 12, 4: 12, 5: 14, 6: 16}
         return sheet
+
+    def _shown_path(self, path: str) -> str:
+        """A source path relative to the config's folder when inside it (shorter, stable)."""
+        try:
+            return str(Path(path).resolve().relative_to(self.config.base_dir.resolve()))
+        except ValueError:
+            return path
 
     # ---- 7. Data (tidy) ------------------------------------------------------------------------
     def tidy_data(self) -> Sheet:

@@ -133,7 +133,7 @@ def _insert_chart(workbook: xlsxwriter.Workbook, worksheet: Worksheet, spec: Lin
     chart = workbook.add_chart({"type": "line"})
     assert chart is not None
     # xlsxwriter omits <c:smooth val="0"/>; LibreOffice then draws curves. Write it explicitly.
-    chart._write_c_smooth = lambda smooth: chart._xml_empty_tag(  # type: ignore[attr-defined]
+    chart._write_c_smooth = lambda smooth: chart._xml_empty_tag(
         "c:smooth", [("val", "1" if smooth else "0")])
     categories = spec.categories
     for index, series in enumerate(spec.series):
