@@ -54,7 +54,7 @@ def validate(config_path: Path) -> None:
     from reportgen.textreport import validation_report
 
     config = load_config(config_path)
-    result = Engine(config).run()
+    result = Engine(config, max_problems=500).run()
     text, ok = validation_report(result)
     click.echo(text)
     if not ok:

@@ -150,10 +150,18 @@ class Sources(_Strict):
         return self
 
 
+class EngineOptions(_Strict):
+    """DuckDB limits: beyond memory_limit the engine spills to a temporary folder instead of growing."""
+
+    memory_limit: str = Field(default="320MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
+    threads: int | None = Field(default=None, ge=1, le=256)
+
+
 class Config(_Strict):
     report: ReportOptions = ReportOptions()
     history: HistoryOptions = HistoryOptions()
     kpis: KpiOptions = KpiOptions()
+    engine: EngineOptions = EngineOptions()
     targets: dict[str, float] = Field(default_factory=dict)
     sources: Sources
     outputs: dict[str, Any] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ from reportgen.config import Config, SourceConfig
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import (
+    StagedFile,
     explain_read_error,
     resolve_files,
     sql_string,
@@ -28,7 +29,8 @@ from reportgen.sources.files import (
 from reportgen.sources.presets import get_preset
 from reportgen.sources.schema import COLUMNS
 
-_WS = "' \t\r\n'"
+# canonical columns read and validated but not needed by any KPI yet
+_NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"ticket_id", "comment"})}
 
 # measures that are sums or counts: 0 for a present month where nothing happened
 _ZERO_DEFAULT = (
@@ -103,76 +105,89 @@ SURVEY_REASONS = {
 }
 
 
-def _clean(column: str) -> str:
-    return f"nullif(trim({column}, {_WS}), '')"
+def _sane(column: str) -> str:
+    """A parsed instant, or NULL unless finite and within 1900–2200 (guards 'infinity', year 99999)."""
+    return (f"CASE WHEN isfinite({column}) AND {column} BETWEEN TIMESTAMPTZ '1900-01-01 00:00:00+00' "
+            f"AND TIMESTAMPTZ '2200-01-01 00:00:00+00' THEN {column} END")
 
 
-def _instant(text_column: str) -> str:
-    """Text → TIMESTAMPTZ under the session time zone; NULL unless a sane, finite instant."""
-    cast = f"try_cast({text_column} AS TIMESTAMPTZ)"
-    return (f"CASE WHEN isfinite({cast}) AND {cast} BETWEEN TIMESTAMPTZ '1900-01-01 00:00:00+00' "
-            f"AND TIMESTAMPTZ '2200-01-01 00:00:00+00' THEN {cast} END")
+def _whole(column: str) -> str:
+    """A parsed DOUBLE → BIGINT when it is a whole number ≥ 0 (``3.0`` counts), else NULL."""
+    return (f"CASE WHEN isfinite({column}) AND {column} >= 0 AND {column} = floor({column}) "
+            f"AND {column} < 1e15 THEN CAST({column} AS BIGINT) END")
 
 
-def _whole(text_column: str) -> str:
-    """Text → BIGINT when it is a whole number ≥ 0 (``3.0`` counts), else NULL."""
-    cast = f"try_cast({text_column} AS DOUBLE)"
-    return (f"CASE WHEN isfinite({cast}) AND {cast} >= 0 AND {cast} = floor({cast}) "
-            f"AND {cast} < 1e15 THEN CAST({cast} AS BIGINT) END")
+def _blank(column: str) -> str:
+    """True when a text cell is missing or only whitespace."""
+    return f"({column} IS NULL OR trim({column}) = '')"
+
+
+def _present(stem: str) -> str:
+    """True when the cell held something: it parsed (``{stem}_c``/``_d``) or its text is not blank."""
+    parsed = f"{stem}_d" if stem in ("replies", "reopens") else f"{stem}_c"
+    return f"({parsed} IS NOT NULL OR NOT {_blank(stem + '_s')})"
+
+
+def label(raw: str | None, default: str | None) -> str | None:
+    """A category/channel/agent name as shown: trimmed, or the default when empty."""
+    text = (raw or "").strip()
+    return text or default
 
 
 class Engine:
     """Computes measures for every month present in a config's sources."""
 
-    def __init__(self, config: Config, max_problems: int = 200):
+    def __init__(self, config: Config, max_problems: int = 0):
+        """``max_problems``: how many offending rows to list per dataset (for `validate`)."""
         self.config = config
         self.max_problems = max_problems
         self.report_tz = sql_string(config.report.timezone)
-        self._file_names: dict[str, list[str]] = {}
+        # per dataset, per file: (path, rowid of its first record, staged file)
+        self._files: dict[str, list[tuple[str, int, StagedFile]]] = {}
         self._no_replies = False
 
     def run(self) -> EngineResult:
-        with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir, self._connect() as con:
+        with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir, self._connect(workdir) as con:
+            sources = self.config.sources
             quality: dict[str, DatasetQuality] = {}
             problems: list[RowProblem] = []
             months: dict[str, MonthMeasures] = {}
-            sources = self.config.sources
-            ticket_quality, has_replies = self._load(con, "tickets", sources.tickets, Path(workdir))
-            quality["tickets"] = ticket_quality
+            quality["tickets"], has_replies = self._load(con, "tickets", sources.tickets, Path(workdir))
             self._prepare_tickets(con, sources.tickets)
+            self._count_quality(con, "tickets", quality["tickets"])
             problems += self._problems(con, "tickets")
-            self._count_quality(con, "tickets", ticket_quality)
+            self._ticket_measures(con, months)
+            self._no_replies = not has_replies
+            quality["surveys"] = DatasetQuality()
             if sources.surveys is not None:
-                survey_quality, _ = self._load(con, "surveys", sources.surveys, Path(workdir))
-                quality["surveys"] = survey_quality
+                quality["surveys"], _ = self._load(con, "surveys", sources.surveys, Path(workdir))
                 self._prepare_surveys(con, sources.surveys)
+                self._count_quality(con, "surveys", quality["surveys"])
                 problems += self._problems(con, "surveys")
-                self._count_quality(con, "surveys", survey_quality)
-            else:
-                quality["surveys"] = DatasetQuality()
+                self._survey_measures(con, months)
+            quality["business"] = DatasetQuality()
             business_months: dict[str, dict[str, float | None]] = {}
             if sources.business is not None:
-                business_quality, _ = self._load(con, "business", sources.business, Path(workdir))
-                quality["business"] = business_quality
-                rows = self._business_rows(con)
-                parsed = parse_business_rows(rows)
-                business_quality.rows_used = len(parsed)
-                business_months = {k: v.values for k, v in parsed.items()}
-            else:
-                quality["business"] = DatasetQuality()
-            self._ticket_measures(con, months, has_replies)
-            if sources.surveys is not None:
-                self._survey_measures(con, months)
-            for month in business_months:
-                months.setdefault(month, MonthMeasures())
+                quality["business"], _ = self._load(con, "business", sources.business, Path(workdir))
+                parsed = parse_business_rows(self._business_rows(con))
+                quality["business"].rows_used = len(parsed)
+                business_months = {month: figures.values for month, figures in parsed.items()}
+                for month in business_months:
+                    months.setdefault(month, MonthMeasures())
             self._finish(months, business_months)
             return EngineResult(dict(sorted(months.items())), quality, problems)
 
     # ---- plumbing -----------------------------------------------------------
     @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _connect(self, workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
         con = duckdb.connect(":memory:")
         try:
+            options = self.config.engine
+            con.execute(f"SET memory_limit = {sql_string(options.memory_limit)}")
+            con.execute(f"SET temp_directory = {sql_string(workdir)}")
+            if options.threads:
+                con.execute(f"SET threads = {int(options.threads)}")
+            # rowid then follows the order of reading: "last occurrence wins" relies on it
             con.execute("SET preserve_insertion_order = true")
             yield con
         finally:
@@ -180,30 +195,50 @@ class Engine:
 
     def _load(self, con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig,
               workdir: Path) -> tuple[DatasetQuality, bool]:
-        """Every file of a source into table ``{dataset}_raw`` (text columns + _file, _row)."""
+        """Every file of a source into table ``{dataset}_raw`` (canonical text columns + _file)."""
         files = resolve_files(self.config, source, dataset)
         preset = get_preset(source.preset)
-        columns = [c.name for c in COLUMNS[dataset]]
-        col_defs = ", ".join(f"{c} VARCHAR" for c in columns)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER, _row BIGINT)")
+        # timestamps and numbers are parsed while reading; their text is kept only where
+        # parsing failed (for messages), which keeps a million rows small in memory
+        stored = _stored_columns(dataset)
+        col_defs = ", ".join(f"{name} {kind}" for name, kind, _, _ in stored)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER)")
+        self._set_tz(con, source)
         quality = DatasetQuality(files=[str(p) for p in files])
-        self._file_names[dataset] = quality.files
+        self._files[dataset] = []
         replies_seen = False
+        rows_so_far = 0
         for index, path in enumerate(files):
             staged = stage_file(con, path, source, workdir)
             expressions = preset.columns(dataset, staged.header, source, path)
             replies_seen = replies_seen or "replies" in expressions
-            select = ", ".join(expressions.get(c, "NULL::VARCHAR") for c in columns)
+            select = ", ".join(
+                template.format(x=expressions.get(column, "NULL::VARCHAR"))
+                for _, _, column, template in stored
+            )
             try:
-                con.execute(
-                    f"INSERT INTO {dataset}_raw SELECT {select}, {index}, _row FROM ({staged.sql})"
-                )
+                con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {index} FROM ({staged.sql})")
             except duckdb.Error as exc:
                 raise explain_read_error(exc, staged) from None
-        quality.rows_read = con.execute(f"SELECT count(*) FROM {dataset}_raw").fetchone()[0]  # type: ignore[index]
+            self._files[dataset].append((str(path), rows_so_far, staged))
+            rows_so_far = self._count(con, f"SELECT count(*) FROM {dataset}_raw")
+        quality.rows_read = rows_so_far
         return quality, replies_seen
 
+    @staticmethod
+    def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+        row = con.execute(sql).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _location(self, con: duckdb.DuckDBPyConnection, dataset: str, file_index: int,
+                  rid: int) -> tuple[str, int]:
+        """File and the row number a person sees there, for a row of ``{dataset}_raw``."""
+        path, first_rid, staged = self._files[dataset][file_index]
+        first_row = con.execute(f"SELECT _row FROM ({staged.sql}) LIMIT 1").fetchone()
+        return path, rid - first_rid + (int(first_row[0]) if first_row else 2)
+
     def _set_tz(self, con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
+        """Naive timestamps are wall-clock time in the source's zone."""
         con.execute(f"SET TimeZone = {sql_string(self.config.source_timezone(source))}")
 
     def _month(self, column: str) -> str:
@@ -213,97 +248,94 @@ class Engine:
     def _prepare_tickets(self, con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         self._set_tz(con, source)
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE tickets_checked AS
+            CREATE OR REPLACE TEMP TABLE tickets_all AS
             WITH raw AS (
-                SELECT {_clean('ticket_id')} AS id, {_clean('created_at')} AS created_s,
-                       {_clean('first_response_at')} AS first_response_s,
-                       {_clean('resolved_at')} AS resolved_s,
-                       {_clean('category')} AS category, {_clean('channel')} AS channel,
-                       {_clean('agent')} AS agent, {_clean('replies')} AS replies_s,
-                       {_clean('reopens')} AS reopens_s, _file, _row
-                FROM tickets_raw
-            ), ranked AS (
-                SELECT *, CASE WHEN id IS NULL THEN 1 ELSE row_number() OVER (
-                    PARTITION BY id ORDER BY _file DESC, _row DESC) END AS _rank
-                FROM raw
+                SELECT rowid AS _rid, *, nullif(trim(ticket_id), '') AS id FROM tickets_raw
+            ), last_of AS (
+                SELECT id, max(_rid) AS keep FROM raw WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1
+            ), parsed AS (
+                SELECT raw.*, last_of.keep FROM raw LEFT JOIN last_of ON raw.id = last_of.id
             ), typed AS (
-                SELECT *, {_instant('created_s')} AS created,
-                       {_instant('first_response_s')} AS first_response_any,
-                       {_instant('resolved_s')} AS resolved_any,
-                       {_whole('replies_s')} AS replies_ok, {_whole('reopens_s')} AS reopens_ok
-                FROM ranked
+                SELECT *, {_sane('created_c')} AS created,
+                       {_sane('first_response_c')} AS first_response_any,
+                       {_sane('resolved_c')} AS resolved_any,
+                       {_whole('replies_d')} AS replies_ok, {_whole('reopens_d')} AS reopens_ok
+                FROM parsed
             )
-            SELECT *,
+            SELECT _rid, _file,
                 CASE WHEN id IS NULL THEN 'missing_ticket_id'
-                     WHEN _rank > 1 THEN 'duplicate'
-                     WHEN created_s IS NULL THEN 'missing_created_at'
-                     WHEN created IS NULL THEN 'invalid_created_at' END AS excluded
-            FROM typed
-        """)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE tickets AS
-            SELECT id, created,
-                CASE WHEN first_response_any >= created THEN first_response_any END AS first_response,
+                     WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
+                     WHEN created IS NULL AND NOT {_present('created')} THEN 'missing_created_at'
+                     WHEN created IS NULL THEN 'invalid_created_at' END AS excluded,
+                created,
                 CASE WHEN resolved_any >= created THEN resolved_any END AS resolved,
-                coalesce(category, 'Uncategorized') AS category,
-                coalesce(channel, 'Unknown') AS channel, agent,
-                replies_ok AS replies, coalesce(reopens_ok, 0) AS reopens,
+                category, channel, agent, replies_ok AS replies, coalesce(reopens_ok, 0) AS reopens,
                 {self._month('created')} AS created_month,
                 CASE WHEN resolved_any >= created THEN {self._month('resolved_any')} END AS resolved_month,
                 CASE WHEN first_response_any >= created
                      THEN (epoch(first_response_any) - epoch(created)) / 3600.0 END AS first_response_hours,
                 CASE WHEN resolved_any >= created
-                     THEN (epoch(resolved_any) - epoch(created)) / 3600.0 END AS resolution_hours
-            FROM tickets_checked WHERE excluded IS NULL
+                     THEN (epoch(resolved_any) - epoch(created)) / 3600.0 END AS resolution_hours,
+                {", ".join(f"{condition} AS {reason}" for reason, condition in _TICKET_DISCARDS.items())}
+            FROM typed
         """)
+        con.execute("CREATE OR REPLACE TEMP VIEW tickets AS SELECT * FROM tickets_all WHERE excluded IS NULL")
 
-    def _ticket_measures(self, con: duckdb.DuckDBPyConnection, months: dict[str, MonthMeasures],
-                         has_replies: bool) -> None:
+    def _ticket_measures(self, con: duckdb.DuckDBPyConnection, months: dict[str, MonthMeasures]) -> None:
         sla = float(self.config.kpis.sla.first_response_hours)
         max_replies = int(self.config.kpis.fcr.max_replies)
-        created = con.execute(f"""
+        created_names = ("tickets_created", "tickets_created_resolved", "first_response_count",
+                         "first_response_hours_sum", "first_response_median_hours",
+                         "first_response_p90_hours", "sla_met")
+        for row in con.execute(f"""
             SELECT created_month, count(*), count(resolved), count(first_response_hours),
                    coalesce(sum(first_response_hours), 0),
                    quantile_cont(first_response_hours, 0.5), quantile_cont(first_response_hours, 0.9),
-                   count(*) FILTER (WHERE first_response_hours <= {sla}),
-                   count(agent), count(DISTINCT agent)
+                   count(*) FILTER (WHERE first_response_hours <= {sla})
             FROM tickets GROUP BY 1
-        """).fetchall()
-        names = ("tickets_created", "tickets_created_resolved", "first_response_count",
-                 "first_response_hours_sum", "first_response_median_hours",
-                 "first_response_p90_hours", "sla_met", "assigned_tickets", "distinct_agents")
-        for row in created:
+        """).fetchall():
             scalars = months.setdefault(row[0], MonthMeasures()).scalars
-            scalars.update(zip(names, row[1:], strict=True))
-        resolved = con.execute(f"""
+            scalars.update(zip(created_names, row[1:], strict=True))
+        resolved_names = ("tickets_resolved", "resolution_hours_sum", "resolution_median_hours",
+                          "resolution_p90_hours", "fcr_resolved", "reopened_resolved")
+        for row in con.execute(f"""
             SELECT resolved_month, count(*), coalesce(sum(resolution_hours), 0),
                    quantile_cont(resolution_hours, 0.5), quantile_cont(resolution_hours, 0.9),
                    count(*) FILTER (WHERE replies <= {max_replies} AND reopens = 0),
                    count(*) FILTER (WHERE reopens > 0)
             FROM tickets WHERE resolved_month IS NOT NULL GROUP BY 1
-        """).fetchall()
-        resolved_names = ("tickets_resolved", "resolution_hours_sum", "resolution_median_hours",
-                          "resolution_p90_hours", "fcr_resolved", "reopened_resolved")
-        for row in resolved:
+        """).fetchall():
             scalars = months.setdefault(row[0], MonthMeasures()).scalars
             scalars.update(zip(resolved_names, row[1:], strict=True))
-        for measure, column in (("category_tickets", "category"), ("channel_tickets", "channel")):
-            for month, key, count in con.execute(
+        # names are trimmed in Python after grouping: grouping raw text is far cheaper than
+        # trimming a million cells, and the few distinct values merge exactly the same
+        for measure, column, default in (("category_tickets", "category", "Uncategorized"),
+                                         ("channel_tickets", "channel", "Unknown")):
+            for month, raw, count in con.execute(
                 f"SELECT created_month, {column}, count(*) FROM tickets GROUP BY 1, 2"
             ).fetchall():
-                months[month].dims.setdefault(measure, {})[key] = count
-        for month, agent, count, solved, answered, hours in con.execute("""
+                key = label(raw, default)
+                assert key is not None
+                counts = months[month].dims.setdefault(measure, {})
+                counts[key] = counts.get(key, 0) + count
+        agent_names = ("agent_tickets", "agent_resolved", "agent_first_response_count",
+                       "agent_first_response_hours_sum")
+        for month, raw, *values in con.execute("""
             SELECT created_month, agent, count(*), count(resolved), count(first_response_hours),
                    coalesce(sum(first_response_hours), 0)
             FROM tickets WHERE agent IS NOT NULL GROUP BY 1, 2
         """).fetchall():
+            agent = label(raw, None)
+            if agent is None:
+                continue
             dims = months[month].dims
-            dims.setdefault("agent_tickets", {})[agent] = count
-            dims.setdefault("agent_resolved", {})[agent] = solved
-            dims.setdefault("agent_first_response_count", {})[agent] = answered
-            dims.setdefault("agent_first_response_hours_sum", {})[agent] = hours
+            for name, value in zip(agent_names, values, strict=True):
+                dims.setdefault(name, {})[agent] = dims.get(name, {}).get(agent, 0) + value
+        for measures in months.values():
+            per_agent = measures.dims.get("agent_tickets", {})
+            measures.scalars["assigned_tickets"] = sum(per_agent.values())
+            measures.scalars["distinct_agents"] = len(per_agent)
         self._backlog(months)
-        self._no_replies = not has_replies
 
     @staticmethod
     def _backlog(months: dict[str, MonthMeasures]) -> None:
@@ -322,126 +354,113 @@ class Engine:
         ces_lo, ces_hi = (float(v) for v in options.ces.scale)
         self._set_tz(con, source)
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE surveys_checked AS
+            CREATE OR REPLACE TEMP TABLE surveys_all AS
             WITH raw AS (
-                SELECT {_clean('response_id')} AS id, {_clean('submitted_at')} AS submitted_s,
-                       {_clean('survey')} AS survey_s, lower({_clean('survey')}) AS kind,
-                       {_clean('score')} AS score_s, {_clean('ticket_id')} AS ticket_id, _file, _row
+                SELECT rowid AS _rid, *, nullif(trim(response_id), '') AS id,
+                       lower(trim(survey)) AS kind, score_d AS score
                 FROM surveys_raw
-            ), ranked AS (
-                SELECT *, CASE WHEN id IS NULL THEN 1 ELSE row_number() OVER (
-                    PARTITION BY id ORDER BY _file DESC, _row DESC) END AS _rank
-                FROM raw
+            ), last_of AS (
+                SELECT id, max(_rid) AS keep FROM raw WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1
+            ), parsed AS (
+                SELECT raw.*, last_of.keep FROM raw LEFT JOIN last_of ON raw.id = last_of.id
             ), typed AS (
-                SELECT *, {_instant('submitted_s')} AS submitted,
-                       try_cast(score_s AS DOUBLE) AS score
-                FROM ranked
+                SELECT *, {_sane('submitted_c')} AS submitted FROM parsed
             )
-            SELECT *,
+            SELECT _rid, _file,
                 CASE WHEN id IS NULL THEN 'missing_response_id'
-                     WHEN _rank > 1 THEN 'duplicate'
-                     WHEN submitted_s IS NULL THEN 'missing_submitted_at'
+                     WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
+                     WHEN submitted IS NULL AND NOT {_present('submitted')} THEN 'missing_submitted_at'
                      WHEN submitted IS NULL THEN 'invalid_submitted_at'
-                     WHEN survey_s IS NULL THEN 'missing_survey'
+                     WHEN kind IS NULL OR kind = '' THEN 'missing_survey'
                      WHEN kind NOT IN ('nps', 'csat', 'ces') THEN 'unknown_survey_kind'
-                     WHEN score_s IS NULL THEN 'missing_score'
+                     WHEN score IS NULL AND {_blank('score_s')} THEN 'missing_score'
                      WHEN score IS NULL OR NOT isfinite(score) THEN 'invalid_score'
                      WHEN (kind = 'nps' AND (score < 0 OR score > 10 OR score <> floor(score)))
                        OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
                        OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
-                     THEN 'score_out_of_scale' END AS excluded
+                     THEN 'score_out_of_scale' END AS excluded,
+                kind, score, {self._month('submitted')} AS month
             FROM typed
         """)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE surveys AS
-            SELECT id, submitted, kind, score, ticket_id, {self._month('submitted')} AS month
-            FROM surveys_checked WHERE excluded IS NULL
-        """)
+        con.execute("CREATE OR REPLACE TEMP VIEW surveys AS SELECT * FROM surveys_all WHERE excluded IS NULL")
 
-    def _survey_measures(self, con: duckdb.DuckDBPyConnection,
-                         months: dict[str, MonthMeasures]) -> None:
+    def _survey_measures(self, con: duckdb.DuckDBPyConnection, months: dict[str, MonthMeasures]) -> None:
         options = self.config.kpis
-        rows = con.execute(f"""
+        satisfied = float(options.csat.satisfied_min)
+        negative = float(options.csat.negative_max)
+        low_effort = float(options.ces.low_effort_min)
+        names = ("nps_responses", "promoters", "passives", "detractors", "csat_responses",
+                 "csat_satisfied", "csat_negative", "ces_responses", "ces_low_effort")
+        for row in con.execute(f"""
             SELECT month,
                 count(*) FILTER (WHERE kind = 'nps'),
                 count(*) FILTER (WHERE kind = 'nps' AND score >= 9),
                 count(*) FILTER (WHERE kind = 'nps' AND score >= 7 AND score < 9),
                 count(*) FILTER (WHERE kind = 'nps' AND score <= 6),
                 count(*) FILTER (WHERE kind = 'csat'),
-                count(*) FILTER (WHERE kind = 'csat' AND score >= {float(options.csat.satisfied_min)}),
-                count(*) FILTER (WHERE kind = 'csat' AND score <= {float(options.csat.negative_max)}),
+                count(*) FILTER (WHERE kind = 'csat' AND score >= {satisfied}),
+                count(*) FILTER (WHERE kind = 'csat' AND score <= {negative}),
                 count(*) FILTER (WHERE kind = 'ces'),
-                count(*) FILTER (WHERE kind = 'ces' AND score >= {float(options.ces.low_effort_min)})
+                count(*) FILTER (WHERE kind = 'ces' AND score >= {low_effort})
             FROM surveys GROUP BY 1
-        """).fetchall()
-        names = ("nps_responses", "promoters", "passives", "detractors", "csat_responses",
-                 "csat_satisfied", "csat_negative", "ces_responses", "ces_low_effort")
-        for row in rows:
-            scalars = months.setdefault(row[0], MonthMeasures()).scalars
-            scalars.update(zip(names, row[1:], strict=True))
+        """).fetchall():
+            months.setdefault(row[0], MonthMeasures()).scalars.update(zip(names, row[1:], strict=True))
 
     # ---- business -------------------------------------------------------------
     def _business_rows(self, con: duckdb.DuckDBPyConnection
                        ) -> list[tuple[Path, int, dict[str, str | None]]]:
         columns = [c.name for c in COLUMNS["business"]]
-        fetched = con.execute(
-            f"SELECT {', '.join(columns)}, _file, _row FROM business_raw ORDER BY _file, _row"
-        ).fetchall()
-        paths = [Path(name) for name in self._file_names["business"]]
-        return [(paths[row[-2]], int(row[-1]), dict(zip(columns, row[:-2], strict=True)))
-                for row in fetched]
+        rows = []
+        for *values, file_index, rid in con.execute(
+            f"SELECT {', '.join(columns)}, _file, rowid FROM business_raw ORDER BY rowid"
+        ).fetchall():
+            path, row = self._location(con, "business", file_index, rid)
+            rows.append((Path(path), row, dict(zip(columns, values, strict=True))))
+        return rows
 
     # ---- quality ----------------------------------------------------------------
     def _count_quality(self, con: duckdb.DuckDBPyConnection, dataset: str,
                        quality: DatasetQuality) -> None:
         for reason, count in con.execute(
-            f"SELECT excluded, count(*) FROM {dataset}_checked WHERE excluded IS NOT NULL GROUP BY 1"
+            f"SELECT excluded, count(*) FROM {dataset}_all WHERE excluded IS NOT NULL GROUP BY 1"
         ).fetchall():
             if reason == "duplicate":
                 quality.duplicates = count
             else:
                 quality.excluded[reason] = count
-        quality.rows_used = con.execute(f"SELECT count(*) FROM {dataset}").fetchone()[0]  # type: ignore[index]
+        quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
         if dataset == "tickets":
-            row = con.execute(f"SELECT {', '.join(_TICKET_DISCARDS.values())} FROM tickets_checked "
-                              "WHERE excluded IS NULL").fetchone()
+            counts = ", ".join(f"count(*) FILTER (WHERE {reason})" for reason in _TICKET_DISCARDS)
+            row = con.execute(f"SELECT {counts} FROM tickets").fetchone()
             assert row is not None
             for reason, count in zip(_TICKET_DISCARDS, row, strict=True):
                 if count:
                     quality.values_discarded[reason] = count
 
     def _problems(self, con: duckdb.DuckDBPyConnection, dataset: str) -> list[RowProblem]:
-        """A bounded sample of excluded rows and discarded values, with locations."""
+        """A bounded list of excluded rows and discarded values, with locations (for validate)."""
+        if not self.max_problems:
+            return []
         reasons = TICKET_REASONS if dataset == "tickets" else SURVEY_REASONS
-        raw_column = {
-            "ticket_id": "id", "created_at": "created_s", "first_response_at": "first_response_s",
-            "resolved_at": "resolved_s", "replies": "replies_s", "reopens": "reopens_s",
-            "response_id": "id", "submitted_at": "submitted_s", "survey": "survey_s",
-            "score": "score_s",
-        }
-        rows = con.execute(
-            f"SELECT _file, _row, excluded FROM {dataset}_checked WHERE excluded IS NOT NULL "
-            f"AND excluded <> 'duplicate' ORDER BY _file, _row LIMIT {self.max_problems}"
+        found = con.execute(
+            f"SELECT _file, _rid, excluded FROM {dataset}_all "
+            f"WHERE excluded IS NOT NULL AND excluded <> 'duplicate' ORDER BY _rid LIMIT {self.max_problems}"
         ).fetchall()
-        problems: list[RowProblem] = []
-        for file_index, row, reason in rows:
-            column = reasons[reason]
-            value = con.execute(
-                f"SELECT {raw_column[column]} FROM {dataset}_checked WHERE _file = ? AND _row = ?",
-                [file_index, row],
-            ).fetchone()
-            problems.append(RowProblem(self._file_names[dataset][file_index], row, column, reason,
-                                       None if value is None else value[0]))
         if dataset == "tickets":
-            for reason, condition in _TICKET_DISCARD_CONDITIONS.items():
-                column = reasons[reason]
-                for file_index, row, value in con.execute(
-                    f"SELECT _file, _row, {raw_column[column]} FROM tickets_checked "
-                    f"WHERE excluded IS NULL AND {condition} ORDER BY _file, _row "
-                    f"LIMIT {self.max_problems}"
-                ).fetchall():
-                    problems.append(RowProblem(self._file_names[dataset][file_index], row, column,
-                                               reason, value))
+            for reason in _TICKET_DISCARDS:
+                found += con.execute(
+                    f"SELECT _file, _rid, '{reason}' FROM tickets WHERE {reason} "
+                    f"ORDER BY _rid LIMIT {self.max_problems}"
+                ).fetchall()
+        problems = []
+        for file_index, rid, reason in sorted(found, key=lambda r: r[1]):
+            column = reasons[reason]
+            shown = _TEXT_OF[column]
+            if column in _PARSED:
+                shown = f"coalesce({shown}, CAST({_PARSED[column]} AS VARCHAR))"
+            value = con.execute(f"SELECT {shown} FROM {dataset}_raw WHERE rowid = ?", [rid]).fetchone()
+            path, row = self._location(con, dataset, file_index, rid)
+            problems.append(RowProblem(path, row, column, reason, None if value is None else value[0]))
         return problems
 
     # ---- finishing ------------------------------------------------------------------
@@ -452,11 +471,10 @@ class Engine:
         for month, measures in months.items():
             scalars = measures.scalars
             for name in _ZERO_DEFAULT:
-                if name == "fcr_resolved" and self._no_replies:
-                    scalars[name] = None
-                    continue
                 if scalars.get(name) is None:
                     scalars[name] = 0
+            if self._no_replies:
+                scalars["fcr_resolved"] = None
             for name in ("first_response_median_hours", "first_response_p90_hours",
                          "resolution_median_hours", "resolution_p90_hours"):
                 scalars.setdefault(name, None)
@@ -465,8 +483,9 @@ class Engine:
                 scalars[name] = figures.get(name)
             start, end, new = (scalars["customers_start"], scalars["customers_end"],
                                scalars["customers_new"])
-            if scalars["customers_lost"] is None and None not in (start, end, new):
-                scalars["customers_lost"] = start + new - end  # type: ignore[operator]
+            if scalars["customers_lost"] is None and start is not None and end is not None \
+                    and new is not None:
+                scalars["customers_lost"] = start + new - end
             if scalars["customer_lifespan_years"] is None:
                 scalars["customer_lifespan_years"] = lifespan_config
             lost = scalars["customers_lost"]
@@ -474,16 +493,47 @@ class Engine:
                 scalars["customer_lifespan_years"] = 1 / (12 * (lost / start))
 
 
-_TICKET_DISCARD_CONDITIONS = {
-    "invalid_first_response_at": "first_response_s IS NOT NULL AND first_response_any IS NULL",
-    "first_response_before_created": "first_response_any < created",
-    "invalid_resolved_at": "resolved_s IS NOT NULL AND resolved_any IS NULL",
-    "resolved_before_created": "resolved_any < created",
-    "invalid_replies": "replies_s IS NOT NULL AND replies_ok IS NULL",
-    "invalid_reopens": "reopens_s IS NOT NULL AND reopens_ok IS NULL",
-}
+# discarded optional values: reason → condition on the typed ticket columns
 _TICKET_DISCARDS = {
-    reason: f"count(*) FILTER (WHERE {condition})"
-    for reason, condition in _TICKET_DISCARD_CONDITIONS.items()
+    "invalid_first_response_at": f"first_response_any IS NULL AND {_present('first_response')}",
+    "first_response_before_created": "first_response_any < created",
+    "invalid_resolved_at": f"resolved_any IS NULL AND {_present('resolved')}",
+    "resolved_before_created": "resolved_any < created",
+    "invalid_replies": f"replies_ok IS NULL AND {_present('replies')}",
+    "invalid_reopens": f"reopens_ok IS NULL AND {_present('reopens')}",
 }
 
+
+def _stored_columns(dataset: str) -> list[tuple[str, str, str, str]]:
+    """(stored name, SQL type, canonical column, template over its text ``{x}``) for ``{dataset}_raw``."""
+    if dataset == "business":
+        return [(c.name, "VARCHAR", c.name, "{x}") for c in COLUMNS["business"]]
+    stored: list[tuple[str, str, str, str]] = []
+    for column in COLUMNS[dataset]:
+        name = column.name
+        if name in _NOT_USED.get(dataset, ()):
+            continue
+        if name in _TIMESTAMPS:
+            parse = "try_cast({x} AS TIMESTAMPTZ)"
+        elif name in _NUMBERS:
+            parse = "try_cast({x} AS DOUBLE)"
+        else:
+            stored.append((name, "VARCHAR", name, "{x}"))
+            continue
+        kind = "TIMESTAMPTZ" if name in _TIMESTAMPS else "DOUBLE"
+        stored.append((_PARSED[name], kind, name, parse))
+        stored.append((_TEXT_OF[name], "VARCHAR", name, f"CASE WHEN {parse} IS NULL THEN {{x}} END"))
+    return stored
+
+
+_TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at", "submitted_at"})
+_NUMBERS = frozenset({"replies", "reopens", "score"})
+_PARSED = {"created_at": "created_c", "first_response_at": "first_response_c", "resolved_at": "resolved_c",
+           "submitted_at": "submitted_c", "replies": "replies_d", "reopens": "reopens_d", "score": "score_d"}
+# canonical column → the stored text: the whole cell for text columns, the unparsed text otherwise
+_TEXT_OF = {
+    "ticket_id": "ticket_id", "created_at": "created_s", "first_response_at": "first_response_s",
+    "resolved_at": "resolved_s", "replies": "replies_s", "reopens": "reopens_s",
+    "response_id": "response_id", "submitted_at": "submitted_s", "survey": "survey", "score": "score_s",
+    "category": "category", "channel": "channel", "agent": "agent",
+}
