@@ -1,0 +1,54 @@
+"""Docs that tests keep honest: the registry, KPI_SPEC, the Definitions tab and the README agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+from workbook_support import write_three_month_project
+
+from reportgen.api import build_workbook
+from reportgen.config import load_config
+from reportgen.kpis import KPIS, RESOLUTION_RATE_NOTE
+from reportgen.sources.schema import COLUMNS
+
+ROOT = Path(__file__).parents[1]
+SPEC = ROOT.parent / "shared" / "KPI_SPEC.md"
+
+
+def test_every_registry_kpi_is_a_kpi_spec_id() -> None:
+    spec = SPEC.read_text(encoding="utf-8")
+    spec_ids = set(re.findall(r"`([a-z0-9_]+)`", spec))
+    missing = [k.id for k in KPIS if k.id not in spec_ids]
+    assert missing == []
+
+
+def test_every_kpi_spec_table_id_is_in_the_registry() -> None:
+    spec = SPEC.read_text(encoding="utf-8")
+    rows = re.findall(r"^\|[^|]*\|\s*`([a-z0-9_]+)`", spec, flags=re.M)  # "| 1 | `nps` |" rows
+    rows += re.findall(r"^\|\s*`([a-z0-9_]+)`(?:,\s*`([a-z0-9_]+)`)?(?:,\s*`([a-z0-9_]+)`)?", spec, flags=re.M)
+    ids: set[str] = set()
+    for row in rows:
+        ids |= {part for part in (row if isinstance(row, tuple) else (row,)) if part}
+    columns = {c.name for spec_columns in COLUMNS.values() for c in spec_columns}
+    registry = {k.id for k in KPIS}
+    assert ids - columns - registry == set()
+    assert len(ids & registry) >= 30
+
+
+def test_definitions_tab_lists_every_kpi_and_the_resolution_note(tmp_path: Path) -> None:
+    path, _ = build_workbook(load_config(write_three_month_project(tmp_path)), "2026-10", tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(path)["Definitions"]
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    listed = {row[0].value for row in sheet.iter_rows(min_row=5) if row[0].value}
+    assert {k.id for k in KPIS} <= listed
+    assert RESOLUTION_RATE_NOTE in values
+    assert "SLA: first response within (hours)" in values and "24" in values
+
+
+def test_readme_lists_every_canonical_column() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for dataset, columns in COLUMNS.items():
+        for column in columns:
+            assert f"`{column.name}`" in readme, f"{dataset}.{column.name} is not in the README"
