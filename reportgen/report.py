@@ -7,6 +7,7 @@ their cached values are the engine's values.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -84,6 +85,8 @@ class ReportBuilder:
     def build(self) -> Report:
         sheets = [self.tracker(), self.volume(), self.calculator(), self.definitions(),
                   self.agents(), self.channels(), self.quality(), self.tidy_data()]
+        for sheet in sheets:
+            fit_row_heights(sheet)
         return Report(self.title, self.month, sheets)
 
     # ---- helpers ---------------------------------------------------------------
@@ -292,9 +295,12 @@ class ReportBuilder:
         row += 1
         for label, value in self._options():
             sheet.put(row, 0, label, "wrap")
-            sheet.merges.append((row, 0, row, 1))
             sheet.put(row, 1, None, "wrap")
+            sheet.merges.append((row, 0, row, 1))
             sheet.put(row, 2, value, "wrap")
+            for col in (3, 4, 5):
+                sheet.put(row, col, None, "wrap")
+            sheet.merges.append((row, 2, row, 5))
             row += 1
         row += 1
         sheet.put(row, 0, "Note on the overall resolution rate", "kpi_name")
@@ -439,7 +445,7 @@ class ReportBuilder:
 
     # ---- 7. Data (tidy) ------------------------------------------------------------------------
     def tidy_data(self) -> Sheet:
-        sheet = Sheet(DATA, landscape=False, fit_width=False)
+        sheet = Sheet(DATA, landscape=False)
         for col, text in enumerate(("month", "metric", "dimension", "value")):
             sheet.put(0, col, text, "header_left")
         row = 1
@@ -464,6 +470,25 @@ class ReportBuilder:
         sheet.put(row, 1, metric, "text")
         sheet.put(row, 2, dimension or None, "text")
         sheet.put(row, 3, value, "text")
+
+
+def fit_row_heights(sheet: Sheet) -> None:
+    """Give rows with wrapped text the height their lines need.
+
+    Spreadsheet files store row heights; neither xlsxwriter nor LibreOffice's
+    import grows a row for wrapped text, so without this long definitions
+    overlap the next row.
+    """
+    spans = {(r1, c1): sum(sheet.column_widths.get(c, 8.43) for c in range(c1, c2 + 1))
+             for r1, c1, _, c2 in sheet.merges}
+    for (row, col), cell in sheet.cells.items():
+        if cell.style not in ("wrap", "note") or not isinstance(cell.value, str):
+            continue
+        width = spans.get((row, col), sheet.column_widths.get(col, 8.43))
+        per_line = max(1.0, width * 1.15)  # characters of 10pt text per column-width unit
+        lines = sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n"))
+        if lines > 1:
+            sheet.row_heights[row] = max(sheet.row_heights.get(row, 0), 13.0 * lines + 3)
 
 
 def build_report(data: MonthData) -> Report:

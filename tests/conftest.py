@@ -48,3 +48,13 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         return config
 
     return factory
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the golden snapshots under tests/golden/ instead of comparing")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
