@@ -209,7 +209,8 @@ class Engine:
         replies_seen = False
         rows_so_far = 0
         for index, path in enumerate(files):
-            staged = stage_file(con, path, source, workdir)
+            readable = preset.prepare(path, source, workdir) if preset.prepare else path
+            staged = stage_file(con, readable, source, workdir)
             expressions = preset.columns(dataset, staged.header, source, path)
             replies_seen = replies_seen or "replies" in expressions
             select = ", ".join(

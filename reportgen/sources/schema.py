@@ -89,9 +89,9 @@ def map_columns(
     mapping: dict[str, int] = {}
     for column in spec:
         wanted = overrides.get(column.name, column.name)
-        index = positions.get(normalise(wanted))
-        if index is not None:
-            mapping[column.name] = index
+        found = positions.get(normalise(wanted))
+        if found is not None:
+            mapping[column.name] = found
         elif column.required:
             raise missing_column_error(dataset, wanted, header, file, column.name in overrides)
     return mapping

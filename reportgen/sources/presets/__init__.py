@@ -16,6 +16,8 @@ from reportgen.config import SourceConfig
 from reportgen.sources.schema import map_columns
 
 ColumnMapper = Callable[[str, Sequence[str], SourceConfig, Path], dict[str, str]]
+# (original file, source config, scratch folder) -> the file to read in its place
+FilePreparer = Callable[[Path, SourceConfig, Path], Path]
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class Preset:
     ``header_rows``: rows at the top of the file that form the header (the
     first holds the column names; later ones, e.g. SurveyMonkey's sub-headers,
     are skipped).
+
+    ``prepare``: for exports no reader takes as they are (nested JSON, extra
+    header rows), rewrites the file into the scratch folder and returns the
+    rewritten file, which the engine then reads instead; None reads it as is.
     """
 
     name: str
@@ -32,6 +38,7 @@ class Preset:
     columns: ColumnMapper
     description: str
     header_rows: int = 1
+    prepare: FilePreparer | None = None
 
 
 def generic_columns(dataset: str, header: Sequence[str], source: SourceConfig,
