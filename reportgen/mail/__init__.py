@@ -1,0 +1,1 @@
+"""Emailing the monthly report to leadership."""

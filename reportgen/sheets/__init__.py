@@ -1,0 +1,1 @@
+"""Publishing the report model to a shared Google Sheet."""
