@@ -330,6 +330,11 @@ def kpi_options(config: dict[str, Any]) -> dict[str, Any]:
 
 def month_document(config_path: Path, month: str) -> dict[str, Any]:
     """The KPI document of ``month`` for the sources a reportgen config names."""
+    return window_documents(config_path, [month])[0]
+
+
+def window_documents(config_path: Path, months: list[str]) -> list[dict[str, Any]]:
+    """The KPI documents of several months, reading the sources once (the build benchmark's need)."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     base = config_path.parent
     report_tz = (config.get("report") or {}).get("timezone", "UTC")
@@ -338,32 +343,36 @@ def month_document(config_path: Path, month: str) -> dict[str, Any]:
     for name in ("tickets", "surveys", "business"):
         if sources.get(name) and sources[name].get("preset", "generic") != "generic":
             raise SystemExit(f"{name}: only the generic preset is supported by the baseline")
-    start = pd.Timestamp(f"{month}-01", tz=report_tz)
-    end = start + pd.DateOffset(months=1)
-
     tickets_src = sources["tickets"]
     tickets, t_quality, has_replies = load_tickets(base, tickets_src,
                                                    tickets_src.get("timezone") or report_tz)
-    kpis, breakdowns = ticket_kpis(tickets, start, end, options, has_replies)
+    surveys = None
     s_quality = new_quality([], 0)
-    survey_values: dict[str, Any] = dict.fromkeys(
-        ("nps", "csat", "ces", "negative_feedback_rate"))
-    survey_values.update(dict.fromkeys(("nps_responses", "csat_responses", "ces_responses",
-                                        "promoters", "passives", "detractors"), 0))
     if sources.get("surveys"):
         surveys_src = sources["surveys"]
         surveys, s_quality = load_surveys(base, surveys_src, surveys_src.get("timezone") or report_tz,
                                           options)
-        survey_values = survey_kpis(surveys, start, end, options)
-    kpis.update(survey_values)
-    business, b_quality = business_kpis(base, sources.get("business"), month, options)
-    kpis.update(business)
-    return {
-        "month": month,
-        "kpis": {key: kpis[key] for key in SCALARS},
-        "breakdowns": breakdowns,
-        "data_quality": {"tickets": t_quality, "surveys": s_quality, "business": b_quality},
-    }
+    documents = []
+    for month in months:
+        start = pd.Timestamp(f"{month}-01", tz=report_tz)
+        end = start + pd.DateOffset(months=1)
+        kpis, breakdowns = ticket_kpis(tickets, start, end, options, has_replies)
+        survey_values: dict[str, Any] = dict.fromkeys(
+            ("nps", "csat", "ces", "negative_feedback_rate"))
+        survey_values.update(dict.fromkeys(("nps_responses", "csat_responses", "ces_responses",
+                                            "promoters", "passives", "detractors"), 0))
+        if surveys is not None:
+            survey_values = survey_kpis(surveys, start, end, options)
+        kpis.update(survey_values)
+        business, b_quality = business_kpis(base, sources.get("business"), month, options)
+        kpis.update(business)
+        documents.append({
+            "month": month,
+            "kpis": {key: kpis[key] for key in SCALARS},
+            "breakdowns": breakdowns,
+            "data_quality": {"tickets": t_quality, "surveys": s_quality, "business": b_quality},
+        })
+    return documents
 
 
 def main(argv: list[str] | None = None) -> int:
