@@ -4,41 +4,31 @@ A preset turns a file's header into one SQL expression per canonical column,
 written over the file's text columns ``c0, c1, …`` and returning text (or
 NULL). The engine then types and validates the canonical text exactly as it
 does for the ``generic`` preset, so every rule of KPI_SPEC applies unchanged.
+
+One module per vendor documents its mapping (docs/PRESETS.md gathers them):
+tickets — ``zendesk``, ``freshdesk``, ``intercom``, ``zammad``; surveys —
+``delighted``, ``typeform``, ``surveymonkey``, ``qualtrics``, ``zendesk_csat``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from reportgen.config import SourceConfig
+from reportgen.errors import ConfigError
+from reportgen.sources.presets.base import ColumnMapper, FilePreparer, Preset
+from reportgen.sources.presets.delighted import DELIGHTED
+from reportgen.sources.presets.freshdesk import FRESHDESK
+from reportgen.sources.presets.intercom import INTERCOM
+from reportgen.sources.presets.qualtrics import QUALTRICS
+from reportgen.sources.presets.surveymonkey import SURVEYMONKEY
+from reportgen.sources.presets.typeform import TYPEFORM
+from reportgen.sources.presets.zammad import ZAMMAD
+from reportgen.sources.presets.zendesk import ZENDESK, ZENDESK_CSAT
 from reportgen.sources.schema import map_columns
 
-ColumnMapper = Callable[[str, Sequence[str], SourceConfig, Path], dict[str, str]]
-# (original file, source config, scratch folder) -> the file to read in its place
-FilePreparer = Callable[[Path, SourceConfig, Path], Path]
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named mapping for one dataset.
-
-    ``header_rows``: rows at the top of the file that form the header (the
-    first holds the column names; later ones, e.g. SurveyMonkey's sub-headers,
-    are skipped).
-
-    ``prepare``: for exports no reader takes as they are (nested JSON, extra
-    header rows), rewrites the file into the scratch folder and returns the
-    rewritten file, which the engine then reads instead; None reads it as is.
-    """
-
-    name: str
-    datasets: tuple[str, ...]
-    columns: ColumnMapper
-    description: str
-    header_rows: int = 1
-    prepare: FilePreparer | None = None
+__all__ = ["PRESETS", "ColumnMapper", "FilePreparer", "Preset", "generic_columns", "get_preset"]
 
 
 def generic_columns(dataset: str, header: Sequence[str], source: SourceConfig,
@@ -50,8 +40,21 @@ def generic_columns(dataset: str, header: Sequence[str], source: SourceConfig,
 GENERIC = Preset("generic", ("tickets", "surveys", "business"), generic_columns,
                  "the canonical columns, by name (see README)")
 
-PRESETS: dict[str, Preset] = {GENERIC.name: GENERIC}
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (GENERIC, ZENDESK, FRESHDESK, INTERCOM, ZAMMAD,
+                   DELIGHTED, TYPEFORM, SURVEYMONKEY, QUALTRICS, ZENDESK_CSAT)
+}
 
 
-def get_preset(name: str) -> Preset:
-    return PRESETS[name]
+def get_preset(name: str, dataset: str | None = None) -> Preset:
+    """The preset called ``name``; with ``dataset``, one that reads that dataset."""
+    preset = PRESETS.get(name)
+    names = ", ".join(n for n, p in PRESETS.items() if dataset is None or dataset in p.datasets)
+    where = f"sources.{dataset}.preset" if dataset else "preset"
+    if preset is None:
+        raise ConfigError(f"{where}: unknown preset '{name}' (known: {names})")
+    if dataset is not None and dataset not in preset.datasets:
+        raise ConfigError(f"{where}: preset '{name}' reads {' and '.join(preset.datasets)}, "
+                          f"not {dataset} (presets for {dataset}: {names})")
+    return preset
