@@ -144,9 +144,14 @@ class Sources(_Strict):
         for kind in ("tickets", "surveys", "business"):
             source = getattr(self, kind)
             names = [name for name, preset in PRESETS.items() if kind in preset.datasets]
-            if source is not None and source.preset not in names:
-                known = ", ".join(names)
-                raise ValueError(f"{kind}: unknown preset '{source.preset}' (known: {known})")
+            if source is None or source.preset in names:
+                continue
+            known = ", ".join(names)
+            if source.preset in PRESETS:
+                reads = " and ".join(PRESETS[source.preset].datasets)
+                raise ValueError(f"{kind}: preset '{source.preset}' reads {reads}, not {kind} "
+                                 f"(presets for {kind}: {known})")
+            raise ValueError(f"{kind}: unknown preset '{source.preset}' (known: {known})")
         return self
 
 

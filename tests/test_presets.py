@@ -382,10 +382,14 @@ def test_presets_are_registered_for_their_datasets_only() -> None:
     assert {n for n, p in PRESETS.items() if p.datasets == ("surveys",)} == surveys
     base = 'sources:\n  tickets: {path: "t.csv", preset: %s}\n  surveys: {path: "s.csv", preset: %s}\n'
     parse_config(base % ("zendesk", "delighted"))  # valid
-    with pytest.raises(ConfigError, match=r"tickets: unknown preset 'delighted' \(known: generic, zendesk"):
+    with pytest.raises(ConfigError, match=r"tickets: preset 'delighted' reads surveys, not tickets "
+                                          r"\(presets for tickets: generic, zendesk"):
         parse_config(base % ("delighted", "delighted"))
-    with pytest.raises(ConfigError, match=r"surveys: unknown preset 'zendesk' \(known: .*zendesk_csat"):
+    with pytest.raises(ConfigError, match=r"surveys: preset 'zendesk' reads tickets, not surveys "
+                                          r"\(presets for surveys: .*zendesk_csat"):
         parse_config(base % ("zendesk", "zendesk"))
+    with pytest.raises(ConfigError, match=r"tickets: unknown preset 'zendsk' \(known: generic, zendesk"):
+        parse_config(base % ("zendsk", "delighted"))
     with pytest.raises(ConfigError, match=r"preset 'delighted' reads surveys, not tickets"):
         get_preset("delighted", "tickets")
 
