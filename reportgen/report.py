@@ -16,6 +16,7 @@ from reportgen.api import MonthData
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
 from reportgen.measures import breakdown_values, scalar_values
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
+from reportgen.verdicts import month_change, target_status
 
 TRACKER = "KPI Tracker"
 VOLUME = "Ticket Volume"
@@ -163,11 +164,8 @@ class ReportBuilder:
         target = self.config.targets.get(kpi.id) if with_target else None
         sheet.put(row, target_col, target, f"value:{unit}")
         current = series[-1]
-        status, style = "", "status_none"
-        if target is not None and current is not None and kpi.direction is not None:
-            met = current >= target if kpi.direction == "higher" else current <= target
-            status = "On target" if met else ("Below target" if kpi.direction == "higher" else "Above target")
-            style = "status_good" if met else "status_bad"
+        status, status_tone = target_status(kpi, current, target)
+        style = {"good": "status_good", "bad": "status_bad"}.get(status_tone, "status_none")
         sheet.put(row, status_col, status or None, style)
         if len(series) < 2:
             sheet.put(row, change_col, None, "change")
@@ -177,14 +175,9 @@ class ReportBuilder:
         factor = "*100" if kpi.unit == "percent" else ""
         formula = (f'=IF(OR({current_ref}="",{previous_ref}=""),"",'
                    f"({current_ref}-{previous_ref}){factor})")
-        change: float | str = ""
-        tone = "neutral"
-        if current is not None and previous is not None:
-            change = (current - previous) * (100 if kpi.unit == "percent" else 1)
-            if kpi.direction and change != 0:
-                better = change > 0 if kpi.direction == "higher" else change < 0
-                tone = "good" if better else "bad"
-        sheet.put(row, change_col, change, f"change:{unit}:{tone}", formula=formula)
+        change, tone = month_change(kpi, previous, current)
+        sheet.put(row, change_col, "" if change is None else change, f"change:{unit}:{tone}",
+                  formula=formula)
 
     # ---- 2. Ticket Volume ---------------------------------------------------------
     def volume(self) -> Sheet:

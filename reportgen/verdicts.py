@@ -1,0 +1,31 @@
+"""Status against target and month-over-month change: one rule for the workbook, the sheet and the email."""
+
+from __future__ import annotations
+
+from reportgen.kpis import Kpi
+
+GOOD, BAD, NEUTRAL = "good", "bad", "neutral"
+
+
+def target_status(kpi: Kpi, current: float | None, target: float | None) -> tuple[str, str]:
+    """(word, tone) for the report month: "On target"/"Below target"/"Above target", or "" when unknown.
+
+    A KPI without a direction (a plain count) has no status.
+    """
+    if target is None or current is None or kpi.direction is None:
+        return "", NEUTRAL
+    met = current >= target if kpi.direction == "higher" else current <= target
+    if met:
+        return "On target", GOOD
+    return ("Below target" if kpi.direction == "higher" else "Above target"), BAD
+
+
+def month_change(kpi: Kpi, previous: float | None, current: float | None) -> tuple[float | None, str]:
+    """(change, tone): percentages change in percentage points; tone by the KPI's direction."""
+    if current is None or previous is None:
+        return None, NEUTRAL
+    change = (current - previous) * (100 if kpi.unit == "percent" else 1)
+    if not kpi.direction or change == 0:
+        return change, NEUTRAL
+    better = change > 0 if kpi.direction == "higher" else change < 0
+    return change, GOOD if better else BAD
