@@ -1,0 +1,58 @@
+"""`reportgen publish`: the month's report into a shared Google Sheet.
+
+Registered on the main group by cli.py (``main.add_command(publish)``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from reportgen.cli_common import config_option, friendly_errors, month_option
+
+
+@click.command()
+@config_option
+@month_option
+@click.option("--dry-run", is_flag=True,
+              help="Plan the Google Sheets requests without credentials or network; write nothing.")
+@click.option("--requests-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --dry-run: write the request bodies to this JSON file (default: print them).")
+@friendly_errors
+def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | None) -> None:
+    """Publish the month's report to the Google Sheet in outputs.google_sheets (or create it)."""
+    from reportgen.api import compute_month
+    from reportgen.config import load_config
+    from reportgen.fileio import atomic_output
+    from reportgen.report import build_report
+    from reportgen.sheets.publish import dry_run_calls, publish_report
+    from reportgen.sheets.settings import credentials_path, load_settings
+
+    if requests_out is not None and not dry_run:
+        raise click.UsageError("--requests-out goes with --dry-run")
+    config = load_config(config_path)
+    settings = load_settings(config)
+    data = compute_month(config, month, save=not dry_run)
+    report = build_report(data)
+    if dry_run:
+        text = json.dumps(dry_run_calls(report, settings, config.report.currency), indent=1,
+                          ensure_ascii=False) + "\n"
+        if requests_out is None:
+            click.echo(text, nl=False)
+            return
+        with atomic_output(requests_out) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+        click.echo(f"Dry run for {data.month}: request bodies written to {requests_out} "
+                   "(nothing was sent)")
+        return
+    result = publish_report(report, settings, config.report.currency,
+                            credentials_path=credentials_path(config, settings),
+                            warn=lambda line: click.echo(line, err=True))
+    if result.created:
+        click.echo(f"Created spreadsheet {settings.title!r}: {result.url}")
+    for email in result.shared_with:
+        click.echo(f"Shared with {email}")
+    click.echo(f"Report for {data.month} published to {result.url} "
+               f"({len(report.sheets)} tabs, {result.requests_sent} requests to Google)")
