@@ -201,7 +201,7 @@ def _interpolate(value: Any, path: str, problems: list[str]) -> Any:
     return value
 
 
-def _line_numbers(text: str) -> dict[tuple[str, ...], int]:
+def yaml_line_numbers(text: str) -> dict[tuple[str, ...], int]:
     """Map each YAML key path to its 1-based line, to point at problems precisely."""
     lines: dict[tuple[str, ...], int] = {}
 
@@ -280,7 +280,7 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     problems: list[str] = []
     raw = _interpolate(raw, "", problems)
     base_dir = config_path.parent if config_path else Path(".")
-    lines = _line_numbers(text)
+    lines = yaml_line_numbers(text)
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir, "config_path": config_path})
     except ValidationError as exc:

@@ -1,0 +1,115 @@
+"""`reportgen email` and `reportgen run`: the monthly email and every configured output in order.
+
+Registered on the main group in cli.py (``main.add_command(email)``, ``main.add_command(run)``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reportgen.cli_common import config_option, friendly_errors, month_option
+from reportgen.errors import ReportgenError
+
+
+@click.command()
+@config_option
+@month_option
+@click.option("--to", "to", multiple=True, metavar="ADDRESS",
+              help="Send only to these addresses (repeat or comma-separate); replaces outputs.email "
+                   "to, cc and bcc — handy for a test.")
+@click.option("--dry-run", is_flag=True, help="Send nothing: write the exact message to --eml instead "
+                                              "(needs no SMTP settings).")
+@click.option("--eml", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --dry-run: the .eml file to write (opens in any mail client).")
+@friendly_errors
+def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None) -> None:
+    """Email the month's workbook with an HTML summary (builds the workbook first if it is missing)."""
+    from reportgen.config import load_config
+    from reportgen.mail.send import email_report
+
+    if dry_run != (eml is not None):
+        raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
+    config = load_config(config_path)
+    outcome = email_report(config, month, to=list(to), dry_run=dry_run, eml=eml)
+    if outcome.built:
+        click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
+    if outcome.eml is not None:
+        who = outcome.describe() if outcome.recipients else "no recipients set"
+        click.echo(f"Dry run: message for {who} written to {outcome.eml} (nothing sent)")
+    else:
+        click.echo(f"Report for {outcome.month} emailed to {outcome.describe()}")
+
+
+def _step(name: str, action: Callable[[], str]) -> bool:
+    """Run one step; print `name: ok — detail` or `name: failed: reason`; True when it worked."""
+    try:
+        detail = action()
+    except ReportgenError as exc:
+        click.echo(f"{name}: failed: {exc}")
+        return False
+    except Exception as exc:  # one output's bug must not stop the others
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(f"{name}: failed: internal error: {type(exc).__name__}: {first}")
+        return False
+    click.echo(f"{name}: ok — {detail}")
+    return True
+
+
+@click.command()
+@config_option
+@month_option
+@friendly_errors
+def run(config_path: Path, month: str) -> None:
+    """Build the workbook, then publish and email it as configured; one line per step.
+
+    Steps: build (always), publish (when outputs.google_sheets is set), email
+    (when outputs.email is set). A failing step does not stop the others; the
+    exit code is 0 only when every step succeeded.
+    """
+    from reportgen.api import MonthData, build_workbook
+    from reportgen.config import load_config
+    from reportgen.months import parse_month_option
+
+    config = load_config(config_path)
+    month = parse_month_option(month, config.report.timezone)
+    built: dict[str, Any] = {}
+
+    def build() -> str:
+        path, data = build_workbook(config, month)
+        built["path"], built["data"] = path, data
+        return str(path)
+
+    def publish() -> str:
+        try:
+            from reportgen.sheets.publish import publish_month
+        except ImportError as exc:
+            raise ReportgenError(f"publishing is not available in this install ({exc})") from None
+        result: Any = publish_month(config, month)
+        url = result if isinstance(result, str) else getattr(result, "url", None)
+        if isinstance(url, str):
+            built["sheet_url"] = url
+        return str(url or result)
+
+    def send() -> str:
+        from reportgen.mail.send import email_report
+
+        data: MonthData | None = built.get("data")
+        if data is None:
+            raise ReportgenError("not sent: the workbook could not be built")
+        outcome = email_report(config, month, data=data, workbook=built["path"],
+                               sheet_url=built.get("sheet_url"))
+        return f"sent to {outcome.describe()}"
+
+    results = [_step("build", build)]
+    for key, name, action in (("google_sheets", "publish", publish), ("email", "email", send)):
+        if key in config.outputs:
+            results.append(_step(name, action))
+        else:
+            click.echo(f"{name}: skipped (outputs.{key} is not configured)")
+    if not all(results):
+        sys.exit(1)

@@ -1,0 +1,259 @@
+"""What the monthly email says, computed from the engine's measures (MonthData).
+
+Nothing here reads the workbook back: every number comes from
+``MonthData.measures`` through the KPI registry, and the month-over-month
+change and the status vs target come from the same code that fills the
+workbook's KPI Tracker (``reportgen.verdicts``), so the email and the
+workbook cannot disagree. Values are formatted here (``format_value``, the
+terminal's formatter) so the HTML and the plain-text bodies show the same text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reportgen.api import MonthData
+from reportgen.kpis import KPIS, Kpi
+from reportgen.months import shift
+from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
+from reportgen.report import ReportBuilder, month_label
+from reportgen.textreport import format_value
+from reportgen.verdicts import month_change, target_status
+
+from .settings import google_sheet_url
+
+TOP_CATEGORIES = 5
+SPIKE_TRAILING_MONTHS = 3
+SPIKE_RATIO = 1.5
+SPIKE_MIN_INCREASE = 5
+
+TONE_COLOURS: dict[str, tuple[str, str]] = {  # tone → (text colour, background), as in the workbook
+    "good": (GOOD_FONT, GOOD_FILL),
+    "bad": (BAD_FONT, BAD_FILL),
+    "neutral": (GREY, "#F2F2F2"),
+}
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """One primary KPI of the month, formatted: value, change vs last month, status vs target."""
+
+    id: str
+    label: str
+    value: str
+    raw_value: float | None
+    change: str  # "+1.2 pp", "−0.50 h", "" when there is no previous month
+    change_word: str  # "better" | "worse" | "no change" | "" (no direction or no previous month)
+    change_tone: str  # good | bad | neutral
+    target: str  # "" without a target
+    status: str  # "On target" | "Below target" | "Above target" | "No target"
+    status_tone: str  # good | bad | neutral
+
+    @property
+    def change_colour(self) -> str:
+        return TONE_COLOURS[self.change_tone][0]
+
+    @property
+    def status_colour(self) -> str:
+        return TONE_COLOURS[self.status_tone][0]
+
+    @property
+    def status_background(self) -> str:
+        return TONE_COLOURS[self.status_tone][1]
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    name: str
+    tickets: str
+    share: str
+    raw_tickets: float
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A category whose tickets this month rose well above its trailing average (see ``find_spikes``)."""
+
+    name: str
+    tickets: str
+    average: str
+    increase: str  # "+85 %", or "new" when the trailing average is 0
+    raw_tickets: float
+    raw_average: float
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str
+    label: str
+    tickets: float | None
+
+
+@dataclass
+class EmailSummary:
+    """Everything the templates show (see templates/email.html.j2 for how)."""
+
+    title: str
+    month: str
+    month_label: str
+    previous_label: str
+    headline: list[HeadlineRow]
+    top_categories: list[CategoryRow]
+    spikes: list[Spike]
+    trend: list[TrendPoint]
+    sheet_url: str | None
+    data_quality: str | None
+    total_tickets: str
+    currency: str
+    workbook_name: str = ""
+    chart_cid: str | None = None  # "cid:…" target of the inline chart, set when the chart is attached
+    chart_alt: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def context(self) -> dict[str, object]:
+        """The names templates (body and subject) can use."""
+        return {
+            "title": self.title, "month": self.month, "month_label": self.month_label,
+            "previous_label": self.previous_label, "headline": self.headline,
+            "top_categories": self.top_categories, "spikes": self.spikes, "trend": self.trend,
+            "sheet_url": self.sheet_url, "data_quality": self.data_quality,
+            "total_tickets": self.total_tickets, "currency": self.currency,
+            "workbook_name": self.workbook_name, "chart_cid": self.chart_cid, "chart_alt": self.chart_alt,
+            "spike_rule": spike_rule_text(), "colours": TONE_COLOURS, **self.extra,
+        }
+
+
+def spike_rule_text() -> str:
+    return (f"a category spikes when its tickets this month are at least {SPIKE_RATIO:g}× its average "
+            f"over the previous {SPIKE_TRAILING_MONTHS} months and at least {SPIKE_MIN_INCREASE} above it")
+
+
+def format_change(kpi: Kpi, change: float, currency: str = "") -> str:
+    """A month-over-month change with its sign; percentages as percentage points.
+
+    ``change`` is the tracker's value: for percent KPIs it is already ×100 (points).
+    """
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    size = abs(change)
+    if kpi.unit == "percent":
+        return f"{sign}{size:.1f} pp"
+    if kpi.unit == "count" and not float(size).is_integer():
+        return f"{sign}{size:,.1f}"
+    return f"{sign}{format_value(size, kpi.unit, currency)}"
+
+
+def headline_rows(data: MonthData, builder: ReportBuilder | None = None) -> list[HeadlineRow]:
+    """The primary scalar KPIs of the month, in registry order."""
+    builder = builder or ReportBuilder(data)
+    currency = data.config.report.currency
+    current = builder.scalars.get(data.month, {})
+    previous = builder.scalars.get(shift(data.month, -1), {})
+    rows: list[HeadlineRow] = []
+    for kpi in KPIS:
+        if kpi.group != "primary" or kpi.breakdown is not None:
+            continue
+        value, before = current.get(kpi.id), previous.get(kpi.id)
+        target = data.config.targets.get(kpi.id)
+        change, change_tone = month_change(kpi, before, value)
+        status, status_tone = target_status(kpi, value, target)
+        if not status:
+            status = "No target" if target is None else "No data" if value is None else ""
+        if change is None:
+            change_text, word = "", ""
+        else:
+            change_text = format_change(kpi, change, currency)
+            word = ("no change" if change == 0 else "" if kpi.direction is None
+                    else "better" if change_tone == "good" else "worse")
+        rows.append(HeadlineRow(
+            id=kpi.id, label=kpi.label, value=format_value(value, kpi.unit, currency), raw_value=value,
+            change=change_text, change_word=word, change_tone=change_tone,
+            target="" if target is None else format_value(target, kpi.unit, currency),
+            status=status, status_tone=status_tone,
+        ))
+    return rows
+
+
+def _category_counts(builder: ReportBuilder, month: str) -> dict[str, float] | None:
+    """Tickets per category of a month; None when the month has no data at all."""
+    if month not in builder.breakdowns:
+        return None
+    return builder.breakdowns[month].get("tickets_by_category", {})
+
+
+def top_categories(data: MonthData, builder: ReportBuilder, limit: int = TOP_CATEGORIES) -> list[CategoryRow]:
+    counts = _category_counts(builder, data.month) or {}
+    shares = builder.breakdowns.get(data.month, {}).get("category_share", {})
+    order = sorted(counts, key=lambda k: (-counts[k], k))[:limit]
+    return [CategoryRow(name, format_value(counts[name], "count"), format_value(shares.get(name), "percent"),
+                        counts[name]) for name in order]
+
+
+def find_spikes(data: MonthData, builder: ReportBuilder) -> list[Spike]:
+    """Categories spiking above their trailing 3-month average.
+
+    The rule, precisely: let ``c`` be a category's tickets created in the
+    report month and ``a`` the mean of its tickets created in each of the
+    ``SPIKE_TRAILING_MONTHS`` (3) calendar months just before it (a month with
+    data but no ticket in that category counts as 0). The category spikes when
+    ``c >= SPIKE_RATIO × a`` (1.5×) **and** ``c − a >= SPIKE_MIN_INCREASE`` (5
+    tickets) — the second condition keeps tiny categories (1 → 2 tickets)
+    quiet. When any of the three previous months has no data at all (before
+    the history starts, or outside ``report.window_months``), there is no
+    baseline and nothing is flagged. A category with ``a = 0`` spikes as soon as
+    ``c >= 5``. Spikes are listed biggest increase first.
+    """
+    current = _category_counts(builder, data.month) or {}
+    trailing = [_category_counts(builder, shift(data.month, -k)) for k in range(1, SPIKE_TRAILING_MONTHS + 1)]
+    if not current or any(months is None for months in trailing):
+        return []
+    spikes: list[Spike] = []
+    for name, count in current.items():
+        average = sum((months or {}).get(name, 0) for months in trailing) / SPIKE_TRAILING_MONTHS
+        if count >= SPIKE_RATIO * average and count - average >= SPIKE_MIN_INCREASE:
+            increase = "new" if average == 0 else f"+{(count / average - 1) * 100:.0f} %"
+            spikes.append(Spike(name, format_value(count, "count"), f"{average:,.1f}", increase,
+                                count, average))
+    spikes.sort(key=lambda s: (-(s.raw_tickets - s.raw_average), s.name))
+    return spikes
+
+
+def volume_trend(data: MonthData, builder: ReportBuilder) -> list[TrendPoint]:
+    """Tickets created per month over the report window (None for months without data)."""
+    return [TrendPoint(m, month_label(m), builder.scalars.get(m, {}).get("ticket_volume"))
+            for m in data.window]
+
+
+def data_quality_line(data: MonthData) -> str | None:
+    """One sentence when the run had to exclude rows; None when every row was used."""
+    parts: list[str] = []
+    for name, noun in (("tickets", "ticket"), ("surveys", "survey")):
+        quality = data.engine.quality.get(name)
+        if quality is None:
+            continue
+        excluded = sum(quality.excluded.values())
+        if excluded:
+            parts.append(f"{excluded:,} of {quality.rows_read:,} {noun} rows")
+    if not parts:
+        return None
+    return ("Data quality: " + " and ".join(parts) + " in the source files were excluded (missing or "
+            "invalid values); the workbook's Data Quality tab lists why.")
+
+
+def summarize(data: MonthData) -> EmailSummary:
+    """The email's content for the report month of ``data``."""
+    builder = ReportBuilder(data)
+    volume = builder.scalars.get(data.month, {}).get("ticket_volume")
+    return EmailSummary(
+        title=data.config.report.title,
+        month=data.month,
+        month_label=month_label(data.month),
+        previous_label=month_label(shift(data.month, -1)),
+        headline=headline_rows(data, builder),
+        top_categories=top_categories(data, builder),
+        spikes=find_spikes(data, builder),
+        trend=volume_trend(data, builder),
+        sheet_url=google_sheet_url(data.config),
+        data_quality=data_quality_line(data),
+        total_tickets=format_value(volume, "count"),
+        currency=data.config.report.currency,
+    )
