@@ -48,13 +48,16 @@ def kpis(config_path: Path, month: str, fmt: str) -> None:
 @config_option
 @friendly_errors
 def validate(config_path: Path) -> None:
-    """Check the config and every source file; write nothing."""
+    """Check the config and every source file, list every problem; write nothing.
+
+    Exit 1 when anything is fatal (`build` would stop) or rows would be excluded.
+    """
     from reportgen.config import load_config
     from reportgen.engine import Engine
     from reportgen.textreport import validation_report
 
     config = load_config(config_path)
-    result = Engine(config, max_problems=500).run()
+    result = Engine(config, max_problems=None, collect=True).run()
     text, ok = validation_report(result)
     click.echo(text)
     if not ok:
@@ -129,6 +132,12 @@ def catalog(fmt: str) -> None:
 
 # commands that live in their own modules
 # (registered here so `reportgen --help` lists everything)
+from reportgen.cli_email import email, run  # noqa: E402
+from reportgen.cli_publish import publish  # noqa: E402
+
+main.add_command(publish)
+main.add_command(email)
+main.add_command(run)
 
 
 if __name__ == "__main__":  # pragma: no cover

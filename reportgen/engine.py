@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from reportgen.config import Config, SourceConfig
+from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import (
@@ -81,6 +82,7 @@ class EngineResult:
     months: dict[str, MonthMeasures]
     quality: dict[str, DatasetQuality]
     problems: list[RowProblem]
+    fatal: list[ReportgenError] = field(default_factory=list)  # only when collecting (validate)
 
     def quality_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -137,14 +139,22 @@ def label(raw: str | None, default: str | None) -> str | None:
 class Engine:
     """Computes measures for every month present in a config's sources."""
 
-    def __init__(self, config: Config, max_problems: int = 0):
-        """``max_problems``: how many offending rows to list per dataset (for `validate`)."""
+    def __init__(self, config: Config, max_problems: int | None = 0, collect: bool = False):
+        """``max_problems``: how many offending rows to list per dataset (None: all; for `validate`).
+
+        ``collect``: record fatal problems in ``fatal`` and go on without the file or
+        row at fault instead of raising the first one (for `validate`).
+        """
         self.config = config
         self.max_problems = max_problems
         self.report_tz = sql_string(config.report.timezone)
         # per dataset, per file: (path, rowid of its first record, staged file)
         self._files: dict[str, list[tuple[str, int, StagedFile]]] = {}
         self._no_replies = False
+        self.collect = collect
+        self.fatal: list[ReportgenError] = []
+        self._skip: dict[str, set[str]] = {}
+        self._current: str | None = None
 
     def run(self) -> EngineResult:
         with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir, self._connect(workdir) as con:
@@ -152,7 +162,8 @@ class Engine:
             quality: dict[str, DatasetQuality] = {}
             problems: list[RowProblem] = []
             months: dict[str, MonthMeasures] = {}
-            quality["tickets"], has_replies = self._load(con, "tickets", sources.tickets, Path(workdir))
+            quality["tickets"], has_replies = self._load_source(con, "tickets", sources.tickets,
+                                                                Path(workdir))
             self._prepare_tickets(con, sources.tickets)
             self._count_quality(con, "tickets", quality["tickets"])
             problems += self._problems(con, "tickets")
@@ -160,7 +171,7 @@ class Engine:
             self._no_replies = not has_replies
             quality["surveys"] = DatasetQuality()
             if sources.surveys is not None:
-                quality["surveys"], _ = self._load(con, "surveys", sources.surveys, Path(workdir))
+                quality["surveys"], _ = self._load_source(con, "surveys", sources.surveys, Path(workdir))
                 self._prepare_surveys(con, sources.surveys)
                 self._count_quality(con, "surveys", quality["surveys"])
                 problems += self._problems(con, "surveys")
@@ -168,14 +179,14 @@ class Engine:
             quality["business"] = DatasetQuality()
             business_months: dict[str, dict[str, float | None]] = {}
             if sources.business is not None:
-                quality["business"], _ = self._load(con, "business", sources.business, Path(workdir))
-                parsed = parse_business_rows(self._business_rows(con))
+                quality["business"], _ = self._load_source(con, "business", sources.business, Path(workdir))
+                parsed = parse_business_rows(self._business_rows(con), self.fatal if self.collect else None)
                 quality["business"].rows_used = len(parsed)
                 business_months = {month: figures.values for month, figures in parsed.items()}
                 for month in business_months:
                     months.setdefault(month, MonthMeasures())
             self._finish(months, business_months)
-            return EngineResult(dict(sorted(months.items())), quality, problems)
+            return EngineResult(dict(sorted(months.items())), quality, problems, list(self.fatal))
 
     # ---- plumbing -----------------------------------------------------------
     @contextmanager
@@ -196,21 +207,25 @@ class Engine:
     def _load(self, con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig,
               workdir: Path) -> tuple[DatasetQuality, bool]:
         """Every file of a source into table ``{dataset}_raw`` (canonical text columns + _file)."""
-        files = resolve_files(self.config, source, dataset)
+        files = resolve_files(self.config, source, dataset, self._skip.get(dataset, ()))
         preset = get_preset(source.preset)
         # timestamps and numbers are parsed while reading; their text is kept only where
         # parsing failed (for messages), which keeps a million rows small in memory
         stored = _stored_columns(dataset)
         col_defs = ", ".join(f"{name} {kind}" for name, kind, _, _ in stored)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER)")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER, _row BIGINT)")
         self._set_tz(con, source)
         quality = DatasetQuality(files=[str(p) for p in files])
         self._files[dataset] = []
         replies_seen = False
         rows_so_far = 0
         for index, path in enumerate(files):
+            self._current = str(path)
             readable = preset.prepare(path, source, workdir) if preset.prepare else path
             staged = stage_file(con, readable, source, workdir)
+            if preset.header_rows > 1:  # sub-header rows (SurveyMonkey, Qualtrics) are not records
+                staged = StagedFile(staged.path, staged.header,
+                                    f"SELECT * FROM ({staged.sql}) WHERE _row > {int(preset.header_rows)}")
             expressions = preset.columns(dataset, staged.header, source, path)
             replies_seen = replies_seen or "replies" in expressions
             select = ", ".join(
@@ -218,7 +233,7 @@ class Engine:
                 for _, _, column, template in stored
             )
             try:
-                con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {index} FROM ({staged.sql})")
+                con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {index}, _row FROM ({staged.sql})")
             except duckdb.Error as exc:
                 raise explain_read_error(exc, staged) from None
             self._files[dataset].append((str(path), rows_so_far, staged))
@@ -231,12 +246,32 @@ class Engine:
         row = con.execute(sql).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
-    def _location(self, con: duckdb.DuckDBPyConnection, dataset: str, file_index: int,
-                  rid: int) -> tuple[str, int]:
-        """File and the row number a person sees there, for a row of ``{dataset}_raw``."""
-        path, first_rid, staged = self._files[dataset][file_index]
-        first_row = con.execute(f"SELECT _row FROM ({staged.sql}) LIMIT 1").fetchone()
-        return path, rid - first_rid + (int(first_row[0]) if first_row else 2)
+    def _load_source(self, con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig,
+                     workdir: Path) -> tuple[DatasetQuality, bool]:
+        """``_load``; when collecting (validate), a fatal problem is recorded and its file left out."""
+        if not self.collect:
+            return self._load(con, dataset, source, workdir)
+        skipped: set[str] = set()
+        self._skip[dataset] = skipped
+        while True:
+            self._current = None
+            try:
+                return self._load(con, dataset, source, workdir)
+            except ReportgenError as exc:
+                self.fatal.append(exc)
+                culprit = self._current or (str(exc.location.file) if exc.location and exc.location.file
+                                            else None)
+                if culprit is None or culprit in skipped:  # the source as a whole: go on without it
+                    stored = _stored_columns(dataset)
+                    col_defs = ", ".join(f"{name} {kind}" for name, kind, _, _ in stored)
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw "
+                                f"({col_defs}, _file INTEGER, _row BIGINT)")
+                    self._files[dataset] = []
+                    return DatasetQuality(), False
+                skipped.add(culprit)
+
+    def _path_of(self, dataset: str, file_index: int) -> str:
+        return self._files[dataset][file_index][0]
 
     def _set_tz(self, con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         """Naive timestamps are wall-clock time in the source's zone."""
@@ -336,7 +371,6 @@ class Engine:
             per_agent = measures.dims.get("agent_tickets", {})
             measures.scalars["assigned_tickets"] = sum(per_agent.values())
             measures.scalars["distinct_agents"] = len(per_agent)
-        self._backlog(months)
 
     @staticmethod
     def _backlog(months: dict[str, MonthMeasures]) -> None:
@@ -412,11 +446,11 @@ class Engine:
                        ) -> list[tuple[Path, int, dict[str, str | None]]]:
         columns = [c.name for c in COLUMNS["business"]]
         rows = []
-        for *values, file_index, rid in con.execute(
-            f"SELECT {', '.join(columns)}, _file, rowid FROM business_raw ORDER BY rowid"
+        for *values, file_index, row in con.execute(
+            f"SELECT {', '.join(columns)}, _file, _row FROM business_raw ORDER BY rowid"
         ).fetchall():
-            path, row = self._location(con, "business", file_index, rid)
-            rows.append((Path(path), row, dict(zip(columns, values, strict=True))))
+            rows.append((Path(self._path_of("business", file_index)), int(row),
+                         dict(zip(columns, values, strict=True))))
         return rows
 
     # ---- quality ----------------------------------------------------------------
@@ -439,35 +473,49 @@ class Engine:
                     quality.values_discarded[reason] = count
 
     def _problems(self, con: duckdb.DuckDBPyConnection, dataset: str) -> list[RowProblem]:
-        """A bounded list of excluded rows and discarded values, with locations (for validate)."""
-        if not self.max_problems:
+        """Excluded rows and discarded values with their locations (for validate), in file order."""
+        if self.max_problems is not None and self.max_problems <= 0:
             return []
+        limit = "" if self.max_problems is None else f"LIMIT {int(self.max_problems)}"
         reasons = TICKET_REASONS if dataset == "tickets" else SURVEY_REASONS
-        found = con.execute(
-            f"SELECT _file, _rid, excluded FROM {dataset}_all "
-            f"WHERE excluded IS NOT NULL AND excluded <> 'duplicate' ORDER BY _rid LIMIT {self.max_problems}"
-        ).fetchall()
+
+        def shown(column: str) -> str:
+            text = _TEXT_OF[column]
+            return f"coalesce({text}, CAST({_PARSED[column]} AS VARCHAR))" if column in _PARSED else text
+
+        value = "CASE a.excluded " + " ".join(
+            f"WHEN {sql_string(reason)} THEN {shown(column)}" for reason, column in reasons.items()
+        ) + " END"
+        selects = [
+            f"SELECT a._file, a._rid, a.excluded, {value} FROM {dataset}_all a JOIN "
+            f"(SELECT rowid AS _id, * FROM {dataset}_raw) r ON r._id = a._rid "
+            f"WHERE a.excluded IS NOT NULL AND a.excluded <> 'duplicate' ORDER BY a._rid {limit}"
+        ]
         if dataset == "tickets":
-            for reason in _TICKET_DISCARDS:
-                found += con.execute(
-                    f"SELECT _file, _rid, '{reason}' FROM tickets WHERE {reason} "
-                    f"ORDER BY _rid LIMIT {self.max_problems}"
-                ).fetchall()
+            selects += [
+                f"SELECT t._file, t._rid, {sql_string(reason)}, {shown(TICKET_REASONS[reason])} "
+                f"FROM tickets t JOIN (SELECT rowid AS _id, * FROM tickets_raw) r ON r._id = t._rid "
+                f"WHERE t.{reason} ORDER BY t._rid {limit}"
+                for reason in _TICKET_DISCARDS
+            ]
+        found = [row for sql in selects for row in con.execute(sql).fetchall()]
+        rows = dict(con.execute(f"SELECT rowid, _row FROM {dataset}_raw WHERE rowid IN "
+                                f"({', '.join(str(int(r[1])) for r in found) or 'NULL'})").fetchall())
         problems = []
-        for file_index, rid, reason in sorted(found, key=lambda r: r[1]):
-            column = reasons[reason]
-            shown = _TEXT_OF[column]
-            if column in _PARSED:
-                shown = f"coalesce({shown}, CAST({_PARSED[column]} AS VARCHAR))"
-            value = con.execute(f"SELECT {shown} FROM {dataset}_raw WHERE rowid = ?", [rid]).fetchone()
-            path, row = self._location(con, dataset, file_index, rid)
-            problems.append(RowProblem(path, row, column, reason, None if value is None else value[0]))
+        for file_index, rid, reason, text in sorted(found, key=lambda r: (r[1], r[2])):
+            problems.append(RowProblem(self._path_of(dataset, file_index), int(rows[rid]),
+                                       reasons[reason], reason, None if text is None else str(text)))
         return problems
 
     # ---- finishing ------------------------------------------------------------------
     def _finish(self, months: dict[str, MonthMeasures],
                 business: dict[str, dict[str, float | None]]) -> None:
-        """Zero-fill counts, attach business figures and derive the business defaults."""
+        """Backlog, zero-filled counts, business figures and the business defaults.
+
+        Runs once every month is known (survey- or business-only months included):
+        the backlog of a month without ticket activity is still the open tickets.
+        """
+        self._backlog(months)
         lifespan_config = self.config.kpis.clv.customer_lifespan_years
         for month, measures in months.items():
             scalars = measures.scalars

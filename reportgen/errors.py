@@ -17,6 +17,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+MAX_MESSAGE = 2000  # characters; a message quoting a 10 MB value stays readable
+
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` on one line (control characters escaped), cut to ``limit`` characters with '…'."""
+    flat = text.translate(_CONTROL)
+    if limit is not None and len(flat) > limit:
+        return flat[: limit - 1] + "…"
+    return flat
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A value from a file as a message quotes it: one line, at most ``limit`` characters."""
+    return one_line(value, limit)
+
 
 @dataclass(frozen=True)
 class Location:
@@ -48,10 +66,11 @@ class ReportgenError(Exception):
 
     @property
     def message(self) -> str:
+        """One line: control characters (a line break in a value, binary junk) are escaped."""
         text = f"{self.location}: {self.problem}" if self.location and str(self.location) else self.problem
         if self.hint:
             text = f"{text} — {self.hint}"
-        return text
+        return one_line(text, MAX_MESSAGE)
 
     def __str__(self) -> str:
         return self.message

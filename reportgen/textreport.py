@@ -6,6 +6,7 @@ from typing import Any
 
 from reportgen.config import Config
 from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult
+from reportgen.errors import one_line
 from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS, Unit
 
 
@@ -59,22 +60,28 @@ def _quality_summary(quality: dict[str, Any]) -> str:
 
 
 def validation_report(result: EngineResult) -> tuple[str, bool]:
-    """Every problem found, then a summary; ok is False when rows had to be excluded."""
-    lines: list[str] = []
+    """Every problem found (fatal ones first), the counts per dataset and a summary line.
+
+    ok is False when anything is fatal (`reportgen build` would stop) or rows had to
+    be excluded; discarded optional values alone are reported but do not fail.
+    """
+    lines: list[str] = [f"error: {problem}" for problem in result.fatal]
     for problem in result.problems:
-        shown = "(empty)" if problem.value is None else repr(problem.value[:60])
+        value = "(empty)" if problem.value is None else repr(one_line(problem.value, 60))
+        effect = "value ignored" if problem.reason in _DISCARDED else "row excluded"
         lines.append(f"{problem.file}, row {problem.row}, column '{problem.column}': "
-                     f"{problem.reason.replace('_', ' ')} {shown}")
+                     f"{problem.reason.replace('_', ' ')} {value} — {effect}")
     if lines:
         lines.append("")
-    ok = True
+    excluded_total = discarded_total = 0
     for name, reasons in (("tickets", TICKET_REASONS), ("surveys", SURVEY_REASONS)):
         quality = result.quality[name]
         if not quality.files:
             continue
         excluded = sum(quality.excluded.values())
         discarded = sum(quality.values_discarded.values())
-        ok = ok and excluded == 0
+        excluded_total += excluded
+        discarded_total += discarded
         lines.append(f"{name}: {len(quality.files)} file(s), {quality.rows_read:,} rows read, "
                      f"{quality.rows_used:,} used, {quality.duplicates:,} duplicates, "
                      f"{excluded:,} excluded, {discarded:,} values discarded")
@@ -87,6 +94,25 @@ def validation_report(result: EngineResult) -> tuple[str, bool]:
         lines.append(f"business: {business.rows_used} month(s)")
     months = ", ".join(result.months) or "none"
     lines.append(f"months in the data: {months}")
-    lines.append("OK: no problems found" if ok and not result.problems else
-                 "problems found: rows listed above are excluded or their values ignored")
+    fatal = len(result.fatal)
+    ok = fatal == 0 and excluded_total == 0
+    if ok and not result.problems:
+        lines.append("OK: no problems found")
+    else:
+        counts = (f"{_plural(fatal, 'fatal problem')}, {_plural(excluded_total, 'row')} excluded, "
+                  f"{_plural(discarded_total, 'value')} discarded")
+        if fatal:
+            lines.append(f"FAILED: {counts} — fix the fatal problems (lines starting with 'error:'); "
+                         "`reportgen build` stops at the first one")
+        else:
+            lines.append(f"problems found: {counts} — the rows listed above are excluded or their "
+                         "values ignored")
     return "\n".join(lines), ok
+
+
+_DISCARDED = frozenset({"invalid_first_response_at", "first_response_before_created", "invalid_resolved_at",
+                        "resolved_before_created", "invalid_replies", "invalid_reopens"})
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

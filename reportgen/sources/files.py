@@ -8,13 +8,14 @@ XLSX is streamed through openpyxl into a temporary CSV; JSON is read as objects.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
 import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -27,6 +28,7 @@ from reportgen.errors import DataError, Location
 SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
              ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
 _SNIFF_BYTES = 256 * 1024
+_MAX_LINE = 20_000_000  # bytes: a longer line is an error, not a memory blow-up
 
 
 @dataclass
@@ -47,8 +49,12 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def resolve_files(config: Config, source: SourceConfig, dataset: str) -> list[Path]:
-    """The files a source names, sorted by name; a clear error when there are none."""
+def resolve_files(config: Config, source: SourceConfig, dataset: str,
+                  skip: Collection[str] = ()) -> list[Path]:
+    """The files a source names, sorted by name; a clear error when there are none.
+
+    ``skip``: files already reported as unusable (``reportgen validate`` goes on without them).
+    """
     pattern = str(config.resolve(source.path))
     key = f"sources.{dataset}.path"
     if glob.has_magic(pattern):
@@ -68,6 +74,7 @@ def resolve_files(config: Config, source: SourceConfig, dataset: str) -> list[Pa
                 hint="check the path (relative paths start at the config file)",
             )
         files = [path]
+    files = [path for path in files if str(path) not in skip]
     for path in files:
         if path.suffix.lower() not in SUPPORTED:
             raise DataError(
@@ -83,14 +90,19 @@ def resolve_files(config: Config, source: SourceConfig, dataset: str) -> list[Pa
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: SourceConfig,
                workdir: Path) -> StagedFile:
-    kind = SUPPORTED[path.suffix.lower()]
-    if kind == "csv":
-        return _stage_csv(path, source)
-    if kind == "xlsx":
-        return _stage_xlsx(path, source, workdir)
-    if kind == "json":
-        return _stage_json(con, path)
-    return _stage_parquet(con, path)
+    kind = SUPPORTED.get(path.suffix.lower(), "csv")
+    try:
+        if kind == "csv":
+            return _stage_csv(path, source, workdir)
+        if kind == "xlsx":
+            return _stage_xlsx(path, source, workdir)
+        if kind == "json":
+            return _stage_json(con, path)
+        return _stage_parquet(con, path)
+    except (OSError, duckdb.Error, csv.Error, UnicodeError, LookupError) as exc:
+        # whatever else a damaged file makes a reader raise: still one line naming the file
+        raise DataError(f"cannot read the file ({type(exc).__name__}: {_first_line(exc)})",
+                        Location(file=path), hint="check that it is a valid, complete export") from None
 
 
 # ---- CSV -----------------------------------------------------------------
@@ -100,16 +112,17 @@ def _read_sample(path: Path) -> bytes:
         with path.open("rb") as handle:
             return handle.read(_SNIFF_BYTES)
     except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror})", Location(file=path)) from None
+        raise DataError(f"cannot read the file ({exc.strerror or exc})", Location(file=path),
+                        hint="check that the file exists and that you may read it") from None
 
 
 def _decode_sample(sample: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
-    """Decoded sample and the encoding DuckDB should use."""
+    """Decoded sample and the encoding the whole file is in."""
     if encoding:
         return sample.decode(encoding, errors="replace"), encoding
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return sample.decode("utf-16", errors="replace"), "utf-16"
     if b"\x00" in sample[:4096]:
-        if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return sample.decode("utf-16", errors="replace"), "utf-16"
         raise DataError("this is not a text file (it contains binary data)", Location(file=path),
                         hint="export the data as CSV, XLSX, JSON or Parquet")
     try:
@@ -135,16 +148,104 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _stage_csv(path: Path, source: SourceConfig) -> StagedFile:
+def _is_utf8(encoding: str) -> bool:
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig", "u8")
+
+
+def _transcode(path: Path, encoding: str, workdir: Path) -> Path:
+    """The file re-encoded as UTF-8 in ``workdir`` (DuckDB reads UTF-8 best; rows keep their numbers)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    handle, name = tempfile.mkstemp(prefix=f"{path.stem[:40]}-", suffix=".csv", dir=workdir)
+    line, first = 1, True
+    try:
+        with path.open("rb") as source, os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            while True:
+                chunk = source.read(1 << 20)
+                try:
+                    text = decoder.decode(chunk, final=not chunk)
+                except UnicodeError as exc:  # a decode error, or a UTF-16 stream without its BOM
+                    start = exc.start if isinstance(exc, UnicodeDecodeError) else 0
+                    done = chunk[:start].decode(encoding, errors="ignore")
+                    raise DataError(
+                        f"the file is not valid {encoding}",
+                        Location(file=path, row=line + done.count("\n")),
+                        hint="set encoding: to the file's real encoding for this source "
+                             "(for example utf-8, latin-1 or cp1252)",
+                    ) from None
+                if first and text:  # a BOM is not data
+                    text, first = text.removeprefix("\ufeff"), False
+                out.write(text)
+                line += text.count("\n")
+                if not chunk:
+                    break
+    except OSError as exc:
+        raise DataError(f"cannot read the file ({exc.strerror or exc})", Location(file=path)) from None
+    return Path(name)
+
+
+def _first_record(text: str, delimiter: str, path: Path) -> list[str]:
+    """The header: the first record of the sample, parsed as the reader will parse it."""
+    if csv.field_size_limit() < 2 * _SNIFF_BYTES:
+        csv.field_size_limit(2 * _SNIFF_BYTES)
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                               doublequote=True, strict=False), [])
+    except csv.Error as exc:
+        raise DataError(f"cannot read the header ({exc})", Location(file=path, row=1),
+                        hint="the first row must hold the column names, separated by the delimiter") from None
+
+
+def find_unclosed_quote(path: Path, delimiter: str) -> int | None:
+    """The row where a quoted value opens and is never closed, else None.
+
+    DuckDB silently drops a record whose quote runs to the end of the file, so
+    this is checked first. A quote opens a value only at the start of a field
+    (elsewhere it is a literal character); ``""`` inside quotes is one quote.
+    Cheap for well-formed files: an even number of quote characters passes
+    without parsing (a literal quote can only make the count odd).
+    """
+    count = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            count += chunk.count(b'"')
+    if count % 2 == 0:
+        return None
+    data = path.read_bytes()
+    delim = re.escape(delimiter.encode("utf-8"))
+    opening = re.compile(rb'(?:^|(?<=[\r\n])|(?<=' + delim + rb'))"', re.MULTILINE)
+    quoted = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+    position = 0
+    newlines_inside = 0  # line breaks inside quoted values do not start a row
+    while (found := opening.search(data, position)) is not None:
+        start = found.end() - 1
+        closed = quoted.match(data, start)
+        if closed is None:
+            before = data.count(b"\n", 0, start) - newlines_inside
+            return before + 1
+        newlines_inside += data.count(b"\n", start, closed.end())
+        position = closed.end()
+    return None
+
+
+def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
     sample = _read_sample(path)
     if not sample.strip():
         raise DataError("the file is empty", Location(file=path),
                         hint="export again; the first row must hold the column names")
     text, encoding = _decode_sample(sample, path, source.encoding)
-    first_line = text.splitlines()[0] if text.splitlines() else ""
+    readable = path if _is_utf8(encoding) else _transcode(path, encoding, workdir)
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    first_line = lines[0] if lines else ""
+    if len(sample) == _SNIFF_BYTES and len(first_line) == len(text):
+        raise DataError(f"the first row is longer than {_SNIFF_BYTES // 1024} KB", Location(file=path, row=1),
+                        hint="the first row must hold the column names: is this a CSV export?")
     delimiter = source.delimiter or _sniff_delimiter(first_line)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    header = [h.strip() for h in header]
+    unclosed = find_unclosed_quote(readable, delimiter)
+    if unclosed is not None:
+        raise DataError("a quoted value opens here and is never closed", Location(file=path, row=unclosed),
+                        hint="close the quote (or double a quote inside a quoted value: \"\")")
+    header = [h.strip() for h in _first_record(text, delimiter, path)]
     if not any(header):
         raise DataError("the first row (the header) is empty", Location(file=path, row=1),
                         hint="the first row must hold the column names")
@@ -153,25 +254,24 @@ def _stage_csv(path: Path, source: SourceConfig) -> StagedFile:
             "found a single column; the delimiter could not be detected", Location(file=path, row=1),
             hint="set delimiter: for this source (for example ';' or ',')",
         )
-    names = ", ".join(sql_string(f"c{i}") for i in range(len(header)))
-    sql = (
+    return StagedFile(path, header, csv_sql(readable, len(header), delimiter))
+
+
+def csv_sql(path: Path, width: int, delimiter: str) -> str:
+    """SQL reading a UTF-8 CSV with a header row as text columns ``c0…`` plus ``_row``.
+
+    Every option is explicit: DuckDB's sniffer would otherwise guess (widen the
+    table for one long row, skip rows it takes for a preamble). Short rows are
+    padded with NULLs; a row with more fields than the header is an error.
+    ``parallel=false``: the parallel reader rejects quoted line breaks with padding.
+    """
+    columns = ", ".join(f"{sql_string(f'c{i}')}: 'VARCHAR'" for i in range(width))
+    return (
         f"SELECT *, (row_number() OVER ()) + 1 AS _row FROM read_csv({sql_string(str(path))}, "
-        f"header=true, all_varchar=true, names=[{names}], delim={sql_string(delimiter)}, "
-        f"quote='\"', escape='\"', encoding={sql_string(_duckdb_encoding(encoding))}, "
-        f"max_line_size=20000000, null_padding=true)"
+        f"auto_detect=false, header=true, columns={{{columns}}}, delim={sql_string(delimiter)}, "
+        f"quote='\"', escape='\"', comment='', skip=0, encoding='utf-8', "
+        f"max_line_size={_MAX_LINE}, null_padding=true, parallel=false)"
     )
-    return StagedFile(path, header, sql)
-
-
-def _duckdb_encoding(encoding: str) -> str:
-    name = encoding.lower().replace("_", "-")
-    if name in ("utf-8", "utf8", "utf-8-sig"):
-        return "utf-8"
-    if name in ("latin-1", "latin1", "iso-8859-1", "iso8859-1", "cp1252", "windows-1252"):
-        return "latin-1"
-    if name.startswith("utf-16"):
-        return "utf-16"
-    return name
 
 
 # ---- XLSX ----------------------------------------------------------------
@@ -203,8 +303,15 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
             raise DataError(f"no sheet named '{sheet}' (sheets: {', '.join(book.sheetnames)})",
                             Location(file=path), hint="fix sheet: for this source")
         worksheet = book[sheet] if sheet else book.worksheets[0]
-        for row in worksheet.iter_rows(values_only=True):
-            yield [_cell_text(v) for v in row]
+        number = 0
+        try:
+            for row in worksheet.iter_rows(values_only=True):
+                number += 1
+                yield [_cell_text(v) for v in row]
+        except Exception as exc:  # a damaged sheet fails while streaming, with any exception type
+            raise DataError(f"cannot read the sheet ({type(exc).__name__}: {_first_line(exc)})",
+                            Location(file=path, row=number + 1),
+                            hint="save it again as .xlsx") from None
     finally:
         book.close()
 
@@ -224,13 +331,7 @@ def _stage_xlsx(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
         for row in rows:
             cells = (row + [""] * len(header))[: len(header)]
             writer.writerow(cells)
-    names = ", ".join(sql_string(f"c{i}") for i in range(len(header)))
-    sql = (
-        f"SELECT *, (row_number() OVER ()) + 1 AS _row FROM read_csv({sql_string(name)}, "
-        f"header=true, all_varchar=true, names=[{names}], delim=',', quote='\"', escape='\"', "
-        f"max_line_size=20000000)"
-    )
-    return StagedFile(path, header, sql)
+    return StagedFile(path, header, csv_sql(Path(name), len(header), ","))
 
 
 # ---- JSON / Parquet --------------------------------------------------------
@@ -250,8 +351,8 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
         raise DataError("no records found", Location(file=path),
                         hint="expect an array of objects or one object per line (JSONL)")
     columns = ", ".join(
-        f"json_extract_string(json, {sql_string('$.' + _json_key(k))}) AS c{i}"
-        for i, k in enumerate(header)
+        (f"json_extract_string(json, {sql_string('$.' + _json_key(k))})" if k else "NULL::VARCHAR")
+        + f" AS c{i}" for i, k in enumerate(header)
     )
     sql = f"SELECT {columns}, row_number() OVER () AS _row FROM {objects}"
     return StagedFile(path, header, sql)
@@ -297,7 +398,7 @@ def explain_read_error(exc: duckdb.Error, staged: StagedFile) -> DataError:
     expected = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if expected:
         return DataError(
-            f"this row has {expected.group(2)} fields but the header has {expected.group(1)}",
+            f"this row has more fields than the header ({expected.group(1)})",
             Location(file=staged.path, row=row),
             hint="check the delimiter and quoting of that row (set delimiter: if it is not detected)",
         )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.errors import Location, MissingColumnError
+from reportgen.errors import Location, MissingColumnError, shown
 
 
 @dataclass(frozen=True)
@@ -101,17 +102,32 @@ def missing_column_error(
     dataset: str, wanted: str, header: Sequence[str], file: Path, overridden: bool
 ) -> MissingColumnError:
     found = [h for h in header if h.strip()]
-    close = difflib.get_close_matches(normalise(wanted), [normalise(h) for h in found], n=1, cutoff=0.5)
-    closest = next((h for h in found if normalise(h) == close[0]), None) if close else None
-    listed = ", ".join(found[:30]) + (" …" if len(found) > 30 else "") if found else "none"
-    how = (
-        f"closest match '{closest}': map it with sources.{dataset}.columns: {{{wanted}: \"{closest}\"}}"
-        if closest
-        else f"map your column with sources.{dataset}.columns: {{{wanted}: \"<your header>\"}}"
-    )
+    close = difflib.get_close_matches(normalise(wanted), [normalise(h)[:200] for h in found], n=1, cutoff=0.5)
+    closest = next((h for h in found if normalise(h)[:200] == close[0]), None) if close else None
+    listed = ", ".join(shown(h, 40) for h in found[:30]) + (" …" if len(found) > 30 else "")
+    listed = listed or "none"
+    delimiter = _other_delimiter(wanted, found)
+    if delimiter is not None:
+        how = (f"the header looks separated by {delimiter!r}: set delimiter: {json.dumps(delimiter)} "
+               f"for sources.{dataset} (or leave delimiter: out to detect it)")
+    elif closest:
+        how = (f"closest match '{shown(closest, 40)}': map it with "
+               f"sources.{dataset}.columns: {{{wanted}: {json.dumps(closest[:200])}}}")
+    else:
+        how = f"map your column with sources.{dataset}.columns: {{{wanted}: \"<your header>\"}}"
     problem = (
         f"required column '{wanted}' not found (columns found: {listed})"
         if not overridden
         else f"column '{wanted}' (from sources.{dataset}.columns) not found (columns found: {listed})"
     )
     return MissingColumnError(problem, Location(file=file, row=1), hint=how)
+
+
+def _other_delimiter(wanted: str, header: Sequence[str]) -> str | None:
+    """A delimiter that, splitting a header cell, would reveal ``wanted``: the file's real one."""
+    key = normalise(wanted)
+    for delimiter in (";", ",", "\t", "|"):
+        for cell in header:
+            if delimiter in cell and key in (normalise(part) for part in cell.split(delimiter)):
+                return delimiter
+    return None
