@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from reportgen.config import Config, SourceConfig
-from reportgen.errors import ReportgenError
+from reportgen.errors import Location, ReportgenError
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import (
@@ -222,20 +222,27 @@ class Engine:
         for index, path in enumerate(files):
             self._current = str(path)
             readable = preset.prepare(path, source, workdir) if preset.prepare else path
-            staged = stage_file(con, readable, source, workdir)
-            if preset.header_rows > 1:  # sub-header rows (SurveyMonkey, Qualtrics) are not records
-                staged = StagedFile(staged.path, staged.header,
-                                    f"SELECT * FROM ({staged.sql}) WHERE _row > {int(preset.header_rows)}")
-            expressions = preset.columns(dataset, staged.header, source, path)
-            replies_seen = replies_seen or "replies" in expressions
-            select = ", ".join(
-                template.format(x=expressions.get(column, "NULL::VARCHAR"))
-                for _, _, column, template in stored
-            )
             try:
-                con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {index}, _row FROM ({staged.sql})")
-            except duckdb.Error as exc:
-                raise explain_read_error(exc, staged) from None
+                staged = stage_file(con, readable, source, workdir)
+                if preset.header_rows > 1:  # sub-header rows (SurveyMonkey, Qualtrics) are not records
+                    skip = int(preset.header_rows)
+                    staged = StagedFile(staged.path, staged.header,
+                                        f"SELECT * FROM ({staged.sql}) WHERE _row > {skip}")
+                expressions = preset.columns(dataset, staged.header, source, path)
+                replies_seen = replies_seen or "replies" in expressions
+                select = ", ".join(
+                    template.format(x=expressions.get(column, "NULL::VARCHAR"))
+                    for _, _, column, template in stored
+                )
+                try:
+                    con.execute(f"INSERT INTO {dataset}_raw "
+                                f"SELECT {select}, {index}, _row FROM ({staged.sql})")
+                except duckdb.Error as exc:
+                    raise explain_read_error(exc, staged) from None
+            except ReportgenError as exc:
+                if readable != path:
+                    raise _about_original(exc, readable, path, preset.name) from None
+                raise
             self._files[dataset].append((str(path), rows_so_far, staged))
             rows_so_far = self._count(con, f"SELECT count(*) FROM {dataset}_raw")
         quality.rows_read = rows_so_far
@@ -551,6 +558,17 @@ _TICKET_DISCARDS = {
     "invalid_replies": f"replies_ok IS NULL AND {_present('replies')}",
     "invalid_reopens": f"reopens_ok IS NULL AND {_present('reopens')}",
 }
+
+
+def _about_original(error: ReportgenError, readable: Path, original: Path,
+                    preset: str) -> ReportgenError:
+    """An error about a preset's rewritten scratch file, told about the user's own file instead."""
+    location = error.location
+    if location is None or Path(str(location.file)) != readable:
+        return error
+    row = f"record {location.row - 1} of " if location.row is not None else ""
+    problem = f"{row}the {preset} export: {error.problem}" if row else error.problem
+    return type(error)(problem, Location(file=original, column=location.column), error.hint)
 
 
 def _stored_columns(dataset: str) -> list[tuple[str, str, str, str]]:

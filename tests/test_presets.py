@@ -421,3 +421,17 @@ def test_fixture_copy_in_a_glob_with_duplicates_keeps_the_last(tmp_path: Path) -
     assert doc["kpis"]["resolution_rate"] == pytest.approx(4 / 4)
     # resolved in March: 4, 48, 3, 240 h as before plus ticket 4 (2 h)
     assert doc["kpis"]["avg_resolution_hours"] == pytest.approx((4 + 48 + 3 + 240 + 2) / 5)
+
+
+def test_an_error_in_a_rewritten_export_names_the_users_file(tmp_path: Path) -> None:
+    """Zendesk JSON is rewritten into a scratch file; a problem found there must point at the export."""
+    from reportgen.engine import _about_original
+    from reportgen.errors import DataError, Location
+
+    scratch, export = tmp_path / "scratch" / "tickets.csv", tmp_path / "export.json"
+    error = DataError("a quoted value is never closed", Location(file=scratch, row=5), hint="check it")
+    moved = _about_original(error, scratch, export, "zendesk")
+    assert isinstance(moved, DataError)
+    assert str(moved) == f"{export}: record 4 of the zendesk export: a quoted value is never closed — check it"
+    unrelated = DataError("x", Location(file=tmp_path / "other.csv"))
+    assert _about_original(unrelated, scratch, export, "zendesk") is unrelated
