@@ -63,6 +63,19 @@ def normalise(header: str) -> str:
     return " ".join(header.replace("\ufeff", "").split()).casefold()
 
 
+def check_override_names(dataset: str, overrides: Mapping[str, str]) -> None:
+    """Every key of ``columns:`` must be a canonical column of the dataset."""
+    known = {column.name for column in COLUMNS[dataset]}
+    for canonical in overrides:
+        if canonical not in known:
+            close = difflib.get_close_matches(canonical, sorted(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise MissingColumnError(
+                f"sources.{dataset}.columns: '{canonical}' is not a canonical column{hint}",
+                hint="the keys of columns: are canonical names, the values your file's headers",
+            )
+
+
 def map_columns(
     dataset: str,
     header: Sequence[str],
@@ -78,15 +91,7 @@ def map_columns(
     for index, name in enumerate(header):
         positions.setdefault(normalise(name), index)
     spec = COLUMNS[dataset]
-    known = {column.name for column in spec}
-    for canonical in overrides:
-        if canonical not in known:
-            close = difflib.get_close_matches(canonical, sorted(known), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise MissingColumnError(
-                f"sources.{dataset}.columns: '{canonical}' is not a canonical column{hint}",
-                hint="the keys of columns: are canonical names, the values your file's headers",
-            )
+    check_override_names(dataset, overrides)
     mapping: dict[str, int] = {}
     for column in spec:
         wanted = overrides.get(column.name, column.name)

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reportgen.config import SourceConfig
 from reportgen.errors import ConfigError, DataError, Location, MissingColumnError
-from reportgen.sources.schema import COLUMNS, missing_column_error, normalise
+from reportgen.sources.schema import check_override_names, missing_column_error, normalise
 
 ColumnMapper = Callable[[str, Sequence[str], SourceConfig, Path], dict[str, str]]
 # (original file, source config, scratch folder) -> the file to read in its place
@@ -354,16 +354,9 @@ class Reader:
         timestamps and scores chosen so are read the preset's way.
         """
         read_time = timestamp or self.timestamp
-        known = {column.name for column in COLUMNS[self.dataset]}
         result = {name: expr for name, expr in mapping.items() if expr is not None}
+        check_override_names(self.dataset, self.source.columns)
         for canonical, wanted in self.source.columns.items():
-            if canonical not in known:
-                close = difflib.get_close_matches(canonical, sorted(known), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise MissingColumnError(
-                    f"sources.{self.dataset}.columns: '{canonical}' is not a canonical column{hint}",
-                    hint="the keys of columns: are canonical names, the values your file's headers",
-                )
             found = self.find(wanted)
             if found is None:
                 raise missing_column_error(self.dataset, wanted, self.header, self.path, True)
