@@ -54,13 +54,17 @@ def validate(config_path: Path) -> None:
     """
     from reportgen.config import load_config
     from reportgen.engine import Engine
+    from reportgen.outputs import output_problems
     from reportgen.textreport import validation_report
 
     config = load_config(config_path)
+    settings_problems = output_problems(config)
+    for problem in settings_problems:
+        click.echo(f"error: {problem}")
     result = Engine(config, max_problems=None, collect=True).run()
     text, ok = validation_report(result)
     click.echo(text)
-    if not ok:
+    if not ok or settings_problems:
         sys.exit(1)
 
 

@@ -162,6 +162,9 @@ class EngineOptions(_Strict):
     threads: int | None = Field(default=None, ge=1, le=256)
 
 
+KNOWN_OUTPUTS = ["google_sheets", "email"]
+
+
 class Config(_Strict):
     report: ReportOptions = ReportOptions()
     history: HistoryOptions = HistoryOptions()
@@ -173,6 +176,17 @@ class Config(_Strict):
     templates_dir: str | None = None
     base_dir: Path = Path(".")
     config_path: Path | None = None
+
+    @field_validator("outputs")
+    @classmethod
+    def _known_outputs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """The outputs' own settings are checked where they are used (and by `validate`); names here."""
+        for name in value:
+            if name not in KNOWN_OUTPUTS:
+                close = difflib.get_close_matches(str(name), KNOWN_OUTPUTS, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(KNOWN_OUTPUTS)}"
+                raise ValueError(f"unknown output '{name}' ({hint})")
+        return value
 
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""

@@ -122,3 +122,27 @@ def test_bad_month_option_is_explained(bad: str, make_project: ProjectFactory) -
     result = CliRunner().invoke(main, ["kpis", "--config", str(config), "--month", bad])
     assert result.exit_code == 1
     assert f"--month: '{bad}' is not a month — use YYYY-MM" in result.output
+
+
+TICKET = ("t1", "2026-10-05T10:00:00Z", "2026-10-05T11:00:00Z", "", "Shipping", "email", "ann", "1", "0")
+
+
+def test_validate_checks_the_outputs_settings(make_project: ProjectFactory) -> None:
+    """A typo in the SMTP or Sheets settings shows up in validate, not on the first of the month."""
+    config = make_project(tickets=[TICKET], extra=(
+        "outputs:\n"
+        "  google_sheets: {spreadsheet: abc, share_with: [{email: lead@example.com, role: owner}]}\n"
+        "  email: {host: smtp.example.com, port: 99999, from: reports@example.com, to: [ceo@example.com]}\n"
+    ))
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert any("outputs.google_sheets.share_with[0].role" in line for line in errors), result.output
+    assert any("outputs.email.port" in line for line in errors), result.output
+
+
+def test_an_unknown_output_is_a_config_error(make_project: ProjectFactory) -> None:
+    config = make_project(tickets=[TICKET], extra="outputs:\n  emial: {host: x}\n")
+    result = CliRunner().invoke(main, ["kpis", "--config", str(config), "--month", "2026-10"])
+    assert result.exit_code == 1
+    assert "outputs" in result.output and "unknown output 'emial' (did you mean 'email'?)" in result.output
