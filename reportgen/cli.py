@@ -64,6 +64,8 @@ def validate(config_path: Path) -> None:
     result = Engine(config, max_problems=None, collect=True).run()
     text, ok = validation_report(result)
     click.echo(text)
+    if settings_problems:
+        click.echo(f"FAILED: {len(settings_problems)} problem(s) in the outputs settings (listed at the top)")
     if not ok or settings_problems:
         sys.exit(1)
 
