@@ -61,3 +61,13 @@ def test_readme_lists_every_canonical_column() -> None:
     for dataset, columns in COLUMNS.items():
         for column in columns:
             assert f"`{column.name}`" in readme, f"{dataset}.{column.name} is not in the README"
+
+
+def test_readme_and_presets_doc_list_every_preset() -> None:
+    from reportgen.sources.presets import PRESETS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    presets_doc = (ROOT / "docs" / "PRESETS.md").read_text(encoding="utf-8")
+    for name in PRESETS:
+        assert f"| `{name}` |" in readme, f"README's preset table lacks {name}"
+        assert name == "generic" or f"## `{name}`" in presets_doc, f"docs/PRESETS.md lacks {name}"
