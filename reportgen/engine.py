@@ -148,8 +148,8 @@ class Engine:
         self.config = config
         self.max_problems = max_problems
         self.report_tz = sql_string(config.report.timezone)
-        # per dataset, per file: (path, rowid of its first record, staged file)
-        self._files: dict[str, list[tuple[str, int, StagedFile]]] = {}
+        # per dataset, the path of each file read (``_file`` in the raw tables indexes it)
+        self._files: dict[str, list[str]] = {}
         self._no_replies = False
         self.collect = collect
         self.fatal: list[ReportgenError] = []
@@ -212,13 +212,11 @@ class Engine:
         # timestamps and numbers are parsed while reading; their text is kept only where
         # parsing failed (for messages), which keeps a million rows small in memory
         stored = _stored_columns(dataset)
-        col_defs = ", ".join(f"{name} {kind}" for name, kind, _, _ in stored)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER, _row BIGINT)")
+        _create_raw_table(con, dataset)
         self._set_tz(con, source)
         quality = DatasetQuality(files=[str(p) for p in files])
-        self._files[dataset] = []
+        self._files[dataset] = quality.files
         replies_seen = False
-        rows_so_far = 0
         for index, path in enumerate(files):
             self._current = str(path)
             readable = preset.prepare(path, source, workdir) if preset.prepare else path
@@ -243,9 +241,7 @@ class Engine:
                 if readable != path:
                     raise _about_original(exc, readable, path, preset.name) from None
                 raise
-            self._files[dataset].append((str(path), rows_so_far, staged))
-            rows_so_far = self._count(con, f"SELECT count(*) FROM {dataset}_raw")
-        quality.rows_read = rows_so_far
+        quality.rows_read = self._count(con, f"SELECT count(*) FROM {dataset}_raw")
         return quality, replies_seen
 
     @staticmethod
@@ -269,16 +265,13 @@ class Engine:
                 culprit = self._current or (str(exc.location.file) if exc.location and exc.location.file
                                             else None)
                 if culprit is None or culprit in skipped:  # the source as a whole: go on without it
-                    stored = _stored_columns(dataset)
-                    col_defs = ", ".join(f"{name} {kind}" for name, kind, _, _ in stored)
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw "
-                                f"({col_defs}, _file INTEGER, _row BIGINT)")
+                    _create_raw_table(con, dataset)
                     self._files[dataset] = []
                     return DatasetQuality(), False
                 skipped.add(culprit)
 
     def _path_of(self, dataset: str, file_index: int) -> str:
-        return self._files[dataset][file_index][0]
+        return self._files[dataset][file_index]
 
     def _set_tz(self, con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         """Naive timestamps are wall-clock time in the source's zone."""
@@ -494,23 +487,21 @@ class Engine:
             f"WHEN {sql_string(reason)} THEN {shown(column)}" for reason, column in reasons.items()
         ) + " END"
         selects = [
-            f"SELECT a._file, a._rid, a.excluded, {value} FROM {dataset}_all a JOIN "
+            f"SELECT a._file, a._rid, a.excluded, {value}, r._row FROM {dataset}_all a JOIN "
             f"(SELECT rowid AS _id, * FROM {dataset}_raw) r ON r._id = a._rid "
             f"WHERE a.excluded IS NOT NULL AND a.excluded <> 'duplicate' ORDER BY a._rid {limit}"
         ]
         if dataset == "tickets":
             selects += [
-                f"SELECT t._file, t._rid, {sql_string(reason)}, {shown(TICKET_REASONS[reason])} "
+                f"SELECT t._file, t._rid, {sql_string(reason)}, {shown(TICKET_REASONS[reason])}, r._row "
                 f"FROM tickets t JOIN (SELECT rowid AS _id, * FROM tickets_raw) r ON r._id = t._rid "
                 f"WHERE t.{reason} ORDER BY t._rid {limit}"
                 for reason in _TICKET_DISCARDS
             ]
         found = [row for sql in selects for row in con.execute(sql).fetchall()]
-        rows = dict(con.execute(f"SELECT rowid, _row FROM {dataset}_raw WHERE rowid IN "
-                                f"({', '.join(str(int(r[1])) for r in found) or 'NULL'})").fetchall())
         problems = []
-        for file_index, rid, reason, text in sorted(found, key=lambda r: (r[1], r[2])):
-            problems.append(RowProblem(self._path_of(dataset, file_index), int(rows[rid]),
+        for file_index, _rid, reason, text, row in sorted(found, key=lambda r: (r[1], r[2])):
+            problems.append(RowProblem(self._path_of(dataset, file_index), int(row),
                                        reasons[reason], reason, None if text is None else str(text)))
         return problems
 
@@ -569,6 +560,12 @@ def _about_original(error: ReportgenError, readable: Path, original: Path,
     row = f"record {location.row - 1} of " if location.row is not None else ""
     problem = f"{row}the {preset} export: {error.problem}" if row else error.problem
     return type(error)(problem, Location(file=original, column=location.column), error.hint)
+
+
+def _create_raw_table(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
+    """An empty ``{dataset}_raw``: the stored columns plus the file index and the file's row number."""
+    col_defs = ", ".join(f"{name} {kind}" for name, kind, _, _ in _stored_columns(dataset))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER, _row BIGINT)")
 
 
 def _stored_columns(dataset: str) -> list[tuple[str, str, str, str]]:
