@@ -76,6 +76,11 @@ class RowProblem:
     reason: str
     value: str | None
 
+    @property
+    def row_excluded(self) -> bool:
+        """True when the whole row is left out; False when only this value is ignored."""
+        return self.reason not in _TICKET_DISCARDS
+
 
 @dataclass
 class EngineResult:

@@ -6,21 +6,21 @@ from reportgen.config import Config
 from reportgen.errors import ConfigError
 
 
-def output_problems(config: Config) -> list[str]:
-    """One line per problem in outputs.google_sheets and outputs.email (none when not configured)."""
-    problems: list[str] = []
+def output_problems(config: Config) -> list[ConfigError]:
+    """The problems of outputs.google_sheets and outputs.email (none when not configured)."""
+    problems: list[ConfigError] = []
     if "google_sheets" in config.outputs:
         from reportgen.sheets.settings import load_settings
 
         try:
             load_settings(config)
         except ConfigError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     if "email" in config.outputs:
         from reportgen.mail.settings import load_email_settings
 
         try:
             load_email_settings(config)
         except ConfigError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     return problems

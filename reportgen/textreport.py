@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reportgen.config import Config
 from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult
-from reportgen.errors import one_line
+from reportgen.errors import ReportgenError, one_line
 from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS, Unit
 
 
@@ -59,16 +60,20 @@ def _quality_summary(quality: dict[str, Any]) -> str:
     return "Data quality — " + ("; ".join(parts) if parts else "no rows read")
 
 
-def validation_report(result: EngineResult) -> tuple[str, bool]:
+def validation_report(result: EngineResult,
+                      settings_problems: Sequence[ReportgenError] = ()) -> tuple[str, bool]:
     """Every problem found (fatal ones first), the counts per dataset and a summary line.
+
+    ``settings_problems`` (the outputs: settings) are fatal problems like the engine's.
 
     ok is False when anything is fatal (`reportgen build` would stop) or rows had to
     be excluded; discarded optional values alone are reported but do not fail.
     """
-    lines: list[str] = [f"error: {problem}" for problem in result.fatal]
+    fatal_problems = [*settings_problems, *result.fatal]
+    lines: list[str] = [f"error: {problem}" for problem in fatal_problems]
     for problem in result.problems:
         value = "(empty)" if problem.value is None else repr(one_line(problem.value, 60))
-        effect = "value ignored" if problem.reason in _DISCARDED else "row excluded"
+        effect = "row excluded" if problem.row_excluded else "value ignored"
         lines.append(f"{problem.file}, row {problem.row}, column '{problem.column}': "
                      f"{problem.reason.replace('_', ' ')} {value} — {effect}")
     if lines:
@@ -94,7 +99,7 @@ def validation_report(result: EngineResult) -> tuple[str, bool]:
         lines.append(f"business: {business.rows_used} month(s)")
     months = ", ".join(result.months) or "none"
     lines.append(f"months in the data: {months}")
-    fatal = len(result.fatal)
+    fatal = len(fatal_problems)
     ok = fatal == 0 and excluded_total == 0
     if ok and not result.problems:
         lines.append("OK: no problems found")
@@ -103,15 +108,11 @@ def validation_report(result: EngineResult) -> tuple[str, bool]:
                   f"{_plural(discarded_total, 'value')} discarded")
         if fatal:
             lines.append(f"FAILED: {counts} — fix the fatal problems (lines starting with 'error:'); "
-                         "`reportgen build` stops at the first one")
+                         "build, publish or email would stop at them")
         else:
             lines.append(f"problems found: {counts} — the rows listed above are excluded or their "
                          "values ignored")
     return "\n".join(lines), ok
-
-
-_DISCARDED = frozenset({"invalid_first_response_at", "first_response_before_created", "invalid_resolved_at",
-                        "resolved_before_created", "invalid_replies", "invalid_reopens"})
 
 
 def _plural(count: int, noun: str) -> str:

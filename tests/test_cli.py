@@ -139,7 +139,7 @@ def test_validate_checks_the_outputs_settings(make_project: ProjectFactory) -> N
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert any("outputs.google_sheets.share_with[0].role" in line for line in errors), result.output
     assert any("outputs.email.port" in line for line in errors), result.output
-    assert result.output.splitlines()[-1].startswith("FAILED: 2 problem(s) in the outputs settings")
+    assert result.output.splitlines()[-1].startswith("FAILED: 2 fatal problems, 0 rows excluded")
 
 
 def test_an_unknown_output_is_a_config_error(make_project: ProjectFactory) -> None:

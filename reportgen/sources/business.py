@@ -57,12 +57,11 @@ def parse_business_rows(
     months: dict[str, BusinessMonth] = {}
     seen_at: dict[str, tuple[Path, int]] = {}
     for path, row, values in rows:
-        if errors is None:
-            _parse_row(path, row, values, months, seen_at)
-            continue
         try:
             _parse_row(path, row, values, months, seen_at, errors)
         except DataError as exc:
+            if errors is None:
+                raise
             errors.append(exc)
     return months
 
