@@ -455,6 +455,21 @@ def survey_question(r: Reader) -> tuple[str, str]:
     return r.score(column), sql_literal(kind)
 
 
+def one_question_survey(r: Reader, response: int, submitted: int,
+                        timestamp: Callable[[int], str] | None = None) -> dict[str, str]:
+    """The canonical survey columns of an export whose score is one question chosen in options
+    (Typeform, SurveyMonkey, Qualtrics); ``timestamp`` reads a time column the preset's way."""
+    score, kind = survey_question(r)
+    read_time = timestamp or r.timestamp
+    return r.finish({
+        "response_id": f"c{response}",
+        "submitted_at": read_time(submitted),
+        "survey": kind,
+        "score": score,
+        **survey_extras(r),
+    }, timestamp)
+
+
 def survey_extras(r: Reader, tickets: Sequence[str] = (), comments: Sequence[str] = ()
                   ) -> dict[str, str | None]:
     """ticket_id and comment: the columns named by options, else the first default present."""

@@ -38,8 +38,7 @@ from reportgen.sources.presets.base import (
     Preset,
     Reader,
     csv_rows,
-    survey_extras,
-    survey_question,
+    one_question_survey,
 )
 
 
@@ -80,14 +79,7 @@ def survey_columns(dataset: str, header: Sequence[str], source: SourceConfig,
             r.set_zone(index, zone)
         return r.timestamp(index)
 
-    score, kind = survey_question(r)
-    return r.finish({
-        "response_id": f"c{response}",
-        "submitted_at": read_time(submitted),
-        "survey": kind,
-        "score": score,
-        **survey_extras(r),
-    }, read_time)
+    return one_question_survey(r, response, submitted, read_time)
 
 
 QUALTRICS = Preset("qualtrics", ("surveys",), survey_columns,

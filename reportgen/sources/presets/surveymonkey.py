@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reportgen.config import SourceConfig
-from reportgen.sources.presets.base import SURVEY_OPTIONS, Preset, Reader, survey_extras, survey_question
+from reportgen.sources.presets.base import SURVEY_OPTIONS, Preset, Reader, one_question_survey
 
 FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M")
 
@@ -39,18 +39,11 @@ def survey_columns(dataset: str, header: Sequence[str], source: SourceConfig,
     r = Reader("surveymonkey", dataset, header, source, path, SURVEY_OPTIONS)
     response = r.need("response_id", "Respondent ID")
     submitted = r.need("submitted_at", "End Date")
-    score, kind = survey_question(r)
 
     def read_time(index: int) -> str:
         return r.timestamp(index, FORMATS)
 
-    return r.finish({
-        "response_id": f"c{response}",
-        "submitted_at": read_time(submitted),
-        "survey": kind,
-        "score": score,
-        **survey_extras(r),
-    }, read_time)
+    return one_question_survey(r, response, submitted, read_time)
 
 
 SURVEYMONKEY = Preset("surveymonkey", ("surveys",), survey_columns,

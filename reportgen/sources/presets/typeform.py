@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reportgen.config import SourceConfig
-from reportgen.sources.presets.base import SURVEY_OPTIONS, Preset, Reader, survey_extras, survey_question
+from reportgen.sources.presets.base import SURVEY_OPTIONS, Preset, Reader, one_question_survey
 
 
 def survey_columns(dataset: str, header: Sequence[str], source: SourceConfig,
@@ -41,14 +41,7 @@ def survey_columns(dataset: str, header: Sequence[str], source: SourceConfig,
     submitted = r.need("submitted_at", "Submit Date (UTC)", "Submit Date", "Submitted At")
     if r.zone_of(submitted) is None:
         r.set_zone(submitted, "UTC")  # Typeform writes UTC, stated or not
-    score, kind = survey_question(r)
-    return r.finish({
-        "response_id": f"c{response}",
-        "submitted_at": r.timestamp(submitted),
-        "survey": kind,
-        "score": score,
-        **survey_extras(r),
-    })
+    return one_question_survey(r, response, submitted)
 
 
 TYPEFORM = Preset("typeform", ("surveys",), survey_columns,
