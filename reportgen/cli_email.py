@@ -89,11 +89,10 @@ def run(config_path: Path, month: str) -> None:
             from reportgen.sheets.publish import publish_month
         except ImportError as exc:
             raise ReportgenError(f"publishing is not available in this install ({exc})") from None
-        result: Any = publish_month(config, month)
-        url = result if isinstance(result, str) else getattr(result, "url", None)
-        if isinstance(url, str):
-            built["sheet_url"] = url
-        return str(url or result)
+        # the month computed by build is published as is: no second engine run
+        result = publish_month(config, month, data=built.get("data"))
+        built["sheet_url"] = result.url
+        return result.url
 
     def send() -> str:
         from reportgen.mail.send import email_report

@@ -349,7 +349,8 @@ def test_run_with_a_working_publish(start_server: Any, make_project: ProjectFact
     class Published:
         url: str
 
-    def publish_month(config: Any, month: str) -> Published:
+    def publish_month(config: Any, month: str, *, data: Any = None) -> Published:
+        assert data is not None and data.month == month  # the month build computed, not a recomputation
         calls.append(month)
         return Published("https://docs.google.com/spreadsheets/d/NEWLY-CREATED")
 
