@@ -103,8 +103,31 @@ class KpiOptions(_Strict):
     clv: ClvOptions = ClvOptions()
 
 
+SOURCE_KINDS = ("path", "api", "google_sheet", "warehouse")
+
+
 class SourceConfig(_Strict):
-    path: str
+    """One source of a dataset: exactly one of ``path:`` (files), ``api:`` (pulled into the
+    store), ``google_sheet:`` or ``warehouse:`` (aggregation pushed down), plus how to read it."""
+
+    path: str | None = None
+    # api: pulled from a vendor's API into the embedded store
+    api: str | None = None
+    url: str | None = None
+    email: str | None = None
+    token: str | None = None
+    start: str | None = None
+    category: str | None = None
+    form: str | None = None
+    # google_sheet: read with the publishing service account
+    google_sheet: str | None = None
+    worksheet: str | None = None
+    credentials: str | None = None
+    # warehouse: SQLAlchemy URL + a table or a query
+    warehouse: str | None = None
+    table: str | None = None
+    query: str | None = None
+    date_format: str | None = None  # strptime format of timestamps written without an offset
     preset: str = "generic"
     columns: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
@@ -117,6 +140,20 @@ class SourceConfig(_Strict):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SourceConfig:
+        given = [kind for kind in SOURCE_KINDS if getattr(self, kind) is not None]
+        if len(given) != 1:
+            keys = " and ".join(f"{kind}:" for kind in given) if given else "none of them"
+            raise ValueError(f"a source takes exactly one of path:, api:, google_sheet: or warehouse: "
+                             f"({keys} given)")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Which of SOURCE_KINDS this source is."""
+        return next(kind for kind in SOURCE_KINDS if getattr(self, kind) is not None)
 
     @field_validator("encoding")
     @classmethod

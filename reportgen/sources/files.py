@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from reportgen.config import Config, SourceConfig
-from reportgen.errors import DataError, Location
+from reportgen.errors import ConfigError, DataError, Location
 
 SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
              ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
@@ -55,6 +55,8 @@ def resolve_files(config: Config, source: SourceConfig, dataset: str,
 
     ``skip``: files already reported as unusable (``reportgen validate`` goes on without them).
     """
+    if source.path is None:
+        raise ConfigError(f"sources.{dataset}: {source.kind}: sources are not read from files")
     pattern = str(config.resolve(source.path))
     key = f"sources.{dataset}.path"
     if glob.has_magic(pattern):
