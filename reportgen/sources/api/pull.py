@@ -1,0 +1,205 @@
+"""The pull loop, the canonical file for the engine, and the credential check.
+
+``pull(config)`` walks every ``api:`` source from its stored cursor, writing
+each page (records + cursor) in one transaction as it arrives, so memory stays
+flat in the number of records and a killed run resumes where it stopped.
+``materialize(config, dataset, source)`` writes the stored records of one
+source as canonical rows (docs/KPI_SPEC.md) to a CSV the engine reads with
+``preset: generic``. ``check_credentials(config)`` sends one cheap request
+per source (for ``reportgen validate``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import requests
+
+from reportgen.config import Config, SourceConfig
+from reportgen.errors import ConfigError, DataError, ReportgenError
+from reportgen.sources.api.base import Connector, connector_class
+from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy, TimeBudgetSpent
+from reportgen.sources.api.progress import Progress, silent_progress
+from reportgen.sources.api.store import PullStore
+
+DATASETS = ("tickets", "surveys", "business")
+ProgressFactory = Callable[[str], Progress]
+
+
+class PullIncomplete(ApiError):
+    """A pull stopped (time limit, vendor trouble) after storing some pages; the store is intact."""
+
+
+@dataclass(frozen=True)
+class SourcePull:
+    """What one pull of one source did."""
+
+    dataset: str
+    api: str
+    pages: int
+    records: int
+    requests: int
+    seconds: float
+    kept: int  # records now stored (not deleted)
+    line: str  # the summary line
+
+
+@dataclass(frozen=True)
+class PullSummary:
+    store: Path
+    sources: tuple[SourcePull, ...]
+
+
+def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[tuple[str, SourceConfig]]:
+    """(dataset, source) for every ``api:`` source, in dataset order (a dataset may list several)."""
+    wanted = tuple(datasets) if datasets is not None else DATASETS
+    found: list[tuple[str, SourceConfig]] = []
+    for dataset in DATASETS:
+        if dataset not in wanted:
+            continue
+        value = getattr(config.sources, dataset, None)
+        items = value if isinstance(value, list | tuple) else [value]
+        found.extend((dataset, item) for item in items
+                     if isinstance(item, SourceConfig) and item.kind == "api")
+    return found
+
+
+def store_for(config: Config) -> PullStore:
+    """The embedded store: the history file (``history.path``) unless configured otherwise."""
+    return PullStore(config.resolve(config.history.path))
+
+
+def source_key(dataset: str, source: SourceConfig) -> str:
+    """The store's name for a source: dataset, api, account URL (and form), not the credentials."""
+    parts = [dataset, source.api or "", (source.url or "").rstrip("/")]
+    if source.form:
+        parts.append(source.form)
+    return ":".join(parts)
+
+
+def connector_for(config: Config, dataset: str, source: SourceConfig) -> Connector:
+    """The source's connector, after checking its api settings (one ConfigError lists them all)."""
+    cls = connector_class(dataset, source.api or "")
+    problems = cls.problems(dataset, source)
+    if problems:
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        name = str(config.config_path) if config.config_path else "config"
+        raise ConfigError(f"{name}: {count}: " + "; ".join(problems))
+    return cls(dataset, source, config.source_timezone(source))
+
+
+def _client(connector: Connector, policy: RetryPolicy,
+            session_factory: Callable[[], requests.Session] | None) -> HttpClient:
+    seconds = connector.max_seconds()
+    if seconds is not None:
+        policy = replace(policy, total_seconds=seconds)
+    return HttpClient(connector.label, connector.url, auth=connector.credentials(),
+                      secrets=connector.secrets(), policy=policy, hint_auth=connector.auth_hint,
+                      session=session_factory() if session_factory else None)
+
+
+def pull(config: Config, *, full: bool = False, datasets: Iterable[str] | None = None,
+         progress: ProgressFactory = silent_progress, policy: RetryPolicy | None = None,
+         session_factory: Callable[[], requests.Session] | None = None) -> PullSummary:
+    """Pull every api source (of ``datasets``) into the store; ``full`` starts again from ``start``.
+
+    Raises AuthError on refused credentials, PullIncomplete when the time bound or the vendor
+    stops the pull midway (the pages stored so far are kept; the next pull continues).
+    """
+    store = store_for(config)
+    sources = api_sources(config, datasets)
+    connectors = [(dataset, source, connector_for(config, dataset, source)) for dataset, source in sources]
+    done: list[SourcePull] = []
+    for dataset, source, connector in connectors:
+        done.append(_pull_one(store, dataset, source, connector, full=full,
+                              progress=progress(connector.label), policy=policy or RetryPolicy(),
+                              session_factory=session_factory))
+    return PullSummary(store.path, tuple(done))
+
+
+def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
+              progress: Progress, policy: RetryPolicy,
+              session_factory: Callable[[], requests.Session] | None) -> SourcePull:
+    key = source_key(dataset, source)
+    api = connector.api
+    state = store.begin_full(key, dataset, api) if full else store.ensure(key, dataset, api)
+    with _client(connector, policy, session_factory) as http:
+        try:
+            for page in connector.pages(http, state.cursor):
+                state = store.commit_page(key, dataset, api, state, page.records, page.cursor, page.lookups,
+                                          end_of_stream=page.end_of_stream)
+                progress.page(len(page.records))
+                if page.end_of_stream:
+                    break
+        except AuthError:
+            raise
+        except (TimeBudgetSpent, ApiError) as exc:
+            kept, _ = store.counts(key)
+            line = progress.finish("stopped")
+            why = "the time limit was reached" if isinstance(exc, TimeBudgetSpent) else str(exc)
+            raise PullIncomplete(
+                f"{connector.label}: pull stopped ({why}); not pulled yet: "
+                f"{connector.position(state.cursor)}; the stored data is intact "
+                f"({kept:,} records up to the last complete page)",
+                hint="run `reportgen pull` again later to continue from there") from None
+        kept, _ = store.counts(key)
+        line = progress.finish(f"{kept:,} stored")
+        return SourcePull(dataset, api, progress.pages, progress.records, http.sent, progress.seconds, kept,
+                          line)
+
+
+def pulled_file(config: Config, dataset: str, source: SourceConfig) -> Path:
+    """Where ``materialize`` writes a source's canonical rows: a cache folder next to the store."""
+    store = store_for(config).path
+    digest = hashlib.sha256(source_key(dataset, source).encode()).hexdigest()[:10]
+    return store.parent / f"{store.name}.pulled" / f"{dataset}-{source.api}-{digest}.csv"
+
+
+def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
+    """Write the stored records of one source as canonical rows (CSV) and return the file.
+
+    Deleted records are left out. Raises DataError when nothing was ever pulled completely.
+    """
+    connector = connector_for(config, dataset, source)
+    store = store_for(config)
+    key = source_key(dataset, source)
+    state = store.state(key)
+    if state is None or not state.ever_complete:
+        what = "nothing was pulled yet" if state is None else "the first pull has not finished"
+        raise DataError(f"sources.{dataset} ({source.api}): {what}",
+                        hint="run `reportgen pull --config …` (without --offline)")
+    lookups = store.lookups(key)
+    target = pulled_file(config, dataset, source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    columns = connector.columns
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for batch in store.records(key):
+            for _, record in batch:
+                row = connector.canonical(record, lookups)
+                if row is not None:
+                    writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+    os.replace(partial, target)
+    return target
+
+
+def check_credentials(config: Config, *, policy: RetryPolicy | None = None,
+                      session_factory: Callable[[], requests.Session] | None = None) -> list[ReportgenError]:
+    """One cheap request per api source; the problems found (empty: every credential works)."""
+    problems: list[ReportgenError] = []
+    quick = policy or RetryPolicy(max_attempts=2, total_seconds=30, read_timeout=20)
+    for dataset, source in api_sources(config):
+        try:
+            connector = connector_for(config, dataset, source)
+            with _client(connector, quick, session_factory) as http:
+                connector.probe(http)
+        except ReportgenError as exc:
+            problems.append(exc)
+    return problems
