@@ -135,10 +135,12 @@ def catalog(fmt: str) -> None:
 # (registered here so `reportgen --help` lists everything)
 from reportgen.cli_email import email, run  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
+from reportgen.cli_pull import pull  # noqa: E402
 
 main.add_command(publish)
 main.add_command(email)
 main.add_command(run)
+main.add_command(pull)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,13 +24,14 @@ import requests
 
 from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, DataError, ReportgenError
-from reportgen.sources.api.base import Connector, connector_class
+from reportgen.sources.api.base import Connector, Page, connector_class
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy, TimeBudgetSpent
 from reportgen.sources.api.progress import Progress, silent_progress
 from reportgen.sources.api.store import PullStore
 
 DATASETS = ("tickets", "surveys", "business")
 ProgressFactory = Callable[[str], Progress]
+PREFETCH = 2
 
 
 class PullIncomplete(ApiError):
@@ -122,15 +125,80 @@ def pull(config: Config, *, full: bool = False, datasets: Iterable[str] | None =
     return PullSummary(store.path, tuple(done))
 
 
+class _Fetcher:
+    """Runs a connector's page generator in a thread, at most ``ahead`` pages in hand.
+
+    The vendor (or its network) prepares the next page while this process writes the current
+    one to the store; the queue bound keeps memory flat however many pages there are.
+    """
+
+    _DONE = object()
+
+    def __init__(self, pages: Iterator[Page], ahead: int = 2):
+        self._pages = pages
+        self._direct = ahead == 0
+        if self._direct:
+            return
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reportgen-pull", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for page in self._pages:
+                if not self._put(page):
+                    return
+                if page.end_of_stream:
+                    break
+        except BaseException as exc:  # handed to the consuming thread, raised there
+            self._put(exc)
+            return
+        self._put(self._DONE)
+
+    def next(self, idle: Callable[[], None]) -> Page | None:
+        """The next page (None at the end); calls ``idle`` while nothing has come for a second."""
+        if self._direct:
+            return next(self._pages, None)
+        while True:
+            try:
+                item = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                idle()
+                continue
+            if item is self._DONE:
+                return None
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Page)
+            return item
+
+    def close(self) -> None:
+        if self._direct:
+            return
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
               progress: Progress, policy: RetryPolicy,
               session_factory: Callable[[], requests.Session] | None) -> SourcePull:
     key = source_key(dataset, source)
     api = connector.api
     state = store.begin_full(key, dataset, api) if full else store.ensure(key, dataset, api)
-    with _client(connector, policy, session_factory) as http:
+    with _client(connector, policy, session_factory) as http, store.holding():
+        fetcher = _Fetcher(connector.pages(http, state.cursor), ahead=PREFETCH)
         try:
-            for page in connector.pages(http, state.cursor):
+            while (page := fetcher.next(idle=store.release)) is not None:
                 state = store.commit_page(key, dataset, api, state, page.records, page.cursor, page.lookups,
                                           end_of_stream=page.end_of_stream)
                 progress.page(len(page.records))
@@ -139,14 +207,18 @@ def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: C
         except AuthError:
             raise
         except (TimeBudgetSpent, ApiError) as exc:
+            store.release()
             kept, _ = store.counts(key)
-            line = progress.finish("stopped")
+            progress.finish("stopped")
             why = "the time limit was reached" if isinstance(exc, TimeBudgetSpent) else str(exc)
             raise PullIncomplete(
                 f"{connector.label}: pull stopped ({why}); not pulled yet: "
                 f"{connector.position(state.cursor)}; the stored data is intact "
                 f"({kept:,} records up to the last complete page)",
                 hint="run `reportgen pull` again later to continue from there") from None
+        finally:
+            fetcher.close()
+        store.release()
         kept, _ = store.counts(key)
         line = progress.finish(f"{kept:,} stored")
         return SourcePull(dataset, api, progress.pages, progress.records, http.sent, progress.seconds, kept,

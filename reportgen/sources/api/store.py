@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 from reportgen.errors import HistoryError
 
@@ -106,9 +107,44 @@ class PullStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._hold = False
+        self._held: duckdb.DuckDBPyConnection | None = None
+        self._stack = ExitStack()
+        self._written: dict[tuple[str, str, str], str] = {}
 
     def __repr__(self) -> str:
         return f"PullStore({str(self.path)!r})"
+
+    @contextmanager
+    def holding(self) -> Iterator[PullStore]:
+        """Keep one connection through a run of ``commit_page`` calls (the pull of one source).
+
+        Opening the file costs ~25 ms, more than a page of 1000 records takes to write.
+        ``release()`` closes it early: the pull calls it while it waits on the vendor, so the
+        file is not held through a rate-limit pause; the next page opens it again.
+        """
+        self._hold = True
+        try:
+            yield self
+        finally:
+            self._hold = False
+            self.release()
+
+    def release(self) -> None:
+        self._held = None
+        self._stack.close()
+        if not self._hold:
+            self._written.clear()
+
+    @contextmanager
+    def _reuse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not self._hold:
+            with self.connect() as con:
+                yield con
+            return
+        if self._held is None:
+            self._held = self._stack.enter_context(self.connect())
+        yield self._held
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -186,10 +222,11 @@ class PullStore:
         latest: dict[str, PulledRecord] = {r.record_id: r for r in records}  # last version in the page
         rows = [{"i": r.record_id, "u": r.updated_at, "d": r.deleted, "j": r.data} for r in latest.values()]
         lookup_rows = [{"k": kind, "key": key, "v": value}
-                       for kind, values in (lookups or {}).items() for key, value in values.items()]
+                       for kind, values in (lookups or {}).items() for key, value in values.items()
+                       if self._written.get((source, kind, key)) != value]
         full_pending = state.full_pending and not end_of_stream
         ever = state.ever_complete or end_of_stream
-        with self.connect() as con:
+        with self._reuse() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 if rows:
@@ -197,12 +234,12 @@ class PullStore:
                         "INSERT OR REPLACE INTO pulled_records "
                         "SELECT ?, r->>'i', r->>'u', (r->>'d')::BOOLEAN, ?, r->'j' "
                         "FROM (SELECT unnest(?::JSON[]) AS r)",
-                        [source, state.generation, json.dumps(rows, separators=(",", ":"))])
+                        [source, state.generation, orjson.dumps(rows).decode()])
                 if lookup_rows:
                     con.execute(
                         "INSERT OR REPLACE INTO pulled_lookups "
                         "SELECT ?, r->>'k', r->>'key', r->>'v' FROM (SELECT unnest(?::JSON[]) AS r)",
-                        [source, json.dumps(lookup_rows, separators=(",", ":"))])
+                        [source, orjson.dumps(lookup_rows).decode()])
                 if end_of_stream and state.full_pending:
                     con.execute("DELETE FROM pulled_records WHERE source = ? AND generation < ?",
                                 [source, state.generation])
@@ -212,6 +249,8 @@ class PullStore:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+        if self._hold:  # lookups rarely change: while holding, write only new or changed ones
+            self._written.update(((source, r["k"], r["key"]), r["v"]) for r in lookup_rows)
         return CursorState(cursor, state.generation, full_pending, end_of_stream, ever, state.pages + 1,
                            _now())
 
@@ -236,7 +275,7 @@ class PullStore:
                 chunk = con.fetchmany(batch)
                 if not chunk:
                     return
-                yield [(str(rid), json.loads(data)) for rid, data in chunk]
+                yield [(str(rid), orjson.loads(data)) for rid, data in chunk]
 
     def counts(self, source: str) -> tuple[int, int]:
         """(records kept, records marked deleted) for a source."""
