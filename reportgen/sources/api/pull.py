@@ -210,7 +210,7 @@ def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: C
             store.release()
             kept, _ = store.counts(key)
             progress.finish("stopped")
-            why = "the time limit was reached" if isinstance(exc, TimeBudgetSpent) else str(exc)
+            why = exc.problem.removeprefix(f"{connector.label}: ")
             raise PullIncomplete(
                 f"{connector.label}: pull stopped ({why}); not pulled yet: "
                 f"{connector.position(state.cursor)}; the stored data is intact "
