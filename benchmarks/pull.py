@@ -38,7 +38,8 @@ def serve(count: int) -> None:
         fake.add_user(agent, f"Agent {agent}")
     for i in range(1, count + 1):
         day, minute = divmod(i, 1440)
-        created = f"2025-{1 + (day // 28) % 12:02d}-{1 + day % 28:02d}T{minute // 60:02d}:{minute % 60:02d}:00Z"
+        month, mday = 1 + (day // 28) % 12, 1 + day % 28
+        created = f"2025-{month:02d}-{mday:02d}T{minute // 60:02d}:{minute % 60:02d}:00Z"
         solved = i % 3 != 0
         fake.add_ticket(i, created, status="solved" if solved else "open",
                         type=("question", "incident", "problem", "task")[i % 4],
@@ -101,7 +102,8 @@ def measure(count: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--compare", type=int, default=10_000)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)

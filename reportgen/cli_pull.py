@@ -28,7 +28,8 @@ def pull(config_path: Path, full: bool, datasets: tuple[str, ...]) -> None:
     """
     from reportgen.config import load_config
     from reportgen.errors import ConfigError
-    from reportgen.sources.api import api_sources, pull as pull_sources
+    from reportgen.sources.api import api_sources
+    from reportgen.sources.api import pull as pull_sources
     from reportgen.sources.api.progress import stderr_progress
 
     config = load_config(config_path)

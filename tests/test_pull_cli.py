@@ -1,4 +1,5 @@
 """`reportgen pull` as a person (or cron) runs it: real child processes, real HTTP on 127.0.0.1."""
+# ruff: noqa: F811  (pytest fixtures imported from fakes.fixtures are parameters here)
 
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def test_time_limit_via_cli_names_what_is_missing(zendesk: ZendeskFake, tmp_path
     done = run_cli("pull", "--config", str(config))
     assert time.monotonic() - started < 30
     assert done.returncode == 1 and done.stderr.count("error:") == 1
-    error = [line for line in done.stderr.splitlines() if line.startswith("error:")][0]
+    error = next(line for line in done.stderr.splitlines() if line.startswith("error:"))
     assert "time limit of 3 s" in error and "not pulled yet" in error and "stored data is intact" in error
     assert stored_ids(config) == ["1", "2"]
 

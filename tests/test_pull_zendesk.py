@@ -1,4 +1,5 @@
 """Pulling Zendesk tickets and CSAT from a local fake of the public API (real HTTP on 127.0.0.1)."""
+# ruff: noqa: F811  (pytest fixtures imported from fakes.fixtures are parameters here)
 
 from __future__ import annotations
 
@@ -200,7 +201,7 @@ def test_time_limit_stops_with_one_line_and_keeps_what_was_stored(zendesk: Zende
 
 
 def test_zendesk_settings_are_checked_before_any_request(zendesk: ZendeskFake, tmp_path: Path) -> None:
-    source = zendesk_source(zendesk.url).replace(f'email: "lead@example.com", ', "").replace(
+    source = zendesk_source(zendesk.url).replace('email: "lead@example.com", ', "").replace(
         f'category: "custom_field:{CATEGORY_FIELD}"', 'category: "custom_field:abc"')
     config = load_config(write_config(tmp_path, source))
     with pytest.raises(ConfigError) as caught:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fakes.freshdesk import FreshdeskFake
 from fakes.zendesk import ZendeskFake
 

@@ -110,7 +110,7 @@ class FakeApi:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 reply = api.handle("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
                 body = reply.raw if reply.raw is not None else \
                     json.dumps(reply.body, separators=(",", ":")).encode()
@@ -125,7 +125,7 @@ class FakeApi:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -73,8 +73,17 @@ def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[t
 
 
 def store_for(config: Config) -> PullStore:
-    """The embedded store: the history file (``history.path``) unless configured otherwise."""
-    return PullStore(config.resolve(config.history.path))
+    """The embedded store: the history file (``history.path``), one DuckDB file per project.
+
+    When a pull creates that file, the history's tables are created first (through the history's
+    own code), so a later read of the history finds its (empty) tables, not a foreign file.
+    """
+    path = config.resolve(config.history.path)
+    if not path.exists():
+        from reportgen.history import HistoryStore
+
+        HistoryStore(path).save({}, [])
+    return PullStore(path)
 
 
 def source_key(dataset: str, source: SourceConfig) -> str:
