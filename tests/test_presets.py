@@ -377,7 +377,7 @@ def test_columns_override_naming_an_absent_header(tmp_path: Path) -> None:
 
 def test_presets_are_registered_for_their_datasets_only() -> None:
     tickets = {"zendesk", "freshdesk", "intercom", "zammad"}
-    surveys = {"delighted", "typeform", "surveymonkey", "qualtrics", "zendesk_csat"}
+    surveys = {"delighted", "typeform", "surveymonkey", "qualtrics", "zendesk_csat", "google_forms"}
     assert {n for n, p in PRESETS.items() if p.datasets == ("tickets",)} == tickets
     assert {n for n, p in PRESETS.items() if p.datasets == ("surveys",)} == surveys
     base = 'sources:\n  tickets: {path: "t.csv", preset: %s}\n  surveys: {path: "s.csv", preset: %s}\n'

@@ -75,7 +75,29 @@ def parse_mask(mask: str) -> list[list[str]]:
 
 class Validator:
     def __init__(self, document: dict[str, Any]):
+        self.document = document
         self.schemas: dict[str, Any] = document["schemas"]
+
+    def query_problems(self, query: dict[str, list[str]], resource: str, method: str) -> list[str]:
+        """Problems of a request's query parameters for a method (``spreadsheets.values``, ``get``):
+        unknown names, values outside an enum, a parameter given twice that is not repeated."""
+        node: dict[str, Any] = self.document
+        for name in resource.split("."):
+            node = node["resources"][name]
+        declared = node["methods"][method]["parameters"]
+        common = self.document.get("parameters", {})
+        found = []
+        for name, values in query.items():
+            spec = declared.get(name) or common.get(name)
+            if spec is None or spec.get("location") == "path":
+                found.append(f"query: unknown parameter {name!r} for {resource}.{method}")
+                continue
+            if len(values) > 1 and not spec.get("repeated"):
+                found.append(f"query: {name!r} given {len(values)} times")
+            for value in values:
+                if "enum" in spec and value not in spec["enum"]:
+                    found.append(f"query: {name}={value!r} is not one of {', '.join(spec['enum'])}")
+        return found
 
     def problems(self, value: Any, schema: str) -> list[str]:
         found: list[str] = []

@@ -1,11 +1,16 @@
-"""A local Google: OAuth token endpoint, Sheets v4 (get, batchUpdate) and Drive v3 (files, permissions).
+"""A local Google: OAuth token endpoint, Sheets v4 (get, batchUpdate, values.get,
+values.batchGet) and Drive v3 (files, permissions).
 
 Runs ``http.server`` in a thread on 127.0.0.1. The token endpoint verifies the
 service account's signed JWT with its public key; every other endpoint wants
 the issued bearer token. ``batchUpdate`` bodies are validated against the
 official discovery document (a problem → 400, and recorded in ``problems``) and
 applied atomically to an in-memory model, so tests assert on the resulting
-cells, formats, merges, charts and tab list.
+cells, formats, merges, charts and tab list. ``values.get`` / ``values.batchGet``
+check their query parameters against the same document and answer as the
+reference says: the ``range`` in A1 notation (sheet title quoted when it needs
+it), trailing empty rows and cells left out, ``FORMATTED_VALUE`` (the text
+shown, set with ``put_rows``), ``UNFORMATTED_VALUE`` or ``FORMULA``.
 
 Faults are queued with ``fail(method, path_fragment, status, ...)``: answer
 with a status (and Retry-After), or apply the request first and then answer
@@ -89,6 +94,8 @@ class FakeSpreadsheet:
     app_properties: dict[str, str] = field(default_factory=dict)
     permissions: list[dict[str, str]] = field(default_factory=list)
     created_time: str = "2026-11-01T00:00:00Z"
+    locale: str = "en_US"
+    time_zone: str = "America/New_York"
 
     def sheet(self, title: str) -> FakeSheet:
         return next(s for s in self.sheets if s.title == title)
@@ -135,11 +142,31 @@ class FakeSpreadsheet:
     def document(self) -> dict[str, Any]:
         return {
             "spreadsheetId": self.key,
-            "properties": {"title": self.title},
+            "properties": {"title": self.title, "locale": self.locale, "timeZone": self.time_zone},
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{self.key}/edit",
             "sheets": [{"properties": copy.deepcopy(s.properties), "charts": copy.deepcopy(s.charts),
                         "merges": copy.deepcopy(s.merges)} for s in self.sheets],
         }
+
+    def put_rows(self, title: str, rows: list[list[Any]], top: int = 0, left: int = 0) -> None:
+        """Cells as a person sees them: ``"text"`` (shown and stored as typed), ``(shown, number)``
+        for a formatted number or date (its serial number), ``None`` for an empty cell."""
+        sheet = self.sheet(title)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, tuple):
+                    shown, number = value
+                    cell = {"formattedValue": shown, "effectiveValue": {"numberValue": number},
+                            "userEnteredValue": {"numberValue": number}}
+                else:
+                    cell = {"formattedValue": str(value), "effectiveValue": {"stringValue": str(value)},
+                            "userEnteredValue": {"stringValue": str(value)}}
+                sheet.cells[(top + i, left + j)] = cell
+        grid = sheet.grid
+        grid["rowCount"] = max(grid["rowCount"], top + len(rows))
+        grid["columnCount"] = max(grid["columnCount"], left + max((len(r) for r in rows), default=0))
 
     # ---- reading back, for tests -----------------------------------------------------------
     def cell(self, title: str, row: int, col: int) -> dict[str, Any]:
@@ -306,6 +333,121 @@ def _chart_sources(chart: dict[str, Any]) -> list[dict[str, Any]]:
     return [src for part in parts for src in part.get("sourceRange", {}).get("sources", [])]
 
 
+# ---- values.get / values.batchGet ---------------------------------------------------------------
+
+_CELL = re.compile(r"^([A-Za-z]*)([0-9]*)$")
+
+
+def column_letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number - 1
+
+
+def quote_title(title: str) -> str:
+    """A sheet title as Google writes it in a range: quoted unless it is plain letters/digits."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", title) and not re.fullmatch(r"[A-Za-z]{1,3}[0-9]+", title):
+        return title
+    return "'" + title.replace("'", "''") + "'"
+
+
+def parse_range(text: str, book: FakeSpreadsheet) -> tuple[FakeSheet, int, int, int, int]:
+    """An A1 range (``'Form Responses 1'!A1:D``, ``Sheet1``, ``Data!2:5``) → sheet and 0-based bounds."""
+    title, cells = text, ""
+    if text.startswith("'"):
+        end, chars = 1, []
+        while end < len(text):
+            if text[end] == "'":
+                if text[end + 1:end + 2] == "'":
+                    chars.append("'")
+                    end += 2
+                    continue
+                break
+            chars.append(text[end])
+            end += 1
+        title, rest = "".join(chars), text[end + 1:]
+        if rest and not rest.startswith("!"):
+            raise bad(f"Unable to parse range: {text}")
+        cells = rest[1:]
+    elif "!" in text:
+        title, cells = text.rsplit("!", 1)
+    sheet = next((s for s in book.sheets if s.title == title), None)
+    if sheet is None:
+        raise bad(f"Unable to parse range: {text}")
+    grid = sheet.grid
+    r1, c1, r2, c2 = 0, 0, grid["rowCount"], grid["columnCount"]
+    if cells:
+        first, _, last = cells.partition(":")
+        a, b = _CELL.match(first), _CELL.match(last or first)
+        if a is None or b is None or not (a.group(1) or a.group(2)):
+            raise bad(f"Unable to parse range: {text}")
+        if a.group(1):
+            c1 = _column_index(a.group(1))
+        if a.group(2):
+            r1 = int(a.group(2)) - 1
+        c2 = _column_index(b.group(1)) + 1 if b.group(1) else grid["columnCount"]
+        r2 = int(b.group(2)) if b.group(2) else grid["rowCount"]
+        if not last and a.group(1) and a.group(2):  # a single cell
+            r2, c2 = r1 + 1, c1 + 1
+    return sheet, r1, min(r2, grid["rowCount"]), c1, min(c2, grid["columnCount"])
+
+
+def _shown(cell: dict[str, Any], render: str) -> Any:
+    effective = cell.get("effectiveValue") or cell.get("userEnteredValue") or {}
+    if render == "FORMULA" and "formulaValue" in cell.get("userEnteredValue", {}):
+        return cell["userEnteredValue"]["formulaValue"]
+    if render == "FORMATTED_VALUE":
+        if "formattedValue" in cell:
+            return cell["formattedValue"]
+        value = next(iter(effective.values()), "") if effective else ""
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return "" if isinstance(value, dict) else str(value)
+    value = next(iter(effective.values()), "") if effective else ""
+    return "" if isinstance(value, dict) else value
+
+
+def value_range(book: FakeSpreadsheet, text: str, query: dict[str, str]) -> dict[str, Any]:
+    """The ValueRange of one A1 range, as values.get answers it."""
+    sheet, r1, r2, c1, c2 = parse_range(text, book)
+    render = query.get("valueRenderOption", "FORMATTED_VALUE")
+    rows: list[list[Any]] = []
+    for row in range(r1, r2):
+        values = [_shown(sheet.cells.get((row, col), {}), render) for col in range(c1, c2)]
+        while values and values[-1] == "":
+            values.pop()  # trailing empty cells are left out
+        rows.append(values)
+    while rows and not rows[-1]:
+        rows.pop()  # and so are trailing empty rows
+    major = query.get("majorDimension", "ROWS")
+    if major == "COLUMNS":
+        width = max((len(r) for r in rows), default=0)
+        rows = [[r[j] if j < len(r) else "" for r in rows] for j in range(width)]
+        for column in rows:
+            while column and column[-1] == "":
+                column.pop()
+    result: dict[str, Any] = {
+        "range": f"{quote_title(sheet.title)}!{column_letters(c1)}{r1 + 1}:{column_letters(c2 - 1)}{r2}",
+        "majorDimension": "COLUMNS" if major == "COLUMNS" else "ROWS",
+    }
+    if rows:
+        result["values"] = rows
+    return result
+
+
 class FakeGoogle:
     """State + request log of the local Google, shared with the handler threads."""
 
@@ -351,7 +493,7 @@ class FakeGoogle:
         return None
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-               body: bytes) -> tuple[int, dict[str, Any]]:
+               body: bytes, lists: dict[str, list[str]] | None = None) -> tuple[int, dict[str, Any]]:
         if path == "/token" and method == "POST":
             return 200, self.token(body)
         auth = headers.get("authorization", "")
@@ -361,6 +503,16 @@ class FakeGoogle:
         payload = json.loads(body) if body else None
         if re.fullmatch(r"/v1/projects/-/serviceAccounts/[^/]+/allowedLocations", path):
             return 200, {"locations": [], "encodedLocations": "0x0"}  # google-auth's own lookup
+        values = re.fullmatch(r"/v4/spreadsheets/([^/:]+)/values(?::batchGet|/(.+))", path)
+        if values and method == "GET":
+            method_id = "get" if values.group(2) is not None else "batchGet"
+            self._check_query(lists or {k: [v] for k, v in query.items()}, method_id)
+            book = self._book(values.group(1))
+            if values.group(2) is not None:
+                return 200, value_range(book, values.group(2), query)
+            ranges = (lists or {}).get("ranges", [])
+            return 200, {"spreadsheetId": book.key,
+                         "valueRanges": [value_range(book, text, query) for text in ranges]}
         sheets = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(:batchUpdate)?", path)
         if sheets:
             book = self._book(sheets.group(1))
@@ -400,6 +552,12 @@ class FakeGoogle:
             book.permissions.append(permission)
             return 200, permission
         raise Refusal(404, f"no route {method} {path}", "NOT_FOUND")
+
+    def _check_query(self, lists: dict[str, list[str]], method_id: str) -> None:
+        problems = sheets_validator().query_problems(lists, "spreadsheets.values", method_id)
+        if problems:
+            self.problems.extend(problems)
+            raise bad("; ".join(problems))
 
     def _book(self, key: str) -> FakeSpreadsheet:
         if key in self.denied:
@@ -468,7 +626,8 @@ class _Handler(BaseHTTPRequestHandler):
         google = self.server.google
         parts = urlsplit(self.path)
         path = unquote(parts.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        lists = parse_qs(parts.query, keep_blank_values=True)
+        query = {k: v[0] for k, v in lists.items()}
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         with google.lock:
@@ -486,7 +645,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 with google.lock:
                     status, payload = google.handle(method, path, query, {k.lower(): v for k, v in
-                                                                          self.headers.items()}, body)
+                                                                          self.headers.items()}, body, lists)
             except Refusal as exc:
                 status, payload = exc.code, {"error": {"code": exc.code, "message": exc.message,
                                                        "status": exc.status}}

@@ -7,7 +7,8 @@ does for the ``generic`` preset, so every rule of KPI_SPEC applies unchanged.
 
 One module per vendor documents its mapping (docs/PRESETS.md gathers them):
 tickets — ``zendesk``, ``freshdesk``, ``intercom``, ``zammad``; surveys —
-``delighted``, ``typeform``, ``surveymonkey``, ``qualtrics``, ``zendesk_csat``.
+``delighted``, ``typeform``, ``surveymonkey``, ``qualtrics``, ``zendesk_csat``,
+``google_forms``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from reportgen.errors import ConfigError
 from reportgen.sources.presets.base import ColumnMapper, FilePreparer, Preset
 from reportgen.sources.presets.delighted import DELIGHTED
 from reportgen.sources.presets.freshdesk import FRESHDESK
+from reportgen.sources.presets.google_forms import GOOGLE_FORMS
 from reportgen.sources.presets.intercom import INTERCOM
 from reportgen.sources.presets.qualtrics import QUALTRICS
 from reportgen.sources.presets.surveymonkey import SURVEYMONKEY
@@ -43,7 +45,7 @@ GENERIC = Preset("generic", ("tickets", "surveys", "business"), generic_columns,
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (GENERIC, ZENDESK, FRESHDESK, INTERCOM, ZAMMAD,
-                   DELIGHTED, TYPEFORM, SURVEYMONKEY, QUALTRICS, ZENDESK_CSAT)
+                   DELIGHTED, TYPEFORM, SURVEYMONKEY, QUALTRICS, ZENDESK_CSAT, GOOGLE_FORMS)
 }
 
 
