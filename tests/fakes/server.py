@@ -25,6 +25,7 @@ class Request:
     params: dict[str, str]
     auth: tuple[str, str] | None
     at: float
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
 
 
 @dataclass
@@ -93,7 +94,7 @@ class FakeApi:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8", "replace").partition(":")
             auth = (user, password)
         request = Request(method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), auth,
-                          time.monotonic())
+                          time.monotonic(), dict(headers))
         with self._lock:
             self.requests.append(request)
         fault = self._fault(request)

@@ -114,9 +114,13 @@ class Connector(ABC):
     def label(self) -> str:
         return f"{self.dataset} ({self.api})"
 
-    def credentials(self) -> tuple[str, str]:
-        """HTTP basic auth (user, password)."""
+    def credentials(self) -> tuple[str, str] | None:
+        """HTTP basic auth (user, password); None when the connector authenticates by header."""
         return (self.source.token or "", "X")
+
+    def headers(self) -> dict[str, str]:
+        """Extra request headers (e.g. ``Authorization: Bearer …``); their values count as secrets."""
+        return {}
 
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.source.token,) if s)

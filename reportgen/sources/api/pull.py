@@ -111,7 +111,8 @@ def _client(connector: Connector, policy: RetryPolicy,
     if seconds is not None:
         policy = replace(policy, total_seconds=seconds)
     return HttpClient(connector.label, connector.url, auth=connector.credentials(),
-                      secrets=connector.secrets(), policy=policy, hint_auth=connector.auth_hint,
+                      headers=connector.headers(), secrets=connector.secrets(), policy=policy,
+                      hint_auth=connector.auth_hint,
                       session=session_factory() if session_factory else None)
 
 
