@@ -279,13 +279,13 @@ def test_google_forms_preset_reads_a_csv_download(tmp_path: Path) -> None:
     (tmp_path / "tickets.csv").write_text("ticket_id,created_at\nT1,2026-03-02T10:00:00Z\n", encoding="utf-8")
     (tmp_path / "form.csv").write_text(
         f'Timestamp,"{QUESTION}",Ticket\n3/2/2026 10:00:00,5,T1\n3/3/2026 11:00:00,4,T2\n'
-        "3/4/2026 12:00:00,1,\n", encoding="utf-8")
+        "3/4/2026 12:00:00,1,\n3/4/2026 12:00:00,5,\n", encoding="utf-8")  # same second: two responses
     options = json.dumps({"score_column": QUESTION, "survey": "csat", "ticket_column": "Ticket"})
     (tmp_path / "c.yaml").write_text(
         "report: {timezone: UTC}\nhistory: {path: h.duckdb}\nsources:\n  tickets: {path: tickets.csv}\n"
         f"  surveys: {{path: form.csv, preset: google_forms, options: {options}}}\n", encoding="utf-8")
     kpis = month_kpis(tmp_path / "c.yaml", "2026-03")["kpis"]
-    assert kpis["csat"] == pytest.approx(2 / 3)  # 5 and 4 satisfied of 3 (scale 1–5, satisfied ≥ 4)
+    assert kpis["csat"] == pytest.approx(3 / 4)  # 5, 4, 5 satisfied of 4 (scale 1–5, satisfied ≥ 4)
 
 
 def test_staged_sheet_is_what_the_engine_needs() -> None:

@@ -4,8 +4,8 @@ or downloaded as CSV (File › Download › CSV).
 =====================  ====================================================================
 canonical              response sheet column
 =====================  ====================================================================
-response_id            ``options.id_column`` when the sheet has one, else the response's row
-                       (Forms appends one row per response and never reorders them)
+response_id            ``options.id_column`` when the sheet has one, else the Timestamp and
+                       the response's place in the sheet (Forms appends one row per response)
 submitted_at           ``Timestamp``
 survey                 ``options.survey`` (required: nps, csat or ces)
 score                  the column named by ``options.score_column`` (required; the question
@@ -52,7 +52,9 @@ def survey_columns(dataset: str, header: Sequence[str], source: SourceConfig,
                        "Informazioni cronologiche", "Carimbo de data/hora")
     score, kind = survey_question(r)
     chosen = r.column_option("id_column", "for response_id")
-    response = f"c{chosen}" if chosen is not None else "'row ' || CAST(_row AS VARCHAR)"
+    # no id column: the Timestamp text and the record's place, unique within and across sheets
+    response = f"c{chosen}" if chosen is not None else \
+        f"concat_ws('#', trim(c{submitted}), CAST(row_number() OVER () AS VARCHAR))"
 
     def read_time(index: int) -> str:
         return r.timestamp(index, FORMATS)
