@@ -40,6 +40,9 @@ import orjson
 
 from reportgen.errors import HistoryError
 
+# DuckDB's buffer cache would otherwise keep every page written during a long pull in memory
+MEMORY_LIMIT = "64MB"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pulled_records (
     source VARCHAR NOT NULL,
@@ -166,6 +169,7 @@ class PullStore:
                 raise HistoryError(f"{self.path}: not a reportgen store ({str(exc).splitlines()[0]})",
                                    hint="point history.path at a new file") from None
             con.execute(_SCHEMA)
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         try:
             yield con
         finally:
