@@ -198,6 +198,17 @@ class _Fetcher:
         self._thread.join(timeout=5)
 
 
+def pull_first(config: Config, *, offline: bool = False,
+               progress: ProgressFactory = silent_progress) -> PullSummary | None:
+    """Before a report: pull every api source, unless ``offline`` (then the stored records are used).
+
+    None when nothing was pulled (offline, or no api source).
+    """
+    if offline or not api_sources(config):
+        return None
+    return pull(config, progress=progress)
+
+
 def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
               progress: Progress, policy: RetryPolicy,
               session_factory: Callable[[], requests.Session] | None) -> SourcePull:
