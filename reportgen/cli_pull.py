@@ -6,10 +6,26 @@ Registered on the main group by cli.py (``main.add_command(pull)``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reportgen.cli_common import config_option, friendly_errors
+
+if TYPE_CHECKING:
+    from reportgen.config import Config
+
+offline_option = click.option(
+    "--offline", is_flag=True,
+    help="Use the records already pulled into the store; do not call the helpdesk's API first.")
+
+
+def pull_first(config: Config, offline: bool) -> None:
+    """What report commands do before computing: pull the api: sources (progress on stderr)."""
+    from reportgen.sources.api import pull_first as pull_sources_first
+    from reportgen.sources.api.progress import stderr_progress
+
+    pull_sources_first(config, offline=offline, progress=stderr_progress)
 
 
 @click.command()

@@ -164,3 +164,18 @@ def test_kill_9_mid_pull_then_resume_loses_and_duplicates_nothing(tmp_path: Path
         assert sorted(ids, key=int) == [str(i) for i in range(1, 16)]  # each exactly once
     finally:
         fake.stop()
+
+
+def test_report_commands_pull_first_unless_offline(zendesk: ZendeskFake, tmp_path: Path) -> None:
+    from reportgen.config import load_config
+    from reportgen.errors import DataError
+    from reportgen.sources.api import materialize, pull_first
+
+    config = load_config(write_config(tmp_path, zendesk_source(zendesk.url)))
+    assert pull_first(config, offline=True) is None
+    assert zendesk.requests == []  # offline: not a single request
+    with pytest.raises(DataError, match="nothing was pulled yet"):
+        materialize(config, "tickets", config.sources.tickets)
+    summary = pull_first(config)
+    assert summary is not None and summary.sources[0].records == 6
+    assert materialize(config, "tickets", config.sources.tickets).exists()

@@ -216,3 +216,19 @@ def test_unknown_api_names_the_closest(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, '{api: zendeks, url: "https://x.example", token: "t"}'))
     with pytest.raises(ConfigError, match="unknown api 'zendeks' \\(did you mean 'zendesk'\\?\\)"):
         pull(config)
+
+
+def test_every_sources_settings_problem_is_listed_at_once(tmp_path: Path) -> None:
+    from reportgen.sources.api import check_credentials
+
+    config = load_config(write_config(
+        tmp_path, '{api: zendesk, url: "acme.zendesk.com", token: "t0ken-x"}',
+        '{api: zendesk_csat, url: "https://acme.zendesk.com", email: "a@b.c", start: "soon"}'))
+    with pytest.raises(ConfigError) as caught:
+        pull(config)
+    text = str(caught.value)
+    assert text.count("sources.") == 4 and "4 problems" in text
+    for part in ("sources.tickets.email: required", "sources.tickets.url: 'acme.zendesk.com' must start with "
+                 "https://", "sources.surveys.token: required", "sources.surveys.start: 'soon' is not a date"):
+        assert part in text
+    assert len(check_credentials(config)) == 4 and "t0ken-x" not in text

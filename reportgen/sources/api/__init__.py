@@ -20,6 +20,7 @@ from reportgen.sources.api.pull import (
     check_credentials,
     materialize,
     pull,
+    pull_first,
     pulled_file,
     source_key,
     store_for,
@@ -29,6 +30,6 @@ from reportgen.sources.api.store import PulledRecord, PullStore
 __all__ = [
     "CONNECTORS", "ApiError", "AuthError", "Connector", "HttpClient", "Page", "PullIncomplete",
     "PullStore", "PullSummary", "PulledRecord", "RetryPolicy", "SourcePull", "TimeBudgetSpent",
-    "api_sources", "check_credentials", "materialize", "pull", "pulled_file", "register",
+    "api_sources", "check_credentials", "materialize", "pull", "pull_first", "pulled_file", "register",
     "source_key", "store_for",
 ]

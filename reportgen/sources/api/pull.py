@@ -94,14 +94,31 @@ def source_key(dataset: str, source: SourceConfig) -> str:
     return ":".join(parts)
 
 
+def _settings_error(config: Config, problems: list[str]) -> ConfigError:
+    count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+    name = str(config.config_path) if config.config_path else "config"
+    return ConfigError(f"{name}: {count}: " + "; ".join(problems))
+
+
+def settings_problems(config: Config, datasets: Iterable[str] | None = None) -> list[str]:
+    """Every problem with the api settings of every api source, each naming its key."""
+    problems: list[str] = []
+    for dataset, source in api_sources(config, datasets):
+        try:
+            cls = connector_class(dataset, source.api or "")
+        except ConfigError as exc:
+            problems.append(exc.problem)
+            continue
+        problems.extend(cls.problems(dataset, source))
+    return problems
+
+
 def connector_for(config: Config, dataset: str, source: SourceConfig) -> Connector:
     """The source's connector, after checking its api settings (one ConfigError lists them all)."""
     cls = connector_class(dataset, source.api or "")
     problems = cls.problems(dataset, source)
     if problems:
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        name = str(config.config_path) if config.config_path else "config"
-        raise ConfigError(f"{name}: {count}: " + "; ".join(problems))
+        raise _settings_error(config, problems)
     return cls(dataset, source, config.source_timezone(source))
 
 
@@ -124,8 +141,11 @@ def pull(config: Config, *, full: bool = False, datasets: Iterable[str] | None =
     Raises AuthError on refused credentials, PullIncomplete when the time bound or the vendor
     stops the pull midway (the pages stored so far are kept; the next pull continues).
     """
-    store = store_for(config)
     sources = api_sources(config, datasets)
+    problems = settings_problems(config, datasets)
+    if problems:  # every source's settings are checked before any request
+        raise _settings_error(config, problems)
+    store = store_for(config)
     connectors = [(dataset, source, connector_for(config, dataset, source)) for dataset, source in sources]
     done: list[SourcePull] = []
     for dataset, source, connector in connectors:
@@ -197,6 +217,17 @@ class _Fetcher:
             return
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+def pull_first(config: Config, *, offline: bool = False,
+               progress: ProgressFactory = silent_progress) -> PullSummary | None:
+    """Before a report: pull every api source, unless ``offline`` (then the stored records are used).
+
+    None when nothing was pulled (offline, or no api source).
+    """
+    if offline or not api_sources(config):
+        return None
+    return pull(config, progress=progress)
 
 
 def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
@@ -275,7 +306,9 @@ def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
 def check_credentials(config: Config, *, policy: RetryPolicy | None = None,
                       session_factory: Callable[[], requests.Session] | None = None) -> list[ReportgenError]:
     """One cheap request per api source; the problems found (empty: every credential works)."""
-    problems: list[ReportgenError] = []
+    problems: list[ReportgenError] = [ConfigError(p) for p in settings_problems(config)]
+    if problems:
+        return problems
     quick = policy or RetryPolicy(max_attempts=2, total_seconds=30, read_timeout=20)
     for dataset, source in api_sources(config):
         try:

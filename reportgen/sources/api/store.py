@@ -40,6 +40,9 @@ import orjson
 
 from reportgen.errors import HistoryError
 
+# DuckDB's buffer cache would otherwise keep every page written during a long pull in memory
+MEMORY_LIMIT = "64MB"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pulled_records (
     source VARCHAR NOT NULL,
@@ -47,7 +50,7 @@ CREATE TABLE IF NOT EXISTS pulled_records (
     updated_at VARCHAR,
     deleted BOOLEAN NOT NULL,
     generation INTEGER NOT NULL,
-    data JSON,
+    data VARCHAR,  -- the record's JSON (text: no second parse on insert)
     PRIMARY KEY (source, record_id)
 );
 CREATE TABLE IF NOT EXISTS pulled_lookups (
@@ -166,6 +169,7 @@ class PullStore:
                 raise HistoryError(f"{self.path}: not a reportgen store ({str(exc).splitlines()[0]})",
                                    hint="point history.path at a new file") from None
             con.execute(_SCHEMA)
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         try:
             yield con
         finally:
@@ -219,8 +223,7 @@ class PullStore:
         At the end of the stream of a --full pull, the records of older generations (not seen
         again) are removed in the same transaction. Returns the new state.
         """
-        latest: dict[str, PulledRecord] = {r.record_id: r for r in records}  # last version in the page
-        rows = [{"i": r.record_id, "u": r.updated_at, "d": r.deleted, "j": r.data} for r in latest.values()]
+        latest = list({r.record_id: r for r in records}.values())  # the last version within the page
         lookup_rows = [{"k": kind, "key": key, "v": value}
                        for kind, values in (lookups or {}).items() for key, value in values.items()
                        if self._written.get((source, kind, key)) != value]
@@ -229,12 +232,13 @@ class PullStore:
         with self._reuse() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                if rows:
+                if latest:  # one statement per page: the columns as lists, unnested side by side
                     con.execute(
-                        "INSERT OR REPLACE INTO pulled_records "
-                        "SELECT ?, r->>'i', r->>'u', (r->>'d')::BOOLEAN, ?, r->'j' "
-                        "FROM (SELECT unnest(?::JSON[]) AS r)",
-                        [source, state.generation, orjson.dumps(rows).decode()])
+                        "INSERT OR REPLACE INTO pulled_records SELECT ?, unnest(?::VARCHAR[]), "
+                        "unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), ?, unnest(?::VARCHAR[])",
+                        [source, [r.record_id for r in latest], [r.updated_at for r in latest],
+                         [r.deleted for r in latest], state.generation,
+                         [orjson.dumps(r.data).decode() for r in latest]])
                 if lookup_rows:
                     con.execute(
                         "INSERT OR REPLACE INTO pulled_lookups "

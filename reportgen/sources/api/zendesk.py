@@ -159,29 +159,23 @@ class ZendeskTickets(Connector):
             params = {"include": "metric_sets,users", "per_page": PER_PAGE, "cursor": after}
 
     @staticmethod
-    def _record(ticket: Mapping[str, Any], metric: Mapping[str, Any] | None) -> PulledRecord:
-        via = ticket.get("via")
+    def _record(ticket: dict[str, Any], metric: Mapping[str, Any] | None) -> PulledRecord:
+        """What is kept of a ticket and its metric set (never the subject or the description)."""
+        get = ticket.get
+        via = get("via")
         m = metric or {}
         reply = m.get("reply_time_in_minutes")
+        updated = get("updated_at")
         data = {
-            "id": ticket.get("id"),
-            "created_at": ticket.get("created_at"),
-            "updated_at": ticket.get("updated_at"),
-            "status": ticket.get("status"),
-            "type": ticket.get("type"),
-            "tags": ticket.get("tags") or [],
+            "id": get("id"), "created_at": get("created_at"), "updated_at": updated,
+            "status": get("status"), "type": get("type"), "tags": get("tags") or [],
             "channel": via.get("channel") if isinstance(via, dict) else None,
-            "assignee_id": ticket.get("assignee_id"),
-            "requester_id": ticket.get("requester_id"),
-            "custom_fields": {str(f.get("id")): f.get("value") for f in ticket.get("custom_fields") or []
-                              if isinstance(f, dict)},
-            "solved_at": m.get("solved_at"),
-            "replies": m.get("replies"),
-            "reopens": m.get("reopens"),
+            "assignee_id": get("assignee_id"), "requester_id": get("requester_id"),
+            "custom_fields": get("custom_fields") or [],
+            "solved_at": m.get("solved_at"), "replies": m.get("replies"), "reopens": m.get("reopens"),
             "reply_minutes": reply.get("calendar") if isinstance(reply, dict) else None,
         }
-        return PulledRecord(str(ticket.get("id")), ticket.get("updated_at"),
-                            ticket.get("status") == "deleted", data)
+        return PulledRecord(str(get("id")), updated, data["status"] == "deleted", data)
 
     def position(self, cursor: dict[str, Any] | None) -> str:
         if cursor and cursor.get("after_cursor"):
@@ -219,10 +213,20 @@ class ZendeskTickets(Connector):
                     return tag[len(prefix):]
             return None
         field_id = self.field_id or ""
-        value = text(record.get("custom_fields", {}).get(field_id))
+        value = text(custom_value(record.get("custom_fields"), field_id))
         if value is None:
             return None
         return lookups.get(f"field:{field_id}", {}).get(value, value)
+
+
+def custom_value(fields: Any, field_id: str) -> Any:
+    """A custom field's value from the ticket's ``custom_fields`` (``[{"id", "value"}, …]``)."""
+    if isinstance(fields, dict):
+        return fields.get(field_id)
+    for item in fields or []:
+        if isinstance(item, dict) and str(item.get("id")) == field_id:
+            return item.get("value")
+    return None
 
 
 def _count(value: Any) -> int | None:
