@@ -31,13 +31,12 @@ def main(verbose: bool) -> None:
 @friendly_errors
 def kpis(config_path: Path, month: str, fmt: str) -> None:
     """Compute the month's KPIs, remember them in history and print them."""
-    from reportgen.api import compute_month, kpis_document
     from reportgen.config import load_config
+    from reportgen.run import MonthRun
     from reportgen.textreport import kpi_table
 
     config = load_config(config_path)
-    data = compute_month(config, month)
-    document = kpis_document(data)
+    document = MonthRun(config, month).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -73,12 +72,13 @@ def validate(config_path: Path) -> None:
 @friendly_errors
 def build(config_path: Path, month: str, out: Path | None) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
-    from reportgen.api import build_workbook
     from reportgen.config import load_config
+    from reportgen.outputs.xlsx import XlsxOutput
+    from reportgen.run import MonthRun
 
-    config = load_config(config_path)
-    target, data = build_workbook(config, month, out)
-    click.echo(f"Report for {data.month} written to {target}")
+    run = MonthRun(load_config(config_path), month)
+    target = XlsxOutput(out).write(run)
+    click.echo(f"Report for {run.month} written to {target}")
 
 
 @main.command()
@@ -92,19 +92,20 @@ def build(config_path: Path, month: str, out: Path | None) -> None:
 @friendly_errors
 def demo(folder: Path, out: Path | None, month: str) -> None:
     """Generate a year of realistic sample data and build its report — no config needed."""
-    from reportgen.api import build_workbook
     from reportgen.config import load_config
     from reportgen.demo import write_demo_project
     from reportgen.months import parse_month_option
+    from reportgen.outputs.xlsx import XlsxOutput
+    from reportgen.run import MonthRun
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
-    config = load_config(config_path)
-    target, data = build_workbook(config, end, out)
-    click.echo(f"Demo report for {data.month}: {target}")
+    run = MonthRun(load_config(config_path), end)
+    target = XlsxOutput(out).write(run)
+    click.echo(f"Demo report for {run.month}: {target}")
     click.echo(f"Sample data:   {folder / 'data'}")
     click.echo(f"Its config:    {config_path}")
-    click.echo(f"Next: reportgen build --config {config_path} --month {data.month}")
+    click.echo(f"Next: reportgen build --config {config_path} --month {run.month}")
 
 
 @main.command()

@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from reportgen.api import MonthData
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
-from reportgen.measures import breakdown_values, scalar_values
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
+from reportgen.monthdata import MonthData
 from reportgen.verdicts import month_change, target_status
 
 TRACKER = "KPI Tracker"
@@ -72,12 +71,8 @@ class ReportBuilder:
         self.config = data.config
         self.month = data.month
         self.window = data.window
-        self.scalars: dict[str, dict[str, float | None]] = {
-            m: scalar_values(data.measures[m]) for m in self.window if m in data.measures
-        }
-        self.breakdowns: dict[str, dict[str, dict[str, float]]] = {
-            m: breakdown_values(data.measures[m]) for m in self.window if m in data.measures
-        }
+        self.scalars = data.scalars  # the run's KPI values, computed once for every view
+        self.breakdowns = data.breakdowns
 
     @property
     def title(self) -> str:

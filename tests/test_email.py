@@ -26,7 +26,6 @@ from reportgen.mail.message import template_environment
 from reportgen.mail.settings import EmailSettings, google_sheet_url, load_email_settings
 from reportgen.mail.summary import find_spikes, format_change, summarize
 from reportgen.measures import breakdown_values, scalar_values
-from reportgen.report import ReportBuilder
 from reportgen.textreport import format_value
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -174,14 +173,14 @@ def test_spike_rule(make_project: ProjectFactory) -> None:
     rows += tickets_for(MONTH, now, start=len(rows))
     config = load_config(make_project(rows))
     data = compute_month(config, MONTH)
-    spikes = find_spikes(data, ReportBuilder(data))
+    spikes = find_spikes(data)
     assert [(s.name, s.tickets, s.average, s.increase) for s in spikes] == [
         ("A", "15", "10.0", "+50 %"), ("D", "5", "0.0", "new")]
     # a missing month in the trailing three: no baseline, nothing flagged
     rows = [r for r in rows if not r[1].startswith("2026-08")]
     config = load_config(make_project(rows, folder="gap"))
     data = compute_month(config, MONTH)
-    assert find_spikes(data, ReportBuilder(data)) == []
+    assert find_spikes(data) == []
 
 
 def test_format_change() -> None:

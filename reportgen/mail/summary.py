@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reportgen.api import MonthData
 from reportgen.kpis import KPIS, Kpi
+from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
-from reportgen.report import ReportBuilder, month_label
+from reportgen.report import month_label
 from reportgen.textreport import format_value
 from reportgen.verdicts import month_change, target_status
 
@@ -142,12 +142,11 @@ def format_change(kpi: Kpi, change: float, currency: str = "") -> str:
     return f"{sign}{format_value(size, kpi.unit, currency)}"
 
 
-def headline_rows(data: MonthData, builder: ReportBuilder | None = None) -> list[HeadlineRow]:
+def headline_rows(data: MonthData) -> list[HeadlineRow]:
     """The primary scalar KPIs of the month, in registry order."""
-    builder = builder or ReportBuilder(data)
     currency = data.config.report.currency
-    current = builder.scalars.get(data.month, {})
-    previous = builder.scalars.get(shift(data.month, -1), {})
+    current = data.scalars.get(data.month, {})
+    previous = data.scalars.get(shift(data.month, -1), {})
     rows: list[HeadlineRow] = []
     for kpi in KPIS:
         if kpi.group != "primary" or kpi.breakdown is not None:
@@ -173,22 +172,22 @@ def headline_rows(data: MonthData, builder: ReportBuilder | None = None) -> list
     return rows
 
 
-def _category_counts(builder: ReportBuilder, month: str) -> dict[str, float] | None:
+def _category_counts(data: MonthData, month: str) -> dict[str, float] | None:
     """Tickets per category of a month; None when the month has no data at all."""
-    if month not in builder.breakdowns:
+    if month not in data.breakdowns:
         return None
-    return builder.breakdowns[month].get("tickets_by_category", {})
+    return data.breakdowns[month].get("tickets_by_category", {})
 
 
-def top_categories(data: MonthData, builder: ReportBuilder, limit: int = TOP_CATEGORIES) -> list[CategoryRow]:
-    counts = _category_counts(builder, data.month) or {}
-    shares = builder.breakdowns.get(data.month, {}).get("category_share", {})
+def top_categories(data: MonthData, limit: int = TOP_CATEGORIES) -> list[CategoryRow]:
+    counts = _category_counts(data, data.month) or {}
+    shares = data.breakdowns.get(data.month, {}).get("category_share", {})
     order = sorted(counts, key=lambda k: (-counts[k], k))[:limit]
     return [CategoryRow(name, format_value(counts[name], "count"), format_value(shares.get(name), "percent"),
                         counts[name]) for name in order]
 
 
-def find_spikes(data: MonthData, builder: ReportBuilder) -> list[Spike]:
+def find_spikes(data: MonthData) -> list[Spike]:
     """Categories spiking above their trailing 3-month average.
 
     The rule, precisely: let ``c`` be a category's tickets created in the
@@ -202,8 +201,8 @@ def find_spikes(data: MonthData, builder: ReportBuilder) -> list[Spike]:
     baseline and nothing is flagged. A category with ``a = 0`` spikes as soon as
     ``c >= 5``. Spikes are listed biggest increase first.
     """
-    current = _category_counts(builder, data.month) or {}
-    trailing = [_category_counts(builder, shift(data.month, -k)) for k in range(1, SPIKE_TRAILING_MONTHS + 1)]
+    current = _category_counts(data, data.month) or {}
+    trailing = [_category_counts(data, shift(data.month, -k)) for k in range(1, SPIKE_TRAILING_MONTHS + 1)]
     if not current or any(months is None for months in trailing):
         return []
     spikes: list[Spike] = []
@@ -217,9 +216,9 @@ def find_spikes(data: MonthData, builder: ReportBuilder) -> list[Spike]:
     return spikes
 
 
-def volume_trend(data: MonthData, builder: ReportBuilder) -> list[TrendPoint]:
+def volume_trend(data: MonthData) -> list[TrendPoint]:
     """Tickets created per month over the report window (None for months without data)."""
-    return [TrendPoint(m, month_label(m), builder.scalars.get(m, {}).get("ticket_volume"))
+    return [TrendPoint(m, month_label(m), data.scalars.get(m, {}).get("ticket_volume"))
             for m in data.window]
 
 
@@ -241,17 +240,16 @@ def data_quality_line(data: MonthData) -> str | None:
 
 def summarize(data: MonthData) -> EmailSummary:
     """The email's content for the report month of ``data``."""
-    builder = ReportBuilder(data)
-    volume = builder.scalars.get(data.month, {}).get("ticket_volume")
+    volume = data.scalars.get(data.month, {}).get("ticket_volume")
     return EmailSummary(
         title=data.config.report.title,
         month=data.month,
         month_label=month_label(data.month),
         previous_label=month_label(shift(data.month, -1)),
-        headline=headline_rows(data, builder),
-        top_categories=top_categories(data, builder),
-        spikes=find_spikes(data, builder),
-        trend=volume_trend(data, builder),
+        headline=headline_rows(data),
+        top_categories=top_categories(data),
+        spikes=find_spikes(data),
+        trend=volume_trend(data),
         sheet_url=google_sheet_url(data.config),
         data_quality=data_quality_line(data),
         total_tickets=format_value(volume, "count"),
