@@ -19,6 +19,8 @@ GOOD_FILL, GOOD_FONT = "#C6EFCE", "#006100"
 BAD_FILL, BAD_FONT = "#FFC7CE", "#9C0006"
 GREY = "#595959"
 BORDER = "#BFBFBF"
+PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
+           "#7F7F7F", "#BCBD22", "#17BECF")  # chart series colours, in order (workbook and Sheets)
 
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "INR": "₹"}
 

@@ -28,20 +28,22 @@ from requests.adapters import BaseAdapter
 
 from reportgen.errors import OutputError
 from reportgen.model import Report
-from reportgen.sheets.auth import load_credentials
-from reportgen.sheets.bodies import (
-    ApiCall,
+from reportgen.render.sheets import (
     SpreadsheetState,
     TabState,
     batch_update_body,
+    new_spreadsheet_state,
+    spreadsheet_url,
+)
+from reportgen.sheets.auth import load_credentials
+from reportgen.sheets.calls import (
+    ApiCall,
     batch_update_call,
     create_call,
     find_call,
     get_call,
-    new_spreadsheet_state,
     permissions_call,
     share_call,
-    spreadsheet_url,
 )
 from reportgen.sheets.client import GoogleApi, RetryBudget, RetryPolicy, UncertainWrite
 from reportgen.sheets.failures import explain_api_error, explain_auth_error

@@ -14,8 +14,7 @@ from reportgen.api import compute_month
 from reportgen.config import load_config, parse_config
 from reportgen.errors import ConfigError
 from reportgen.model import Report
-from reportgen.report import CALCULATOR, DEFINITIONS, TAB_ORDER, VOLUME
-from reportgen.sheets.bodies import (
+from reportgen.render.sheets import (
     SpreadsheetState,
     TabState,
     batch_update_body,
@@ -24,6 +23,7 @@ from reportgen.sheets.bodies import (
     stable_sheet_id,
     style_blocks,
 )
+from reportgen.report import CALCULATOR, DEFINITIONS, TAB_ORDER, VOLUME
 from reportgen.sheets.settings import load_settings
 
 BASE = 'report: {title: T}\nsources: {tickets: {path: t.csv}, surveys: {path: s.csv}}\n'
