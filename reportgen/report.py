@@ -15,6 +15,7 @@ from pathlib import Path
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
+from reportgen.units import change_factor
 from reportgen.verdicts import month_change, target_status
 
 TRACKER = "KPI Tracker"
@@ -167,7 +168,7 @@ class ReportBuilder:
             return
         previous = series[-2]
         current_ref, previous_ref = a1(row, target_col - 1), a1(row, target_col - 2)
-        factor = "*100" if kpi.unit == "percent" else ""
+        factor = f"*{change_factor(kpi.unit)}" if change_factor(kpi.unit) != 1 else ""
         formula = (f'=IF(OR({current_ref}="",{previous_ref}=""),"",'
                    f"({current_ref}-{previous_ref}){factor})")
         change, tone = month_change(kpi, previous, current)

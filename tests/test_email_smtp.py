@@ -31,7 +31,7 @@ from reportgen.cli_email import run as run_command
 from reportgen.config import load_config
 from reportgen.kpis import KPI_BY_ID
 from reportgen.measures import breakdown_values, scalar_values
-from reportgen.textreport import format_value
+from reportgen.units import format_value
 
 MONTH = "2026-10"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,7 +176,7 @@ def check_delivery(server: Server, config_path: Path) -> EmailMessage:
     assert "Ticket volume: 36 | +21 | No target" in text  # 36 vs 15 tickets in September
     counts = breakdown_values(data.current)["tickets_by_category"]
     assert counts == {"Shipping": 12, "Returns": 12, "Billing": 12}
-    assert "- Billing: 12 tickets (33.3 %)" in text
+    assert "- Billing: 12 tickets (33.3%)" in text
     assert "SPIKE: Billing" in text  # 12 vs a 3-month average of 6 (6, 7, 5)
     assert "Data quality: 1 of" in text and "Data quality: 1 of" in html
 

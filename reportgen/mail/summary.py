@@ -4,20 +4,21 @@ Nothing here reads the workbook back: every number comes from
 ``MonthData.measures`` through the KPI registry, and the month-over-month
 change and the status vs target come from the same code that fills the
 workbook's KPI Tracker (``reportgen.verdicts``), so the email and the
-workbook cannot disagree. Values are formatted here (``format_value``, the
-terminal's formatter) so the HTML and the plain-text bodies show the same text.
+workbook cannot disagree. Values are formatted by their unit
+(``reportgen.units``: the same table as the workbook's number formats) so
+the HTML and plain-text bodies, the terminal and the workbook show the same text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reportgen.kpis import KPIS, Kpi
+from reportgen.kpis import KPIS
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
 from reportgen.report import month_label
-from reportgen.textreport import format_value
+from reportgen.units import format_change, format_value
 from reportgen.verdicts import month_change, target_status
 
 from .settings import google_sheet_url
@@ -42,7 +43,7 @@ class HeadlineRow:
     label: str
     value: str
     raw_value: float | None
-    change: str  # "+1.2 pp", "−0.50 h", "" when there is no previous month
+    change: str  # "+1.2 pp", "−0.5 h", "" when there is no previous month
     change_word: str  # "better" | "worse" | "no change" | "" (no direction or no previous month)
     change_tone: str  # good | bad | neutral
     target: str  # "" without a target
@@ -77,7 +78,7 @@ class Spike:
     name: str
     tickets: str
     average: str
-    increase: str  # "+85 %", or "new" when the trailing average is 0
+    increase: str  # "+85%", or "new" when the trailing average is 0
     raw_tickets: float
     raw_average: float
 
@@ -128,20 +129,6 @@ def spike_rule_text() -> str:
             f"over the previous {SPIKE_TRAILING_MONTHS} months and at least {SPIKE_MIN_INCREASE} above it")
 
 
-def format_change(kpi: Kpi, change: float, currency: str = "") -> str:
-    """A month-over-month change with its sign; percentages as percentage points.
-
-    ``change`` is the tracker's value: for percent KPIs it is already ×100 (points).
-    """
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
-    size = abs(change)
-    if kpi.unit == "percent":
-        return f"{sign}{size:.1f} pp"
-    if kpi.unit == "count" and not float(size).is_integer():
-        return f"{sign}{size:,.1f}"
-    return f"{sign}{format_value(size, kpi.unit, currency)}"
-
-
 def headline_rows(data: MonthData) -> list[HeadlineRow]:
     """The primary scalar KPIs of the month, in registry order."""
     currency = data.config.report.currency
@@ -160,7 +147,7 @@ def headline_rows(data: MonthData) -> list[HeadlineRow]:
         if change is None:
             change_text, word = "", ""
         else:
-            change_text = format_change(kpi, change, currency)
+            change_text = format_change(change, kpi.unit, currency)
             word = ("no change" if change == 0 else "" if kpi.direction is None
                     else "better" if change_tone == "good" else "worse")
         rows.append(HeadlineRow(
@@ -209,7 +196,7 @@ def find_spikes(data: MonthData) -> list[Spike]:
     for name, count in current.items():
         average = sum((months or {}).get(name, 0) for months in trailing) / SPIKE_TRAILING_MONTHS
         if count >= SPIKE_RATIO * average and count - average >= SPIKE_MIN_INCREASE:
-            increase = "new" if average == 0 else f"+{(count / average - 1) * 100:.0f} %"
+            increase = "new" if average == 0 else f"+{(count / average - 1) * 100:.0f}%"
             spikes.append(Spike(name, format_value(count, "count"), f"{average:,.1f}", increase,
                                 count, average))
     spikes.sort(key=lambda s: (-(s.raw_tickets - s.raw_average), s.name))
