@@ -19,6 +19,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportgen.errors import ConfigError
+from reportgen.settings_errors import (
+    did_you_mean,
+    problem,
+    settings_error,
+    unknown_key_message,
+    validation_problems,
+    yaml_line_numbers,
+)
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -252,49 +260,6 @@ def _interpolate(value: Any, path: str, problems: list[str]) -> Any:
     return value
 
 
-def yaml_line_numbers(text: str) -> dict[tuple[str, ...], int]:
-    """Map each YAML key path to its 1-based line, to point at problems precisely."""
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, prefix: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = (*prefix, str(key_node.value))
-                lines[key] = key_node.start_mark.line + 1
-                walk(value_node, key)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*prefix, str(index)))
-
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return lines
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def _describe(error: dict[str, Any], lines: dict[tuple[str, ...], int]) -> str:
-    loc = tuple(str(part) for part in error["loc"])
-    # pydantic appends the validator's name for model-level checks; trim to real keys
-    while loc and loc not in lines and len(loc) > 1 and loc[:-1] in lines and error["type"] != "missing":
-        loc = loc[:-1]
-    dotted = ".".join(loc) or "(top level)"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key (check the spelling against config.example.yaml)"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    line = lines.get(loc)
-    probe = loc
-    while line is None and probe:
-        probe = probe[:-1]
-        line = lines.get(probe)
-    where = f" (line {line})" if line else ""
-    return f"{dotted}{where}: {message}"
-
-
 def _target_problems(targets: Any, lines: dict[tuple[str, ...], int]) -> list[str]:
     """Targets must name scalar KPIs; a typo gets the closest id."""
     from reportgen.kpis import SCALAR_KPIS
@@ -305,12 +270,10 @@ def _target_problems(targets: Any, lines: dict[tuple[str, ...], int]) -> list[st
     problems = []
     for key in targets:
         if key not in ids:
-            close = difflib.get_close_matches(str(key), ids, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            line = lines.get(("targets", str(key)))
-            where = f" (line {line})" if line else ""
-            problems.append(f"targets.{key}{where}: unknown KPI id '{key}'{hint}; "
-                            "`reportgen catalog` lists them")
+            close = did_you_mean(str(key), ids)
+            hint = f" ({close})" if close else ""
+            problems.append(problem(("targets", str(key)), f"unknown KPI id '{key}'{hint}; "
+                                    "`reportgen catalog` lists them", lines))
     return problems
 
 
@@ -322,8 +285,8 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{name}: not valid YAML{where}: {problem}") from None
+        reason = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{name}: not valid YAML{where}: {reason}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -335,16 +298,22 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir, "config_path": config_path})
     except ValidationError as exc:
-        problems.extend(_describe(dict(err), lines) for err in exc.errors())
+        problems.extend(validation_problems(exc, lines, model=Config, hidden=INTERNAL_FIELDS))
         config = None
     problems.extend(_target_problems(raw.get("targets"), lines))
-    for key in ("base_dir", "config_path"):
+    for key in INTERNAL_FIELDS:
         if key in raw:
-            problems.append(f"{key}: unknown key (check the spelling against config.example.yaml)")
+            problems.append(problem((key,), unknown_key_message(key, _top_level_keys()), lines))
     if problems or config is None:
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        raise ConfigError(f"{name}: {count}: " + "; ".join(problems))
+        raise settings_error(name, problems)
     return config
+
+
+INTERNAL_FIELDS = ("base_dir", "config_path")  # set by load_config, never written in the YAML
+
+
+def _top_level_keys() -> list[str]:
+    return [key for key in Config.model_fields if key not in INTERNAL_FIELDS]
 
 
 def load_config(path: str | Path) -> Config:
