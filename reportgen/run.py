@@ -41,6 +41,7 @@ class MonthRun:
         self._data: MonthData | None = None
         self._report: Report | None = None
         self._failure: ReportgenError | None = None
+        self._checked = False
 
     def _once(self) -> None:
         if self._failure is not None:
@@ -61,12 +62,24 @@ class MonthRun:
     def check(self) -> None:
         """Everything that must hold before anything is written, stored or sent; raises ReportgenError.
 
-        Today: every source loads (the engine's fatal problems). Further gates
-        (data quality thresholds, partial months) belong here: ``data`` calls
-        this before it updates the history store, and every output reads
-        ``data``, so nothing goes out when a gate fails.
+        Today: every source loads (the engine raises its fatal problems).
+        Further gates (data quality thresholds, partial months) go in
+        ``_gates``: ``data`` calls this before it updates the history store and
+        every output reads ``data``, so nothing goes out when a gate fails.
         """
-        _ = self.engine
+        self._once()
+        if self._checked:
+            return
+        result = self.engine
+        try:
+            self._gates(result)
+        except ReportgenError as exc:
+            self._failure = exc
+            raise
+        self._checked = True
+
+    def _gates(self, result: EngineResult) -> None:
+        """The run's own checks of a loaded month; raise ReportgenError (one line: what, where, fix)."""
 
     @property
     def data(self) -> MonthData:

@@ -62,3 +62,20 @@ def test_the_workbook_output_records_what_it_wrote(tmp_path: Path) -> None:
     done = Delivered()
     detail = outputs[0][0].deliver(MonthRun(config, "2026-10"), done)
     assert done.workbook is not None and done.workbook.is_file() and detail == str(done.workbook)
+
+
+def test_a_failing_gate_stops_the_run_before_history_is_stored(tmp_path: Path, engine_runs: list[int],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportgen.errors import ReportgenError
+
+    def gate(self: MonthRun, result: Any) -> None:
+        raise ReportgenError("tickets.csv: too many rows excluded")
+
+    monkeypatch.setattr(MonthRun, "_gates", gate)
+    config = load_config(write_three_month_project(tmp_path))
+    run = MonthRun(config, "2026-10")
+    for _ in range(2):
+        with pytest.raises(ReportgenError, match="too many rows excluded"):
+            _ = run.report
+    assert len(engine_runs) == 1
+    assert HistoryStore(config.resolve(config.history.path)).load(["2026-10"]) == {}
