@@ -134,11 +134,13 @@ def catalog(fmt: str) -> None:
 # commands that live in their own modules
 # (registered here so `reportgen --help` lists everything)
 from reportgen.cli_email import email, run  # noqa: E402
+from reportgen.cli_history import history  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
 
 main.add_command(publish)
 main.add_command(email)
 main.add_command(run)
+main.add_command(history)
 
 
 if __name__ == "__main__":  # pragma: no cover
