@@ -123,23 +123,32 @@ def catalog(fmt: str) -> None:
              "formula": k.formula_text} for k in KPIS
         ], indent=2, ensure_ascii=False))
         return
-    width = max(len(k.id) for k in KPIS)
+    import shutil
+    import textwrap
+
+    units = {k.id: k.unit + (f" per {k.breakdown}" if k.breakdown else "") for k in KPIS}
+    width, unit_width = max(len(k.id) for k in KPIS), max(len(u) for u in units.values())
+    indent = " " * (2 + width + 2 + unit_width + 2)  # the definition column, wrapped under itself
+    line_width = max(len(indent) + 40, shutil.get_terminal_size((100, 24)).columns)
     for group in ("primary", "secondary"):
         click.echo(f"{group.upper()} KPIs")
         for k in (k for k in KPIS if k.group == group):
-            unit = k.unit + (f" per {k.breakdown}" if k.breakdown else "")
-            click.echo(f"  {k.id:<{width}}  {unit:<17} {k.definition}")
+            first = f"  {k.id:<{width}}  {units[k.id]:<{unit_width}}  "
+            click.echo(textwrap.fill(k.definition, line_width, initial_indent=first,
+                                     subsequent_indent=indent))
         click.echo("")
 
 
 # commands that live in their own modules
 # (registered here so `reportgen --help` lists everything)
 from reportgen.cli_email import email, run  # noqa: E402
+from reportgen.cli_history import history  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
 
 main.add_command(publish)
 main.add_command(email)
 main.add_command(run)
+main.add_command(history)
 
 
 if __name__ == "__main__":  # pragma: no cover
