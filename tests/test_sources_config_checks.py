@@ -41,7 +41,7 @@ def test_city_zones_and_utc_give_no_warning(tmp_path: Path) -> None:
 
 def test_warnings_is_not_a_config_key(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "-c", str(_write(tmp_path, "warnings: [x]\n" + SOURCES))])
-    assert result.exit_code == 1 and "warnings: unknown key" in result.stderr
+    assert result.exit_code == 1 and "warnings (line 1): unknown key" in result.stderr
 
 
 def _yaml_error(tmp_path: Path, text: str) -> str:
