@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.cli_common import config_option, friendly_errors, month_option
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,11 +31,10 @@ def main(verbose: bool) -> None:
 @friendly_errors
 def kpis(config_path: Path, month: str, fmt: str) -> None:
     """Compute the month's KPIs, remember them in history and print them."""
-    from reportgen.config import load_config
     from reportgen.run import MonthRun
     from reportgen.textreport import kpi_table
 
-    config = load_config(config_path)
+    config = open_config(config_path)
     document = MonthRun(config, month).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -51,12 +50,11 @@ def validate(config_path: Path) -> None:
 
     Exit 1 when anything is fatal (`build` would stop) or rows would be excluded.
     """
-    from reportgen.config import load_config
     from reportgen.engine import Engine
     from reportgen.outputs import output_problems
     from reportgen.textreport import validation_report
 
-    config = load_config(config_path)
+    config = open_config(config_path)
     result = Engine(config, max_problems=None, collect=True).run()
     text, ok = validation_report(result, output_problems(config))
     click.echo(text)
@@ -72,11 +70,10 @@ def validate(config_path: Path) -> None:
 @friendly_errors
 def build(config_path: Path, month: str, out: Path | None) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
-    from reportgen.config import load_config
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
-    run = MonthRun(load_config(config_path), month)
+    run = MonthRun(open_config(config_path), month)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
@@ -92,7 +89,6 @@ def build(config_path: Path, month: str, out: Path | None) -> None:
 @friendly_errors
 def demo(folder: Path, out: Path | None, month: str) -> None:
     """Generate a year of realistic sample data and build its report — no config needed."""
-    from reportgen.config import load_config
     from reportgen.demo import write_demo_project
     from reportgen.months import parse_month_option
     from reportgen.outputs.xlsx import XlsxOutput
@@ -100,7 +96,7 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
-    run = MonthRun(load_config(config_path), end)
+    run = MonthRun(open_config(config_path), end)
     target = XlsxOutput(out).write(run)
     click.echo(f"Demo report for {run.month}: {target}")
     click.echo(f"Sample data:   {folder / 'data'}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors
+from reportgen.cli_common import config_option, friendly_errors, open_config
 
 
 @click.group()
@@ -20,10 +20,9 @@ def history() -> None:
 @friendly_errors
 def list_months(config_path: Path) -> None:
     """List stored months: usable rows, days with data, when stored."""
-    from reportgen.config import load_config
     from reportgen.history import HistoryStore
 
-    config = load_config(config_path)
+    config = open_config(config_path)
     store = HistoryStore(config.resolve(config.history.path))
     months = store.list_months()
     if not months:
@@ -46,12 +45,11 @@ def list_months(config_path: Path) -> None:
 @friendly_errors
 def drop(config_path: Path, month: str) -> None:
     """Forget MONTH (YYYY-MM): the next run stores it again from the sources."""
-    from reportgen.config import load_config
     from reportgen.errors import HistoryError
     from reportgen.history import HistoryStore
     from reportgen.months import parse_month_option
 
-    config = load_config(config_path)
+    config = open_config(config_path)
     if month.strip().lower() == "last":
         raise HistoryError(f"history drop: name the month ('{month}' is not one)", hint="use YYYY-MM")
     month = parse_month_option(month, config.report.timezone)

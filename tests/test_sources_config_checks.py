@@ -69,3 +69,13 @@ def test_an_unclosed_quote_running_to_the_end(tmp_path: Path) -> None:
 def test_other_yaml_errors_keep_the_parsers_line(tmp_path: Path) -> None:
     line = _yaml_error(tmp_path, 'report:\n  title: "ok"\n  timezone: [UTC\n  currency: EUR\n' + SOURCES)
     assert "not valid YAML at line 4" in line and "quoted value" not in line
+
+
+def test_every_command_prints_the_warning_once_on_stderr(tmp_path: Path) -> None:
+    """The warning reaches the person running the command (here `history list`, which reads no data)."""
+    config = _write(tmp_path, 'report: {timezone: EST}\n' + SOURCES)
+    result = CliRunner().invoke(main, ["history", "list", "-c", str(config)])
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == ["warning: report.timezone: 'EST' is a fixed UTC-5 offset without daylight saving "
+                        "time; use 'America/New_York' (or your team's own city zone) so that local times "
+                        "follow the clock change"]
