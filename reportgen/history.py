@@ -26,7 +26,8 @@ from typing import Any
 import duckdb
 
 from reportgen.errors import HistoryError
-from reportgen.measures import MonthMeasures, breakdown_values, scalar_values
+from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.measures import MonthMeasures
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """

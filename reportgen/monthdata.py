@@ -15,7 +15,8 @@ from reportgen.config import Config
 from reportgen.engine import Engine, EngineResult
 from reportgen.errors import NoDataError
 from reportgen.history import HistoryStore
-from reportgen.measures import MonthMeasures, breakdown_values, scalar_values
+from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.measures import MonthMeasures
 from reportgen.months import window
 
 
