@@ -56,6 +56,8 @@ def validate(config_path: Path) -> None:
 
     config = open_config(config_path)
     result = Engine(config, max_problems=None, collect=True).run()
+    for note in result.notes:
+        click.echo(f"note: {note}")
     text, ok = validation_report(result, output_problems(config))
     click.echo(text)
     if not ok:
