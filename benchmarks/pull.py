@@ -45,7 +45,7 @@ def serve(count: int) -> None:
                         type=("question", "incident", "problem", "task")[i % 4],
                         channel=("email", "web", "chat", "voice")[i % 4], assignee_id=1 + i % 50,
                         requester_id=10_000 + i % 5000, reply_minutes=5 + i % 600,
-                        solved_at=created if solved else None, replies=i % 4, reopens=i % 7 == 0)
+                        solved_at=created if solved else None, replies=i % 4, reopens=int(i % 7 == 0))
     fake.requests = _Discard()  # the benchmark does not keep a request log
     fake.warm()
     url = fake.start()

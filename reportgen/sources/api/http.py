@@ -32,7 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import orjson
+import msgspec
 import requests
 
 from reportgen.errors import DataError, one_line
@@ -153,8 +153,8 @@ class HttpClient:
         """The decoded JSON body of ``GET path`` (retrying as documented above)."""
         response = self.get(path, params)
         try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
+            return msgspec.json.decode(response.content)
+        except msgspec.DecodeError:
             raise ApiError(f"{self.name}: {self._where(response.url)} did not answer with JSON "
                            f"(HTTP {response.status_code})",
                            hint="check the source's url: it must be the account's base URL") from None

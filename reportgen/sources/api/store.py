@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
+import msgspec
 
 from reportgen.errors import HistoryError
 
@@ -77,12 +77,23 @@ CREATE TABLE IF NOT EXISTS pull_cursors (
 
 @dataclass(frozen=True)
 class PulledRecord:
-    """One vendor record as stored: its id, its version time, deleted or not, and its fields."""
+    """One vendor record as stored: its id, its version time, deleted or not, and its fields.
+
+    ``data`` is a mapping (or a msgspec Struct) encoded to JSON on write, or JSON already encoded
+    (bytes); it is read back as a dict.
+    """
 
     record_id: str
     updated_at: str | None
     deleted: bool
-    data: Mapping[str, Any]
+    data: Mapping[str, Any] | msgspec.Struct | bytes
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _json_text(data: Mapping[str, Any] | msgspec.Struct | bytes) -> str:
+    return (data if isinstance(data, bytes) else _encode(data)).decode()
 
 
 @dataclass(frozen=True)
@@ -170,6 +181,7 @@ class PullStore:
                                    hint="point history.path at a new file") from None
             con.execute(_SCHEMA)
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("SET threads = 1")  # a page is small: worker threads cost more than they save
         try:
             yield con
         finally:
@@ -238,12 +250,12 @@ class PullStore:
                         "unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), ?, unnest(?::VARCHAR[])",
                         [source, [r.record_id for r in latest], [r.updated_at for r in latest],
                          [r.deleted for r in latest], state.generation,
-                         [orjson.dumps(r.data).decode() for r in latest]])
+                         [_json_text(r.data) for r in latest]])
                 if lookup_rows:
                     con.execute(
                         "INSERT OR REPLACE INTO pulled_lookups "
                         "SELECT ?, r->>'k', r->>'key', r->>'v' FROM (SELECT unnest(?::JSON[]) AS r)",
-                        [source, orjson.dumps(lookup_rows).decode()])
+                        [source, _encode(lookup_rows).decode()])
                 if end_of_stream and state.full_pending:
                     con.execute("DELETE FROM pulled_records WHERE source = ? AND generation < ?",
                                 [source, state.generation])
@@ -279,7 +291,7 @@ class PullStore:
                 chunk = con.fetchmany(batch)
                 if not chunk:
                     return
-                yield [(str(rid), orjson.loads(data)) for rid, data in chunk]
+                yield [(str(rid), msgspec.json.decode(data)) for rid, data in chunk]
 
     def counts(self, source: str) -> tuple[int, int]:
         """(records kept, records marked deleted) for a source."""
