@@ -209,7 +209,7 @@ class ZendeskTickets(Connector):
             params["start_time"] = int((cursor or {}).get("start_time") or self.start.timestamp())
         while True:
             try:
-                body = _decode_page(http.get(EXPORT, params).content)
+                body = _decode_page(http.get_bytes(EXPORT, params))
             except msgspec.DecodeError:
                 raise ApiError(f"{self.label}: {EXPORT} did not return a ticket export page",
                                hint="check url: it must be the account's base URL") from None
