@@ -272,11 +272,10 @@ class ZendeskTickets(Connector):
 def _record(ticket: _Ticket, metric: _Metric | None) -> PulledRecord:
     m = metric or _Metric()
     reply = m.reply_time_in_minutes
-    fields = [{"id": f.id, "value": f.value} for f in ticket.custom_fields or ()]
     stored = _Stored(ticket.id, ticket.created_at, ticket.updated_at, ticket.status, ticket.type,
                      ticket.tags or [], ticket.via.channel if ticket.via else None, ticket.assignee_id,
-                     ticket.requester_id, fields, m.solved_at, m.replies, m.reopens,
-                     reply.calendar if reply else None)
+                     ticket.requester_id, ticket.custom_fields or [],  # encoded as [{"id", "value"}]
+                     m.solved_at, m.replies, m.reopens, reply.calendar if reply else None)
     updated = ticket.updated_at if isinstance(ticket.updated_at, str) else None
     return PulledRecord(str(ticket.id), updated, ticket.status == "deleted", _encode(stored))
 
