@@ -108,14 +108,14 @@ def test_validate_style_credentials_check(zendesk: ZendeskFake, tmp_path: Path) 
 
 def test_time_limit_via_cli_names_what_is_missing(zendesk: ZendeskFake, tmp_path: Path) -> None:
     zendesk.fail(EXPORT, 429, retry_after="60", after=1)
-    source = zendesk_source(zendesk.url)[:-1] + ", options: {max_minutes: 0.05}}"
+    source = zendesk_source(zendesk.url)[:-1] + ", options: {max_minutes: 0.1}}"
     config = write_config(tmp_path, source)
     started = time.monotonic()
     done = run_cli("pull", "--config", str(config))
     assert time.monotonic() - started < 30
     assert done.returncode == 1 and done.stderr.count("error:") == 1
     error = next(line for line in done.stderr.splitlines() if line.startswith("error:"))
-    assert "time limit of 3 s" in error and "not pulled yet" in error and "stored data is intact" in error
+    assert "time limit of 6 s" in error and "not pulled yet" in error and "stored data is intact" in error
     assert stored_ids(config) == ["1", "2"]
 
 
