@@ -108,14 +108,14 @@ def test_validate_style_credentials_check(zendesk: ZendeskFake, tmp_path: Path) 
 
 def test_time_limit_via_cli_names_what_is_missing(zendesk: ZendeskFake, tmp_path: Path) -> None:
     zendesk.fail(EXPORT, 429, retry_after="60", after=1)
-    source = zendesk_source(zendesk.url)[:-1] + ", options: {max_minutes: 0.05}}"
+    source = zendesk_source(zendesk.url)[:-1] + ", options: {max_minutes: 0.1}}"
     config = write_config(tmp_path, source)
     started = time.monotonic()
     done = run_cli("pull", "--config", str(config))
     assert time.monotonic() - started < 30
     assert done.returncode == 1 and done.stderr.count("error:") == 1
     error = next(line for line in done.stderr.splitlines() if line.startswith("error:"))
-    assert "time limit of 3 s" in error and "not pulled yet" in error and "stored data is intact" in error
+    assert "time limit of 6 s" in error and "not pulled yet" in error and "stored data is intact" in error
     assert stored_ids(config) == ["1", "2"]
 
 
@@ -179,3 +179,16 @@ def test_report_commands_pull_first_unless_offline(zendesk: ZendeskFake, tmp_pat
     summary = pull_first(config)
     assert summary is not None and summary.sources[0].records == 6
     assert materialize(config, "tickets", config.sources.tickets).exists()
+
+
+def test_full_flag_and_nothing_to_pull(zendesk: ZendeskFake, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "a", zendesk_source(zendesk.url))
+    assert run_cli("pull", "--config", str(config)).returncode == 0
+    done = run_cli("pull", "--config", str(config), "--full")
+    assert done.returncode == 0 and "3 pages, 6 records" in done.stderr
+    starts = [r.params.get("start_time") for r in zendesk.calls(EXPORT) if "start_time" in r.params]
+    assert len(starts) == 2  # the first pull and the --full one both began at start:
+    files = write_config(tmp_path / "b", '{path: "data/tickets.csv"}')
+    done = run_cli("pull", "--config", str(files))
+    assert done.returncode == 1 and "no source with api: to pull" in done.stderr
+    assert done.stderr.count("\n") == 1

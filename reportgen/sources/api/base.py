@@ -33,7 +33,6 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from reportgen.config import SourceConfig
-from reportgen.errors import ConfigError
 from reportgen.sources.api.http import HttpClient
 from reportgen.sources.api.store import Lookups, PulledRecord
 
@@ -155,16 +154,6 @@ def register(cls: type[Connector]) -> type[Connector]:
     """Class decorator: make ``api: <cls.api>`` available in config files."""
     CONNECTORS[cls.api] = cls
     return cls
-
-
-def connector_class(dataset: str, api: str) -> type[Connector]:
-    from reportgen.sources.api import connectors  # noqa: F401  (registers the built-in ones)
-
-    if api in CONNECTORS:
-        return CONNECTORS[api]
-    close = difflib.get_close_matches(api, list(CONNECTORS), n=1)
-    hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(CONNECTORS))}"
-    raise ConfigError(f"sources.{dataset}.api: unknown api '{api}' ({hint})")
 
 
 # ---- time helpers shared by the connectors -----------------------------------------------------

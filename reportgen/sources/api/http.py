@@ -32,7 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import orjson
+import msgspec
 import requests
 
 from reportgen.errors import DataError, one_line
@@ -151,15 +151,27 @@ class HttpClient:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """The decoded JSON body of ``GET path`` (retrying as documented above)."""
-        response = self.get(path, params)
+        body = self.get_bytes(path, params)
         try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            raise ApiError(f"{self.name}: {self._where(response.url)} did not answer with JSON "
-                           f"(HTTP {response.status_code})",
+            return msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            raise ApiError(f"{self.name}: {self._where(self.url(path))} did not answer with JSON",
                            hint="check the source's url: it must be the account's base URL") from None
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
+    def get_bytes(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """The body of ``GET path``, read in large chunks (a 1.6 MB export page in one go)."""
+        response = self.get(path, params, stream=True)
+        try:
+            return b"".join(response.iter_content(chunk_size=1 << 20))
+        except requests.RequestException as exc:
+            raise ApiError(f"{self.name}: {self._where(response.url)}: the answer broke off "
+                           f"({type(exc).__name__})", hint="try again") from None
+        finally:
+            response.close()
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *,
+            stream: bool = False) -> requests.Response:
+        """``GET path`` with the retry policy; the successful response."""
         assert self.session is not None
         url = self.url(path)
         attempt = 0
@@ -171,7 +183,7 @@ class HttpClient:
             self.sent += 1
             try:
                 response = self.session.get(
-                    url, params=params, allow_redirects=True,
+                    url, params=params, allow_redirects=True, stream=stream,
                     timeout=(min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left)))
             except requests.Timeout:
                 failure = "no answer in time"
@@ -185,6 +197,7 @@ class HttpClient:
                 if status < 400:
                     return response
                 if status in (401, 403):
+                    response.close()
                     what = "401 unauthorized" if status == 401 else "403 forbidden"
                     raise AuthError(f"{self.name}: {what} at {self._where(url)}: the credentials were "
                                     "refused", hint=self.hint_auth) from None

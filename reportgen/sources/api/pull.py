@@ -24,9 +24,10 @@ import requests
 
 from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, DataError, ReportgenError
-from reportgen.sources.api.base import Connector, Page, connector_class
+from reportgen.sources.api.base import Connector, Page
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy, TimeBudgetSpent
 from reportgen.sources.api.progress import Progress, silent_progress
+from reportgen.sources.api.registry import connector_class
 from reportgen.sources.api.store import PullStore
 
 DATASETS = ("tickets", "surveys", "business")

@@ -3,9 +3,13 @@
 By default the file is the history store's (``history.path``): one DuckDB file
 per project, with these tables kept apart from the history tables:
 
-``pulled_records``  (source, record_id) → the vendor record as pulled (JSON),
-                    its ``updated_at``, a ``deleted`` flag and the pull
-                    ``generation`` that last wrote it;
+``pulled_records``  (source, record_id, seq) → the vendor record as pulled
+                    (JSON), its ``updated_at``, a ``deleted`` flag and the pull
+                    ``generation`` that wrote it. Rows are appended; the row
+                    of the latest page (``seq``) is the record's version, and
+                    superseded rows are removed when a pull reaches the end of
+                    the stream. (Appending costs half of an upsert through a
+                    primary-key index, and memory does not grow with an index.)
 ``pulled_lookups``  (source, kind, key) → value: side-loaded names (users,
                     agents, dropdown options) the canonical rows need;
 ``pull_cursors``    source → where the next pull continues (JSON), whether the
@@ -36,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
+import msgspec
 
 from reportgen.errors import HistoryError
 
@@ -44,14 +48,15 @@ from reportgen.errors import HistoryError
 MEMORY_LIMIT = "64MB"
 
 _SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS pulled_seq;
 CREATE TABLE IF NOT EXISTS pulled_records (
     source VARCHAR NOT NULL,
     record_id VARCHAR NOT NULL,
+    seq BIGINT NOT NULL,  -- the page that wrote the row: a later page's row replaces an earlier one
     updated_at VARCHAR,
     deleted BOOLEAN NOT NULL,
     generation INTEGER NOT NULL,
-    data VARCHAR,  -- the record's JSON (text: no second parse on insert)
-    PRIMARY KEY (source, record_id)
+    data VARCHAR  -- the record's JSON (text: no second parse on insert)
 );
 CREATE TABLE IF NOT EXISTS pulled_lookups (
     source VARCHAR NOT NULL,
@@ -75,14 +80,30 @@ CREATE TABLE IF NOT EXISTS pull_cursors (
 """
 
 
+# each record's current version: the row of the latest page that held it
+_LATEST = ("SELECT record_id, arg_max(data, seq) AS data, arg_max(deleted, seq) AS deleted "
+           "FROM pulled_records WHERE source = ? GROUP BY record_id")
+
+
 @dataclass(frozen=True)
 class PulledRecord:
-    """One vendor record as stored: its id, its version time, deleted or not, and its fields."""
+    """One vendor record as stored: its id, its version time, deleted or not, and its fields.
+
+    ``data`` is a mapping (or a msgspec Struct) encoded to JSON on write, or JSON already encoded
+    (bytes); it is read back as a dict.
+    """
 
     record_id: str
     updated_at: str | None
     deleted: bool
-    data: Mapping[str, Any]
+    data: Mapping[str, Any] | msgspec.Struct | bytes
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _json_text(data: Mapping[str, Any] | msgspec.Struct | bytes) -> str:
+    return (data if isinstance(data, bytes) else _encode(data)).decode()
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,7 @@ class PullStore:
                                    hint="point history.path at a new file") from None
             con.execute(_SCHEMA)
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("SET threads = 1")  # a page is small: worker threads cost more than they save
         try:
             yield con
         finally:
@@ -234,19 +256,24 @@ class PullStore:
             try:
                 if latest:  # one statement per page: the columns as lists, unnested side by side
                     con.execute(
-                        "INSERT OR REPLACE INTO pulled_records SELECT ?, unnest(?::VARCHAR[]), "
+                        "INSERT INTO pulled_records SELECT ?, unnest(?::VARCHAR[]), nextval('pulled_seq'), "
                         "unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), ?, unnest(?::VARCHAR[])",
                         [source, [r.record_id for r in latest], [r.updated_at for r in latest],
                          [r.deleted for r in latest], state.generation,
-                         [orjson.dumps(r.data).decode() for r in latest]])
+                         [_json_text(r.data) for r in latest]])
                 if lookup_rows:
                     con.execute(
                         "INSERT OR REPLACE INTO pulled_lookups "
                         "SELECT ?, r->>'k', r->>'key', r->>'v' FROM (SELECT unnest(?::JSON[]) AS r)",
-                        [source, orjson.dumps(lookup_rows).decode()])
+                        [source, _encode(lookup_rows).decode()])
                 if end_of_stream and state.full_pending:
                     con.execute("DELETE FROM pulled_records WHERE source = ? AND generation < ?",
                                 [source, state.generation])
+                if end_of_stream:  # drop the versions later pages replaced
+                    con.execute(
+                        "DELETE FROM pulled_records AS r WHERE source = ? AND seq < "
+                        "(SELECT max(seq) FROM pulled_records AS n "
+                        " WHERE n.source = r.source AND n.record_id = r.record_id)", [source])
                 self._put_cursor(con, source, dataset, api, cursor, state.generation, full_pending,
                                  end_of_stream, ever, state.pages + 1)
                 con.execute("COMMIT")
@@ -271,19 +298,18 @@ class PullStore:
     def records(self, source: str, *, include_deleted: bool = False,
                 batch: int = 10_000) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         """The stored records of a source, in record_id order, in batches of (record_id, data)."""
-        where = "" if include_deleted else " AND NOT deleted"
+        where = "" if include_deleted else " WHERE NOT deleted"
         with self.connect(read_only=True) as con:
-            con.execute(f"SELECT record_id, data FROM pulled_records WHERE source = ?{where} "
-                        "ORDER BY record_id", [source])
+            con.execute(f"SELECT record_id, data FROM ({_LATEST}){where} ORDER BY record_id", [source])
             while True:
                 chunk = con.fetchmany(batch)
                 if not chunk:
                     return
-                yield [(str(rid), orjson.loads(data)) for rid, data in chunk]
+                yield [(str(rid), msgspec.json.decode(data)) for rid, data in chunk]
 
     def counts(self, source: str) -> tuple[int, int]:
         """(records kept, records marked deleted) for a source."""
         with self.connect(read_only=True) as con:
             row = con.execute("SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted) "
-                              "FROM pulled_records WHERE source = ?", [source]).fetchone()
+                              f"FROM ({_LATEST})", [source]).fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
