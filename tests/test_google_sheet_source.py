@@ -12,7 +12,7 @@ from sheets_fake.fixtures import ACCOUNT, Google, google, no_network, rsa_key  #
 from sheets_fake.server import FakeSpreadsheet
 
 from reportgen.api import month_kpis
-from reportgen.config import Config, SourceConfig, parse_config
+from reportgen.config import Config, SourceConfig, load_config, parse_config
 from reportgen.errors import DataError, Location, NoDataError, ReportgenError
 from reportgen.sheets.client import GoogleApi, RetryPolicy
 from reportgen.sources.business import parse_business_rows
@@ -292,3 +292,77 @@ def test_staged_sheet_is_what_the_engine_needs() -> None:
     # the interface the load stage calls (kept small on purpose)
     assert {"path", "values", "source", "rows", "columns"} <= set(StagedSheet.__dataclass_fields__)
     assert callable(StagedSheet.relabel) and callable(StagedSheet.cell)
+
+
+# ---- through the engine: google_sheet: sources in config.yaml -------------------------------------------
+
+def sheet_project(google: Google, tmp_path: Path, business_key: str, forms_key: str) -> Path:
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,created_at,resolved_at\nT1,2026-03-02T10:00:00Z,2026-03-02T12:00:00Z\n", encoding="utf-8")
+    options = json.dumps({"score_column": QUESTION, "survey": "nps"})
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "report: {timezone: UTC}\nhistory: {path: h.duckdb}\nsources:\n  tickets: {path: tickets.csv}\n"
+        f"  business: {{google_sheet: '{business_key}', credentials: '{google.key_file}'}}\n"
+        f"  surveys: {{google_sheet: 'https://docs.google.com/spreadsheets/d/{forms_key}/edit', "
+        f"worksheet: 'Form Responses 1', preset: google_forms, credentials: '{google.key_file}', "
+        f"options: {options}}}\n", encoding="utf-8")
+    return config
+
+
+@pytest.fixture
+def local_google(google: Google, monkeypatch: pytest.MonkeyPatch) -> Google:
+    """gspread's sessions in the engine reach the local Google (as the publish CLI tests do)."""
+    from reportgen.sheets import client
+
+    monkeypatch.setattr(client, "TRANSPORT_ADAPTERS", dict(google.adapters))
+    return google
+
+
+def business_book(google: Google) -> FakeSpreadsheet:
+    book = google.fake.new_spreadsheet("Finance", first_tab="Business")
+    book.put_rows("Business", [
+        ["month", "customers_start", "customers_end", "customers_new", "customers_lost",
+         "sales_marketing_spend", "revenue"],
+        [("Mar 2026", 46082), ("1,000", 1000), "1,010", "50", "40", ("$12,500.00", 12500), ("$98,000.00", 98000)],
+    ])
+    return book
+
+
+def test_kpis_from_google_sheet_sources_in_the_config(local_google: Google, tmp_path: Path) -> None:
+    forms = forms_book(local_google)
+    finance = business_book(local_google)
+    config = sheet_project(local_google, tmp_path, finance.key, forms.key)
+    document = month_kpis(config, "2026-03")
+    kpis = document["kpis"]
+    assert kpis["nps"] == pytest.approx(0.0)  # as computed by hand above (Rome time zone from the sheet)
+    assert kpis["churn_rate"] == pytest.approx(40 / 1000)  # customers_lost / customers_start
+    assert kpis["cac"] == pytest.approx(12500 / 50)  # spend / new customers
+    # one values request per worksheet
+    assert local_google.fake.count("GET", "/values/") == 2
+
+
+def test_validate_names_the_sheet_and_row_of_an_excluded_response(local_google: Google, tmp_path: Path) -> None:
+    from reportgen.engine import Engine
+
+    forms = forms_book(local_google)
+    forms.put_rows("Form Responses 1", [[("3/10/2026 10:00:00", 46091.4), "x@example.com", "ten"]], top=7)
+    finance = business_book(local_google)
+    finance.put_rows("Business", [["Apr 2026", "1,010", "1,020", "30", "20", "1,5", "100"]], top=2)
+    config = load_config(sheet_project(local_google, tmp_path, finance.key, forms.key))
+    result = Engine(config, max_problems=None, collect=True).run()
+    bad = [p for p in result.problems if p.reason == "invalid_score"]
+    assert len(bad) == 1
+    assert bad[0].file == f"Google Sheet 'NPS form (Responses)' ({forms.key}), worksheet 'Form Responses 1'"
+    assert bad[0].row == 8 and bad[0].value == "ten"  # the sheet's own row (a blank row above is skipped)
+    fatal = [str(e) for e in result.fatal]
+    assert any(f"Google Sheet 'Finance' ({finance.key}), worksheet 'Business', row 3, column "
+               "'sales_marketing_spend': '1,5' is not a number" in e for e in fatal), fatal
+
+
+def test_a_sheet_not_shared_stops_the_run_with_one_line(local_google: Google, tmp_path: Path) -> None:
+    forms = forms_book(local_google)
+    finance = business_book(local_google)
+    local_google.fake.denied.add(finance.key)
+    with pytest.raises(DataError, match=f"share the spreadsheet with {ACCOUNT}"):
+        month_kpis(sheet_project(local_google, tmp_path, finance.key, forms.key), "2026-03")

@@ -7,12 +7,14 @@ here, per source. The raw table holds no row numbers: ``rowid`` follows the
 order of reading, and :class:`FileSpan` turns a rowid back into the file and
 row a person sees.
 
-The one place a source kind plugs in is :func:`readable_files`.
+The one place a source kind plugs in is :func:`readable_files` (a Google Sheet, which
+needs the scratch folder, in :func:`_load_sheet` beside it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -42,14 +44,20 @@ TEXT_OF = {
 
 @dataclass(frozen=True)
 class FileSpan:
-    """One file read into a raw table: its rows are rowids ``start …`` (in file order)."""
+    """One file read into a raw table: its rows are rowids ``start …`` (in file order).
+
+    For a Google Sheet, ``path`` names the spreadsheet and worksheet, and ``rows`` maps the
+    scratch file's rows to the worksheet's (blank rows are not read).
+    """
 
     path: str
     start: int
     first_row: int
+    rows: Mapping[int, int] | None = None
 
     def row_of(self, rowid: int) -> int:
-        return rowid - self.start + self.first_row
+        row = rowid - self.start + self.first_row
+        return self.rows.get(row, row) if self.rows is not None else row
 
 
 @dataclass
@@ -77,7 +85,9 @@ def readable_files(config: Config, dataset: str, source: SourceConfig, key: str 
     """The files to read for one source — the single place where each source kind plugs in.
 
     ``path:`` sources name files (a glob); ``api:`` sources are the records pulled into the
-    store, written as canonical rows (read with ``preset: generic``).
+    store, written as canonical rows (read with ``preset: generic``). ``google_sheet:``
+    sources are read into a scratch file by :func:`_load_sheet` (they need the scratch
+    folder and keep the way back to the sheet's cells).
     """
     key = key or dataset
     if source.kind == "path":
@@ -159,6 +169,9 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
     for index, source in enumerate(config.sources.of(dataset)):
         key = source_key(config, dataset, index)
         con.execute(f"SET TimeZone = {sql_string(config.source_timezone(source))}")
+        if source.kind == "google_sheet":
+            _load_sheet(con, config, dataset, source, workdir, loaded, collect)
+            continue
         try:
             paths = readable_files(config, dataset, source, key)
         except ReportgenError as exc:
@@ -180,6 +193,31 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
             loaded.has_replies = loaded.has_replies or replies
             loaded.rows_read = _count(con, f"SELECT count(*) FROM {dataset}_raw")
     return loaded
+
+
+def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, source: SourceConfig,
+                workdir: Path, loaded: Loaded, collect: bool) -> None:
+    """A ``google_sheet:`` source: one values request, a scratch CSV, problems told about the sheet."""
+    from reportgen.sources.google_sheet import stage_google_sheet
+
+    try:
+        sheet = stage_google_sheet(config, dataset, source, workdir)
+        # date-times are wall-clock time in the sheet's zone unless the source says otherwise
+        con.execute(f"SET TimeZone = {sql_string(config.source_timezone(sheet.source))}")
+        try:
+            span, replies = _load_file(con, dataset, sheet.source, sheet.path, workdir,
+                                       file_index=len(loaded.spans), start=loaded.rows_read,
+                                       notes=loaded.notes)
+        except ReportgenError as exc:
+            raise sheet.relabel(exc) from None
+    except ReportgenError as exc:
+        if not collect:
+            raise
+        loaded.fatal.append(exc)
+        return
+    loaded.spans.append(replace(span, path=sheet.label, rows=dict(sheet.rows)))
+    loaded.has_replies = loaded.has_replies or replies
+    loaded.rows_read = _count(con, f"SELECT count(*) FROM {dataset}_raw")
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
