@@ -199,6 +199,10 @@ class Translator:
         """A month in running text (email): 'Oct 2026', 'ottobre 2026', 'octombrie 2026', '2026年10月'."""
         return format_skeleton(self.t("format.month_long"), _as_date(month), locale=self.locale)
 
+    def month_image(self, month: str | date) -> str:
+        """A month label drawn in an image with a Latin-only font: 'Oct 2026', 'ott 2026', '2026/10'."""
+        return format_skeleton(self.t("format.month_image"), _as_date(month), locale=self.locale)
+
     @property
     def month_cell_format(self) -> str:
         """Spreadsheet number format of month cells, with the language of month names."""

@@ -222,9 +222,13 @@ def test_months() -> None:
     assert translator("it").month_long("2026-10") == "ottobre 2026"
     assert translator("ro").month("2026-09") == "sept. 2026"
     assert translator("ro").month_long("2026-10") == "octombrie 2026"
+    assert translator("ja").month_image("2026-10") == "2026/10"  # the chart image's font has no CJK glyphs
+    for language in LANGUAGES:
+        assert translator(language).month_image("2026-10").isascii()
     for number in range(1, 13):  # English month labels are exactly the old strftime("%b %Y")
         day = date(2026, number, 1)
         assert translator("en").month(day) == day.strftime("%b %Y") == translator("en").month_long(day)
+        assert translator("en").month_image(day) == day.strftime("%b %Y")
 
 
 def test_spreadsheet_month_formats_name_months_in_the_language() -> None:
