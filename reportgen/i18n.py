@@ -13,15 +13,16 @@ The ``.po`` files are read at run time with Babel and turned into the
 standard library's ``gettext.GNUTranslations`` in memory (plural forms, context,
 fallback to English are gettext's own rules), so there is no compile step at
 install time. Numbers, months and lists are formatted with Babel (CLDR data):
-decimal comma for Italian and Romanian, ``2026年10月`` for Japanese. Only text
-is localised here; spreadsheet cells stay numbers with number formats.
+decimal comma for Italian and Romanian, ``2026年10月`` for Japanese; values with
+their units are ``reportgen.units.format_value(…, tr=translator)``. Only text
+is localised; spreadsheet cells stay numbers with number formats.
 
 Use::
 
     tr = translator("ro")
     tr.t("kpi.nps.label")                               # 'Scorul net de promovare (NPS)'
     tr.tn("email.intro", 20, count="20", month="…")     # plural form chosen by 20
-    tr.value(0.1234, "percent")                         # '12,3 %'
+    tr.number(1234.5, 1)                                # '1.234,5'
     tr.month("2026-10")                                 # 'oct. 2026'
 """
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -93,6 +95,11 @@ def message_ids() -> tuple[str, ...]:
 def placeholders(text: str) -> set[str]:
     """The ``str.format`` field names of a message text."""
     return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal or a spreadsheet cell: East Asian wide characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _check_language(language: str) -> None:
@@ -164,32 +171,6 @@ class Translator:
         rounded = Decimal(f"{value:.{decimals}f}")
         return format_decimal(rounded, format=pattern, locale=self.locale)
 
-    def value(self, value: float | None, unit: str, currency: str = "") -> str:
-        """A KPI value as text (email, terminal, Sheets notes) in this language; '—' when missing."""
-        if value is None:
-            return self.t("common.none")
-        if unit == "percent":
-            return self.t("format.percent", value=self.number(value * 100, 1, grouping=False))
-        if unit == "score":
-            return self.number(value, 1, grouping=False)
-        if unit == "hours":
-            return self.t("format.hours", value=self.number(value, 2, grouping=False))
-        if unit == "money":
-            return self.t("format.money", currency=currency, value=self.number(value, 2)).strip()
-        if unit == "years":
-            return self.t("format.years", value=self.number(value, 2, grouping=False))
-        return self.number(value, 0 if float(value).is_integer() else 2)
-
-    def change(self, change: float, unit: str, currency: str = "") -> str:
-        """A month-over-month change with its sign; percentages (already ×100) as percentage points."""
-        sign = "+" if change > 0 else "−" if change < 0 else "±"
-        size = abs(change)
-        if unit == "percent":
-            return self.t("format.points", sign=sign, value=self.number(size, 1, grouping=False))
-        if unit == "count" and not float(size).is_integer():
-            return f"{sign}{self.number(size, 1)}"
-        return f"{sign}{self.value(size, unit, currency)}"
-
     # ---- months and lists --------------------------------------------------------------------------
     def month(self, month: str | date) -> str:
         """A month for headings, tables and charts: 'Oct 2026', 'ott 2026', 'oct. 2026', '2026年10月'."""
@@ -212,6 +193,18 @@ class Translator:
     def month_axis_format(self) -> str:
         """Spreadsheet number format of month labels on chart axes."""
         return self.t("format.month_axis")
+
+    def number_format(self, pattern: str) -> str:
+        """A spreadsheet number format with its unit words in this language.
+
+        The formats of ``reportgen.render.styles`` write units as quoted literals
+        (``0.0" h"``, ``+0.0" pp"``); the value stays a number, only the literal changes.
+        """
+        units = {'" pp"': self.t("format.points", sign="", value=""),
+                 '" h"': self.t("format.hours", value="")}
+        for english, local in units.items():
+            pattern = pattern.replace(english, '"' + local.replace('"', "") + '"')
+        return pattern
 
     def join(self, items: Iterable[str]) -> str:
         """'a and b', 'a e b', 'a și b', 'a、b'."""
