@@ -19,3 +19,9 @@ DATASETS_OF: dict[str, tuple[str, ...]] = {
     "qualtrics": ("surveys",),
     "zendesk_csat": ("surveys",),
 }
+
+# presets of a ``warehouse:`` source (they map a table's columns; reportgen.sources.warehouse.presets)
+WAREHOUSE_DATASETS_OF: dict[str, tuple[str, ...]] = {
+    "generic": ("tickets", "surveys", "business"),
+    "dbt_zendesk": ("tickets",),
+}

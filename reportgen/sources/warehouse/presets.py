@@ -36,6 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from reportgen.config import SourceConfig
 from reportgen.errors import ConfigError, MissingColumnError
+from reportgen.sources.preset_names import WAREHOUSE_DATASETS_OF
 from reportgen.sources.schema import COLUMNS
 
 # canonical column → SQL expression; "first_response_hours" may replace "first_response_at"
@@ -136,13 +137,15 @@ def dbt_zendesk(dataset: str, found: Sequence[str], source: SourceConfig, where:
 
 
 WAREHOUSE_PRESETS: dict[str, tuple[tuple[str, ...], PresetFn]] = {
-    "generic": (("tickets", "surveys", "business"), generic),
-    "dbt_zendesk": (("tickets",), dbt_zendesk),
+    "generic": (WAREHOUSE_DATASETS_OF["generic"], generic),
+    "dbt_zendesk": (WAREHOUSE_DATASETS_OF["dbt_zendesk"], dbt_zendesk),
 }
+if set(WAREHOUSE_PRESETS) != set(WAREHOUSE_DATASETS_OF):
+    raise RuntimeError("WAREHOUSE_DATASETS_OF does not match the warehouse presets")
 
 
-def preset_mapping(dataset: str, found: Sequence[str], source: SourceConfig, where: str) -> Mapping_:
-    """Canonical column → SQL expression for ``source``'s preset over the columns ``found``."""
+def check_preset(dataset: str, source: SourceConfig, where: str) -> PresetFn:
+    """The preset function of a warehouse source (a file export's preset is refused)."""
     entry = WAREHOUSE_PRESETS.get(source.preset)
     if entry is None:
         raise ConfigError(f"{where}.preset: '{source.preset}' does not read a warehouse table "
@@ -150,7 +153,12 @@ def preset_mapping(dataset: str, found: Sequence[str], source: SourceConfig, whe
     datasets, function = entry
     if dataset not in datasets:
         raise ConfigError(f"{where}.preset: {source.preset} reads {' and '.join(datasets)}, not {dataset}")
-    return function(dataset, found, source, where)
+    return function
+
+
+def preset_mapping(dataset: str, found: Sequence[str], source: SourceConfig, where: str) -> Mapping_:
+    """Canonical column → SQL expression for ``source``'s preset over the columns ``found``."""
+    return check_preset(dataset, source, where)(dataset, found, source, where)
 
 
 def option_keys() -> Mapping[str, str]:

@@ -32,7 +32,7 @@ from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
 from reportgen.sources.schema import COLUMNS
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
-from reportgen.sources.warehouse.presets import preset_mapping
+from reportgen.sources.warehouse.presets import check_preset, preset_mapping
 from reportgen.sources.warehouse.sql import SOURCE_PLACEHOLDER, Pushdown, build, compile_sql, discovery_sql
 
 # a table name as warehouses write it: dotted parts, optionally quoted ("…", `…`, […])
@@ -75,11 +75,12 @@ def relation_of(source: SourceConfig, where: str) -> tuple[str, str]:
     return f"({query}) AS reportgen_query", "query"
 
 
-def check_source(source: SourceConfig, where: str) -> URL:
+def check_source(source: SourceConfig, where: str, dataset: str = "tickets") -> URL:
     """Validate the warehouse settings of a source (no connection); returns its URL."""
     assert source.warehouse is not None
     url = parse_url(source.warehouse, where + ".warehouse")
     relation_of(source, where)
+    check_preset(dataset, source, where)
     for key in ("path", "delimiter", "encoding", "sheet", "date_format"):
         if getattr(source, key, None) is not None:
             raise ConfigError(f"{where}.{key}: not used by a warehouse source (columns are typed there)")
@@ -128,7 +129,7 @@ class _Session:
 def compute(config: Config, dataset: str, source: SourceConfig, where: str | None = None) -> WarehouseResult:
     """Push the aggregation of ``dataset`` down to ``source``'s warehouse."""
     where = where or f"sources.{dataset}"
-    url = check_source(source, where)
+    url = check_source(source, where, dataset)
     dialect = backend_of(url, where).dialect
     relation, shown = relation_of(source, where)
     result = WarehouseResult({}, DatasetQuality(files=[f"{masked(url)} {shown}"]))
@@ -215,3 +216,68 @@ def _business(session: _Session, relation: str, mapping: dict[str, str], result:
     result.business = {month: figures.values for month, figures in parsed.items()}
     result.quality.rows_read = len(rows)
     result.quality.rows_used = len(parsed)
+
+
+def warehouse_source(config: Config, dataset: str) -> SourceConfig | None:
+    """The warehouse source of ``dataset``, None when it reads none; a mix is refused."""
+    sources = config.sources.of(dataset)
+    found = [s for s in sources if s.kind == "warehouse"]
+    if not found:
+        return None
+    if len(sources) > 1:
+        raise ConfigError(f"sources.{dataset}: a warehouse source cannot be combined with other sources "
+                          "of the same dataset", hint="union them in the warehouse with query: instead")
+    return found[0]
+
+
+def merge_into(months: dict[str, MonthMeasures], result: WarehouseResult) -> None:
+    """File one dataset's pushed-down measures into the months of the run."""
+    for month, measures in result.months.items():
+        target = months.setdefault(month, MonthMeasures())
+        target.scalars.update(measures.scalars)
+        for name, values in measures.dims.items():
+            target.dims.setdefault(name, {}).update(values)
+
+
+@dataclass
+class PushdownRun:
+    """Every dataset of a config computed in its warehouse, finished like the file engine's months."""
+
+    months: dict[str, MonthMeasures]
+    quality: dict[str, DatasetQuality]
+    coverage: dict[str, tuple[dt.date, dt.date]]
+    results: dict[str, WarehouseResult]
+
+    @property
+    def rows_fetched(self) -> int:
+        return sum(r.rows_fetched for r in self.results.values())
+
+
+def compute_all(config: Config) -> PushdownRun:
+    """All datasets of a config whose sources are warehouses (none may read files)."""
+    from reportgen.engine.aggregate import finish
+
+    months: dict[str, MonthMeasures] = {}
+    run = PushdownRun(months, {}, {}, {})
+    has_replies = False
+    business: dict[str, dict[str, float | None]] = {}
+    for dataset in ("tickets", "surveys", "business"):
+        sources = config.sources.of(dataset)
+        if not sources:
+            run.quality[dataset] = DatasetQuality()
+            continue
+        source = warehouse_source(config, dataset)
+        if source is None:
+            raise ConfigError(f"sources.{dataset}: not a warehouse source")
+        result = compute(config, dataset, source)
+        run.results[dataset] = result
+        run.quality[dataset] = result.quality
+        if result.coverage is not None:
+            run.coverage[dataset] = result.coverage
+        if dataset == "tickets":
+            has_replies = result.has_replies
+        merge_into(months, result)
+        business.update(result.business)
+    finish(months, config, business, has_replies)
+    run.months = dict(sorted(months.items()))
+    return run
