@@ -30,6 +30,7 @@ from reportgen.errors import ConfigError, DataError
 from reportgen.measures import MEASURES, MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
+from reportgen.sources.presets.base import BLANK_LIKE
 from reportgen.sources.schema import COLUMNS
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
 from reportgen.sources.warehouse.presets import check_preset, preset_mapping
@@ -159,7 +160,7 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
     for index, query in enumerate(pushdown.queries):
         typed: list[tuple[Any, ...]] = []
         for row in by_tag.get(f"q{index}", []):
-            key_values = (row[1], row[2]) if query.dimension else (row[1],)
+            key_values = (row[1], _name(row[2])) if query.dimension else (row[1],)
             measures = tuple(_typed(m, v) for m, v in zip(query.measures, row[3:3 + len(query.measures)],
                                                           strict=True))
             typed.append(key_values + measures)
@@ -189,6 +190,13 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
     quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
     if first is not None and last is not None:
         result.coverage = (dt.date.fromisoformat(str(first)), dt.date.fromisoformat(str(last)))
+
+
+def _name(raw: Any) -> str | None:
+    """A grouped category/channel/agent value; blank-like text (``-``, ``n/a`` …) is no value."""
+    if raw is None or str(raw).strip().lower() in BLANK_LIKE:
+        return None
+    return str(raw)
 
 
 def _typed(measure: str, value: Any) -> Any:

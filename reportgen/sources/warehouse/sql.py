@@ -83,6 +83,10 @@ def _text(expression: str | None) -> str:
     return f"CASE WHEN lower(trim({text})) IN ({listed}) THEN NULL ELSE {text} END"
 
 
+def _raw_text(expression: str | None) -> str:
+    return "CAST(NULL AS VARCHAR)" if expression is None else f"CAST({expression} AS VARCHAR)"
+
+
 def _instant(expression: str | None) -> str:
     return "CAST(NULL AS TIMESTAMPTZ)" if expression is None else f"CAST({expression} AS TIMESTAMPTZ)"
 
@@ -122,13 +126,14 @@ def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str) -> st
     latest = source.options.get("latest_by")
     hours_given = "first_response_hours" in mapping
     mapped = [
-        f"nullif(trim({_text(get('ticket_id'))}), '') AS id",
+        f"{_text(get('ticket_id'))} AS id",
         f"{_instant(get('created_at'))} AS created_raw",
         f"{_instant(None if hours_given else get('first_response_at'))} AS first_response_raw",
         f"{_number(get('first_response_hours'))} AS first_response_hours_raw",
         f"{_instant(get('resolved_at'))} AS resolved_raw",
-        f"{_text(get('category'))} AS category", f"{_text(get('channel'))} AS channel",
-        f"{_text(get('agent'))} AS agent",
+        # names stay raw: blank-like ones are told apart on the few grouped values (pushdown._file)
+        f"{_raw_text(get('category'))} AS category", f"{_raw_text(get('channel'))} AS channel",
+        f"{_raw_text(get('agent'))} AS agent",
         f"{_number(get('replies'))} AS replies_d", f"{_number(get('reopens'))} AS reopens_d",
     ]
     if latest:
@@ -176,7 +181,6 @@ tickets_all AS (
          CASE WHEN resolved_any >= created THEN {_month('resolved_any', tz)} END AS resolved_month,
          {first_hours} AS first_response_hours,
          CASE WHEN resolved_any >= created THEN {_hours('resolved_any', 'created')} END AS resolution_hours,
-         {_day('created', tz)} AS local_day,
          {flags}
   FROM ranked
 ),
@@ -191,7 +195,7 @@ def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, confi
     get = mapping.get
     latest = source.options.get("latest_by")
     mapped = [
-        f"nullif(trim({_text(get('response_id'))}), '') AS id",
+        f"{_text(get('response_id'))} AS id",
         f"{_instant(get('submitted_at'))} AS submitted_raw",
         f"lower(trim({_text(get('survey'))})) AS kind",
         f"{_number(get('score'))} AS score",
@@ -217,14 +221,13 @@ surveys_all AS (
                 OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
                 OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
               THEN 'score_out_of_scale' END AS excluded,
-         submitted, kind, score, {_month('submitted', tz)} AS submitted_month,
-         {_day('submitted', tz)} AS local_day
+         submitted, kind, score, {_month('submitted', tz)} AS submitted_month
   FROM ranked
 ),
 surveys AS (SELECT * FROM surveys_all WHERE excluded IS NULL)"""
 
 
-def _quality_branch(dataset: str, names: Sequence[str], width: int) -> exp.Select:
+def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str) -> exp.Select:
     values = []
     for name in names:
         if name == "rows_read":
@@ -234,10 +237,11 @@ def _quality_branch(dataset: str, names: Sequence[str], width: int) -> exp.Selec
         else:
             values.append(f"count(CASE WHEN excluded = {sql_string(name)} THEN 1 END)")
     values += ["NULL"] * (width - len(values))
+    instant = "created" if dataset == "tickets" else "submitted"
     columns = ", ".join(f"CAST({v} AS DOUBLE)" for v in values)
     return _select(
-        f"SELECT 'quality', min(CASE WHEN excluded IS NULL THEN local_day END), "
-        f"max(CASE WHEN excluded IS NULL THEN local_day END), {columns} FROM {dataset}_all")
+        f"SELECT 'quality', {_day(f'min(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, "
+        f"{_day(f'max(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, {columns} FROM {dataset}_all")
 
 
 def _select(sql: str) -> exp.Select:
@@ -277,7 +281,7 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     ctes = (tickets_cte(mapping, source, tz) if dataset == "tickets"
             else surveys_cte(mapping, source, tz, config))
     branches = [_measure_branch(i, q, width) for i, q in enumerate(queries)]
-    branches.append(_quality_branch(dataset, quality, width))
+    branches.append(_quality_branch(dataset, quality, width, tz))
     union: exp.Expression = branches[0]
     for branch in branches[1:]:
         union = exp.union(union, branch, distinct=False)
