@@ -49,7 +49,7 @@ SELECT CASE WHEN i % 100 = 0 THEN (i - 1)::text ELSE i::text END AS ticket_id,
        'agent' || lpad(((i * 13) % 40)::text, 2, '0') AS agent,
        (i % 5) AS replies, (i % 17 = 0)::int AS reopens
 FROM (SELECT i, timestamptz '2024-01-01 00:00+00' + ((i * 7919) % 31536000) * interval '1 second' AS c
-      FROM generate_series(1, {count}) AS i) g
+      FROM generate_series(1::bigint, {count}) AS i) g
 """
 
 
