@@ -51,13 +51,21 @@ assert set(TICKET_DISCARDS) == DISCARDED
 
 
 def _last_wins(id_expr: str, dataset: str, extra: str = "") -> str:
-    """CTEs ``raw`` and ``parsed``: rows with their id and, for duplicated ids, the rowid that wins."""
+    """CTEs ``last_of`` and ``parsed``: rows with their id and, for duplicated ids, the rowid that wins.
+
+    The raw table is named twice rather than through a shared CTE, which DuckDB would
+    materialise (a full copy of every row).
+    """
+    key = f"nullif(trim({id_expr}), '')"
     return f"""
-        raw AS (SELECT rowid AS _rid, *, nullif(trim({id_expr}), '') AS id{extra} FROM {dataset}_raw),
         last_of AS (
-            SELECT id, max(_rid) AS keep FROM raw WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1
+            SELECT {key} AS id, max(rowid) AS keep FROM {dataset}_raw
+            WHERE {key} IS NOT NULL GROUP BY 1 HAVING count(*) > 1
         ),
-        parsed AS (SELECT raw.*, last_of.keep FROM raw LEFT JOIN last_of ON raw.id = last_of.id)"""
+        parsed AS (
+            SELECT r.rowid AS _rid, r.*, {key.replace(id_expr, 'r.' + id_expr)} AS id{extra}, last_of.keep
+            FROM {dataset}_raw r LEFT JOIN last_of ON {key.replace(id_expr, 'r.' + id_expr)} = last_of.id
+        )"""
 
 
 def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str) -> None:
