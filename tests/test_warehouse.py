@@ -22,9 +22,8 @@ from reportgen.config import Config, load_config, parse_config
 from reportgen.engine import Engine
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.measures import MEASURES, MonthMeasures, breakdown_values, scalar_values
-from reportgen.sources.warehouse import build, compute
-from reportgen.sources.warehouse.pushdown import compute_all
-from reportgen.sources.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS
+from reportgen.sources.warehouse.pushdown import compute, compute_all
+from reportgen.sources.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build
 
 TICKET_DDL = ("ticket_id text, created_at timestamptz, first_response_at timestamptz, resolved_at timestamptz, "
               "category text, channel text, agent text, replies integer, reopens integer, loaded_at bigint")
@@ -382,3 +381,35 @@ def test_dbt_zendesk_is_a_warehouse_preset_only() -> None:
     with pytest.raises(ConfigError, match="dbt_zendesk"):
         parse_config('sources:\n  tickets: {path: t.csv, preset: dbt_zendesk}\n')
     parse_config('sources:\n  tickets: {warehouse: "duckdb:///x.duckdb", table: t, preset: dbt_zendesk}\n')
+
+
+# ---- end to end: the CLI on a warehouse config ---------------------------------------------------------
+def test_reportgen_kpis_on_a_warehouse_config_equals_the_files(pg: Server, tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    tickets, surveys = data.tickets(150, seed=21), data.surveys(120, seed=22)
+    _load_pg(pg, "cli", tickets, surveys, data.BUSINESS)
+    _file_project(tmp_path / "files", tickets, surveys, data.BUSINESS)
+    os.environ["REPORTGEN_TEST_PGPASSWORD"] = PASSWORD
+    try:
+        url = pg.url(password="${REPORTGEN_TEST_PGPASSWORD}")
+        (tmp_path / "wh").mkdir()
+        _warehouse_config(tmp_path / "wh", url, "cli")
+        outputs = []
+        for config in (tmp_path / "files" / "config.yaml", tmp_path / "wh" / "warehouse.yaml"):
+            text = config.read_text(encoding="utf-8")
+            config.write_text(text + f'history: {{path: "{config.parent / "history.duckdb"}"}}\n',
+                              encoding="utf-8")
+            run = CliRunner().invoke(main, ["kpis", "--config", str(config), "--month", "2024-02",
+                                            "--format", "json"])
+            assert run.exit_code == 0, run.output
+            assert PASSWORD not in run.output
+            outputs.append(json.loads(run.output))
+    finally:
+        del os.environ["REPORTGEN_TEST_PGPASSWORD"]
+    files, pushed = outputs
+    _assert_same(pushed["kpis"], files["kpis"], "kpis")

@@ -1,13 +1,8 @@
 """Warehouse sources: the month's aggregation pushed down to PostgreSQL, BigQuery, Snowflake or DuckDB.
 
-``compute(config, dataset, source)`` is the entry point (see ``pushdown``);
-``sql`` generates and compiles the statement, ``presets`` maps a table's
-columns, ``connection`` owns URLs, drivers and secret masking.
+``pushdown.compute(config, dataset, source)`` is the entry point; ``sql``
+generates and compiles the statement, ``presets`` maps a table's columns,
+``connection`` owns URLs, drivers and secret masking, ``hook`` is what the
+engine calls. Nothing is imported here: SQLAlchemy and sqlglot are optional
+extras, loaded only when a config has a warehouse source.
 """
-
-from reportgen.sources.warehouse.connection import BACKENDS, masked, parse_url
-from reportgen.sources.warehouse.pushdown import WarehouseResult, check_source, compute
-from reportgen.sources.warehouse.sql import Pushdown, build, compile_sql
-
-__all__ = ["BACKENDS", "Pushdown", "WarehouseResult", "build", "check_source", "compile_sql", "compute",
-           "masked", "parse_url"]

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
 import sqlglot
@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.aggregate import _file_dimension
 from reportgen.engine.quality import DatasetQuality
-from reportgen.errors import ConfigError, DataError
+from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.measures import MEASURES, MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
@@ -34,6 +34,9 @@ from reportgen.sources.presets.base import BLANK_LIKE
 from reportgen.sources.schema import COLUMNS
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
 from reportgen.sources.warehouse.presets import check_preset, preset_mapping
+
+if TYPE_CHECKING:
+    from reportgen.engine.run import EngineResult
 from reportgen.sources.warehouse.sql import SOURCE_PLACEHOLDER, Pushdown, build, compile_sql, discovery_sql
 
 # a table name as warehouses write it: dotted parts, optionally quoted ("…", `…`, […])
@@ -289,3 +292,25 @@ def compute_all(config: Config) -> PushdownRun:
     finish(months, config, business, has_replies)
     run.months = dict(sorted(months.items()))
     return run
+
+
+def push_down(config: Config, dataset: str, result: EngineResult, collect: bool) -> WarehouseResult:
+    """Compute ``dataset`` in its warehouse and file months, quality and coverage into ``result``.
+
+    When collecting (``validate``), a failure is recorded in ``result.fatal`` and the dataset
+    is left empty instead of raising.
+    """
+    source = warehouse_source(config, dataset)
+    assert source is not None
+    try:
+        pushed = compute(config, dataset, source)
+    except ReportgenError as exc:
+        if not collect:
+            raise
+        result.fatal.append(exc)
+        pushed = WarehouseResult({}, DatasetQuality())
+    merge_into(result.months, pushed)
+    result.quality[dataset] = pushed.quality
+    if pushed.coverage is not None:
+        result.coverage[dataset] = pushed.coverage
+    return pushed
