@@ -120,6 +120,28 @@ def _order(source: SourceConfig, mapping: Mapping[str, str], columns: Sequence[s
     return ", ".join(keys)
 
 
+def _deduplicated(mapped: Sequence[str], order: str) -> str:
+    """CTEs ``dup_ids`` and ``numbered``: the mapped rows, ``_rn`` > 1 for the losers among repeated ids.
+
+    Only the rows of repeated ids are numbered by a window (found by a hash aggregate on the id
+    alone): sorting every full row by id costs a warehouse far more. The mapped subquery is
+    written out at each use rather than shared, so no engine materialises a copy of the table.
+    """
+    def source(alias: str) -> str:
+        return f"(SELECT {', '.join(mapped)} FROM {SOURCE_PLACEHOLDER} AS src) AS {alias}"
+
+    return f"""
+dup_ids AS (
+  SELECT d.id AS dup_id FROM {source('d')} WHERE d.id IS NOT NULL GROUP BY d.id HAVING count(*) > 1
+),
+numbered AS (
+  SELECT m.*, 1 AS _rn FROM {source('m')} LEFT JOIN dup_ids AS x ON m.id = x.dup_id WHERE x.dup_id IS NULL
+  UNION ALL
+  SELECT r.*, row_number() OVER (PARTITION BY r.id ORDER BY {order}) AS _rn
+  FROM {source('r')} WHERE r.id IN (SELECT dup_id FROM dup_ids)
+)"""
+
+
 def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str) -> str:
     """CTEs ending in ``tickets_all`` (every row, ``excluded`` reason) and ``tickets`` (usable rows)."""
     get = mapping.get
@@ -163,12 +185,11 @@ def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str) -> st
     assert set(discards) == set(TICKET_DISCARDS)
     flags = ", ".join(f"CASE WHEN {discards[r]} THEN 1 ELSE 0 END AS {r}" for r in TICKET_DISCARDS)
     return f"""
-mapped AS (SELECT {', '.join(mapped)} FROM {SOURCE_PLACEHOLDER} AS src),
+{_deduplicated(mapped, order)},
 ranked AS (
   SELECT *, {_sane('created_raw')} AS created, {_sane('first_response_raw')} AS first_response_any,
-         {_sane('resolved_raw')} AS resolved_any,
-         row_number() OVER (PARTITION BY id ORDER BY {order}) AS _rn
-  FROM mapped
+         {_sane('resolved_raw')} AS resolved_any
+  FROM numbered
 ),
 tickets_all AS (
   SELECT CASE WHEN id IS NULL THEN 'missing_ticket_id' WHEN _rn > 1 THEN 'duplicate'
@@ -204,12 +225,8 @@ def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, confi
         mapped.append(f'"{latest!s}" AS _latest')
     order = _order(source, mapping, ("submitted_raw", "kind", "score"))
     return f"""
-mapped AS (SELECT {', '.join(mapped)} FROM {SOURCE_PLACEHOLDER} AS src),
-ranked AS (
-  SELECT *, {_sane('submitted_raw')} AS submitted,
-         row_number() OVER (PARTITION BY id ORDER BY {order}) AS _rn
-  FROM mapped
-),
+{_deduplicated(mapped, order)},
+ranked AS (SELECT *, {_sane('submitted_raw')} AS submitted FROM numbered),
 surveys_all AS (
   SELECT CASE WHEN id IS NULL THEN 'missing_response_id' WHEN _rn > 1 THEN 'duplicate'
               WHEN submitted_raw IS NULL THEN 'missing_submitted_at'
