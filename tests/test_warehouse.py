@@ -413,3 +413,44 @@ def test_reportgen_kpis_on_a_warehouse_config_equals_the_files(pg: Server, tmp_p
         del os.environ["REPORTGEN_TEST_PGPASSWORD"]
     files, pushed = outputs
     _assert_same(pushed["kpis"], files["kpis"], "kpis")
+
+
+def test_query_source_with_renamed_columns(pg: Server) -> None:
+    """``query:`` in the warehouse's own SQL, its columns mapped with ``columns:``."""
+    with psycopg.connect(pg.dsn(), autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS helpdesk")
+        con.execute("CREATE TABLE helpdesk (id int, opened timestamptz, closed timestamptz, team text, "
+                    "deleted boolean)")
+        con.execute("INSERT INTO helpdesk VALUES (1, '2024-07-01 10:00+00', '2024-07-01 16:00+00', 'Ops', false),"
+                    " (2, '2024-07-02 10:00+00', NULL, 'ops ', false), (3, '2024-07-03 10:00+00', NULL, 'X', true)")
+    config = parse_config(
+        'report: {timezone: "UTC"}\nsources:\n  tickets:\n'
+        f'    warehouse: "{pg.url()}"\n'
+        '    query: "SELECT id AS ticket_id, opened, closed, team FROM helpdesk WHERE NOT deleted"\n'
+        '    columns: {created_at: opened, resolved_at: closed, category: team}\n')
+    run = compute_all(config)
+    july = run.months["2024-07"]
+    assert scalar_values(july)["ticket_volume"] == 2
+    assert scalar_values(july)["avg_resolution_hours"] == pytest.approx(6.0)
+    assert breakdown_values(july)["tickets_by_category"] == {"Ops": 2}
+    assert scalar_values(july)["fcr_rate"] is None  # no replies column: FCR has no value
+
+
+def test_a_warehouse_source_is_alone_in_its_dataset(tmp_path: Path) -> None:
+    config = parse_config('sources:\n  tickets:\n    - {path: t.csv}\n'
+                          '    - {warehouse: "duckdb:///x.duckdb", table: t}\n')
+    with pytest.raises(ConfigError, match="cannot be combined"):
+        compute_all(config)
+
+
+def test_validate_reports_an_unreachable_table_in_one_line(pg: Server, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    path = tmp_path / "config.yaml"
+    path.write_text(f'sources:\n  tickets: {{warehouse: "{pg.url()}", table: nowhere.tickets}}\n',
+                    encoding="utf-8")
+    run = CliRunner().invoke(main, ["validate", "--config", str(path)])
+    assert run.exit_code != 0
+    assert "nowhere.tickets" in run.output and PASSWORD not in run.output and "Traceback" not in run.output

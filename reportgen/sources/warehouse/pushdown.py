@@ -76,7 +76,7 @@ def relation_of(source: SourceConfig, where: str) -> tuple[str, str]:
     query = source.query.strip().rstrip(";") if source.query else ""
     if not query:
         raise ConfigError(f"{where}.query: the query is empty")
-    return f"({query}) AS reportgen_query", "query"
+    return f"({query})", "query"
 
 
 def check_source(source: SourceConfig, where: str, dataset: str = "tickets") -> URL:

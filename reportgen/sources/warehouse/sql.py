@@ -376,4 +376,4 @@ def _bigquery_percentiles(node: exp.Expression) -> exp.Expression:
 
 def discovery_sql(relation: str) -> str:
     """A statement returning no rows whose result columns are the relation's."""
-    return f"SELECT * FROM {relation} WHERE 1 = 0"
+    return f"SELECT * FROM {relation} AS src WHERE 1 = 0"
