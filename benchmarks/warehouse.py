@@ -35,7 +35,7 @@ from postgres import running_server  # noqa: E402
 
 from reportgen.config import load_config, parse_config  # noqa: E402
 from reportgen.engine import Engine  # noqa: E402
-from reportgen.measures import scalar_values  # noqa: E402
+from reportgen.kpis import scalar_values  # noqa: E402
 from reportgen.sources.warehouse.pushdown import compute_all  # noqa: E402
 
 GENERATE = """

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config
 from reportgen.errors import ReportgenError
 
 
@@ -29,13 +29,13 @@ from reportgen.errors import ReportgenError
 @friendly_errors
 def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None) -> None:
     """Email the month's workbook with an HTML summary (builds the workbook first if it is missing)."""
-    from reportgen.config import load_config
-    from reportgen.mail.send import email_report
+    from reportgen.outputs.email import EmailOutput
+    from reportgen.run import MonthRun
 
     if dry_run != (eml is not None):
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
-    config = load_config(config_path)
-    outcome = email_report(config, month, to=list(to), dry_run=dry_run, eml=eml)
+    run = MonthRun(open_config(config_path), month)
+    outcome = EmailOutput(to=to, dry_run=dry_run, eml=eml).send(run)
     if outcome.built:
         click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
     if outcome.eml is not None:
@@ -68,47 +68,22 @@ def run(config_path: Path, month: str) -> None:
     """Build the workbook, then publish and email it as configured; one line per step.
 
     Steps: build (always), publish (when outputs.google_sheets is set), email
-    (when outputs.email is set). A failing step does not stop the others; the
+    (when outputs.email is set). The month is computed once and every step
+    delivers that same run. A failing step does not stop the others; the
     exit code is 0 only when every step succeeded.
     """
-    from reportgen.api import MonthData, build_workbook
-    from reportgen.config import load_config
-    from reportgen.months import parse_month_option
+    from reportgen.outputs import Delivered, configured_outputs
+    from reportgen.run import MonthRun
 
-    config = load_config(config_path)
-    month = parse_month_option(month, config.report.timezone)
-    built: dict[str, Any] = {}
-
-    def build() -> str:
-        path, data = build_workbook(config, month)
-        built["path"], built["data"] = path, data
-        return str(path)
-
-    def publish() -> str:
-        try:
-            from reportgen.sheets.publish import publish_month
-        except ImportError as exc:
-            raise ReportgenError(f"publishing is not available in this install ({exc})") from None
-        # the month computed by build is published as is: no second engine run
-        result = publish_month(config, month, data=built.get("data"))
-        built["sheet_url"] = result.url
-        return result.url
-
-    def send() -> str:
-        from reportgen.mail.send import email_report
-
-        data: MonthData | None = built.get("data")
-        if data is None:
-            raise ReportgenError("not sent: the workbook could not be built")
-        outcome = email_report(config, month, data=data, workbook=built["path"],
-                               sheet_url=built.get("sheet_url"))
-        return f"sent to {outcome.describe()}"
-
-    results = [_step("build", build)]
-    for key, name, action in (("google_sheets", "publish", publish), ("email", "email", send)):
-        if key in config.outputs:
-            results.append(_step(name, action))
-        else:
-            click.echo(f"{name}: skipped (outputs.{key} is not configured)")
+    config = open_config(config_path)
+    month_run = MonthRun(config, month)
+    done = Delivered()
+    results: list[bool] = []
+    for output, configured in configured_outputs(config):
+        if not configured:
+            click.echo(f"{output.step}: skipped (outputs.{output.key} is not configured)")
+            continue
+        results.append(_step(output.step, partial(output.deliver, month_run, done)))
     if not all(results):
         sys.exit(1)
+

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config
 
 
 @click.command()
@@ -23,36 +23,31 @@ from reportgen.cli_common import config_option, friendly_errors, month_option
 @friendly_errors
 def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | None) -> None:
     """Publish the month's report to the Google Sheet in outputs.google_sheets (or create it)."""
-    from reportgen.api import compute_month
-    from reportgen.config import load_config
     from reportgen.fileio import atomic_output
-    from reportgen.report import build_report
-    from reportgen.sheets.publish import dry_run_calls, publish_report
-    from reportgen.sheets.settings import credentials_path, load_settings
+    from reportgen.outputs.google_sheets import GoogleSheetsOutput
+    from reportgen.run import MonthRun
+    from reportgen.sheets.settings import load_settings
 
     if requests_out is not None and not dry_run:
         raise click.UsageError("--requests-out goes with --dry-run")
-    config = load_config(config_path)
-    settings = load_settings(config)
-    data = compute_month(config, month, save=not dry_run)
-    report = build_report(data)
+    config = open_config(config_path)
+    settings = load_settings(config)  # settings problems show before any computing
+    run = MonthRun(config, month, save=not dry_run)
+    output = GoogleSheetsOutput(warn=lambda line: click.echo(line, err=True))
     if dry_run:
-        text = json.dumps(dry_run_calls(report, settings, config.report.currency), indent=1,
-                          ensure_ascii=False) + "\n"
+        text = json.dumps(output.dry_run(run), indent=1, ensure_ascii=False) + "\n"
         if requests_out is None:
             click.echo(text, nl=False)
             return
         with atomic_output(requests_out) as temporary:
             temporary.write_text(text, encoding="utf-8")
-        click.echo(f"Dry run for {data.month}: request bodies written to {requests_out} "
+        click.echo(f"Dry run for {run.month}: request bodies written to {requests_out} "
                    "(nothing was sent)")
         return
-    result = publish_report(report, settings, config.report.currency,
-                            credentials_path=credentials_path(config, settings),
-                            warn=lambda line: click.echo(line, err=True))
+    result = output.publish(run)
     if result.created:
         click.echo(f"Created spreadsheet {settings.title!r}: {result.url}")
     for email in result.shared_with:
         click.echo(f"Shared with {email}")
-    click.echo(f"Report for {data.month} published to {result.url} "
-               f"({len(report.sheets)} tabs, {result.requests_sent} requests to Google)")
+    click.echo(f"Report for {run.month} published to {result.url} "
+               f"({len(run.report.sheets)} tabs, {result.requests_sent} requests to Google)")

@@ -19,6 +19,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportgen.errors import ConfigError
+from reportgen.settings_errors import (
+    did_you_mean,
+    problem,
+    settings_error,
+    unknown_key_message,
+    validation_problems,
+    yaml_line_numbers,
+)
 from reportgen.sources.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -42,6 +50,49 @@ def check_timezone(name: str) -> str:
         suggestion = f" (did you mean '{close[0]}'?)" if close else ""
         raise ValueError(f"unknown time zone '{name}'{suggestion}") from None
     return name
+
+
+# legacy zone names that tzdata still accepts: no daylight saving time, or a rule instead of a place
+_LEGACY_ZONES = {
+    "EST": ("a fixed UTC-5 offset without daylight saving time", "America/New_York"),
+    "MST": ("a fixed UTC-7 offset without daylight saving time", "America/Denver"),
+    "HST": ("a fixed UTC-10 offset", "Pacific/Honolulu"),
+    "EST5EDT": ("a legacy POSIX rule, not a place", "America/New_York"),
+    "CST6CDT": ("a legacy POSIX rule, not a place", "America/Chicago"),
+    "MST7MDT": ("a legacy POSIX rule, not a place", "America/Denver"),
+    "PST8PDT": ("a legacy POSIX rule, not a place", "America/Los_Angeles"),
+    "CET": ("a legacy alias, not a place", "Europe/Paris"),
+    "MET": ("a legacy alias, not a place", "Europe/Paris"),
+    "EET": ("a legacy alias, not a place", "Europe/Athens"),
+    "WET": ("a legacy alias, not a place", "Europe/Lisbon"),
+}
+
+
+def timezone_warning(name: str, key: str = "timezone") -> str | None:
+    """A warning for a legacy zone alias (``EST``…), suggesting the city zone to use; else None."""
+    legacy = _LEGACY_ZONES.get(name.strip().upper())
+    if legacy is None:
+        return None
+    detail, suggestion = legacy
+    return (f"{key}: '{name}' is {detail}; use '{suggestion}' (or your team's own city zone) "
+            "so that local times follow the clock change")
+
+
+def _timezone_warnings(value: Any, path: str = "") -> list[str]:
+    """Warnings for every ``timezone:`` in the raw config (report and every source)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            dotted = f"{path}.{key}" if path else str(key)
+            if key == "timezone" and isinstance(item, str):
+                warning = timezone_warning(item, dotted)
+                found += [warning] if warning else []
+            else:
+                found += _timezone_warnings(item, dotted)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _timezone_warnings(item, f"{path}[{index}]")
+    return found
 
 
 class ReportOptions(_Strict):
@@ -230,6 +281,7 @@ class Config(_Strict):
     templates_dir: str | None = None
     base_dir: Path = Path(".")
     config_path: Path | None = None
+    warnings: list[str] = Field(default_factory=list)  # not fatal; the CLI prints them on stderr
 
     @field_validator("outputs")
     @classmethod
@@ -269,49 +321,6 @@ def _interpolate(value: Any, path: str, problems: list[str]) -> Any:
     return value
 
 
-def yaml_line_numbers(text: str) -> dict[tuple[str, ...], int]:
-    """Map each YAML key path to its 1-based line, to point at problems precisely."""
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, prefix: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = (*prefix, str(key_node.value))
-                lines[key] = key_node.start_mark.line + 1
-                walk(value_node, key)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*prefix, str(index)))
-
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return lines
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def _describe(error: dict[str, Any], lines: dict[tuple[str, ...], int]) -> str:
-    loc = tuple(str(part) for part in error["loc"])
-    # pydantic appends the validator's name for model-level checks; trim to real keys
-    while loc and loc not in lines and len(loc) > 1 and loc[:-1] in lines and error["type"] != "missing":
-        loc = loc[:-1]
-    dotted = ".".join(loc) or "(top level)"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key (check the spelling against config.example.yaml)"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    line = lines.get(loc)
-    probe = loc
-    while line is None and probe:
-        probe = probe[:-1]
-        line = lines.get(probe)
-    where = f" (line {line})" if line else ""
-    return f"{dotted}{where}: {message}"
-
-
 def _target_problems(targets: Any, lines: dict[tuple[str, ...], int]) -> list[str]:
     """Targets must name scalar KPIs; a typo gets the closest id."""
     from reportgen.kpis import SCALAR_KPIS
@@ -322,12 +331,10 @@ def _target_problems(targets: Any, lines: dict[tuple[str, ...], int]) -> list[st
     problems = []
     for key in targets:
         if key not in ids:
-            close = difflib.get_close_matches(str(key), ids, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            line = lines.get(("targets", str(key)))
-            where = f" (line {line})" if line else ""
-            problems.append(f"targets.{key}{where}: unknown KPI id '{key}'{hint}; "
-                            "`reportgen catalog` lists them")
+            close = did_you_mean(str(key), ids)
+            hint = f" ({close})" if close else ""
+            problems.append(problem(("targets", str(key)), f"unknown KPI id '{key}'{hint}; "
+                                    "`reportgen catalog` lists them", lines))
     return problems
 
 
@@ -337,10 +344,7 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{name}: not valid YAML{where}: {problem}") from None
+        raise _yaml_error(name, text, exc) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -352,16 +356,64 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir, "config_path": config_path})
     except ValidationError as exc:
-        problems.extend(_describe(dict(err), lines) for err in exc.errors())
+        problems.extend(validation_problems(exc, lines, model=Config, hidden=INTERNAL_FIELDS))
         config = None
     problems.extend(_target_problems(raw.get("targets"), lines))
-    for key in ("base_dir", "config_path"):
+    for key in INTERNAL_FIELDS:
         if key in raw:
-            problems.append(f"{key}: unknown key (check the spelling against config.example.yaml)")
+            problems.append(problem((key,), unknown_key_message(key, _top_level_keys()), lines))
     if problems or config is None:
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        raise ConfigError(f"{name}: {count}: " + "; ".join(problems))
-    return config
+        raise settings_error(name, problems)
+    warnings = _timezone_warnings(raw)
+    return config.model_copy(update={"warnings": warnings}) if warnings else config
+
+
+def _unclosed_quote(text: str, before_line: int) -> yaml.Mark | None:
+    """Where a quoted value that runs over several lines opens, before ``before_line`` (0-based).
+
+    A config never needs a multi-line quoted value, so when the parser fails
+    further down, the quote that swallowed the line breaks is the real mistake.
+    """
+    opening: yaml.Mark | None = None
+    try:
+        for token in yaml.scan(text):
+            if token.start_mark.line > before_line:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.end_mark.line > token.start_mark.line):
+                opening = token.start_mark
+    except yaml.YAMLError:
+        pass
+    return opening
+
+
+def _yaml_error(name: str, text: str, exc: yaml.YAMLError) -> ConfigError:
+    """One line pointing at the line to fix: the opening quote of an unclosed quoted value,
+    not the line where the parser gave up."""
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or "invalid YAML"
+    context = getattr(exc, "context", None) or ""
+    opening: yaml.Mark | None = None
+    if "quoted scalar" in context:
+        opening = getattr(exc, "context_mark", None)
+    elif mark is not None:
+        opening = _unclosed_quote(text, mark.line)
+    if opening is not None:
+        return ConfigError(
+            f"{name}: not valid YAML at line {opening.line + 1}, column {opening.column + 1}: "
+            "a quoted value opens here and is not closed on its line",
+            hint="close the quote on the same line (the parser stopped at line "
+                 f"{(mark.line + 1) if mark else '?'}: {reason})")
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return ConfigError(f"{name}: not valid YAML{where}: {reason}")
+
+
+# set by load_config, never written in the YAML
+INTERNAL_FIELDS = ("base_dir", "config_path", "warnings")
+
+
+def _top_level_keys() -> list[str]:
+    return [key for key in Config.model_fields if key not in INTERNAL_FIELDS]
 
 
 def load_config(path: str | Path) -> Config:

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from reportgen.api import MonthData
+from reportgen.engine.reasons import REASON_MEANINGS
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
-from reportgen.measures import breakdown_values, scalar_values
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
+from reportgen.monthdata import MonthData
+from reportgen.units import change_factor
 from reportgen.verdicts import month_change, target_status
 
 TRACKER = "KPI Tracker"
@@ -28,25 +29,6 @@ QUALITY = "Data Quality"
 DATA = "Data"
 TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
 
-REASON_MEANINGS = {
-    "missing_ticket_id": "No ticket id: the row cannot be identified, so it is excluded.",
-    "missing_created_at": "No creation time: the ticket cannot be placed in a month; excluded.",
-    "invalid_created_at": "Creation time is not an ISO 8601 timestamp; excluded.",
-    "invalid_first_response_at": "First response time did not parse; treated as never answered.",
-    "first_response_before_created": "First response before creation; treated as never answered.",
-    "invalid_resolved_at": "Resolution time did not parse; treated as unresolved.",
-    "resolved_before_created": "Resolved before creation; treated as unresolved.",
-    "invalid_replies": "Replies is not a whole number ≥ 0; ignored (the ticket does not count as FCR).",
-    "invalid_reopens": "Reopens is not a whole number ≥ 0; treated as 0.",
-    "missing_response_id": "No response id; excluded.",
-    "missing_submitted_at": "No submission time; excluded.",
-    "invalid_submitted_at": "Submission time is not an ISO 8601 timestamp; excluded.",
-    "missing_survey": "No survey kind; excluded.",
-    "unknown_survey_kind": "Survey kind is not nps, csat or ces; excluded.",
-    "missing_score": "No score; excluded.",
-    "invalid_score": "Score is not a number; excluded.",
-    "score_out_of_scale": "Score outside the survey's scale; excluded.",
-}
 
 
 def month_date(month: str) -> date:
@@ -72,12 +54,8 @@ class ReportBuilder:
         self.config = data.config
         self.month = data.month
         self.window = data.window
-        self.scalars: dict[str, dict[str, float | None]] = {
-            m: scalar_values(data.measures[m]) for m in self.window if m in data.measures
-        }
-        self.breakdowns: dict[str, dict[str, dict[str, float]]] = {
-            m: breakdown_values(data.measures[m]) for m in self.window if m in data.measures
-        }
+        self.scalars = data.scalars  # the run's KPI values, computed once for every view
+        self.breakdowns = data.breakdowns
 
     @property
     def title(self) -> str:
@@ -172,7 +150,7 @@ class ReportBuilder:
             return
         previous = series[-2]
         current_ref, previous_ref = a1(row, target_col - 1), a1(row, target_col - 2)
-        factor = "*100" if kpi.unit == "percent" else ""
+        factor = f"*{change_factor(kpi.unit)}" if change_factor(kpi.unit) != 1 else ""
         formula = (f'=IF(OR({current_ref}="",{previous_ref}=""),"",'
                    f"({current_ref}-{previous_ref}){factor})")
         change, tone = month_change(kpi, previous, current)

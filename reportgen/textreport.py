@@ -8,23 +8,8 @@ from typing import Any
 from reportgen.config import Config
 from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult
 from reportgen.errors import ReportgenError, one_line
-from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS, Unit
-
-
-def format_value(value: float | None, unit: Unit, currency: str = "") -> str:
-    if value is None:
-        return "—"
-    if unit == "percent":
-        return f"{value * 100:.1f} %"
-    if unit == "score":
-        return f"{value:.1f}"
-    if unit == "hours":
-        return f"{value:.2f} h"
-    if unit == "money":
-        return f"{currency} {value:,.2f}".strip()
-    if unit == "years":
-        return f"{value:.2f} y"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS
+from reportgen.units import format_value
 
 
 def kpi_table(document: dict[str, Any], config: Config) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reportgen.kpis import Kpi
+from reportgen.units import change_value
 
 GOOD, BAD, NEUTRAL = "good", "bad", "neutral"
 
@@ -24,7 +25,7 @@ def month_change(kpi: Kpi, previous: float | None, current: float | None) -> tup
     """(change, tone): percentages change in percentage points; tone by the KPI's direction."""
     if current is None or previous is None:
         return None, NEUTRAL
-    change = (current - previous) * (100 if kpi.unit == "percent" else 1)
+    change = change_value(kpi.unit, previous, current)
     if not kpi.direction or change == 0:
         return change, NEUTRAL
     better = change > 0 if kpi.direction == "higher" else change < 0

@@ -63,8 +63,8 @@ def test_kpis_table_is_readable(make_project: ProjectFactory) -> None:
     config = make_project(TICKETS, SURVEYS, BUSINESS)
     result = run("kpis", "-c", str(config), "-m", "2026-10")
     assert result.returncode == 0, result.stderr
-    assert re.search(r"Customer retention rate\s+75\.0 %", result.stdout)
-    assert re.search(r"Customer acquisition cost \(CAC\)\s+EUR 666\.67", result.stdout)
+    assert re.search(r"Customer retention rate\s+75\.0%", result.stdout)
+    assert re.search(r"Customer acquisition cost \(CAC\)\s+€666\.67", result.stdout)
 
 
 def test_errors_are_one_line_without_traceback(make_project: ProjectFactory) -> None:

@@ -21,13 +21,11 @@ from reportgen.cli_email import email as email_command
 from reportgen.config import load_config, parse_config
 from reportgen.demo import write_demo_project
 from reportgen.errors import ConfigError
-from reportgen.kpis import KPI_BY_ID
+from reportgen.kpis import KPI_BY_ID, breakdown_values, scalar_values
 from reportgen.mail.message import template_environment
 from reportgen.mail.settings import EmailSettings, google_sheet_url, load_email_settings
-from reportgen.mail.summary import find_spikes, format_change, summarize
-from reportgen.measures import breakdown_values, scalar_values
-from reportgen.report import ReportBuilder
-from reportgen.textreport import format_value
+from reportgen.mail.summary import find_spikes, summarize
+from reportgen.units import format_change, format_value
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = "2026-10"
@@ -174,22 +172,22 @@ def test_spike_rule(make_project: ProjectFactory) -> None:
     rows += tickets_for(MONTH, now, start=len(rows))
     config = load_config(make_project(rows))
     data = compute_month(config, MONTH)
-    spikes = find_spikes(data, ReportBuilder(data))
+    spikes = find_spikes(data)
     assert [(s.name, s.tickets, s.average, s.increase) for s in spikes] == [
-        ("A", "15", "10.0", "+50 %"), ("D", "5", "0.0", "new")]
+        ("A", "15", "10.0", "+50%"), ("D", "5", "0.0", "new")]
     # a missing month in the trailing three: no baseline, nothing flagged
     rows = [r for r in rows if not r[1].startswith("2026-08")]
     config = load_config(make_project(rows, folder="gap"))
     data = compute_month(config, MONTH)
-    assert find_spikes(data, ReportBuilder(data)) == []
+    assert find_spikes(data) == []
 
 
 def test_format_change() -> None:
-    assert format_change(KPI_BY_ID["csat"], 3.4) == "+3.4 pp"
-    assert format_change(KPI_BY_ID["avg_first_response_hours"], -0.5) == "−0.50 h"
-    assert format_change(KPI_BY_ID["ticket_volume"], 12) == "+12"
-    assert format_change(KPI_BY_ID["cac"], -1234.5, "EUR") == "−EUR 1,234.50"
-    assert format_change(KPI_BY_ID["nps"], 0) == "±0.0"
+    assert format_change(3.4, KPI_BY_ID["csat"].unit) == "+3.4 pp"
+    assert format_change(-0.5, KPI_BY_ID["avg_first_response_hours"].unit) == "−0.5 h"
+    assert format_change(12, KPI_BY_ID["ticket_volume"].unit) == "+12"
+    assert format_change(-1234.5, KPI_BY_ID["cac"].unit, "EUR") == "−€1,234.50"
+    assert format_change(0, KPI_BY_ID["nps"].unit) == "±0.0"
 
 
 def test_summary_matches_the_tracker_for_every_headline_kpi(demo: Path) -> None:

@@ -29,9 +29,8 @@ from reportgen.api import compute_month, report_path
 from reportgen.cli_email import email as email_command
 from reportgen.cli_email import run as run_command
 from reportgen.config import load_config
-from reportgen.kpis import KPI_BY_ID
-from reportgen.measures import breakdown_values, scalar_values
-from reportgen.textreport import format_value
+from reportgen.kpis import KPI_BY_ID, breakdown_values, scalar_values
+from reportgen.units import format_value
 
 MONTH = "2026-10"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,7 +175,7 @@ def check_delivery(server: Server, config_path: Path) -> EmailMessage:
     assert "Ticket volume: 36 | +21 | No target" in text  # 36 vs 15 tickets in September
     counts = breakdown_values(data.current)["tickets_by_category"]
     assert counts == {"Shipping": 12, "Returns": 12, "Billing": 12}
-    assert "- Billing: 12 tickets (33.3 %)" in text
+    assert "- Billing: 12 tickets (33.3%)" in text
     assert "SPIKE: Billing" in text  # 12 vs a 3-month average of 6 (6, 7, 5)
     assert "Data quality: 1 of" in text and "Data quality: 1 of" in html
 
@@ -349,16 +348,15 @@ def test_run_with_a_working_publish(start_server: Any, make_project: ProjectFact
     class Published:
         url: str
 
-    def publish_month(config: Any, month: str, *, data: Any = None) -> Published:
-        assert data is not None and data.month == month  # the month build computed, not a recomputation
-        calls.append(month)
+    def publish_report(report: Any, settings: Any, currency: str, **_: Any) -> Published:
+        calls.append(report.month)
         return Published("https://docs.google.com/spreadsheets/d/NEWLY-CREATED")
 
-    fake.publish_month = publish_month  # type: ignore[attr-defined]
+    fake.publish_report = publish_report  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "reportgen.sheets.publish", fake)
     server = start_server("plain")
     config = make_project(TICKETS, SURVEYS, BUSINESS, extra=email_block(server, "none").replace(
-        "outputs:\n", "outputs:\n  google_sheets: {}\n"))
+        "outputs:\n", "outputs:\n  google_sheets: {title: Support report}\n"))
     result = invoke(run_command, config)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -368,6 +366,61 @@ def test_run_with_a_working_publish(start_server: Any, make_project: ProjectFact
     body = server.recorder.messages[0].message.get_body(("html",))
     assert isinstance(body, EmailMessage)
     assert 'href="https://docs.google.com/spreadsheets/d/NEWLY-CREATED"' in str(body.get_content())
+
+
+def test_one_run_computes_the_month_and_its_kpi_values_once(start_server: Any, make_project: ProjectFactory,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """build + publish + email share one MonthRun: one engine run, each month's KPI values derived once."""
+    import sys
+    import types
+
+    import reportgen.monthdata as monthdata
+    from reportgen.engine import Engine
+
+    engine_runs: list[int] = []
+    scalar_months: list[float | None] = []
+    breakdown_months: list[int] = []
+    real_engine, real_scalars, real_breakdowns = Engine.run, monthdata.scalar_values, monthdata.breakdown_values
+
+    def counting_engine(engine: Engine) -> Any:
+        engine_runs.append(1)
+        return real_engine(engine)
+
+    def counting_scalars(measures: Any) -> Any:
+        scalar_months.append(measures.scalars.get("tickets_created"))
+        return real_scalars(measures)
+
+    def counting_breakdowns(measures: Any) -> Any:
+        breakdown_months.append(1)
+        return real_breakdowns(measures)
+
+    monkeypatch.setattr(Engine, "run", counting_engine)
+    monkeypatch.setattr(monthdata, "scalar_values", counting_scalars)
+    monkeypatch.setattr(monthdata, "breakdown_values", counting_breakdowns)
+    fake = types.ModuleType("reportgen.sheets.publish")
+    published: list[Any] = []
+
+    @dataclass
+    class Published:
+        url: str
+
+    def publish_report(report: Any, settings: Any, currency: str, **_: Any) -> Published:
+        published.append(report)
+        return Published("https://docs.google.com/spreadsheets/d/ONE")
+
+    fake.publish_report = publish_report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "reportgen.sheets.publish", fake)
+    server = start_server("plain")
+    config = make_project(TICKETS, SURVEYS, BUSINESS, extra=email_block(server, "none").replace(
+        "outputs:\n", "outputs:\n  google_sheets: {title: One report}\n"))
+    result = invoke(run_command, config)
+    assert result.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.output.splitlines()] == ["build", "publish", "email"]
+    assert len(engine_runs) == 1
+    # the tickets cover 4 months (Jul–Oct), all inside the window: each month's values derived once
+    assert sorted(scalar_months) == [5 * 3, 6 * 3, 7 * 3, 12 * 3] and len(breakdown_months) == 4
+    assert len(published) == 1 and published[0].month == MONTH
+    assert len(server.recorder.messages) == 1
 
 
 def test_run_build_failure_still_tries_the_rest(make_project: ProjectFactory, tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ def test_publish_command_config_errors(tmp_path: Path) -> None:
     config = project(tmp_path, "outputs:\n  google_sheets:\n    title: T\n    share_with: [{email: a@b.co, role: boss}]\n")
     result = CliRunner().invoke(publish, ["-c", str(config), "-m", "2026-10"])
     assert result.exit_code == 1
-    assert "outputs.google_sheets.share_with[0].role: must be one of reader, commenter, writer" in result.output
+    assert ("outputs.google_sheets.share_with[0].role (line 10): Input should be 'reader', 'commenter' or "
+            "'writer'") in result.output
     usage = CliRunner().invoke(publish, ["-c", str(config), "--requests-out", str(tmp_path / "x.json")])
     assert usage.exit_code == 2 and "--requests-out goes with --dry-run" in usage.output

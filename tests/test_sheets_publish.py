@@ -19,8 +19,8 @@ from reportgen.api import compute_month
 from reportgen.config import load_config
 from reportgen.errors import ConfigError, OutputError
 from reportgen.model import Report
+from reportgen.render.sheets import stable_sheet_id
 from reportgen.report import CALCULATOR, TAB_ORDER, TRACKER, VOLUME, build_report
-from reportgen.sheets.bodies import stable_sheet_id
 from reportgen.sheets.client import RetryPolicy
 from reportgen.sheets.publish import PublishResult, publish_report
 from reportgen.sheets.settings import SheetsSettings

@@ -14,8 +14,9 @@ from workbook_support import write_three_month_project
 
 from reportgen.api import compute_month
 from reportgen.config import load_config
+from reportgen.render.sheets import batch_update_body, new_spreadsheet_state
 from reportgen.report import build_report
-from reportgen.sheets.bodies import STATE_FIELDS, batch_update_body, new_spreadsheet_state
+from reportgen.sheets.calls import STATE_FIELDS
 from reportgen.sheets.publish import dry_run_calls
 from reportgen.sheets.settings import SheetsSettings
 

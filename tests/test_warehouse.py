@@ -21,7 +21,8 @@ from postgres import PASSWORD, Server, running_server
 from reportgen.config import Config, load_config, parse_config
 from reportgen.engine import Engine
 from reportgen.errors import ConfigError, DataError, ReportgenError
-from reportgen.measures import MEASURES, MonthMeasures, breakdown_values, scalar_values
+from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.measures import MEASURES, MonthMeasures
 from reportgen.sources.warehouse.pushdown import compute, compute_all
 from reportgen.sources.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build
 

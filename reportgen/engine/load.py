@@ -19,6 +19,7 @@ import duckdb
 
 from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, Location, ReportgenError
+from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.files import explain_read_error, resolve_files, sql_string, stage_file
 from reportgen.sources.presets import get_preset
 from reportgen.sources.schema import COLUMNS
@@ -176,7 +177,10 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
                workdir: Path, file_index: int, start: int) -> tuple[FileSpan, bool]:
     preset = get_preset(source.preset)
-    readable = preset.prepare(path, source, workdir) if preset.prepare else path
+    # a preset that rewrites the export reads the file inside a .zip/.gz, not the archive
+    inner = unpack(path, workdir) if preset.prepare and is_archive(path) else None
+    export = inner.path if inner else path
+    readable = preset.prepare(export, source, workdir) if preset.prepare else path
     try:
         staged = stage_file(con, readable, source, workdir)
         sql, first_row = staged.sql, staged.first_row
@@ -191,7 +195,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
             raise explain_read_error(exc, staged) from None
     except ReportgenError as exc:
         if readable != path:
-            raise about_original(exc, readable, path, preset.name) from None
+            raise about_original(exc, readable, Path(inner.label) if inner else path, preset.name) from None
         raise
     return FileSpan(str(path), start, first_row), "replies" in expressions
 

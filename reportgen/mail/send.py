@@ -1,4 +1,4 @@
-"""``reportgen email`` as a function: workbook + summary → message → SMTP (or an .eml file)."""
+"""A month's workbook + its summary → message → SMTP (or an .eml file)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from reportgen.api import MonthData, build_workbook, compute_month, report_path
-from reportgen.config import Config
 from reportgen.errors import ConfigError, OutputError
 from reportgen.fileio import atomic_output
-from reportgen.months import parse_month_option
+from reportgen.monthdata import MonthData
 
 from .message import compose_message
-from .settings import EmailSettings, load_email_settings, resolve_ca_file, split_addresses
+from .settings import EmailSettings, resolve_ca_file, split_addresses
 from .summary import EmailSummary, summarize
 from .transport import SmtpSender
 
@@ -69,35 +67,24 @@ def _chart(summary: EmailSummary) -> bytes | None:
     return volume_chart_png(summary.trend)
 
 
-def email_report(config: Config, month: str, *, to: Sequence[str] | None = None, dry_run: bool = False,
-                 eml: Path | None = None, data: MonthData | None = None, workbook: Path | None = None,
+def email_report(data: MonthData, settings: EmailSettings, workbook: Path, *, built: bool = False,
+                 to: Sequence[str] | None = None, dry_run: bool = False, eml: Path | None = None,
                  sheet_url: str | None = None, sleep: Callable[[float], None] = time.sleep) -> EmailOutcome:
-    """Email the month's workbook with its summary, or write the message to ``eml`` (dry run).
+    """Email ``workbook`` with the summary of ``data``, or write the message to ``eml`` (dry run).
 
-    The workbook is ``report.output`` for the month, built first when it is not
-    there. ``data`` and ``workbook`` let a caller that just built the report
-    (``reportgen run``) skip computing the month twice; ``sheet_url`` is the
-    address the publish step just reported (else ``outputs.google_sheets.spreadsheet``). ``to`` replaces every
+    ``data`` is the run's month (``MonthRun.data``): its KPI values are the ones
+    the workbook shows. ``sheet_url`` is the address a publish just reported
+    (else ``outputs.google_sheets.spreadsheet``). ``to`` replaces every
     configured recipient (to, cc and bcc): handy to send yourself a test.
+    ``built`` only travels to the outcome (the workbook was built for this email).
     """
+    config = data.config
     if dry_run and eml is None:
         raise OutputError("--dry-run needs --eml FILE: where to write the message")
-    settings: EmailSettings = load_email_settings(config, require_server=not dry_run)
-    month = parse_month_option(month, config.report.timezone)
-    built = False
-    if data is None or workbook is None:
-        path = report_path(config, month)
-        if path.is_file():
-            data = compute_month(config, month)
-        else:
-            path, data = build_workbook(config, month)
-            built = True
-    else:
-        path = workbook
     try:
-        attachment = path.read_bytes()
+        attachment = workbook.read_bytes()
     except OSError as exc:
-        raise OutputError(f"{path}: cannot read the workbook to attach ({exc.strerror})") from None
+        raise OutputError(f"{workbook}: cannot read the workbook to attach ({exc.strerror})") from None
 
     if to:
         try:
@@ -115,7 +102,7 @@ def email_report(config: Config, month: str, *, to: Sequence[str] | None = None,
         summary.sheet_url = sheet_url
     chart = _chart(summary)
     message = compose_message(config, settings, summary, attachment, recipients_to, cc, chart)
-    outcome = EmailOutcome(data.month, path, built, message, recipients_to, cc, bcc, summary=summary)
+    outcome = EmailOutcome(data.month, workbook, built, message, recipients_to, cc, bcc, summary=summary)
     if dry_run:
         assert eml is not None
         with atomic_output(eml) as temporary:

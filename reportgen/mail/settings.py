@@ -39,6 +39,7 @@ from pydantic import (
 
 from reportgen.config import Config
 from reportgen.errors import ConfigError
+from reportgen.settings_errors import file_line_numbers, problem, settings_error, validation_problems
 
 Security = Literal["starttls", "ssl", "none"]
 
@@ -47,6 +48,7 @@ DEFAULT_FROM = "reportgen@localhost"
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 KEY = "outputs.email"
+PATH = ("outputs", "email")
 
 
 def _address(value: str) -> str:
@@ -150,35 +152,6 @@ class EmailSettings(BaseModel):
         return parseaddr(self.sender)[1]
 
 
-def _line_numbers(config: Config) -> dict[tuple[str, ...], int]:
-    from reportgen.config import yaml_line_numbers as lines_of
-
-    if config.config_path is None:
-        return {}
-    try:
-        return lines_of(config.config_path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
-        return {}
-
-
-def _describe(error: dict[str, Any], lines: dict[tuple[str, ...], int]) -> str:
-    loc = tuple("from" if str(part) == "sender" else str(part) for part in error["loc"])
-    key = ".".join((KEY, *loc)) if loc else KEY
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key (known: " + ", ".join(
-            "from" if name == "sender" else name for name in EmailSettings.model_fields) + ")"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    probe: tuple[str, ...] = ("outputs", "email", *loc)
-    line = lines.get(probe)
-    while line is None and len(probe) > 2:
-        probe = probe[:-1]
-        line = lines.get(probe)
-    where = f" (line {line})" if line else ""
-    return f"{key}{where}: {message}"
-
-
 def load_email_settings(config: Config, *, require_server: bool = True) -> EmailSettings:
     """The validated ``outputs.email`` (defaults when absent and no server is needed).
 
@@ -195,24 +168,22 @@ def load_email_settings(config: Config, *, require_server: bool = True) -> Email
         return EmailSettings()
     if not isinstance(raw, dict):
         raise ConfigError(f"{name}: {KEY}: must be a mapping of keys (host:, port:, from:, to:, …)")
-    lines = _line_numbers(config)
+    lines = file_line_numbers(config.config_path)
     problems: list[str] = []
     settings: EmailSettings | None = None
     try:
         settings = EmailSettings.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_describe(dict(err), lines) for err in exc.errors(include_input=False))
+        problems.extend(validation_problems(exc, lines, model=EmailSettings, prefix=PATH))
     if settings is not None and require_server:
         if settings.host is None:
-            problems.append(_describe({"loc": ("host",), "msg": "", "type": "missing"}, lines))
+            problems.append(problem((*PATH, "host"), "required key is missing", lines))
         if settings.ca_file is not None:
             path = resolve_ca_file(config, settings)
             if path is not None and not path.is_file():
-                problems.append(_describe({"loc": ("ca_file",), "type": "value_error",
-                                           "msg": f"file not found: {path}"}, lines))
+                problems.append(problem((*PATH, "ca_file"), f"file not found: {path}", lines))
     if problems or settings is None:
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        raise ConfigError(f"{name}: {count}: " + "; ".join(problems))
+        raise settings_error(name, problems)
     return settings
 
 

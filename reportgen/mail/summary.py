@@ -4,20 +4,21 @@ Nothing here reads the workbook back: every number comes from
 ``MonthData.measures`` through the KPI registry, and the month-over-month
 change and the status vs target come from the same code that fills the
 workbook's KPI Tracker (``reportgen.verdicts``), so the email and the
-workbook cannot disagree. Values are formatted here (``format_value``, the
-terminal's formatter) so the HTML and the plain-text bodies show the same text.
+workbook cannot disagree. Values are formatted by their unit
+(``reportgen.units``: the same table as the workbook's number formats) so
+the HTML and plain-text bodies, the terminal and the workbook show the same text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reportgen.api import MonthData
-from reportgen.kpis import KPIS, Kpi
+from reportgen.kpis import KPIS
+from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
-from reportgen.report import ReportBuilder, month_label
-from reportgen.textreport import format_value
+from reportgen.report import month_label
+from reportgen.units import format_change, format_value
 from reportgen.verdicts import month_change, target_status
 
 from .settings import google_sheet_url
@@ -42,7 +43,7 @@ class HeadlineRow:
     label: str
     value: str
     raw_value: float | None
-    change: str  # "+1.2 pp", "−0.50 h", "" when there is no previous month
+    change: str  # "+1.2 pp", "−0.5 h", "" when there is no previous month
     change_word: str  # "better" | "worse" | "no change" | "" (no direction or no previous month)
     change_tone: str  # good | bad | neutral
     target: str  # "" without a target
@@ -77,7 +78,7 @@ class Spike:
     name: str
     tickets: str
     average: str
-    increase: str  # "+85 %", or "new" when the trailing average is 0
+    increase: str  # "+85%", or "new" when the trailing average is 0
     raw_tickets: float
     raw_average: float
 
@@ -128,26 +129,11 @@ def spike_rule_text() -> str:
             f"over the previous {SPIKE_TRAILING_MONTHS} months and at least {SPIKE_MIN_INCREASE} above it")
 
 
-def format_change(kpi: Kpi, change: float, currency: str = "") -> str:
-    """A month-over-month change with its sign; percentages as percentage points.
-
-    ``change`` is the tracker's value: for percent KPIs it is already ×100 (points).
-    """
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
-    size = abs(change)
-    if kpi.unit == "percent":
-        return f"{sign}{size:.1f} pp"
-    if kpi.unit == "count" and not float(size).is_integer():
-        return f"{sign}{size:,.1f}"
-    return f"{sign}{format_value(size, kpi.unit, currency)}"
-
-
-def headline_rows(data: MonthData, builder: ReportBuilder | None = None) -> list[HeadlineRow]:
+def headline_rows(data: MonthData) -> list[HeadlineRow]:
     """The primary scalar KPIs of the month, in registry order."""
-    builder = builder or ReportBuilder(data)
     currency = data.config.report.currency
-    current = builder.scalars.get(data.month, {})
-    previous = builder.scalars.get(shift(data.month, -1), {})
+    current = data.scalars.get(data.month, {})
+    previous = data.scalars.get(shift(data.month, -1), {})
     rows: list[HeadlineRow] = []
     for kpi in KPIS:
         if kpi.group != "primary" or kpi.breakdown is not None:
@@ -161,7 +147,7 @@ def headline_rows(data: MonthData, builder: ReportBuilder | None = None) -> list
         if change is None:
             change_text, word = "", ""
         else:
-            change_text = format_change(kpi, change, currency)
+            change_text = format_change(change, kpi.unit, currency)
             word = ("no change" if change == 0 else "" if kpi.direction is None
                     else "better" if change_tone == "good" else "worse")
         rows.append(HeadlineRow(
@@ -173,22 +159,22 @@ def headline_rows(data: MonthData, builder: ReportBuilder | None = None) -> list
     return rows
 
 
-def _category_counts(builder: ReportBuilder, month: str) -> dict[str, float] | None:
+def _category_counts(data: MonthData, month: str) -> dict[str, float] | None:
     """Tickets per category of a month; None when the month has no data at all."""
-    if month not in builder.breakdowns:
+    if month not in data.breakdowns:
         return None
-    return builder.breakdowns[month].get("tickets_by_category", {})
+    return data.breakdowns[month].get("tickets_by_category", {})
 
 
-def top_categories(data: MonthData, builder: ReportBuilder, limit: int = TOP_CATEGORIES) -> list[CategoryRow]:
-    counts = _category_counts(builder, data.month) or {}
-    shares = builder.breakdowns.get(data.month, {}).get("category_share", {})
+def top_categories(data: MonthData, limit: int = TOP_CATEGORIES) -> list[CategoryRow]:
+    counts = _category_counts(data, data.month) or {}
+    shares = data.breakdowns.get(data.month, {}).get("category_share", {})
     order = sorted(counts, key=lambda k: (-counts[k], k))[:limit]
     return [CategoryRow(name, format_value(counts[name], "count"), format_value(shares.get(name), "percent"),
                         counts[name]) for name in order]
 
 
-def find_spikes(data: MonthData, builder: ReportBuilder) -> list[Spike]:
+def find_spikes(data: MonthData) -> list[Spike]:
     """Categories spiking above their trailing 3-month average.
 
     The rule, precisely: let ``c`` be a category's tickets created in the
@@ -202,24 +188,24 @@ def find_spikes(data: MonthData, builder: ReportBuilder) -> list[Spike]:
     baseline and nothing is flagged. A category with ``a = 0`` spikes as soon as
     ``c >= 5``. Spikes are listed biggest increase first.
     """
-    current = _category_counts(builder, data.month) or {}
-    trailing = [_category_counts(builder, shift(data.month, -k)) for k in range(1, SPIKE_TRAILING_MONTHS + 1)]
+    current = _category_counts(data, data.month) or {}
+    trailing = [_category_counts(data, shift(data.month, -k)) for k in range(1, SPIKE_TRAILING_MONTHS + 1)]
     if not current or any(months is None for months in trailing):
         return []
     spikes: list[Spike] = []
     for name, count in current.items():
         average = sum((months or {}).get(name, 0) for months in trailing) / SPIKE_TRAILING_MONTHS
         if count >= SPIKE_RATIO * average and count - average >= SPIKE_MIN_INCREASE:
-            increase = "new" if average == 0 else f"+{(count / average - 1) * 100:.0f} %"
+            increase = "new" if average == 0 else f"+{(count / average - 1) * 100:.0f}%"
             spikes.append(Spike(name, format_value(count, "count"), f"{average:,.1f}", increase,
                                 count, average))
     spikes.sort(key=lambda s: (-(s.raw_tickets - s.raw_average), s.name))
     return spikes
 
 
-def volume_trend(data: MonthData, builder: ReportBuilder) -> list[TrendPoint]:
+def volume_trend(data: MonthData) -> list[TrendPoint]:
     """Tickets created per month over the report window (None for months without data)."""
-    return [TrendPoint(m, month_label(m), builder.scalars.get(m, {}).get("ticket_volume"))
+    return [TrendPoint(m, month_label(m), data.scalars.get(m, {}).get("ticket_volume"))
             for m in data.window]
 
 
@@ -241,17 +227,16 @@ def data_quality_line(data: MonthData) -> str | None:
 
 def summarize(data: MonthData) -> EmailSummary:
     """The email's content for the report month of ``data``."""
-    builder = ReportBuilder(data)
-    volume = builder.scalars.get(data.month, {}).get("ticket_volume")
+    volume = data.scalars.get(data.month, {}).get("ticket_volume")
     return EmailSummary(
         title=data.config.report.title,
         month=data.month,
         month_label=month_label(data.month),
         previous_label=month_label(shift(data.month, -1)),
-        headline=headline_rows(data, builder),
-        top_categories=top_categories(data, builder),
-        spikes=find_spikes(data, builder),
-        trend=volume_trend(data, builder),
+        headline=headline_rows(data),
+        top_categories=top_categories(data),
+        spikes=find_spikes(data),
+        trend=volume_trend(data),
         sheet_url=google_sheet_url(data.config),
         data_quality=data_quality_line(data),
         total_tickets=format_value(volume, "count"),

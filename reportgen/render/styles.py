@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from reportgen.units import UNITS, spreadsheet_format
+
 NAVY = "#1F3864"
 HEADER_FILL = "#1F4E79"
 GROUP_FILL = "#D9E1F2"
@@ -19,8 +21,8 @@ GOOD_FILL, GOOD_FONT = "#C6EFCE", "#006100"
 BAD_FILL, BAD_FONT = "#FFC7CE", "#9C0006"
 GREY = "#595959"
 BORDER = "#BFBFBF"
-
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "INR": "₹"}
+PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
+           "#7F7F7F", "#BCBD22", "#17BECF")  # chart series colours, in order (workbook and Sheets)
 
 
 @dataclass(frozen=True)
@@ -39,27 +41,15 @@ class StyleSpec:
 
 
 def number_format(unit: str, currency: str, signed: bool = False) -> str:
-    """The number format of a unit; ``signed`` for month-over-month changes."""
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    money = f'"{symbol}"#,##0.00' if symbol else f'#,##0.00" {currency.upper()}"'
-    formats = {
-        "percent": "0.0%",
-        "score": "0.0",
-        "hours": '0.0" h"',
-        "money": money,
-        "count": "#,##0",
-        "ratio": "#,##0.0",
-        "years": "0.00",
-        "date": "mmm yyyy",
-        "day": "yyyy-mm-dd",
-        "text": "@",
-    }
+    """The number format of a unit (``reportgen.units``) or of a date/text style; ``signed`` for changes."""
+    if unit in UNITS:
+        return spreadsheet_format(unit, currency, signed=signed)
     if signed:
-        if unit == "percent":  # change of a percentage: percentage points
-            return '+0.0" pp";-0.0" pp";0.0" pp"'
-        base = formats.get(unit, "0.0")
-        return f"+{base};-{base};{base}"
-    return formats.get(unit, "General")
+        return "+0.0;-0.0;0.0"
+    return _OTHER_FORMATS.get(unit, "General")
+
+
+_OTHER_FORMATS = {"date": "mmm yyyy", "day": "yyyy-mm-dd", "text": "@"}
 
 
 @lru_cache(maxsize=256)

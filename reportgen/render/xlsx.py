@@ -12,15 +12,35 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.chart_line import ChartLine
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from reportgen.fileio import atomic_output
 from reportgen.model import Cell, LineChart, Report, Sheet
-from reportgen.render.styles import BORDER, StyleSpec, style_spec
+from reportgen.render.styles import BORDER, PALETTE, StyleSpec, style_spec
 
-PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
-           "#7F7F7F", "#BCBD22", "#17BECF")
+
+class StraightLineChart(ChartLine):  # type: ignore[misc]  # xlsxwriter ships no type hints
+    """A line chart that says ``<c:smooth val="0"/>`` for straight series.
+
+    xlsxwriter writes the element only for smooth lines; LibreOffice reads its
+    absence as "smooth" and draws curves.
+    """
+
+    def _write_c_smooth(self, smooth: bool | None) -> None:
+        self._xml_empty_tag("c:smooth", [("val", "1" if smooth else "0")])
+
+
+class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]  # xlsxwriter ships no type hints
+    def add_straight_line_chart(self) -> StraightLineChart:
+        """``add_chart({"type": "line"})`` with the StraightLineChart class."""
+        chart = StraightLineChart({})
+        chart.embedded = True
+        chart.date_1904 = self.date_1904
+        chart.remove_timezone = self.remove_timezone
+        self.charts.append(chart)
+        return chart
 
 
 class _Formats:
@@ -65,7 +85,7 @@ def _format_dict(spec: StyleSpec) -> dict[str, Any]:
 def write_xlsx(report: Report, target: Path, currency: str) -> Path:
     """Write the workbook atomically: on any error the previous file stays as it was."""
     with atomic_output(target) as temporary:
-        workbook = xlsxwriter.Workbook(str(temporary), {
+        workbook = _Workbook(str(temporary), {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
         })
         workbook.set_properties({"title": f"{report.title} — {report.month}",
@@ -79,7 +99,7 @@ def write_xlsx(report: Report, target: Path, currency: str) -> Path:
     return target
 
 
-def _write_sheet(workbook: xlsxwriter.Workbook, sheet: Sheet, formats: _Formats) -> None:
+def _write_sheet(workbook: _Workbook, sheet: Sheet, formats: _Formats) -> None:
     worksheet = workbook.add_worksheet(sheet.name)
     for col, width in sheet.column_widths.items():
         worksheet.set_column(col, col, width)
@@ -129,12 +149,8 @@ def _write_cell(worksheet: Worksheet, row: int, col: int, cell: Cell, formats: _
         worksheet.write_comment(row, col, cell.note)
 
 
-def _insert_chart(workbook: xlsxwriter.Workbook, worksheet: Worksheet, spec: LineChart) -> None:
-    chart = workbook.add_chart({"type": "line"})
-    assert chart is not None
-    # xlsxwriter omits <c:smooth val="0"/>; LibreOffice then draws curves. Write it explicitly.
-    chart._write_c_smooth = lambda smooth: chart._xml_empty_tag(
-        "c:smooth", [("val", "1" if smooth else "0")])
+def _insert_chart(workbook: _Workbook, worksheet: Worksheet, spec: LineChart) -> None:
+    chart = workbook.add_straight_line_chart()
     categories = spec.categories
     for index, series in enumerate(spec.series):
         colour = PALETTE[index % len(PALETTE)]

@@ -36,7 +36,7 @@ from gspread.http_client import HTTPClient, ParamsType
 from requests.adapters import BaseAdapter
 
 from reportgen.errors import OutputError
-from reportgen.sheets.bodies import ApiCall
+from reportgen.sheets.calls import ApiCall
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 SERVER_ERRORS = frozenset({500, 502, 503, 504})

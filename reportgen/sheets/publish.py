@@ -17,40 +17,37 @@ never duplicates a tab or a chart.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from google.auth import exceptions as google_exceptions
 from gspread.exceptions import APIError
 from requests.adapters import BaseAdapter
 
-from reportgen.config import Config
 from reportgen.errors import OutputError
 from reportgen.model import Report
-from reportgen.sheets.auth import load_credentials
-from reportgen.sheets.bodies import (
-    ApiCall,
+from reportgen.render.sheets import (
     SpreadsheetState,
     TabState,
     batch_update_body,
+    new_spreadsheet_state,
+    spreadsheet_url,
+)
+from reportgen.sheets.auth import load_credentials
+from reportgen.sheets.calls import (
+    ApiCall,
     batch_update_call,
     create_call,
     find_call,
     get_call,
-    new_spreadsheet_state,
     permissions_call,
     share_call,
-    spreadsheet_url,
 )
 from reportgen.sheets.client import GoogleApi, RetryBudget, RetryPolicy, UncertainWrite
 from reportgen.sheets.failures import explain_api_error, explain_auth_error
-from reportgen.sheets.settings import SheetsSettings, credentials_path, load_settings
-
-if TYPE_CHECKING:
-    from reportgen.api import MonthData
+from reportgen.sheets.settings import SheetsSettings
 
 NEW_KEY = "NEW_SPREADSHEET_ID"  # stands for the created spreadsheet's key in a dry run
 DEFAULT_TAB = "Sheet1"
@@ -201,20 +198,3 @@ def publish_report(report: Report, settings: SheetsSettings, currency: str, *,
         raise OutputError("the report has no tabs to publish")
     return Publisher(report, settings, currency, credentials_path=credentials_path, warn=warn,
                      policy=policy, adapters=adapters).run()
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
-def publish_month(config: Config, month: str, *, data: MonthData | None = None,
-                  warn: Callable[[str], None] = _stderr) -> PublishResult:
-    """Compute the month (unless ``data`` is given), build the report and publish it."""
-    from reportgen.api import compute_month
-    from reportgen.report import build_report
-
-    settings = load_settings(config)
-    if data is None:
-        data = compute_month(config, month)
-    return publish_report(build_report(data), settings, config.report.currency,
-                          credentials_path=credentials_path(config, settings), warn=warn)

@@ -8,8 +8,8 @@
         share_with:
           - {email: lead@example.com, role: writer}
 
-Every problem is reported at once, each naming its YAML key
-(``outputs.google_sheets.share_with[0].role: …``).
+Every problem is reported at once, each naming its YAML key and line
+(``outputs.google_sheets.share_with[0].role (line 9): …``; see ``reportgen.settings_errors``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reportgen.config import Config
 from reportgen.errors import ConfigError
+from reportgen.settings_errors import file_line_numbers, settings_error, validation_problems
 
 KEY = "outputs.google_sheets"
+PATH = ("outputs", "google_sheets")
 ROLE_ALIASES = {"viewer": "reader", "editor": "writer"}
 _URL_KEY = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
@@ -92,13 +94,6 @@ class SheetsSettings(BaseModel):
         return self
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = KEY
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
-
-
 def load_settings(config: Config) -> SheetsSettings:
     """The validated Sheets settings of a config; ConfigError names the YAML key of each problem."""
     where = str(config.config_path) + ": " if config.config_path else ""
@@ -112,16 +107,9 @@ def load_settings(config: Config) -> SheetsSettings:
     try:
         return SheetsSettings.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if p != "__root__")
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif error["type"] == "literal_error":
-                message = f"must be one of reader, commenter, writer (got {error.get('input')!r})"
-            problems.append(f"{_location(loc)}: {message}")
-        raise ConfigError(where + "; ".join(problems)) from None
+        lines = file_line_numbers(config.config_path)
+        problems = validation_problems(exc, lines, model=SheetsSettings, prefix=PATH)
+        raise settings_error(str(config.config_path or "config"), problems) from None
 
 
 def credentials_path(config: Config, settings: SheetsSettings) -> Path | None:

@@ -9,15 +9,14 @@ from reportgen.config import Config
 from reportgen.errors import DataError
 
 if TYPE_CHECKING:
-    from reportgen.engine.run import EngineResult
-    from reportgen.sources.warehouse.pushdown import WarehouseResult
+    from reportgen.sources.warehouse.pushdown import Filed, WarehouseResult
 
 
 def is_warehouse(config: Config, dataset: str) -> bool:
     return any(source.kind == "warehouse" for source in config.sources.of(dataset))
 
 
-def pushed_down(config: Config, dataset: str, result: EngineResult, collect: bool) -> WarehouseResult | None:
+def pushed_down(config: Config, dataset: str, result: Filed, collect: bool) -> WarehouseResult | None:
     """Compute ``dataset`` in its warehouse and file it into ``result``; None when it reads no warehouse."""
     if not is_warehouse(config, dataset):
         return None

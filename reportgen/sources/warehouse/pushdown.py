@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy
 import sqlglot
@@ -34,9 +34,6 @@ from reportgen.sources.presets.base import BLANK_LIKE
 from reportgen.sources.schema import COLUMNS
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
 from reportgen.sources.warehouse.presets import check_preset, preset_mapping
-
-if TYPE_CHECKING:
-    from reportgen.engine.run import EngineResult
 from reportgen.sources.warehouse.sql import SOURCE_PLACEHOLDER, Pushdown, build, compile_sql, discovery_sql
 
 # a table name as warehouses write it: dotted parts, optionally quoted ("…", `…`, […])
@@ -48,6 +45,15 @@ _SESSION_TIMEZONE = {
     "duckdb": "SET TimeZone = {tz}",
     "snowflake": "ALTER SESSION SET TIMEZONE = {tz}",
 }
+
+
+class Filed(Protocol):
+    """Where the engine gathers a run's datasets (``reportgen.engine.run.EngineResult``)."""
+
+    months: dict[str, MonthMeasures]
+    quality: dict[str, DatasetQuality]
+    coverage: dict[str, tuple[dt.date, dt.date]]
+    fatal: list[ReportgenError]
 
 
 @dataclass
@@ -294,7 +300,7 @@ def compute_all(config: Config) -> PushdownRun:
     return run
 
 
-def push_down(config: Config, dataset: str, result: EngineResult, collect: bool) -> WarehouseResult:
+def push_down(config: Config, dataset: str, result: Filed, collect: bool) -> WarehouseResult:
     """Compute ``dataset`` in its warehouse and file months, quality and coverage into ``result``.
 
     When collecting (``validate``), a failure is recorded in ``result.fatal`` and the dataset

@@ -14,8 +14,7 @@ from reportgen.api import compute_month
 from reportgen.config import load_config, parse_config
 from reportgen.errors import ConfigError
 from reportgen.model import Report
-from reportgen.report import CALCULATOR, DEFINITIONS, TAB_ORDER, VOLUME
-from reportgen.sheets.bodies import (
+from reportgen.render.sheets import (
     SpreadsheetState,
     TabState,
     batch_update_body,
@@ -24,6 +23,7 @@ from reportgen.sheets.bodies import (
     stable_sheet_id,
     style_blocks,
 )
+from reportgen.report import CALCULATOR, DEFINITIONS, TAB_ORDER, VOLUME
 from reportgen.sheets.settings import load_settings
 
 BASE = 'report: {title: T}\nsources: {tickets: {path: t.csv}, surveys: {path: s.csv}}\n'
@@ -77,9 +77,10 @@ def test_settings_accept_a_url_or_a_key() -> None:
     ("outputs: {google_sheets: x}", "outputs.google_sheets must be a mapping"),
     ("outputs: {google_sheets: {}}", "give `spreadsheet`"),
     ("outputs: {google_sheets: {spreadsheet: 'not a key!'}}", "outputs.google_sheets.spreadsheet: 'not a key!' is neither"),
-    ("outputs: {google_sheets: {title: T, colour: red}}", "outputs.google_sheets.colour: unknown key"),
+    ("outputs: {google_sheets: {title: T, colour: red}}",
+     "outputs.google_sheets.colour: unknown key (known: spreadsheet, title, credentials, share_with, "),
     ("outputs: {google_sheets: {title: T, share_with: [{email: a@b.co, role: owner}]}}",
-     "outputs.google_sheets.share_with[0].role: must be one of reader, commenter, writer"),
+     "outputs.google_sheets.share_with[0].role: Input should be 'reader', 'commenter' or 'writer'"),
     ("outputs: {google_sheets: {title: T, share_with: [{email: nobody}]}}",
      "outputs.google_sheets.share_with[0].email: 'nobody' is not an e-mail address"),
     ("outputs: {google_sheets: {title: T, credentials: ''}}", "outputs.google_sheets.credentials: is empty"),

@@ -1,5 +1,7 @@
 """Report model → Google Sheets API v4 request bodies. Pure: no network, no credentials.
 
+The transport (``reportgen.sheets``: the calls, auth, retries) sends what this plans.
+
 The whole report goes into ONE ``spreadsheets.batchUpdate`` (Google applies a
 batchUpdate atomically: all of it or nothing), planned against the state read
 by ONE ``spreadsheets.get``:
@@ -25,29 +27,19 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from reportgen.model import Cell, LineChart, Range, Report, Sheet
-from reportgen.render.styles import BORDER, StyleSpec, style_spec
+from reportgen.render.styles import BORDER, PALETTE, StyleSpec, style_spec
 
-SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
-DRIVE_FILES_API = "https://www.googleapis.com/drive/v3/files"
-SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-APP_PROPERTY = "reportgen"  # marks spreadsheets reportgen created (Drive appProperties)
-# what the one GET reads: enough to plan, nothing more (no cell data)
-STATE_FIELDS = ("spreadsheetId,properties.title,spreadsheetUrl,"
-                "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
-                "charts(chartId))")
 CELL_FIELDS = "userEnteredValue,userEnteredFormat,note,textFormatRuns"
 SHEET_FIELDS = ("gridProperties.rowCount,gridProperties.columnCount,gridProperties.frozenRowCount,"
                 "gridProperties.frozenColumnCount,gridProperties.hideGridlines,tabColorStyle")
 MIN_ROWS, MIN_COLUMNS = 1000, 26  # the size of a new Google Sheets tab
 DEFAULT_COLUMN_PX, DEFAULT_ROW_PX = 100, 21
-PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
-           "#7F7F7F", "#BCBD22", "#17BECF")  # the xlsx renderer's series colours
 _EPOCH = date(1899, 12, 30)  # serial day 0 of spreadsheet dates
 
 
@@ -98,63 +90,6 @@ def new_spreadsheet_state(key: str, title: str) -> SpreadsheetState:
 
 def spreadsheet_url(key: str) -> str:
     return f"https://docs.google.com/spreadsheets/d/{key}/edit"
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    """One HTTP request to Google: what a dry run writes and what the publisher sends."""
-
-    purpose: str
-    method: str
-    url: str
-    params: dict[str, str] = field(default_factory=dict)
-    body: dict[str, Any] | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"purpose": self.purpose, "method": self.method, "url": self.url}
-        if self.params:
-            out["params"] = self.params
-        if self.body is not None:
-            out["body"] = self.body
-        return out
-
-
-def get_call(key: str) -> ApiCall:
-    return ApiCall("read the spreadsheet's tabs and charts", "GET", f"{SHEETS_API}/{key}",
-                   {"fields": STATE_FIELDS, "includeGridData": "false"})
-
-
-def batch_update_call(key: str, body: dict[str, Any]) -> ApiCall:
-    return ApiCall("write every report tab: values, formats, charts (atomic)", "POST",
-                   f"{SHEETS_API}/{key}:batchUpdate", {}, body)
-
-
-def find_call(title: str) -> ApiCall:
-    escaped = title.replace("\\", "\\\\").replace("'", "\\'")
-    query = (f"name = '{escaped}' and mimeType = '{SPREADSHEET_MIME}' and trashed = false and "
-             f"appProperties has {{ key='{APP_PROPERTY}' and value='report' }}")
-    return ApiCall("find the spreadsheet reportgen created with this title", "GET", DRIVE_FILES_API,
-                   {"q": query, "fields": "files(id,name,createdTime)", "orderBy": "createdTime",
-                    "pageSize": "10", "supportsAllDrives": "true", "includeItemsFromAllDrives": "true"})
-
-
-def create_call(title: str) -> ApiCall:
-    return ApiCall("create the spreadsheet", "POST", DRIVE_FILES_API,
-                   {"fields": "id,name", "supportsAllDrives": "true"},
-                   {"name": title, "mimeType": SPREADSHEET_MIME,
-                    "appProperties": {APP_PROPERTY: "report"}})
-
-
-def permissions_call(key: str) -> ApiCall:
-    return ApiCall("read who the spreadsheet is shared with", "GET",
-                   f"{DRIVE_FILES_API}/{key}/permissions",
-                   {"fields": "permissions(id,type,emailAddress,role)", "supportsAllDrives": "true"})
-
-
-def share_call(key: str, email: str, role: str) -> ApiCall:
-    return ApiCall(f"share with {email} ({role})", "POST", f"{DRIVE_FILES_API}/{key}/permissions",
-                   {"sendNotificationEmail": "false", "supportsAllDrives": "true"},
-                   {"type": "user", "role": role, "emailAddress": email})
 
 
 # ---- the batchUpdate -------------------------------------------------------------------------

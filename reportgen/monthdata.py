@@ -1,0 +1,87 @@
+"""One month's data: the engine result, the history window and the KPI values derived from it.
+
+``compute_month`` runs the engine once and updates the history store;
+``MonthData`` holds the outcome and derives the KPI values of each window
+month once (cached), for every view (report model, email, terminal, JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from reportgen.config import Config
+from reportgen.engine import Engine, EngineResult
+from reportgen.errors import NoDataError
+from reportgen.history import HistoryStore
+from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.measures import MonthMeasures
+from reportgen.months import window
+
+
+@dataclass
+class MonthData:
+    """Everything a report of one month needs: its window's measures and the run's data quality."""
+
+    config: Config
+    month: str
+    window: list[str]
+    measures: dict[str, MonthMeasures]  # window months with data; absent months have no entry
+    engine: EngineResult
+
+    @property
+    def current(self) -> MonthMeasures:
+        return self.measures[self.month]
+
+    @cached_property
+    def scalars(self) -> dict[str, dict[str, float | None]]:
+        """Scalar KPI values per window month with data (computed once)."""
+        return {m: scalar_values(self.measures[m]) for m in self.window if m in self.measures}
+
+    @cached_property
+    def breakdowns(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Per-dimension KPI values per window month with data (computed once)."""
+        return {m: breakdown_values(self.measures[m]) for m in self.window if m in self.measures}
+
+
+def kpis_document(data: MonthData) -> dict[str, Any]:
+    """The JSON document of ``reportgen kpis``: KPIs, breakdowns and data quality."""
+    return {
+        "month": data.month,
+        "kpis": data.scalars[data.month],
+        "breakdowns": data.breakdowns[data.month],
+        "data_quality": data.engine.quality_dict(),
+    }
+
+
+def run_engine(config: Config) -> EngineResult:
+    """Load, clean and aggregate every source (the engine), writing nothing."""
+    return Engine(config).run()
+
+
+def gather_month(config: Config, month: str, result: EngineResult, *, save: bool = True) -> MonthData:
+    """Update the history store with ``result`` and gather the report month's window.
+
+    The report month is always replaced in history; earlier months are written
+    only when history lacks them, so a partial export never overwrites a good
+    past month. Later months are left alone. ``save=False`` reads history but
+    writes nothing (dry runs). ``month`` is a parsed YYYY-MM.
+    """
+    months_window = window(month, config.report.window_months)
+    store = HistoryStore(config.resolve(config.history.path))
+    computed = {m: v for m, v in result.months.items() if m <= month}
+    if save:
+        store.save(computed, replace={month} & computed.keys(), data_quality=result.quality_dict())
+        measures = store.load(months_window)
+    else:
+        measures = store.load(months_window)
+        measures.update({m: v for m, v in computed.items() if m in months_window and
+                         (m == month or m not in measures)})
+    if month not in measures:
+        present = ", ".join(sorted(result.months)) or "none"
+        raise NoDataError(
+            f"no data for {month} (months in the data: {present})",
+            hint="check --month and the sources' paths",
+        )
+    return MonthData(config, month, months_window, measures, result)

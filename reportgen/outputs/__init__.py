@@ -1,0 +1,52 @@
+"""Where a month's report goes. Each output takes a ``reportgen.run.MonthRun`` and delivers it:
+
+base.py           ``Output`` (the interface) and ``Delivered`` (what earlier outputs produced)
+xlsx.py           ``XlsxOutput``: the local workbook (always built by ``reportgen run``)
+google_sheets.py  ``GoogleSheetsOutput``: outputs.google_sheets
+email.py          ``EmailOutput``: outputs.email
+
+``configured_outputs`` lists them in the order ``reportgen run`` delivers them;
+``output_problems`` checks their settings for ``reportgen validate``.
+"""
+
+from __future__ import annotations
+
+from reportgen.config import Config
+from reportgen.errors import ConfigError
+from reportgen.outputs.base import Delivered, Output
+
+__all__ = ["Delivered", "Output", "configured_outputs", "output_problems"]
+
+
+def configured_outputs(config: Config) -> list[tuple[Output, bool]]:
+    """Every output in delivery order, each with whether its outputs: section is configured.
+
+    The workbook is always on (``key`` ""); Google Sheets before the email,
+    so the email can link the sheet just published.
+    """
+    from reportgen.outputs.email import EmailOutput
+    from reportgen.outputs.google_sheets import GoogleSheetsOutput
+    from reportgen.outputs.xlsx import XlsxOutput
+
+    outputs: list[Output] = [XlsxOutput(), GoogleSheetsOutput(), EmailOutput()]
+    return [(output, not output.key or output.key in config.outputs) for output in outputs]
+
+
+def output_problems(config: Config) -> list[ConfigError]:
+    """The problems of outputs.google_sheets and outputs.email (none when not configured)."""
+    problems: list[ConfigError] = []
+    if "google_sheets" in config.outputs:
+        from reportgen.sheets.settings import load_settings
+
+        try:
+            load_settings(config)
+        except ConfigError as exc:
+            problems.append(exc)
+    if "email" in config.outputs:
+        from reportgen.mail.settings import load_email_settings
+
+        try:
+            load_email_settings(config)
+        except ConfigError as exc:
+            problems.append(exc)
+    return problems

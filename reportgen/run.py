@@ -1,0 +1,111 @@
+"""``MonthRun``: one report month, computed once, shared by every output.
+
+    run = MonthRun(config, "2026-10")
+    run.check()            # everything that must hold before anything is written, stored or sent
+    run.data               # engine result + history window (history updated once)
+    run.data.scalars       # KPI values per window month (computed once)
+    run.report             # the neutral report model (built once)
+
+Every output (``reportgen.outputs``: workbook, Google Sheets, email) takes the
+run; none of them computes anything again. The order of the stages is the one
+place to add gates: ``check()`` runs the engine and its checks before the
+history store is touched or any output runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.config import Config
+from reportgen.engine import EngineResult
+from reportgen.errors import ReportgenError
+from reportgen.model import Report
+from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
+from reportgen.months import parse_month_option
+from reportgen.report import build_report
+
+
+class MonthRun:
+    """One month's run: engine → checks → history → KPI values → report model, each step once.
+
+    A step that fails fails the same way every time it is asked for again
+    (``reportgen run`` asks once per output) without computing anything twice.
+    ``save=False`` leaves the history store untouched (dry runs).
+    """
+
+    def __init__(self, config: Config, month: str, *, save: bool = True) -> None:
+        self.config = config
+        self.month = parse_month_option(month, config.report.timezone)
+        self.save = save
+        self._engine: EngineResult | None = None
+        self._data: MonthData | None = None
+        self._report: Report | None = None
+        self._failure: ReportgenError | None = None
+        self._checked = False
+
+    def _once(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    @property
+    def engine(self) -> EngineResult:
+        """The engine's result for every month in the sources (run once)."""
+        self._once()
+        if self._engine is None:
+            try:
+                self._engine = run_engine(self.config)
+            except ReportgenError as exc:
+                self._failure = exc
+                raise
+        return self._engine
+
+    def check(self) -> None:
+        """Everything that must hold before anything is written, stored or sent; raises ReportgenError.
+
+        Today: every source loads (the engine raises its fatal problems).
+        Further gates (data quality thresholds, partial months) go in
+        ``_gates``: ``data`` calls this before it updates the history store and
+        every output reads ``data``, so nothing goes out when a gate fails.
+        """
+        self._once()
+        if self._checked:
+            return
+        result = self.engine
+        try:
+            self._gates(result)
+        except ReportgenError as exc:
+            self._failure = exc
+            raise
+        self._checked = True
+
+    def _gates(self, result: EngineResult) -> None:
+        """The run's own checks of a loaded month; raise ReportgenError (one line: what, where, fix)."""
+
+    @property
+    def data(self) -> MonthData:
+        """The report month's window from history, updated with this run (once)."""
+        self._once()
+        if self._data is None:
+            self.check()
+            try:
+                self._data = gather_month(self.config, self.month, self.engine, save=self.save)
+            except ReportgenError as exc:
+                self._failure = exc
+                raise
+        return self._data
+
+    @property
+    def scalars(self) -> dict[str, float | None]:
+        """The report month's scalar KPI values, keyed by KPI id."""
+        return self.data.scalars[self.month]
+
+    @property
+    def report(self) -> Report:
+        """The neutral report model every renderer draws (built once)."""
+        if self._report is None:
+            self._report = build_report(self.data)
+        return self._report
+
+    def kpis_document(self) -> dict[str, Any]:
+        """The JSON document of ``reportgen kpis``: KPIs, breakdowns and data quality."""
+        return kpis_document(self.data)

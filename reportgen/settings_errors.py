@@ -1,0 +1,187 @@
+"""One wording for every settings problem: config.yaml's sections, outputs.email, outputs.google_sheets.
+
+Each problem is one clause ``<yaml key> (line N): <what is wrong>``; all the
+problems of a section are reported at once in one ``ConfigError``:
+
+    config.yaml: 2 problems: outputs.email.port (line 5): Input should be …;
+    outputs.email.frm (line 7): unknown key (did you mean 'from'? known: host, port, …)
+
+Keys are written as in the YAML (aliases such as ``from``), list items as
+``share_with[0]``. Input values are never repeated (a value may be a secret).
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from reportgen.errors import ConfigError
+
+Lines = dict[tuple[str, ...], int]
+
+
+def yaml_line_numbers(text: str) -> Lines:
+    """Map each YAML key path to its 1-based line, to point at problems precisely (list items by index)."""
+    lines: Lines = {}
+
+    def walk(node: yaml.Node, prefix: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = (*prefix, str(key_node.value))
+                lines[key] = key_node.start_mark.line + 1
+                walk(value_node, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines.setdefault((*prefix, str(index)), item.start_mark.line + 1)
+                walk(item, (*prefix, str(index)))
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def file_line_numbers(path: Path | None) -> Lines:
+    """``yaml_line_numbers`` of a config file; empty when there is no readable file."""
+    if path is None:
+        return {}
+    try:
+        return yaml_line_numbers(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return {}
+
+
+def key_text(path: Sequence[str | int]) -> str:
+    """A key path as written in messages: ``outputs.google_sheets.share_with[0].role``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def line_of(path: Sequence[str | int], lines: Lines) -> int | None:
+    """The line of a key, else of its closest enclosing key that has one."""
+    probe = tuple(str(part) for part in path)
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        probe = probe[:-1]
+    return None
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``did you mean 'x'?`` for the closest known name, or ""."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def unknown_key_message(word: str, known: Sequence[str]) -> str:
+    """``unknown key (did you mean 'from'? known: host, port, from, …)``."""
+    hints = [hint for hint in (did_you_mean(word, known), "known: " + ", ".join(known) if known else "")
+             if hint]
+    return "unknown key" + (f" ({' '.join(hints)})" if hints else "")
+
+
+def problem(path: Sequence[str | int], message: str, lines: Lines) -> str:
+    """One clause: ``<key> (line N): <message>``."""
+    line = line_of(path, lines)
+    return f"{key_text(path)}{f' (line {line})' if line else ''}: {message}"
+
+
+def settings_error(name: str, problems: Sequence[str], hint: str | None = None) -> ConfigError:
+    """Every problem of a settings file in one error: ``<file>: N problems: a; b``."""
+    count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+    return ConfigError(f"{name}: {count}: " + "; ".join(problems), hint=hint)
+
+
+def _keys(model: type[BaseModel]) -> dict[str, str]:
+    """Field name → the key written in YAML (its alias when it has one)."""
+    return {name: field.alias or name for name, field in model.model_fields.items()}
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for argument in typing.get_args(annotation):
+        found += _models_in(argument)
+    return found
+
+
+def _is_container(annotation: Any) -> bool:
+    """A list, tuple or dict (optionally inside ``X | None``): its items are addressed by index or key."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, dict, set, frozenset):
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_container(argument) for argument in typing.get_args(annotation))
+    return False
+
+
+def _model_at(model: type[BaseModel], path: Sequence[str]) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at ``path`` inside ``model`` (None if unsure)."""
+    current: type[BaseModel] | None = model
+    skip = False
+    for part in path:
+        if skip:  # the index or key into a list/dict of models
+            skip = False
+            continue
+        if current is None:
+            return None
+        names = {key: name for name, key in _keys(current).items()}
+        field = current.model_fields.get(names.get(part, part))
+        if field is None:
+            return None
+        models = _models_in(field.annotation)
+        current = models[0] if len(models) == 1 else None
+        skip = _is_container(field.annotation)
+    return current
+
+
+def describe(error: Any, lines: Lines, *, model: type[BaseModel] | None = None,
+             prefix: Sequence[str] = (), fallback_hint: str = "", hidden: Collection[str] = ()) -> str:
+    """One pydantic error (from ``ValidationError.errors()``) as one clause.
+
+    ``hidden`` are fields never written in YAML (filled in by the program): not listed as known keys.
+    """
+    loc = [str(part) for part in error["loc"] if part != "__root__"]
+    if model is not None:  # field names → their YAML keys (aliases)
+        fields = _keys(model)
+        loc = [fields.get(part, part) if index == 0 else part for index, part in enumerate(loc)]
+    full = (*prefix, *loc)
+    # pydantic appends a validator's or a union member's name after the real key: trim to keys seen
+    while (error["type"] != "missing" and len(full) > len(prefix) + 1 and full not in lines
+           and full[:-1] in lines and not full[-1].isdigit()):
+        full = full[:-1]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        owner = _model_at(model, loc[:-1]) if model is not None else None
+        if owner is not None:
+            known = [key for key in _keys(owner).values() if key not in hidden]
+            message = unknown_key_message(loc[-1], known)
+        else:
+            message = "unknown key" + (f" ({fallback_hint})" if fallback_hint else "")
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    return problem(full, message, lines)
+
+
+def validation_problems(exc: ValidationError, lines: Lines, *, model: type[BaseModel] | None = None,
+                        prefix: Sequence[str] = (), fallback_hint: str = "",
+                        hidden: Collection[str] = ()) -> list[str]:
+    """Every error of a ValidationError as a clause (input values left out: they may be secrets)."""
+    return [describe(error, lines, model=model, prefix=prefix, fallback_hint=fallback_hint, hidden=hidden)
+            for error in exc.errors(include_input=False)]

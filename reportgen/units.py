@@ -1,0 +1,121 @@
+"""Units own their formats: one table for the workbook, Google Sheets, the email and the terminal.
+
+Each unit says how many decimals it shows, what follows the number, whether
+the stored value is scaled (percentages are stored as fractions) and how a
+month-over-month change is shown (a percentage changes in percentage points).
+``spreadsheet_format`` gives the number format the workbook and the Sheet use,
+``format_value`` / ``format_change`` the text the email and the terminal show:
+both come from the same row, so ``€311.27`` and ``3.7 h`` read the same
+everywhere. Money carries the configured currency's symbol (Babel's CLDR data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from babel.numbers import get_currency_symbol
+
+LOCALE = "en"  # number and currency symbols; one place to change when reports get languages
+
+
+@dataclass(frozen=True)
+class UnitFormat:
+    decimals: int
+    suffix: str = ""  # after the number: " h", "%"
+    scale: int = 1  # shown value = stored value × scale (percent: 100)
+    grouping: bool = False  # thousands separator
+    money: bool = False  # prefixed by the currency symbol
+    change_suffix: str | None = None  # a change is shown in other units (percent → " pp")
+
+
+UNITS: dict[str, UnitFormat] = {
+    "score": UnitFormat(1),
+    "percent": UnitFormat(1, "%", scale=100, change_suffix=" pp"),
+    "count": UnitFormat(0, grouping=True),
+    "ratio": UnitFormat(1, grouping=True),  # a count that is an average (tickets per agent)
+    "hours": UnitFormat(1, " h"),
+    "money": UnitFormat(2, grouping=True, money=True),
+    "years": UnitFormat(2),
+}
+
+
+def unit_format(unit: str) -> UnitFormat:
+    try:
+        return UNITS[unit]
+    except KeyError:
+        raise ValueError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})") from None
+
+
+@lru_cache(maxsize=64)
+def currency_prefix(currency: str) -> str:
+    """What money starts with: the currency's symbol ("€", "$"); a letter code gets a space ("CHF ")."""
+    code = currency.strip().upper()
+    if not code:
+        return ""
+    symbol = get_currency_symbol(code, locale=LOCALE)
+    return f"{symbol} " if symbol[-1:].isalpha() else symbol
+
+
+def _pattern(fmt: UnitFormat) -> str:
+    digits = "0" + ("." + "0" * fmt.decimals if fmt.decimals else "")
+    return ("#,##" if fmt.grouping else "") + digits
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if text else ""
+
+
+def spreadsheet_format(unit: str, currency: str, *, signed: bool = False) -> str:
+    """The number format (xlsx / Sheets pattern) of a unit; ``signed`` for month-over-month changes."""
+    fmt = unit_format(unit)
+    prefix = _quoted(currency_prefix(currency)) if fmt.money else ""
+    if signed and fmt.change_suffix is not None:  # a change in other units: plain number + suffix
+        base = f"{_pattern(UnitFormat(fmt.decimals))}{_quoted(fmt.change_suffix)}"
+        return f"+{base};-{base};{base}"
+    if fmt.suffix == "%":
+        base = f"{prefix}{_pattern(fmt)}%"
+    else:
+        base = f"{prefix}{_pattern(fmt)}{_quoted(fmt.suffix)}"
+    return f"+{base};-{base};{base}" if signed else base
+
+
+def _number(value: float, fmt: UnitFormat) -> str:
+    return f"{value:{',' if fmt.grouping else ''}.{fmt.decimals}f}"
+
+
+def format_value(value: float | None, unit: str, currency: str = "") -> str:
+    """A value as text, as the spreadsheet format shows it ("—" when there is none).
+
+    A count that is not whole (an average) shows like a ratio, with one decimal.
+    """
+    if value is None:
+        return "—"
+    if unit == "count" and not float(value).is_integer():
+        unit = "ratio"
+    fmt = unit_format(unit)
+    shown = value * fmt.scale
+    sign = "-" if shown < 0 else ""
+    prefix = currency_prefix(currency) if fmt.money else ""
+    return f"{sign}{prefix}{_number(abs(shown), fmt)}{fmt.suffix}"
+
+
+def change_value(unit: str, previous: float, current: float) -> float:
+    """The month-over-month change as shown: percentages in percentage points."""
+    return (current - previous) * change_factor(unit)
+
+
+def change_factor(unit: str) -> int:
+    """What a difference of stored values is multiplied by to be shown as a change (percent: 100)."""
+    fmt = unit_format(unit)
+    return fmt.scale if fmt.change_suffix is not None else 1
+
+
+def format_change(change: float, unit: str, currency: str = "") -> str:
+    """A change (``change_value``) with its sign: "+1.2 pp", "−0.5 h", "−€1,234.50", "±0"."""
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    size = abs(change)
+    fmt = unit_format(unit)
+    if fmt.change_suffix is not None:
+        return f"{sign}{_number(size, fmt)}{fmt.change_suffix}"
+    return sign + format_value(size, unit, currency)
