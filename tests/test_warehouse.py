@@ -455,3 +455,23 @@ def test_validate_reports_an_unreachable_table_in_one_line(pg: Server, tmp_path:
     run = CliRunner().invoke(main, ["validate", "--config", str(path)])
     assert run.exit_code != 0
     assert "nowhere.tickets" in run.output and PASSWORD not in run.output and "Traceback" not in run.output
+
+
+def test_workbook_from_a_warehouse_names_the_source_without_its_password(pg: Server, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from reportgen.cli import main
+
+    _load_pg(pg, "book", data.tickets(120, seed=31), data.surveys(80, seed=32), data.BUSINESS)
+    config = tmp_path / "warehouse.yaml"
+    _warehouse_config(tmp_path, pg.url(), "book")
+    config.write_text(config.read_text(encoding="utf-8")
+                      + f'history: {{path: "{tmp_path / "h.duckdb"}"}}\n', encoding="utf-8")
+    out = tmp_path / "report.xlsx"
+    run = CliRunner().invoke(main, ["build", "--config", str(config), "--month", "2024-02", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    cells = [str(c.value) for ws in load_workbook(out, data_only=True) for r in ws.iter_rows() for c in r
+             if c.value is not None]
+    assert not any(PASSWORD in c for c in cells)
+    assert any("reportgen:***@127.0.0.1" in c and "book.tickets" in c for c in cells)
