@@ -143,7 +143,7 @@ numbered AS (
 
 
 def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str) -> str:
-    """CTEs ending in ``tickets_all`` (every row, ``excluded`` reason) and ``tickets`` (usable rows)."""
+    """CTEs ending in ``tickets_all``: every row, with its ``excluded`` reason (NULL: usable)."""
     get = mapping.get
     latest = source.options.get("latest_by")
     hours_given = "first_response_hours" in mapping
@@ -204,12 +204,11 @@ tickets_all AS (
          CASE WHEN resolved_any >= created THEN {_hours('resolved_any', 'created')} END AS resolution_hours,
          {flags}
   FROM ranked
-),
-tickets AS (SELECT * FROM tickets_all WHERE excluded IS NULL)"""
+)"""
 
 
 def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, config: Config) -> str:
-    """CTEs ending in ``surveys_all`` and ``surveys`` (usable responses)."""
+    """CTEs ending in ``surveys_all``: every response, with its ``excluded`` reason (NULL: usable)."""
     options = config.kpis
     csat_lo, csat_hi = (float(v) for v in options.csat.scale)
     ces_lo, ces_hi = (float(v) for v in options.ces.scale)
@@ -240,8 +239,7 @@ surveys_all AS (
               THEN 'score_out_of_scale' END AS excluded,
          submitted, kind, score, {_month('submitted', tz)} AS submitted_month
   FROM ranked
-),
-surveys AS (SELECT * FROM surveys_all WHERE excluded IS NULL)"""
+)"""
 
 
 def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str) -> exp.Select:
@@ -285,6 +283,8 @@ def _measure_branch(index: int, query: Query, width: int) -> exp.Select:
     where = parsed.args.get("where")
     if where is not None:
         branch = branch.where(where.this.copy())
+    # the usable rows: a filter here rather than a second CTE, which engines would materialise again
+    branch = branch.where("excluded IS NULL", dialect="duckdb")
     return branch.group_by(*[k.copy() for k in key_exprs])
 
 
@@ -292,7 +292,7 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
           dialect: str) -> Pushdown:
     """The push-down statement of ``dataset`` (tickets or surveys) for ``dialect``."""
     tz = config.report.timezone
-    queries = tuple(measures_sql(dataset, config.kpis, dataset))
+    queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all"))
     quality = QUALITY_TICKETS if dataset == "tickets" else QUALITY_SURVEYS
     width = max([len(quality), *(len(q.measures) for q in queries)])
     ctes = (tickets_cte(mapping, source, tz) if dataset == "tickets"
