@@ -2,8 +2,10 @@
 compiled to the warehouse's dialect with sqlglot (no execution here).
 
 The cleaned relations are built to the contract ``reportgen.engine.sqlgen``
-documents (same column names, types and rules as the file engine's), written
-in DuckDB's dialect and compiled by sqlglot. One statement per dataset returns
+documents (same column names, types and rules as the file engine's) as
+``tickets_all`` / ``surveys_all``: every row with its ``excluded`` reason, the
+measure queries reading those with ``excluded IS NULL``. Written in DuckDB's
+dialect and compiled by sqlglot. One statement per dataset returns
 only aggregates, as rows ``(tag, month, dimension value, v1 … vK)``:
 
 * ``tag = 'q<i>'``: the i-th query of ``measures_sql`` (its measures in v1 …);
