@@ -76,6 +76,7 @@ class Sheet:
     landscape: bool = True
     fit_width: bool = True
     tab_color: str | None = None
+    gridlines: bool = False  # shown on the tidy Data tab only
 
     def put(self, row: int, col: int, value: CellValue = None, style: str = "text",
             formula: str | None = None, note: str | None = None) -> None:
@@ -95,6 +96,7 @@ class Report:
     title: str
     month: str
     sheets: list[Sheet]
+    language: str = "en"  # of every text in it (reportgen.i18n); renderers pick month formats by it
 
     def sheet(self, name: str) -> Sheet:
         return next(s for s in self.sheets if s.name == name)

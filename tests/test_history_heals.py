@@ -127,13 +127,21 @@ def test_a_second_run_waits_for_the_store_then_runs(make_project: ProjectFactory
     config = make_project(tickets=ROWS)
     history = config.parent / "reportgen-history.duckdb"
     HistoryStore(history).save({"2026-09": measures(3)}, replace=set())
-    holder = _hold(history, 3)  # the overlapping cron run
+    holder = _hold(history, 60)  # the overlapping cron run, released once the second run waits
+    env = {**os.environ, "REPORTGEN_HISTORY_LOCK_TIMEOUT": "60"}
+    second = subprocess.Popen([sys.executable, "-m", "reportgen", "kpis", "-c", str(config), "-m", "2026-10"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        result = _kpis(config, "60")
-    finally:
+        assert second.stderr is not None
+        first_line = second.stderr.readline()  # blocks until the second run says it waits
+        holder.terminate()
         holder.wait(timeout=30)
-    assert result.returncode == 0, result.stderr
-    waiting = [line for line in result.stderr.splitlines() if "waiting" in line]
+        _, rest = second.communicate(timeout=120)
+    finally:
+        holder.kill()
+        second.kill()
+    assert second.returncode == 0, first_line + rest
+    waiting = [line for line in (first_line + rest).splitlines() if "waiting" in line]
     assert waiting == [f"waiting for the history store {history}: another reportgen run is using it "
                        "(up to 1 minute)"]
     assert HistoryStore(history).stored_months() == ["2026-09", "2026-10"]
@@ -157,3 +165,27 @@ def test_the_wait_is_bounded_with_one_clear_line(make_project: ProjectFactory) -
         f"error: {history}: the history store is still in use by another process after 1 second — "), lines
     assert "REPORTGEN_HISTORY_LOCK_TIMEOUT" in lines[1] and "Traceback" not in result.stderr
     assert HistoryStore(history).stored_months() == ["2026-09"]
+
+
+def _ticket(number: int, day: str) -> tuple[str, ...]:
+    return (f"t{number}", f"{day}T10:00:00+02:00", "", "", "Billing", "email", "Ann", "", "")
+
+
+def test_a_run_whose_sources_cover_a_past_month_better_heals_it(make_project: ProjectFactory) -> None:
+    """First export began on 25 September; the next one covers all of September: history takes it."""
+    partial = [_ticket(n, f"2026-09-{25 + n}") for n in range(3)] + [_ticket(9, "2026-10-02")]
+    config = make_project(tickets=partial)
+    runner = CliRunner()
+    first = runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"])
+    assert first.exit_code == 0, first.output
+    store = HistoryStore(config.parent / "reportgen-history.duckdb")
+    assert tickets(store, "2026-09") == 3
+    # the complete export, same report month: September is not replaced by rule, only because it
+    # is now covered from the 1st (30 days) instead of the 25th (6 days)
+    full = [_ticket(n, f"2026-09-{n:02d}") for n in range(1, 29)] + [_ticket(99, "2026-10-02")]
+    config = make_project(tickets=full)
+    again = runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"])
+    assert again.exit_code == 0, again.output
+    assert tickets(store, "2026-09") == 28
+    september = next(m for m in store.list_months() if m.month == "2026-09")
+    assert september.completeness == Completeness(30, 28)  # covered from the 1st (the span runs into October)

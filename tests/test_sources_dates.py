@@ -3,11 +3,15 @@ answer both ways, and one line with the exact `date_format:` to add when the col
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
+from reportgen.cli import main
 from reportgen.errors import DataError
 from reportgen.sources.dates import DateOrder, infer_date_format, infer_date_format_sql
 
@@ -77,6 +81,40 @@ def test_a_column_that_fits_no_order_is_an_error() -> None:
     assert "'13-01-2026'" in message and "'01-13-2026'" in message
 
 
-def test_iso_mixed_with_local_dates_is_an_error() -> None:
-    message = failure(["2026-11-04 11:53", "25-11-2026 09:05"])
-    assert "two styles (ISO and '25-11-2026 09:05')" in message and "date_format:" in message
+def test_in_a_column_of_both_styles_the_more_frequent_one_decides() -> None:
+    # one stray local date among ISO values: no format, that row is an invalid row as before
+    assert both(["2026-11-04 11:53", "2026-11-05 09:00", "25-11-2026 09:05"]) == DateOrder("iso", None)
+    # mostly local: the order comes from the local values (the ISO one still parses as ISO)
+    assert both(["2026-11-04 11:53", "25-11-2026 09:05", "13-11-2026 10:00"]) == \
+        DateOrder("day-first", "%d-%m-%Y %H:%M")
+
+
+def _excel_export(folder: Path, days: list[int]) -> Path:
+    """An export re-saved by Excel: day-first local times (`04-11-2026 11:53`), one ticket a row."""
+    lines = ["ticket_id,created_at,first_response_at,resolved_at,category,channel"]
+    for number, day in enumerate(days, start=1):
+        lines.append(f"T{number},{day:02d}-11-2026 11:53,{day:02d}-11-2026 13:23,,Billing,Email")
+    (folder / "tickets.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = folder / "config.yaml"
+    config.write_text("report: {timezone: Europe/Rome}\nsources:\n  tickets: {path: tickets.csv}\n",
+                      encoding="utf-8")
+    return config
+
+
+def test_an_excel_day_first_export_is_read_whole_and_validate_says_how(tmp_path: Path) -> None:
+    """The issue's case: 40 rows, every one rejected before; the 13th and later days settle the order."""
+    config = _excel_export(tmp_path, [1 + n % 28 for n in range(40)])
+    result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-11", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["kpis"]["ticket_volume"] == 40
+    assert doc["kpis"]["avg_first_response_hours"] == pytest.approx(1.5)  # 11:53 → 13:23
+    checked = CliRunner().invoke(main, ["validate", "-c", str(config)])
+    assert "note: tickets.csv: created_at read as day-first (%d-%m-%Y %H:%M)" in checked.stdout
+
+
+def test_an_export_whose_days_never_pass_12_stops_with_the_line_to_add(tmp_path: Path) -> None:
+    config = _excel_export(tmp_path, [4, 11, 12])
+    result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-11"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert 'add date_format: "%d-%m-%Y %H:%M" to sources.tickets' in result.stderr
