@@ -28,7 +28,7 @@ from reportgen.settings_errors import (
     validation_problems,
     yaml_line_numbers,
 )
-from reportgen.sources.preset_names import DATASETS_OF
+from reportgen.sources.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -251,6 +251,8 @@ class Sources(_Strict):
             known = ", ".join(names)
             for source in self.of(kind):
                 if source.preset in names:
+                    continue
+                if source.kind == "warehouse" and kind in WAREHOUSE_DATASETS_OF.get(source.preset, ()):
                     continue
                 if source.preset in DATASETS_OF:
                     reads = " and ".join(DATASETS_OF[source.preset])

@@ -22,6 +22,7 @@ from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
 from reportgen.sources.schema import COLUMNS
+from reportgen.sources.warehouse.hook import pushed_down
 
 
 @dataclass
@@ -66,6 +67,10 @@ class Engine:
         with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir, _connect(config, workdir) as con:
             has_replies = False
             for dataset in ("tickets", "surveys"):
+                pushed = pushed_down(config, dataset, result, self.collect)  # computed in its warehouse
+                if pushed is not None:
+                    has_replies = has_replies or pushed.has_replies
+                    continue
                 loaded = load_dataset(con, config, dataset, Path(workdir), self.collect)
                 result.fatal += loaded.fatal
                 result.notes += loaded.notes
@@ -88,6 +93,9 @@ class Engine:
 
     def _business(self, con: duckdb.DuckDBPyConnection, workdir: Path, fatal: list[ReportgenError]
                   ) -> tuple[dict[str, dict[str, float | None]], DatasetQuality]:
+        pushed = pushed_down(self.config, "business", EngineResult({}, {}, [], fatal), self.collect)
+        if pushed is not None:
+            return pushed.business, pushed.quality
         loaded = load_dataset(con, self.config, "business", workdir, self.collect)
         fatal += loaded.fatal
         parsed = parse_business_rows(business_rows(con, loaded), fatal if self.collect else None)

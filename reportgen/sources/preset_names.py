@@ -20,3 +20,9 @@ DATASETS_OF: dict[str, tuple[str, ...]] = {
     "zendesk_csat": ("surveys",),
     "google_forms": ("surveys",),
 }
+
+# presets of a ``warehouse:`` source (they map a table's columns; reportgen.sources.warehouse.presets)
+WAREHOUSE_DATASETS_OF: dict[str, tuple[str, ...]] = {
+    "generic": ("tickets", "surveys", "business"),
+    "dbt_zendesk": ("tickets",),
+}

@@ -1,0 +1,322 @@
+"""Run the month's aggregation inside the warehouse and read back only aggregates.
+
+``compute(config, dataset, source)`` connects, finds the table's (or query's)
+columns with a statement returning no rows, maps them through the preset,
+sends ONE generated statement (``sql.build``) and files its rows into the
+same structures the file engine returns: :class:`MonthMeasures` per month and
+a :class:`DatasetQuality`. ``business`` rows (one per month) are fetched as
+text and parsed by the same code as the business file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlalchemy
+import sqlglot
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from reportgen.config import Config, SourceConfig
+from reportgen.engine.aggregate import _file_dimension
+from reportgen.engine.quality import DatasetQuality
+from reportgen.errors import ConfigError, DataError, ReportgenError
+from reportgen.measures import MEASURES, MonthMeasures
+from reportgen.sources.business import parse_business_rows
+from reportgen.sources.files import sql_string
+from reportgen.sources.presets.base import BLANK_LIKE
+from reportgen.sources.schema import COLUMNS
+from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
+from reportgen.sources.warehouse.presets import check_preset, preset_mapping
+from reportgen.sources.warehouse.sql import SOURCE_PLACEHOLDER, Pushdown, build, compile_sql, discovery_sql
+
+# a table name as warehouses write it: dotted parts, optionally quoted ("…", `…`, […])
+_PART = r'(?:[A-Za-z0-9_$\-]+|"[^"]+"|`[^`]+`)'
+_TABLE = re.compile(rf"^\s*{_PART}(?:\.{_PART})*\s*$")
+
+_SESSION_TIMEZONE = {
+    "postgres": "SET TIME ZONE {tz}",
+    "duckdb": "SET TimeZone = {tz}",
+    "snowflake": "ALTER SESSION SET TIMEZONE = {tz}",
+}
+
+
+class Filed(Protocol):
+    """Where the engine gathers a run's datasets (``reportgen.engine.run.EngineResult``)."""
+
+    months: dict[str, MonthMeasures]
+    quality: dict[str, DatasetQuality]
+    coverage: dict[str, tuple[dt.date, dt.date]]
+    fatal: list[ReportgenError]
+
+
+@dataclass
+class WarehouseResult:
+    """What the push-down of one dataset returns (the file engine's shapes)."""
+
+    months: dict[str, MonthMeasures]
+    quality: DatasetQuality
+    coverage: tuple[dt.date, dt.date] | None = None
+    has_replies: bool = False
+    business: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    rows_fetched: int = 0  # rows that crossed the wire back to reportgen (all statements)
+    statements: list[str] = field(default_factory=list)  # the SQL sent, in order
+
+
+def relation_of(source: SourceConfig, where: str) -> tuple[str, str]:
+    """(SQL the relation is read with, how messages name it) from ``table:`` or ``query:``."""
+    if (source.table is None) == (source.query is None):
+        raise ConfigError(f"{where}: a warehouse source takes exactly one of table: or query:",
+                          hint='table: "analytics.tickets" or query: "SELECT … FROM …"')
+    if source.table is not None:
+        if not _TABLE.match(source.table):
+            raise ConfigError(f"{where}.table: '{source.table}' is not a table name",
+                              hint="schema.table (write a SELECT under query: for anything else)")
+        return source.table.strip(), source.table.strip()
+    query = source.query.strip().rstrip(";") if source.query else ""
+    if not query:
+        raise ConfigError(f"{where}.query: the query is empty")
+    return f"({query})", "query"
+
+
+def check_source(source: SourceConfig, where: str, dataset: str = "tickets") -> URL:
+    """Validate the warehouse settings of a source (no connection); returns its URL."""
+    assert source.warehouse is not None
+    url = parse_url(source.warehouse, where + ".warehouse")
+    relation_of(source, where)
+    check_preset(dataset, source, where)
+    for key in ("path", "delimiter", "encoding", "sheet", "date_format"):
+        if getattr(source, key, None) is not None:
+            raise ConfigError(f"{where}.{key}: not used by a warehouse source (columns are typed there)")
+    return url
+
+
+@contextmanager
+def _connection(url: URL, where: str) -> Iterator[sqlalchemy.Connection]:
+    engine = create_engine(url, where)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except DBAPIError as exc:
+        raise DataError(f"{where}: the warehouse {masked(url)} failed: {scrub(str(exc.orig), url)}") from None
+    except SQLAlchemyError as exc:
+        raise DataError(f"{where}: the warehouse {masked(url)} failed: {scrub(str(exc), url)}") from None
+    finally:
+        engine.dispose()
+
+
+class _Session:
+    """A connection that records every statement and counts the rows it returns."""
+
+    def __init__(self, connection: sqlalchemy.Connection, result: WarehouseResult):
+        self.connection = connection
+        self.result = result
+
+    def run(self, sql: str) -> list[tuple[Any, ...]]:
+        self.result.statements.append(sql)
+        cursor = self.connection.exec_driver_sql(sql)
+        if not cursor.returns_rows:
+            return []
+        rows = [tuple(row) for row in cursor.fetchall()]
+        self.result.rows_fetched += len(rows)
+        return rows
+
+    def columns(self, relation: str) -> list[str]:
+        sql = discovery_sql(relation)
+        self.result.statements.append(sql)
+        cursor = self.connection.exec_driver_sql(sql)
+        names = [str(name) for name in list(cursor.keys())]
+        self.result.rows_fetched += len(cursor.fetchall())
+        return names
+
+
+def compute(config: Config, dataset: str, source: SourceConfig, where: str | None = None) -> WarehouseResult:
+    """Push the aggregation of ``dataset`` down to ``source``'s warehouse."""
+    where = where or f"sources.{dataset}"
+    url = check_source(source, where, dataset)
+    dialect = backend_of(url, where).dialect
+    relation, shown = relation_of(source, where)
+    result = WarehouseResult({}, DatasetQuality(files=[f"{masked(url)} {shown}"]))
+    with _connection(url, where) as connection:
+        session = _Session(connection, result)
+        set_tz = _SESSION_TIMEZONE.get(dialect)
+        if set_tz:  # naive timestamps are wall-clock time in the source's zone
+            session.run(set_tz.format(tz=sql_string(config.source_timezone(source))))
+        found = session.columns(relation)
+        mapping = preset_mapping(dataset, found, source, where)
+        if dataset == "business":
+            _business(session, relation, mapping, result, shown, dialect)
+            return result
+        pushdown = build(config, dataset, source, mapping, dialect)
+        rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation))
+        _file(pushdown, rows, result)
+        result.has_replies = "replies" in mapping
+    return result
+
+
+def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseResult) -> None:
+    """The statement's rows → MonthMeasures per month, quality and coverage."""
+    by_tag: dict[str, list[Sequence[Any]]] = {}
+    for row in rows:
+        by_tag.setdefault(str(row[0]), []).append(row)
+    months = result.months
+    for index, query in enumerate(pushdown.queries):
+        typed: list[tuple[Any, ...]] = []
+        for row in by_tag.get(f"q{index}", []):
+            key_values = (row[1], _name(row[2])) if query.dimension else (row[1],)
+            measures = tuple(_typed(m, v) for m, v in zip(query.measures, row[3:3 + len(query.measures)],
+                                                          strict=True))
+            typed.append(key_values + measures)
+        if query.dimension is None:
+            for month, *values in typed:
+                months.setdefault(str(month), MonthMeasures()).scalars.update(
+                    zip(query.measures, values, strict=True))
+        else:
+            _file_dimension(query, typed, months)
+    quality_rows = by_tag.get("quality", [])
+    if len(quality_rows) != 1:
+        raise DataError(f"{pushdown.dataset}: the warehouse returned {len(quality_rows)} quality rows, not 1")
+    first, last = quality_rows[0][1:3]
+    counts = quality_rows[0][3:]
+    counted: dict[str, int] = dict(zip(pushdown.quality, (int(v or 0) for v in counts), strict=False))
+    quality = result.quality
+    quality.rows_read = counted.pop("rows_read")
+    quality.duplicates = counted.pop("duplicate")
+    for reason, count in counted.items():
+        if not count:
+            continue
+        if reason in ("invalid_first_response_at", "first_response_before_created", "invalid_resolved_at",
+                      "resolved_before_created", "invalid_replies", "invalid_reopens"):
+            quality.values_discarded[reason] = count
+        else:
+            quality.excluded[reason] = count
+    quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
+    if first is not None and last is not None:
+        result.coverage = (dt.date.fromisoformat(str(first)), dt.date.fromisoformat(str(last)))
+
+
+def _name(raw: Any) -> str | None:
+    """A grouped category/channel/agent value; blank-like text (``-``, ``n/a`` …) is no value."""
+    if raw is None or str(raw).strip().lower() in BLANK_LIKE:
+        return None
+    return str(raw)
+
+
+def _typed(measure: str, value: Any) -> Any:
+    """Counts back to int (they crossed the wire as DOUBLE); keys stay text."""
+    if measure in MEASURES and value is not None:
+        if MEASURES[measure].aggregation in ("count", "count_where"):
+            return int(value)
+        return float(value)
+    return value
+
+
+def _business(session: _Session, relation: str, mapping: dict[str, str], result: WarehouseResult,
+              shown: str, dialect: str) -> None:
+    """Business figures: one row per month, so the rows themselves are read (as text)."""
+    columns = [c.name for c in COLUMNS["business"]]
+    select = ", ".join(f"CAST({mapping[c]} AS VARCHAR)" if c in mapping else "CAST(NULL AS VARCHAR)"
+                       for c in columns)
+    sql = compile_sql(sqlglot.parse_one(f"SELECT {select} FROM {SOURCE_PLACEHOLDER} AS src", read="duckdb"),
+                      dialect)
+    rows = session.run(sql.replace(SOURCE_PLACEHOLDER, relation))
+    records = [(Path(shown), index + 1, dict(zip(columns, (None if v is None else str(v) for v in row),
+                                                   strict=True)))
+               for index, row in enumerate(rows)]
+    parsed = parse_business_rows(records, None)
+    result.business = {month: figures.values for month, figures in parsed.items()}
+    result.quality.rows_read = len(rows)
+    result.quality.rows_used = len(parsed)
+
+
+def warehouse_source(config: Config, dataset: str) -> SourceConfig | None:
+    """The warehouse source of ``dataset``, None when it reads none; a mix is refused."""
+    sources = config.sources.of(dataset)
+    found = [s for s in sources if s.kind == "warehouse"]
+    if not found:
+        return None
+    if len(sources) > 1:
+        raise ConfigError(f"sources.{dataset}: a warehouse source cannot be combined with other sources "
+                          "of the same dataset", hint="union them in the warehouse with query: instead")
+    return found[0]
+
+
+def merge_into(months: dict[str, MonthMeasures], result: WarehouseResult) -> None:
+    """File one dataset's pushed-down measures into the months of the run."""
+    for month, measures in result.months.items():
+        target = months.setdefault(month, MonthMeasures())
+        target.scalars.update(measures.scalars)
+        for name, values in measures.dims.items():
+            target.dims.setdefault(name, {}).update(values)
+
+
+@dataclass
+class PushdownRun:
+    """Every dataset of a config computed in its warehouse, finished like the file engine's months."""
+
+    months: dict[str, MonthMeasures]
+    quality: dict[str, DatasetQuality]
+    coverage: dict[str, tuple[dt.date, dt.date]]
+    results: dict[str, WarehouseResult]
+
+    @property
+    def rows_fetched(self) -> int:
+        return sum(r.rows_fetched for r in self.results.values())
+
+
+def compute_all(config: Config) -> PushdownRun:
+    """All datasets of a config whose sources are warehouses (none may read files)."""
+    from reportgen.engine.aggregate import finish
+
+    months: dict[str, MonthMeasures] = {}
+    run = PushdownRun(months, {}, {}, {})
+    has_replies = False
+    business: dict[str, dict[str, float | None]] = {}
+    for dataset in ("tickets", "surveys", "business"):
+        sources = config.sources.of(dataset)
+        if not sources:
+            run.quality[dataset] = DatasetQuality()
+            continue
+        source = warehouse_source(config, dataset)
+        if source is None:
+            raise ConfigError(f"sources.{dataset}: not a warehouse source")
+        result = compute(config, dataset, source)
+        run.results[dataset] = result
+        run.quality[dataset] = result.quality
+        if result.coverage is not None:
+            run.coverage[dataset] = result.coverage
+        if dataset == "tickets":
+            has_replies = result.has_replies
+        merge_into(months, result)
+        business.update(result.business)
+    finish(months, config, business, has_replies)
+    run.months = dict(sorted(months.items()))
+    return run
+
+
+def push_down(config: Config, dataset: str, result: Filed, collect: bool) -> WarehouseResult:
+    """Compute ``dataset`` in its warehouse and file months, quality and coverage into ``result``.
+
+    When collecting (``validate``), a failure is recorded in ``result.fatal`` and the dataset
+    is left empty instead of raising.
+    """
+    source = warehouse_source(config, dataset)
+    assert source is not None
+    try:
+        pushed = compute(config, dataset, source)
+    except ReportgenError as exc:
+        if not collect:
+            raise
+        result.fatal.append(exc)
+        pushed = WarehouseResult({}, DatasetQuality())
+    merge_into(result.months, pushed)
+    result.quality[dataset] = pushed.quality
+    if pushed.coverage is not None:
+        result.coverage[dataset] = pushed.coverage
+    return pushed

@@ -1,0 +1,381 @@
+"""The push-down SQL: the cleaned relation over a warehouse table, the engine's measures on top,
+compiled to the warehouse's dialect with sqlglot (no execution here).
+
+The cleaned relations are built to the contract ``reportgen.engine.sqlgen``
+documents (same column names, types and rules as the file engine's) as
+``tickets_all`` / ``surveys_all``: every row with its ``excluded`` reason, the
+measure queries reading those with ``excluded IS NULL``. Written in DuckDB's
+dialect and compiled by sqlglot. One statement per dataset returns
+only aggregates, as rows ``(tag, month, dimension value, v1 … vK)``:
+
+* ``tag = 'q<i>'``: the i-th query of ``measures_sql`` (its measures in v1 …);
+* ``tag = 'quality'``: rows read, exclusions and discarded values by reason
+  (see :data:`QUALITY_TICKETS` / :data:`QUALITY_SURVEYS` for the order), the
+  first and last local day of a usable row in the month/dimension columns.
+
+Dialect handling (``compile_sql``): sqlglot rewrites functions and types
+(``quantile_cont`` → ``PERCENTILE_CONT … WITHIN GROUP``, ``strftime`` →
+``TO_CHAR``/``FORMAT_TIMESTAMP``, ``epoch`` → ``EXTRACT(epoch …)``,
+``AT TIME ZONE`` → ``CONVERT_TIMEZONE`` …). Three spots are rewritten here on
+the syntax tree where a dialect needs a different shape:
+
+* BigQuery has no aggregate ``PERCENTILE_CONT``, only the analytic one: a branch
+  with medians/p90 computes them as windows partitioned by its group keys in a
+  subquery and takes ``ANY_VALUE`` of them;
+* BigQuery epoch seconds are ``UNIX_MICROS(t) / 1e6``; Snowflake's are
+  ``DATE_PART(epoch_microsecond, t) / 1e6`` (its ``epoch_second`` drops the
+  fraction);
+* BigQuery formats an instant in a zone with ``FORMAT_TIMESTAMP(fmt, t, zone)``.
+
+Measures never use ``FILTER (WHERE …)``: ``sqlgen`` writes conditional
+aggregates as ``CASE`` inside the aggregate, which every dialect accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+from reportgen.config import Config, SourceConfig
+from reportgen.engine.clean import TICKET_DISCARDS
+from reportgen.engine.sqlgen import Query, measures_sql
+from reportgen.sources.files import sql_string
+from reportgen.sources.presets.base import BLANK_LIKE
+
+SOURCE_PLACEHOLDER = "__reportgen_source__"
+
+# the quality row's value columns, in order
+QUALITY_TICKETS: tuple[str, ...] = (
+    "rows_read", "duplicate", "missing_ticket_id", "missing_created_at", "invalid_created_at",
+    *TICKET_DISCARDS,
+)
+QUALITY_SURVEYS: tuple[str, ...] = (
+    "rows_read", "duplicate", "missing_response_id", "missing_submitted_at", "invalid_submitted_at",
+    "missing_survey", "unknown_survey_kind", "missing_score", "score_out_of_scale",
+)
+_EARLIEST, _LATEST = "1900-01-01 00:00:00+00", "2200-01-01 00:00:00+00"
+
+
+@dataclass(frozen=True)
+class Pushdown:
+    """The one statement of a dataset, in the target dialect, and how to read its rows."""
+
+    dataset: str
+    dialect: str
+    sql: str
+    queries: tuple[Query, ...]
+    quality: tuple[str, ...]
+    width: int
+
+
+def _sane(column: str) -> str:
+    return (f"CASE WHEN {column} BETWEEN CAST('{_EARLIEST}' AS TIMESTAMPTZ) "
+            f"AND CAST('{_LATEST}' AS TIMESTAMPTZ) THEN {column} END")
+
+
+def _text(expression: str | None) -> str:
+    """A text column with blank-like values (``-``, ``n/a``, …) as NULL."""
+    if expression is None:
+        return "CAST(NULL AS VARCHAR)"
+    text = f"CAST({expression} AS VARCHAR)"
+    listed = ", ".join(sql_string(v) for v in sorted(BLANK_LIKE))
+    return f"CASE WHEN lower(trim({text})) IN ({listed}) THEN NULL ELSE {text} END"
+
+
+def _raw_text(expression: str | None) -> str:
+    return "CAST(NULL AS VARCHAR)" if expression is None else f"CAST({expression} AS VARCHAR)"
+
+
+def _instant(expression: str | None) -> str:
+    return "CAST(NULL AS TIMESTAMPTZ)" if expression is None else f"CAST({expression} AS TIMESTAMPTZ)"
+
+
+def _number(expression: str | None) -> str:
+    return "CAST(NULL AS DOUBLE)" if expression is None else f"CAST({expression} AS DOUBLE)"
+
+
+def _whole(column: str) -> str:
+    return f"CASE WHEN {column} >= 0 AND {column} = floor({column}) THEN CAST({column} AS BIGINT) END"
+
+
+def _month(column: str, tz: str) -> str:
+    return f"strftime({column} AT TIME ZONE {sql_string(tz)}, '%Y-%m')"
+
+
+def _day(column: str, tz: str) -> str:
+    return f"strftime({column} AT TIME ZONE {sql_string(tz)}, '%Y-%m-%d')"
+
+
+def _hours(later: str, earlier: str) -> str:
+    return f"(epoch({later}) - epoch({earlier})) / 3600.0"
+
+
+def _order(source: SourceConfig, mapping: Mapping[str, str], columns: Sequence[str]) -> str:
+    """Which of the rows sharing an id wins: ``options.latest_by`` first, then every value (deterministic)."""
+    keys = [f"{column} DESC" for column in columns]
+    latest = source.options.get("latest_by")
+    if latest:
+        keys.insert(0, "_latest DESC")
+    return ", ".join(keys)
+
+
+def _deduplicated(mapped: Sequence[str], order: str) -> str:
+    """CTEs ``dup_ids`` and ``numbered``: the mapped rows, ``_rn`` > 1 for the losers among repeated ids.
+
+    Only the rows of repeated ids are numbered by a window (found by a hash aggregate on the id
+    alone): sorting every full row by id costs a warehouse far more. The mapped subquery is
+    written out at each use rather than shared, so no engine materialises a copy of the table.
+    """
+    def source(alias: str) -> str:
+        return f"(SELECT {', '.join(mapped)} FROM {SOURCE_PLACEHOLDER} AS src) AS {alias}"
+
+    return f"""
+dup_ids AS (
+  SELECT d.id AS dup_id FROM {source('d')} WHERE d.id IS NOT NULL GROUP BY d.id HAVING count(*) > 1
+),
+numbered AS (
+  SELECT m.*, 1 AS _rn FROM {source('m')} LEFT JOIN dup_ids AS x ON m.id = x.dup_id WHERE x.dup_id IS NULL
+  UNION ALL
+  SELECT r.*, row_number() OVER (PARTITION BY r.id ORDER BY {order}) AS _rn
+  FROM {source('r')} WHERE r.id IN (SELECT dup_id FROM dup_ids)
+)"""
+
+
+def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str) -> str:
+    """CTEs ending in ``tickets_all``: every row, with its ``excluded`` reason (NULL: usable)."""
+    get = mapping.get
+    latest = source.options.get("latest_by")
+    hours_given = "first_response_hours" in mapping
+    mapped = [
+        f"{_text(get('ticket_id'))} AS id",
+        f"{_instant(get('created_at'))} AS created_raw",
+        f"{_instant(None if hours_given else get('first_response_at'))} AS first_response_raw",
+        f"{_number(get('first_response_hours'))} AS first_response_hours_raw",
+        f"{_instant(get('resolved_at'))} AS resolved_raw",
+        # names stay raw: blank-like ones are told apart on the few grouped values (pushdown._file)
+        f"{_raw_text(get('category'))} AS category", f"{_raw_text(get('channel'))} AS channel",
+        f"{_raw_text(get('agent'))} AS agent",
+        f"{_number(get('replies'))} AS replies_d", f"{_number(get('reopens'))} AS reopens_d",
+    ]
+    if latest:
+        mapped.append(f'"{latest!s}" AS _latest')
+    order = _order(source, mapping, ("created_raw", "resolved_raw", "first_response_raw",
+                                     "first_response_hours_raw", "category", "channel", "agent",
+                                     "replies_d", "reopens_d"))
+    if hours_given:
+        first_hours = "CASE WHEN first_response_hours_raw >= 0 THEN first_response_hours_raw END"
+        discards = {
+            "invalid_first_response_at": "false",
+            "first_response_before_created": "first_response_hours_raw < 0",
+        }
+    else:
+        first_hours = (f"CASE WHEN first_response_any >= created "
+                       f"THEN {_hours('first_response_any', 'created')} END")
+        discards = {
+            "invalid_first_response_at": "first_response_raw IS NOT NULL AND first_response_any IS NULL",
+            "first_response_before_created": "first_response_any < created",
+        }
+    discards |= {
+        "invalid_resolved_at": "resolved_raw IS NOT NULL AND resolved_any IS NULL",
+        "resolved_before_created": "resolved_any < created",
+        "invalid_replies": f"replies_d IS NOT NULL AND {_whole('replies_d')} IS NULL",
+        "invalid_reopens": f"reopens_d IS NOT NULL AND {_whole('reopens_d')} IS NULL",
+    }
+    assert set(discards) == set(TICKET_DISCARDS)
+    flags = ", ".join(f"CASE WHEN {discards[r]} THEN 1 ELSE 0 END AS {r}" for r in TICKET_DISCARDS)
+    return f"""
+{_deduplicated(mapped, order)},
+ranked AS (
+  SELECT *, {_sane('created_raw')} AS created, {_sane('first_response_raw')} AS first_response_any,
+         {_sane('resolved_raw')} AS resolved_any
+  FROM numbered
+),
+tickets_all AS (
+  SELECT CASE WHEN id IS NULL THEN 'missing_ticket_id' WHEN _rn > 1 THEN 'duplicate'
+              WHEN created_raw IS NULL THEN 'missing_created_at'
+              WHEN created IS NULL THEN 'invalid_created_at' END AS excluded,
+         created, CASE WHEN resolved_any >= created THEN resolved_any END AS resolved,
+         category, channel, agent, {_whole('replies_d')} AS replies,
+         coalesce({_whole('reopens_d')}, 0) AS reopens,
+         {_month('created', tz)} AS created_month,
+         CASE WHEN resolved_any >= created THEN {_month('resolved_any', tz)} END AS resolved_month,
+         {first_hours} AS first_response_hours,
+         CASE WHEN resolved_any >= created THEN {_hours('resolved_any', 'created')} END AS resolution_hours,
+         {flags}
+  FROM ranked
+)"""
+
+
+def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, config: Config) -> str:
+    """CTEs ending in ``surveys_all``: every response, with its ``excluded`` reason (NULL: usable)."""
+    options = config.kpis
+    csat_lo, csat_hi = (float(v) for v in options.csat.scale)
+    ces_lo, ces_hi = (float(v) for v in options.ces.scale)
+    get = mapping.get
+    latest = source.options.get("latest_by")
+    mapped = [
+        f"{_text(get('response_id'))} AS id",
+        f"{_instant(get('submitted_at'))} AS submitted_raw",
+        f"lower(trim({_text(get('survey'))})) AS kind",
+        f"{_number(get('score'))} AS score",
+    ]
+    if latest:
+        mapped.append(f'"{latest!s}" AS _latest')
+    order = _order(source, mapping, ("submitted_raw", "kind", "score"))
+    return f"""
+{_deduplicated(mapped, order)},
+ranked AS (SELECT *, {_sane('submitted_raw')} AS submitted FROM numbered),
+surveys_all AS (
+  SELECT CASE WHEN id IS NULL THEN 'missing_response_id' WHEN _rn > 1 THEN 'duplicate'
+              WHEN submitted_raw IS NULL THEN 'missing_submitted_at'
+              WHEN submitted IS NULL THEN 'invalid_submitted_at'
+              WHEN kind IS NULL OR kind = '' THEN 'missing_survey'
+              WHEN kind NOT IN ('nps', 'csat', 'ces') THEN 'unknown_survey_kind'
+              WHEN score IS NULL THEN 'missing_score'
+              WHEN (kind = 'nps' AND (score < 0 OR score > 10 OR score <> floor(score)))
+                OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
+                OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
+              THEN 'score_out_of_scale' END AS excluded,
+         submitted, kind, score, {_month('submitted', tz)} AS submitted_month
+  FROM ranked
+)"""
+
+
+def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str) -> exp.Select:
+    values = []
+    for name in names:
+        if name == "rows_read":
+            values.append("count(*)")
+        elif name in TICKET_DISCARDS:
+            values.append(f"sum(CASE WHEN excluded IS NULL THEN {name} ELSE 0 END)")
+        else:
+            values.append(f"count(CASE WHEN excluded = {sql_string(name)} THEN 1 END)")
+    values += ["NULL"] * (width - len(values))
+    instant = "created" if dataset == "tickets" else "submitted"
+    columns = ", ".join(f"CAST({v} AS DOUBLE)" for v in values)
+    return _select(
+        f"SELECT 'quality', {_day(f'min(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, "
+        f"{_day(f'max(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, {columns} FROM {dataset}_all")
+
+
+def _select(sql: str) -> exp.Select:
+    parsed = sqlglot.parse_one(sql, read="duckdb")
+    assert isinstance(parsed, exp.Select)
+    return parsed
+
+
+def _measure_branch(index: int, query: Query, width: int) -> exp.Select:
+    """A ``sqlgen`` query reshaped to (tag, month, dimension, v1 … vK) with explicit group keys."""
+    parsed = _select(query.sql)
+    keys = 2 if query.dimension else 1
+    key_exprs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[:keys]]
+    aggs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[keys:]]
+    dim: exp.Expression = (exp.cast(key_exprs[1].copy(), "VARCHAR") if query.dimension
+                           else exp.cast(exp.null(), "VARCHAR"))
+    outputs: list[exp.Expression] = [
+        exp.Literal.string(f"q{index}"), exp.cast(key_exprs[0].copy(), "VARCHAR"), dim,
+        *[exp.cast(a.copy(), "DOUBLE") for a in aggs],
+        *[exp.cast(exp.null(), "DOUBLE") for _ in range(width - len(aggs))],
+    ]
+    branch = exp.select(*outputs).from_(parsed.args["from_"].copy() if "from_" in parsed.args
+                                        else parsed.args["from"].copy())
+    where = parsed.args.get("where")
+    if where is not None:
+        branch = branch.where(where.this.copy())
+    # the usable rows: a filter here rather than a second CTE, which engines would materialise again
+    branch = branch.where("excluded IS NULL", dialect="duckdb")
+    return branch.group_by(*[k.copy() for k in key_exprs])
+
+
+def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[str, str],
+          dialect: str) -> Pushdown:
+    """The push-down statement of ``dataset`` (tickets or surveys) for ``dialect``."""
+    tz = config.report.timezone
+    queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all"))
+    quality = QUALITY_TICKETS if dataset == "tickets" else QUALITY_SURVEYS
+    width = max([len(quality), *(len(q.measures) for q in queries)])
+    ctes = (tickets_cte(mapping, source, tz) if dataset == "tickets"
+            else surveys_cte(mapping, source, tz, config))
+    branches = [_measure_branch(i, q, width) for i, q in enumerate(queries)]
+    branches.append(_quality_branch(dataset, quality, width, tz))
+    union: exp.Expression = branches[0]
+    for branch in branches[1:]:
+        union = exp.union(union, branch, distinct=False)
+    statement = sqlglot.parse_one(f"WITH {ctes} SELECT 1", read="duckdb")
+    with_ = statement.args["with_"] if "with_" in statement.args else statement.args["with"]
+    union.set("with_" if "with_" in statement.args else "with", with_)
+    return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width)
+
+
+# ---- dialect handling ---------------------------------------------------------------------------
+def compile_sql(tree: exp.Expr, dialect: str) -> str:
+    """DuckDB-dialect tree → SQL text for ``dialect`` (with the rewrites the module docstring lists)."""
+    tree = tree.copy()
+    if dialect == "bigquery":
+        tree = tree.transform(_bigquery_percentiles)
+        tree = tree.transform(_bigquery_functions)
+    elif dialect == "snowflake":
+        tree = tree.transform(_snowflake_functions)
+    return tree.sql(dialect=dialect)
+
+
+def _micros_seconds(function: str, *args: exp.Expression) -> exp.Expression:
+    call = exp.Anonymous(this=function, expressions=list(args))
+    return exp.Paren(this=exp.Div(this=call, expression=exp.Literal.number("1000000.0")))
+
+
+def _bigquery_functions(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.TimeToUnix):
+        return _micros_seconds("UNIX_MICROS", node.this)
+    if isinstance(node, exp.TimeToStr) and isinstance(node.this, exp.AtTimeZone):
+        return exp.Anonymous(this="FORMAT_TIMESTAMP",
+                             expressions=[node.args["format"], node.this.this, node.this.args["zone"]])
+    return node
+
+
+def _snowflake_functions(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.TimeToUnix):
+        return _micros_seconds("DATE_PART", exp.var("epoch_microsecond"), node.this)
+    return node
+
+
+def _bigquery_percentiles(node: exp.Expression) -> exp.Expression:
+    """A grouped SELECT with PERCENTILE_CONT aggregates → windows in a subquery + ANY_VALUE."""
+    if not isinstance(node, exp.Select) or not list(node.find_all(exp.PercentileCont)):
+        return node
+    group = node.args.get("group")
+    if group is None:
+        return node
+    keys = [k.copy() for k in group.expressions]
+    windows: list[exp.Expr] = [exp.Star()]
+    counter = 0
+
+    def replace(inner: exp.Expression) -> exp.Expression:
+        nonlocal counter
+        if isinstance(inner, exp.PercentileCont) and not isinstance(inner.parent, exp.Window):
+            name = f"_p{counter}"
+            counter += 1
+            window = exp.Window(this=inner.copy(), partition_by=[k.copy() for k in keys])
+            windows.append(exp.alias_(window, name))
+            return exp.AnyValue(this=exp.column(name))
+        return inner
+
+    outer = node.copy()
+    outer.set("expressions", [e.transform(replace) for e in outer.expressions])
+    from_key = "from_" if "from_" in outer.args else "from"
+    inner_select = exp.select(*windows).from_(outer.args[from_key].this.copy())
+    where = outer.args.get("where")
+    if where is not None:
+        inner_select = inner_select.where(where.this.copy())
+        outer.set("where", None)
+    outer.set(from_key, exp.From(this=exp.Subquery(this=inner_select, alias=exp.TableAlias(
+        this=exp.to_identifier("_windowed")))))
+    return outer
+
+
+def discovery_sql(relation: str) -> str:
+    """A statement returning no rows whose result columns are the relation's."""
+    return f"SELECT * FROM {relation} AS src WHERE 1 = 0"
