@@ -38,6 +38,9 @@ SCALARS = [
 
 # ---- reading -----------------------------------------------------------------------
 
+BLANK_LIKE = ["", "-", "—", "n/a", "(none)"]  # KPI_SPEC: cells that mean "no value"
+
+
 def read_source(base: Path, source: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
     """Every file of a source (sorted by name) as one frame of stripped text; blanks are NaN."""
     pattern = str(base / source["path"])
@@ -54,7 +57,7 @@ def read_source(base: Path, source: dict[str, Any]) -> tuple[pd.DataFrame, list[
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for column in data.columns:
         text = data[column].str.strip()
-        data[column] = text.mask(text == "")
+        data[column] = text.mask(text.str.lower().isin(BLANK_LIKE))
     return data, files
 
 

@@ -27,6 +27,7 @@ from reportgen.settings_errors import (
     validation_problems,
     yaml_line_numbers,
 )
+from reportgen.sources.preset_names import DATASETS_OF
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -177,26 +178,40 @@ class SourceConfig(_Strict):
         return value
 
 
+DATASETS = ("tickets", "surveys", "business")
+
+
 class Sources(_Strict):
-    tickets: SourceConfig
-    surveys: SourceConfig | None = None
-    business: SourceConfig | None = None
+    """Where each dataset comes from: one source mapping, or a list of them (rows combined,
+    a later source winning an id both hold). Read them through :meth:`of`."""
+
+    tickets: SourceConfig | list[SourceConfig]
+    surveys: SourceConfig | list[SourceConfig] | None = None
+    business: SourceConfig | list[SourceConfig] | None = None
+
+    def of(self, dataset: str) -> list[SourceConfig]:
+        """The sources of a dataset, in list order (empty when it has none)."""
+        value = getattr(self, dataset)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
 
     @model_validator(mode="after")
     def _known_presets(self) -> Sources:
-        from reportgen.sources.presets import PRESETS
-
-        for kind in ("tickets", "surveys", "business"):
-            source = getattr(self, kind)
-            names = [name for name, preset in PRESETS.items() if kind in preset.datasets]
-            if source is None or source.preset in names:
-                continue
+        for kind in DATASETS:
+            value = getattr(self, kind)
+            if isinstance(value, list) and not value:
+                raise ValueError(f"{kind}: the list of sources is empty")
+            names = [name for name, datasets in DATASETS_OF.items() if kind in datasets]
             known = ", ".join(names)
-            if source.preset in PRESETS:
-                reads = " and ".join(PRESETS[source.preset].datasets)
-                raise ValueError(f"{kind}: preset '{source.preset}' reads {reads}, not {kind} "
-                                 f"(presets for {kind}: {known})")
-            raise ValueError(f"{kind}: unknown preset '{source.preset}' (known: {known})")
+            for source in self.of(kind):
+                if source.preset in names:
+                    continue
+                if source.preset in DATASETS_OF:
+                    reads = " and ".join(DATASETS_OF[source.preset])
+                    raise ValueError(f"{kind}: preset '{source.preset}' reads {reads}, not {kind} "
+                                     f"(presets for {kind}: {known})")
+                raise ValueError(f"{kind}: unknown preset '{source.preset}' (known: {known})")
         return self
 
 

@@ -12,68 +12,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reportgen.expr import Expr, Measure, m
+from reportgen.measures import MEASURES, Dimension, MeasureInfo, Unit
 
-Unit = Literal["score", "percent", "count", "hours", "money", "years"]
 Direction = Literal["higher", "lower"]
 Group = Literal["primary", "secondary"]
-Dimension = Literal["category", "channel", "agent"]
 
-
-@dataclass(frozen=True)
-class MeasureInfo:
-    """A named monthly input to KPIs (a count, a sum, a business figure)."""
-
-    name: str
-    label: str
-    unit: Unit
-    dimension: Dimension | None = None
-
-
-MEASURES: dict[str, MeasureInfo] = {
-    info.name: info
-    for info in [
-        MeasureInfo("tickets_created", "Tickets created", "count"),
-        MeasureInfo("tickets_created_resolved", "Created tickets now resolved", "count"),
-        MeasureInfo("first_response_count", "Tickets with a first response", "count"),
-        MeasureInfo("first_response_hours_sum", "Total first-response time (h)", "hours"),
-        MeasureInfo("first_response_median_hours", "Median first-response time (h)", "hours"),
-        MeasureInfo("first_response_p90_hours", "90th percentile first-response time (h)", "hours"),
-        MeasureInfo("tickets_resolved", "Tickets resolved", "count"),
-        MeasureInfo("resolution_hours_sum", "Total resolution time (h)", "hours"),
-        MeasureInfo("resolution_median_hours", "Median resolution time (h)", "hours"),
-        MeasureInfo("resolution_p90_hours", "90th percentile resolution time (h)", "hours"),
-        MeasureInfo("fcr_resolved", "Resolved on first contact", "count"),
-        MeasureInfo("reopened_resolved", "Resolved tickets reopened", "count"),
-        MeasureInfo("sla_met", "First responses within SLA", "count"),
-        MeasureInfo("backlog_open", "Open tickets at month end", "count"),
-        MeasureInfo("assigned_tickets", "Tickets with an agent", "count"),
-        MeasureInfo("distinct_agents", "Agents", "count"),
-        MeasureInfo("nps_responses", "NPS responses", "count"),
-        MeasureInfo("promoters", "Promoters (9–10)", "count"),
-        MeasureInfo("passives", "Passives (7–8)", "count"),
-        MeasureInfo("detractors", "Detractors (0–6)", "count"),
-        MeasureInfo("csat_responses", "CSAT responses", "count"),
-        MeasureInfo("csat_satisfied", "Satisfied CSAT responses", "count"),
-        MeasureInfo("csat_negative", "Negative CSAT responses", "count"),
-        MeasureInfo("ces_responses", "CES responses", "count"),
-        MeasureInfo("ces_low_effort", "Low-effort CES responses", "count"),
-        MeasureInfo("customers_start", "Customers at start (S)", "count"),
-        MeasureInfo("customers_end", "Customers at end (E)", "count"),
-        MeasureInfo("customers_new", "New customers (N)", "count"),
-        MeasureInfo("customers_lost", "Customers lost", "count"),
-        MeasureInfo("sales_marketing_spend", "Sales & marketing spend", "money"),
-        MeasureInfo("revenue", "Revenue", "money"),
-        MeasureInfo("customer_lifespan_years", "Customer lifespan (years)", "years"),
-        MeasureInfo("category_tickets", "Tickets in category", "count", "category"),
-        MeasureInfo("channel_tickets", "Tickets in channel", "count", "channel"),
-        MeasureInfo("agent_tickets", "Agent's tickets", "count", "agent"),
-        MeasureInfo("agent_resolved", "Agent's tickets resolved", "count", "agent"),
-        MeasureInfo("agent_first_response_count", "Agent's tickets answered", "count", "agent"),
-        MeasureInfo(
-            "agent_first_response_hours_sum", "Agent's total first-response time (h)", "hours", "agent"
-        ),
-    ]
-}
+__all__ = ["KPIS", "KPI_BY_ID", "MEASURES", "Dimension", "Kpi", "MeasureInfo", "Unit"]
 
 
 @dataclass(frozen=True)

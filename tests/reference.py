@@ -81,9 +81,24 @@ class Options:
 
 # ---- cells ----------------------------------------------------------------------
 
+BLANK_LIKE = ("", "-", "—", "n/a", "(none)")  # KPI_SPEC: these texts mean "no value", any case
+
+
 def cell(value: object) -> str:
-    """What a CSV cell holds once read and trimmed ('' = missing)."""
-    return "" if value is None else str(value).strip()
+    """What a CSV cell holds once read and trimmed ('' = missing, blank-like included)."""
+    text = "" if value is None else str(value).strip()
+    return "" if text.lower() in BLANK_LIKE else text
+
+
+def shown_spelling(names: list[str]) -> dict[str, str]:
+    """KPI_SPEC: names equal but for case are one; shown as the most frequent spelling (tie: sorted first)."""
+    counts = Counter(names)
+    shown = {}
+    for name in counts:
+        rivals = [other for other in counts if other.casefold() == name.casefold()]
+        rivals.sort(key=lambda other: (-counts[other], other))
+        shown[name] = rivals[0]
+    return shown
 
 
 _TIMESTAMP = re.compile(
@@ -311,6 +326,13 @@ def clean_tickets(rows: Sequence[Sequence[object]], header: Sequence[str],
             replies=counts["replies"], reopens=counts["reopens"] or 0,
         ))
     quality.rows_used = len(tickets)
+    categories = shown_spelling([t.category for t in tickets if t.category != "Uncategorized"])
+    channels = shown_spelling([t.channel for t in tickets if t.channel != "Unknown"])
+    agents = shown_spelling([t.agent for t in tickets if t.agent is not None])
+    for ticket in tickets:
+        ticket.category = categories.get(ticket.category, ticket.category)
+        ticket.channel = channels.get(ticket.channel, ticket.channel)
+        ticket.agent = None if ticket.agent is None else agents[ticket.agent]
     return tickets, quality
 
 

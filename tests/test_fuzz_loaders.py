@@ -27,6 +27,10 @@ from hypothesis import strategies as st
 
 from reportgen.config import Config, SourceConfig, parse_config
 from reportgen.engine import Engine
+from reportgen.engine.clean import clean_surveys, clean_tickets
+from reportgen.engine.load import load_dataset
+from reportgen.engine.quality import count_quality, row_problems
+from reportgen.engine.run import business_rows
 from reportgen.errors import ReportgenError
 from reportgen.sources.schema import COLUMNS
 
@@ -63,20 +67,19 @@ class Lab:
         config = self.config(dataset, path, options)
         source = getattr(config.sources, dataset)
         assert isinstance(source, SourceConfig)
-        engine = Engine(config, max_problems=None)
         try:
-            quality, _ = engine._load(self.con, dataset, source, self.folder)
+            loaded = load_dataset(self.con, config, dataset, self.folder)
             if dataset == "tickets":
-                engine._prepare_tickets(self.con, source)
+                clean_tickets(self.con, config.report.timezone)
             elif dataset == "surveys":
-                engine._prepare_surveys(self.con, source)
+                clean_surveys(self.con, config.report.timezone, config.kpis)
             else:
                 from reportgen.sources.business import parse_business_rows
 
-                parse_business_rows(engine._business_rows(self.con))
+                parse_business_rows(business_rows(self.con, loaded))
                 return
-            engine._count_quality(self.con, dataset, quality)
-            engine._problems(self.con, dataset)
+            quality = count_quality(self.con, loaded)
+            row_problems(self.con, loaded, None)
             event(f"loaded, rows used: {'some' if quality.rows_used else 'none'}")
         except ReportgenError as exc:
             assert "\n" not in str(exc)

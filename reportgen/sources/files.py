@@ -36,12 +36,15 @@ class StagedFile:
     """One source file readable as SQL: ``columns`` holds its header in order.
 
     ``sql`` selects text columns named ``c0, c1, …`` (positionally matching
-    ``header``) plus ``_row``, the row number a person sees in the file.
+    ``header``), one row per record in file order. No row number is computed
+    while reading (a window over every row would serialise the scan): the
+    ``n``-th record (from 0) is row ``first_row + n`` as a person sees it.
     """
 
     path: Path
     header: list[str]
     sql: str
+    first_row: int = 2
 
 
 def sql_string(value: str) -> str:
@@ -197,7 +200,16 @@ def _first_record(text: str, delimiter: str, path: Path) -> list[str]:
                         hint="the first row must hold the column names, separated by the delimiter") from None
 
 
-def find_unclosed_quote(path: Path, delimiter: str) -> int | None:
+def count_quotes(path: Path) -> int:
+    """How many ``"`` characters the file holds (a cheap pass; 0 means no quoted value at all)."""
+    count = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            count += chunk.count(b'"')
+    return count
+
+
+def find_unclosed_quote(path: Path, delimiter: str, quotes: int | None = None) -> int | None:
     """The row where a quoted value opens and is never closed, else None.
 
     DuckDB silently drops a record whose quote runs to the end of the file, so
@@ -206,10 +218,7 @@ def find_unclosed_quote(path: Path, delimiter: str) -> int | None:
     Cheap for well-formed files: an even number of quote characters passes
     without parsing (a literal quote can only make the count odd).
     """
-    count = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            count += chunk.count(b'"')
+    count = count_quotes(path) if quotes is None else quotes
     if count % 2 == 0:
         return None
     data = path.read_bytes()
@@ -243,7 +252,8 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
         raise DataError(f"the first row is longer than {_SNIFF_BYTES // 1024} KB", Location(file=path, row=1),
                         hint="the first row must hold the column names: is this a CSV export?")
     delimiter = source.delimiter or _sniff_delimiter(first_line)
-    unclosed = find_unclosed_quote(readable, delimiter)
+    quotes = count_quotes(readable)
+    unclosed = find_unclosed_quote(readable, delimiter, quotes)
     if unclosed is not None:
         raise DataError("a quoted value opens here and is never closed", Location(file=path, row=unclosed),
                         hint="close the quote (or double a quote inside a quoted value: \"\")")
@@ -256,23 +266,25 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
             "found a single column; the delimiter could not be detected", Location(file=path, row=1),
             hint="set delimiter: for this source (for example ';' or ',')",
         )
-    return StagedFile(path, header, csv_sql(readable, len(header), delimiter))
+    # without any quote there is no quoted line break: the parallel reader is safe
+    return StagedFile(path, header, csv_sql(readable, len(header), delimiter, parallel=quotes == 0))
 
 
-def csv_sql(path: Path, width: int, delimiter: str) -> str:
-    """SQL reading a UTF-8 CSV with a header row as text columns ``c0…`` plus ``_row``.
+def csv_sql(path: Path, width: int, delimiter: str, parallel: bool = False) -> str:
+    """SQL reading a UTF-8 CSV with a header row as text columns ``c0…``.
 
     Every option is explicit: DuckDB's sniffer would otherwise guess (widen the
     table for one long row, skip rows it takes for a preamble). Short rows are
     padded with NULLs; a row with more fields than the header is an error.
-    ``parallel=false``: the parallel reader rejects quoted line breaks with padding.
+    ``parallel``: only for files without quoted line breaks (the parallel reader
+    rejects them with padding).
     """
     columns = ", ".join(f"{sql_string(f'c{i}')}: 'VARCHAR'" for i in range(width))
     return (
-        f"SELECT *, (row_number() OVER ()) + 1 AS _row FROM read_csv({sql_string(str(path))}, "
+        f"SELECT * FROM read_csv({sql_string(str(path))}, "
         f"auto_detect=false, header=true, columns={{{columns}}}, delim={sql_string(delimiter)}, "
         f"quote='\"', escape='\"', comment='', skip=0, encoding='utf-8', "
-        f"max_line_size={_MAX_LINE}, null_padding=true, parallel=false)"
+        f"max_line_size={_MAX_LINE}, null_padding=true, parallel={'true' if parallel else 'false'})"
     )
 
 
@@ -356,8 +368,7 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
         (f"json_extract_string(json, {sql_string('$.' + _json_key(k))})" if k else "NULL::VARCHAR")
         + f" AS c{i}" for i, k in enumerate(header)
     )
-    sql = f"SELECT {columns}, row_number() OVER () AS _row FROM {objects}"
-    return StagedFile(path, header, sql)
+    return StagedFile(path, header, f"SELECT {columns} FROM {objects}", first_row=1)
 
 
 def _json_key(key: str) -> str:
@@ -365,16 +376,15 @@ def _json_key(key: str) -> str:
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
-    relation = f"read_parquet({sql_string(str(path))}, file_row_number=true)"
+    relation = f"read_parquet({sql_string(str(path))})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
         raise DataError(f"not a readable Parquet file ({_first_line(exc)})", Location(file=path),
                         hint="export it again") from None
-    header = [str(row[0]) for row in described if row[0] != "file_row_number"]
+    header = [str(row[0]) for row in described]
     columns = ", ".join(f"CAST({_ident(h)} AS VARCHAR) AS c{i}" for i, h in enumerate(header))
-    sql = f"SELECT {columns}, file_row_number + 1 AS _row FROM {relation}"
-    return StagedFile(path, header, sql)
+    return StagedFile(path, header, f"SELECT {columns} FROM {relation}", first_row=1)
 
 
 def _ident(name: str) -> str:

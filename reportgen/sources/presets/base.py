@@ -61,8 +61,17 @@ class Preset:
     header_rows: int = 1
     prepare: FilePreparer | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    # values this vendor writes for "nothing" beyond BLANK_LIKE (compared trimmed, lower case)
+    extra_blank_values: frozenset[str] = frozenset()
+
+    @property
+    def blank_values(self) -> frozenset[str]:
+        """Cell texts that mean a missing value in this preset's exports (trimmed, lower case)."""
+        return BLANK_LIKE | frozenset(v.strip().lower() for v in self.extra_blank_values)
 
 
+# cell texts that mean "no value" in every canonical column (compared trimmed and in lower case)
+BLANK_LIKE: frozenset[str] = frozenset({"", "-", "—", "n/a", "(none)"})
 # canonical columns that hold instants / scores: overrides of these are read the preset's way
 TIMESTAMP_COLUMNS = frozenset({"created_at", "first_response_at", "resolved_at", "submitted_at"})
 SURVEY_KINDS = ("nps", "csat", "ces")

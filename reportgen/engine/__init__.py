@@ -1,0 +1,19 @@
+"""Source files → canonical tables in DuckDB → measures per month, by stage.
+
+``load`` (sources → ``{dataset}_raw``), ``clean`` (validation, exclusion reasons,
+last-wins dedup → the cleaned relations), ``quality`` (counts per reason, row
+problems), ``aggregate`` (the SQL of ``sqlgen``, generated from the declared
+measures) and ``run`` (the :class:`Engine` facade). Nothing is dropped silently.
+"""
+
+from reportgen.engine.aggregate import label
+from reportgen.engine.load import about_original as _about_original
+from reportgen.engine.load import readable_files
+from reportgen.engine.quality import DatasetQuality, RowProblem
+from reportgen.engine.reasons import REASON_MEANINGS, REASONS, SURVEY_REASONS, TICKET_REASONS, Reason
+from reportgen.engine.run import Engine, EngineResult
+
+__all__ = [
+    "REASONS", "REASON_MEANINGS", "SURVEY_REASONS", "TICKET_REASONS", "DatasetQuality", "Engine",
+    "EngineResult", "Reason", "RowProblem", "_about_original", "label", "readable_files",
+]

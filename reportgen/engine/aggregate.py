@@ -1,0 +1,125 @@
+"""Aggregate stage: the generated measure queries → :class:`MonthMeasures` per month.
+
+Dimension values (category, channel, agent) are merged here, on the few distinct
+values the queries return: names that differ only in case or surrounding spaces
+are one value, shown in its most frequent spelling over the whole dataset (by
+number of tickets; on a tie, the spelling that sorts first). An empty value is
+the dimension's default (``Uncategorized``, ``Unknown``) or, for agents, no agent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import cast
+
+import duckdb
+
+from reportgen.config import Config
+from reportgen.engine.sqlgen import Query, measures_sql
+from reportgen.measures import BUSINESS_MEASURES, DIMENSION_DEFAULTS, MEASURES, MonthMeasures
+from reportgen.sources.files import sql_string
+
+
+def label(raw: str | None, default: str | None) -> str | None:
+    """A category/channel/agent name as written: trimmed, or the default when empty."""
+    text = (raw or "").strip()
+    return text or default
+
+
+def merge_spellings(counts: Counter[str]) -> dict[str, str]:
+    """Trimmed spelling → the spelling shown for it (case-insensitive groups, most frequent wins)."""
+    groups: dict[str, Counter[str]] = {}
+    for spelling, count in counts.items():
+        groups.setdefault(spelling.casefold(), Counter())[spelling] += count
+    shown: dict[str, str] = {}
+    for spellings in groups.values():
+        best = min(spellings, key=lambda s: (-spellings[s], s))
+        for spelling in spellings:
+            shown[spelling] = best
+    return shown
+
+
+def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
+              months: dict[str, MonthMeasures]) -> None:
+    """Run every generated query of ``dataset`` over its cleaned view and file the values by month."""
+    for query in measures_sql(dataset, config.kpis):
+        rows = con.execute(query.sql).fetchall()
+        if query.dimension is None:
+            for month, *values in rows:
+                months.setdefault(month, MonthMeasures()).scalars.update(
+                    zip(query.measures, values, strict=True))
+        else:
+            _file_dimension(query, rows, months)
+
+
+def _file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[str, MonthMeasures]) -> None:
+    dimension = query.dimension
+    assert dimension in DIMENSION_DEFAULTS
+    default = DIMENSION_DEFAULTS[dimension]
+    spellings: Counter[str] = Counter()
+    for _, raw, first, *_ in rows:
+        name = label(None if raw is None else str(raw), None)
+        if name is not None:
+            spellings[name] += int(cast(float, first))
+    shown = merge_spellings(spellings)
+    for month, raw, *values in rows:
+        name = label(None if raw is None else str(raw), None)
+        key = shown[name] if name is not None else default
+        if key is None:
+            continue
+        dims = months.setdefault(str(month), MonthMeasures()).dims
+        for measure, value in zip(query.measures, values, strict=True):
+            per_key = dims.setdefault(measure, {})
+            per_key[key] = per_key.get(key, 0) + cast(float, value)
+
+
+def coverage(con: duckdb.DuckDBPyConnection, relation: str, column: str,
+             report_tz: str) -> tuple[dt.date, dt.date] | None:
+    """First and last local day (report zone) of a usable row's main timestamp; None without rows."""
+    local = f"CAST(timezone({sql_string(report_tz)}, {column}) AS DATE)"
+    row = con.execute(f"SELECT min({local}), max({local}) FROM {relation}").fetchone()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str, dict[str, float | None]],
+           has_replies: bool) -> None:
+    """Derived measures, zero-filled counts, business figures and the business defaults.
+
+    Runs once every month is known (survey- or business-only months included):
+    the backlog of a month without ticket activity is still the open tickets.
+    """
+    for month in business:
+        months.setdefault(month, MonthMeasures())
+    created_total = resolved_total = 0.0
+    for month in sorted(months):
+        scalars = months[month].scalars
+        created_total += float(scalars.get("tickets_created") or 0)
+        resolved_total += float(scalars.get("tickets_resolved") or 0)
+        scalars["backlog_open"] = created_total - resolved_total
+        per_agent = months[month].dims.get("agent_tickets", {})
+        scalars["assigned_tickets"] = sum(per_agent.values())
+        scalars["distinct_agents"] = len(per_agent)
+    lifespan_config = config.kpis.clv.customer_lifespan_years
+    for month, measures in months.items():
+        scalars = measures.scalars
+        for info in MEASURES.values():
+            if info.dimension is None and info.aggregation != "business":
+                if info.zero_when_absent and scalars.get(info.name) is None:
+                    scalars[info.name] = 0
+                scalars.setdefault(info.name, None)
+        if not has_replies:
+            scalars["fcr_resolved"] = None
+        figures = business.get(month, {})
+        for name in BUSINESS_MEASURES:
+            scalars[name] = figures.get(name)
+        start, end, new = (scalars["customers_start"], scalars["customers_end"], scalars["customers_new"])
+        if scalars["customers_lost"] is None and start is not None and end is not None and new is not None:
+            scalars["customers_lost"] = start + new - end
+        if scalars["customer_lifespan_years"] is None:
+            scalars["customer_lifespan_years"] = lifespan_config
+        lost = scalars["customers_lost"]
+        if scalars["customer_lifespan_years"] is None and start and lost is not None and lost > 0:
+            scalars["customer_lifespan_years"] = 1 / (12 * (lost / start))

@@ -1,0 +1,126 @@
+"""Clean stage: ``{dataset}_raw`` → ``{dataset}_all`` (every row, with its exclusion reason)
+and the view ``{dataset}`` of usable rows: the cleaned relation ``reportgen.engine.sqlgen``
+documents.
+
+Duplicates: of the rows sharing an id, the last one read wins (later file, later
+source, later row); the others count as ``duplicate``. Discarded optional values
+(``reasons.DISCARDED``) are flagged per row in boolean columns named after the reason.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from reportgen.config import KpiOptions
+from reportgen.engine.reasons import DISCARDED
+from reportgen.sources.files import sql_string
+
+
+def sane(column: str) -> str:
+    """A parsed instant, or NULL unless finite and within 1900–2200 (guards 'infinity', year 99999)."""
+    return (f"CASE WHEN isfinite({column}) AND {column} BETWEEN TIMESTAMPTZ '1900-01-01 00:00:00+00' "
+            f"AND TIMESTAMPTZ '2200-01-01 00:00:00+00' THEN {column} END")
+
+
+def whole(column: str) -> str:
+    """A parsed DOUBLE → BIGINT when it is a whole number ≥ 0 (``3.0`` counts), else NULL."""
+    return (f"CASE WHEN isfinite({column}) AND {column} >= 0 AND {column} = floor({column}) "
+            f"AND {column} < 1e15 THEN CAST({column} AS BIGINT) END")
+
+
+def present(stem: str) -> str:
+    """True when the cell held something: it parsed, or unparsed text was kept (blank-like is not)."""
+    parsed = f"{stem}_d" if stem in ("replies", "reopens") else f"{stem}_c"
+    return f"({parsed} IS NOT NULL OR {stem}_s IS NOT NULL)"
+
+
+def month_of(column: str, report_tz: str) -> str:
+    return f"strftime(timezone({sql_string(report_tz)}, {column}), '%Y-%m')"
+
+
+# discarded optional values: reason → condition on the typed ticket columns
+TICKET_DISCARDS = {
+    "invalid_first_response_at": f"first_response_any IS NULL AND {present('first_response')}",
+    "first_response_before_created": "first_response_any < created",
+    "invalid_resolved_at": f"resolved_any IS NULL AND {present('resolved')}",
+    "resolved_before_created": "resolved_any < created",
+    "invalid_replies": f"replies_ok IS NULL AND {present('replies')}",
+    "invalid_reopens": f"reopens_ok IS NULL AND {present('reopens')}",
+}
+assert set(TICKET_DISCARDS) == DISCARDED
+
+
+def _last_wins(id_expr: str, dataset: str, extra: str = "") -> str:
+    """CTEs ``last_of`` and ``parsed``: rows with their id and, for duplicated ids, the rowid that wins.
+
+    The raw table is named twice rather than through a shared CTE, which DuckDB would
+    materialise (a full copy of every row).
+    """
+    key = f"nullif(trim({id_expr}), '')"
+    return f"""
+        last_of AS (
+            SELECT {key} AS id, max(rowid) AS keep FROM {dataset}_raw
+            WHERE {key} IS NOT NULL GROUP BY 1 HAVING count(*) > 1
+        ),
+        parsed AS (
+            SELECT r.rowid AS _rid, r.*, {key.replace(id_expr, 'r.' + id_expr)} AS id{extra}, last_of.keep
+            FROM {dataset}_raw r LEFT JOIN last_of ON {key.replace(id_expr, 'r.' + id_expr)} = last_of.id
+        )"""
+
+
+def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE tickets_all AS
+        WITH {_last_wins('ticket_id', 'tickets')},
+        typed AS (
+            SELECT *, {sane('created_c')} AS created,
+                   {sane('first_response_c')} AS first_response_any,
+                   {sane('resolved_c')} AS resolved_any,
+                   {whole('replies_d')} AS replies_ok, {whole('reopens_d')} AS reopens_ok
+            FROM parsed
+        )
+        SELECT _rid, _file,
+            CASE WHEN id IS NULL THEN 'missing_ticket_id'
+                 WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
+                 WHEN created IS NULL AND NOT {present('created')} THEN 'missing_created_at'
+                 WHEN created IS NULL THEN 'invalid_created_at' END AS excluded,
+            created,
+            CASE WHEN resolved_any >= created THEN resolved_any END AS resolved,
+            category, channel, agent, replies_ok AS replies, coalesce(reopens_ok, 0) AS reopens,
+            {month_of('created', report_tz)} AS created_month,
+            CASE WHEN resolved_any >= created
+                 THEN {month_of('resolved_any', report_tz)} END AS resolved_month,
+            CASE WHEN first_response_any >= created
+                 THEN (epoch(first_response_any) - epoch(created)) / 3600.0 END AS first_response_hours,
+            CASE WHEN resolved_any >= created
+                 THEN (epoch(resolved_any) - epoch(created)) / 3600.0 END AS resolution_hours,
+            {", ".join(f"{condition} AS {reason}" for reason, condition in TICKET_DISCARDS.items())}
+        FROM typed
+    """)
+    con.execute("CREATE OR REPLACE TEMP VIEW tickets AS SELECT * FROM tickets_all WHERE excluded IS NULL")
+
+
+def clean_surveys(con: duckdb.DuckDBPyConnection, report_tz: str, options: KpiOptions) -> None:
+    csat_lo, csat_hi = (float(v) for v in options.csat.scale)
+    ces_lo, ces_hi = (float(v) for v in options.ces.scale)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE surveys_all AS
+        WITH {_last_wins('response_id', 'surveys', ', lower(trim(survey)) AS kind, score_d AS score')},
+        typed AS (SELECT *, {sane('submitted_c')} AS submitted FROM parsed)
+        SELECT _rid, _file,
+            CASE WHEN id IS NULL THEN 'missing_response_id'
+                 WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
+                 WHEN submitted IS NULL AND NOT {present('submitted')} THEN 'missing_submitted_at'
+                 WHEN submitted IS NULL THEN 'invalid_submitted_at'
+                 WHEN kind IS NULL OR kind = '' THEN 'missing_survey'
+                 WHEN kind NOT IN ('nps', 'csat', 'ces') THEN 'unknown_survey_kind'
+                 WHEN score IS NULL AND score_s IS NULL THEN 'missing_score'
+                 WHEN score IS NULL OR NOT isfinite(score) THEN 'invalid_score'
+                 WHEN (kind = 'nps' AND (score < 0 OR score > 10 OR score <> floor(score)))
+                   OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
+                   OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
+                 THEN 'score_out_of_scale' END AS excluded,
+            submitted, kind, score, {month_of('submitted', report_tz)} AS submitted_month
+        FROM typed
+    """)
+    con.execute("CREATE OR REPLACE TEMP VIEW surveys AS SELECT * FROM surveys_all WHERE excluded IS NULL")

@@ -1,0 +1,212 @@
+"""Load stage: every source of a dataset → one table ``{dataset}_raw``.
+
+Timestamps and numbers are parsed while reading (one streaming pass); their text
+is kept only where parsing failed, for messages. Blank-like cells (``-``,
+``n/a``, …; see ``BLANK_LIKE`` and ``Preset.extra_blank_values``) become NULL
+here, per source. The raw table holds no row numbers: ``rowid`` follows the
+order of reading, and :class:`FileSpan` turns a rowid back into the file and
+row a person sees.
+
+The one place a source kind plugs in is :func:`readable_files`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from reportgen.config import Config, SourceConfig
+from reportgen.errors import ConfigError, Location, ReportgenError
+from reportgen.sources.files import explain_read_error, resolve_files, sql_string, stage_file
+from reportgen.sources.presets import get_preset
+from reportgen.sources.schema import COLUMNS
+
+# canonical columns read and validated but not needed by any KPI yet
+_NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"ticket_id", "comment"})}
+TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at", "submitted_at"})
+NUMBERS = frozenset({"replies", "reopens", "score"})
+PARSED = {"created_at": "created_c", "first_response_at": "first_response_c", "resolved_at": "resolved_c",
+          "submitted_at": "submitted_c", "replies": "replies_d", "reopens": "reopens_d", "score": "score_d"}
+# canonical column → the stored text: the whole cell for text columns, the unparsed text otherwise
+TEXT_OF = {
+    "ticket_id": "ticket_id", "created_at": "created_s", "first_response_at": "first_response_s",
+    "resolved_at": "resolved_s", "replies": "replies_s", "reopens": "reopens_s",
+    "response_id": "response_id", "submitted_at": "submitted_s", "survey": "survey", "score": "score_s",
+    "category": "category", "channel": "channel", "agent": "agent",
+}
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """One file read into a raw table: its rows are rowids ``start …`` (in file order)."""
+
+    path: str
+    start: int
+    first_row: int
+
+    def row_of(self, rowid: int) -> int:
+        return rowid - self.start + self.first_row
+
+
+@dataclass
+class Loaded:
+    """What the load stage read for one dataset."""
+
+    dataset: str
+    spans: list[FileSpan] = field(default_factory=list)
+    rows_read: int = 0
+    has_replies: bool = False
+    fatal: list[ReportgenError] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        return [span.path for span in self.spans]
+
+
+def source_key(config: Config, dataset: str, index: int) -> str:
+    """How a source is named in messages: ``tickets``, or ``tickets[1]`` when the dataset has several."""
+    return dataset if len(config.sources.of(dataset)) == 1 else f"{dataset}[{index}]"
+
+
+def readable_files(config: Config, dataset: str, source: SourceConfig, key: str | None = None) -> list[Path]:
+    """The files to read for one source — the single place where each source kind plugs in.
+
+    ``path:`` sources name files (a glob); other kinds are not read by the engine yet.
+    """
+    key = key or dataset
+    if source.kind == "path":
+        return resolve_files(config, source, key)
+    raise ConfigError(f"sources.{key}: {source.kind}: sources are not supported yet",
+                      hint="use path: with an exported file for now")
+
+
+def blank_like(text: str, blanks: frozenset[str]) -> str:
+    """SQL: true when the text cell means "no value" (NULL, empty, or one of ``blanks``)."""
+    longest = max((len(v.encode()) for v in blanks), default=0) + 16  # room for surrounding spaces
+    listed = ", ".join(sql_string(v) for v in sorted(blanks))
+    return f"({text} IS NULL OR (strlen({text}) <= {longest} AND lower(trim({text})) IN ({listed})))"
+
+
+def stored_columns(dataset: str) -> list[tuple[str, str, str]]:
+    """(stored name, SQL type, canonical column) of ``{dataset}_raw`` (before ``_file``)."""
+    if dataset == "business":
+        return [(c.name, "VARCHAR", c.name) for c in COLUMNS["business"]]
+    stored: list[tuple[str, str, str]] = []
+    for column in COLUMNS[dataset]:
+        name = column.name
+        if name in _NOT_USED.get(dataset, ()):
+            continue
+        if name in TIMESTAMPS or name in NUMBERS:
+            stored.append((PARSED[name], "TIMESTAMPTZ" if name in TIMESTAMPS else "DOUBLE", name))
+            stored.append((TEXT_OF[name], "VARCHAR", name))
+        else:
+            stored.append((name, "VARCHAR", name))
+    return stored
+
+
+def _select(dataset: str, expressions: dict[str, str], source: SourceConfig,
+            blanks: frozenset[str]) -> str:
+    """The SELECT list turning a staged file's text columns into the stored columns."""
+    parts = []
+    for stored, kind, canonical in stored_columns(dataset):
+        text = expressions.get(canonical, "NULL::VARCHAR")
+        if kind == "TIMESTAMPTZ":
+            parts.append(_timestamp(text, source.date_format))
+        elif kind == "DOUBLE":
+            parts.append(f"try_cast({text} AS DOUBLE)")
+        elif stored == canonical:
+            parts.append(f"CASE WHEN {blank_like(text, blanks)} THEN NULL ELSE {text} END")
+        else:  # the text of a parsed column, kept only when it did not parse
+            parsed = _timestamp(text, source.date_format) if PARSED[canonical].endswith("_c") \
+                else f"try_cast({text} AS DOUBLE)"
+            parts.append(f"CASE WHEN {parsed} IS NULL AND NOT {blank_like(text, blanks)} THEN {text} END")
+    return ", ".join(parts)
+
+
+def _timestamp(text: str, date_format: str | None) -> str:
+    """Parse an instant: naive text is wall-clock time in the session's zone (the source's)."""
+    iso = f"try_cast({text} AS TIMESTAMPTZ)"
+    if not date_format:
+        return iso
+    return f"coalesce(CAST(try_strptime({text}, {sql_string(date_format)}) AS TIMESTAMPTZ), {iso})"
+
+
+def create_raw_table(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
+    """An empty ``{dataset}_raw``: the stored columns plus the index of the file each row came from."""
+    col_defs = ", ".join(f"{name} {kind}" for name, kind, _ in stored_columns(dataset))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER)")
+
+
+def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, workdir: Path,
+                 collect: bool = False) -> Loaded:
+    """Every source of ``dataset`` into ``{dataset}_raw``, in list order (later sources win duplicates).
+
+    ``collect`` (for `validate`): a fatal problem with a file or a source is returned in
+    ``Loaded.fatal`` and that file or source is left out, instead of raised.
+    """
+    create_raw_table(con, dataset)
+    loaded = Loaded(dataset)
+    for index, source in enumerate(config.sources.of(dataset)):
+        key = source_key(config, dataset, index)
+        con.execute(f"SET TimeZone = {sql_string(config.source_timezone(source))}")
+        try:
+            paths = readable_files(config, dataset, source, key)
+        except ReportgenError as exc:
+            if not collect:
+                raise
+            loaded.fatal.append(exc)
+            continue
+        for path in paths:
+            try:
+                span, replies = _load_file(con, dataset, source, path, workdir,
+                                           file_index=len(loaded.spans), start=loaded.rows_read)
+            except ReportgenError as exc:
+                if not collect:
+                    raise
+                loaded.fatal.append(exc)  # a failed INSERT adds no row: go on without the file
+                continue
+            loaded.spans.append(span)
+            loaded.has_replies = loaded.has_replies or replies
+            loaded.rows_read = _count(con, f"SELECT count(*) FROM {dataset}_raw")
+    return loaded
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
+               workdir: Path, file_index: int, start: int) -> tuple[FileSpan, bool]:
+    preset = get_preset(source.preset)
+    readable = preset.prepare(path, source, workdir) if preset.prepare else path
+    try:
+        staged = stage_file(con, readable, source, workdir)
+        sql, first_row = staged.sql, staged.first_row
+        if preset.header_rows > 1:  # sub-header rows (SurveyMonkey, Qualtrics) are not records
+            skip = int(preset.header_rows) - 1
+            sql, first_row = f"SELECT * FROM ({sql}) OFFSET {skip}", first_row + skip
+        expressions = preset.columns(dataset, staged.header, source, path)
+        select = _select(dataset, expressions, source, preset.blank_values)
+        try:
+            con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} FROM ({sql})")
+        except duckdb.Error as exc:
+            raise explain_read_error(exc, staged) from None
+    except ReportgenError as exc:
+        if readable != path:
+            raise about_original(exc, readable, path, preset.name) from None
+        raise
+    return FileSpan(str(path), start, first_row), "replies" in expressions
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def about_original(error: ReportgenError, readable: Path, original: Path,
+                   preset: str) -> ReportgenError:
+    """An error about a preset's rewritten scratch file, told about the user's own file instead."""
+    location = error.location
+    if location is None or Path(str(location.file)) != readable:
+        return error
+    row = f"record {location.row - 1} of " if location.row is not None else ""
+    problem = f"{row}the {preset} export: {error.problem}" if row else error.problem
+    return type(error)(problem, Location(file=original, column=location.column), error.hint)

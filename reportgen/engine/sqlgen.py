@@ -1,0 +1,138 @@
+"""SQL for the monthly measures, generated from their declarations (no execution here).
+
+``measures_sql(dataset, options, relation)`` returns the queries computing every
+measure of ``reportgen.measures.MEASURES`` that is aggregated in SQL for that
+dataset. The SQL is DuckDB's dialect written to parse with
+``sqlglot.parse_one(sql, read="duckdb")`` so it can be transpiled to other
+warehouses; it only uses ``count``, ``sum``, ``coalesce``, ``CASE`` and
+``quantile_cont``.
+
+The cleaned relation each query reads (one row per usable record: duplicates
+removed with the last one winning, excluded rows left out, blank-like values
+NULL, everything already validated):
+
+``tickets``
+    ============================  ============  =========================================
+    column                        type          meaning
+    ============================  ============  =========================================
+    created                       TIMESTAMPTZ   creation instant (never NULL)
+    resolved                      TIMESTAMPTZ   resolution instant; NULL unless ≥ created
+    created_month                 VARCHAR       'YYYY-MM' of created in the report zone
+    resolved_month                VARCHAR       'YYYY-MM' of resolved (NULL if unresolved)
+    first_response_hours          DOUBLE        hours to first response; NULL if none/invalid
+    resolution_hours              DOUBLE        hours to resolution; NULL if unresolved
+    replies                       BIGINT        agent replies; NULL when unknown/invalid
+    reopens                       BIGINT        times reopened (0 when unknown/invalid)
+    category, channel, agent      VARCHAR       as written (trimmed later); NULL when blank
+    ============================  ============  =========================================
+
+``surveys``
+    ============================  ============  =========================================
+    submitted                     TIMESTAMPTZ   submission instant (never NULL)
+    submitted_month               VARCHAR       'YYYY-MM' of submitted in the report zone
+    kind                          VARCHAR       'nps', 'csat' or 'ces' (lower case)
+    score                         DOUBLE        within the kind's scale
+    ============================  ============  =========================================
+
+Each :class:`Query` returns rows ``(month, [dimension value,] value…)`` whose value
+columns are, in order, the measures named in ``Query.measures`` (also their
+column aliases). A dimension query groups by the raw value: merging spellings
+(case, surrounding spaces) is done by the caller on the few distinct values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportgen.config import KpiOptions
+from reportgen.measures import MEASURES, MeasureInfo
+
+_MONTH_COLUMN = {"created": "created_month", "resolved": "resolved_month", "submitted": "submitted_month"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One aggregate query: its SQL and the measure each value column is."""
+
+    dataset: str
+    time: str
+    dimension: str | None
+    measures: tuple[str, ...]
+    sql: str
+
+
+def option_values(options: KpiOptions) -> dict[str, str]:
+    """The KPI options measure filters may name in braces, as SQL literals."""
+    return {
+        "sla_hours": _number(float(options.sla.first_response_hours)),
+        "max_replies": str(int(options.fcr.max_replies)),
+        "csat_satisfied_min": _number(float(options.csat.satisfied_min)),
+        "csat_negative_max": _number(float(options.csat.negative_max)),
+        "ces_low_effort_min": _number(float(options.ces.low_effort_min)),
+    }
+
+
+def _number(value: float) -> str:
+    return repr(value) if not value.is_integer() else f"{value:.1f}"
+
+
+def sql_measures(dataset: str) -> list[MeasureInfo]:
+    """The declared measures of a dataset that SQL computes, in declaration order."""
+    return [m for m in MEASURES.values() if m.dataset == dataset and m.computed_in_sql]
+
+
+def aggregate_expression(measure: MeasureInfo, options: dict[str, str]) -> str:
+    """The SQL aggregate of one measure over its relation."""
+    column = measure.column.format(**options) if measure.column else None
+    condition = measure.filter.format(**options) if measure.filter else None
+    kind = measure.aggregation
+    if kind == "count":
+        target = column or "*"
+        if condition:
+            return f"count(CASE WHEN {condition} THEN {column or 1} END)"
+        return f"count({target})"
+    if kind == "count_where":
+        if condition is None:
+            raise ValueError(f"measure {measure.name}: count_where needs a filter")
+        if column:
+            condition = f"({condition}) AND {column} IS NOT NULL"
+        return f"count(CASE WHEN {condition} THEN 1 END)"
+    if column is None:
+        raise ValueError(f"measure {measure.name}: {kind} needs a column")
+    value = f"CASE WHEN {condition} THEN {column} END" if condition else column
+    if kind == "sum":
+        return f"coalesce(sum({value}), 0)"
+    if kind == "mean":
+        return f"avg({value})"
+    if kind == "median":
+        return f"quantile_cont({value}, 0.5)"
+    if kind == "p90":
+        return f"quantile_cont({value}, 0.9)"
+    raise ValueError(f"measure {measure.name}: aggregation {kind} is not computed in SQL")
+
+
+def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None) -> list[Query]:
+    """Queries computing every SQL measure of ``dataset`` over ``relation`` (default: the dataset name).
+
+    One query per (time column, dimension): rows grouped by month (and dimension value).
+    """
+    relation = relation or dataset
+    values = option_values(options)
+    groups: dict[tuple[str, str | None], list[MeasureInfo]] = {}
+    for measure in sql_measures(dataset):
+        if measure.time is None:
+            raise ValueError(f"measure {measure.name}: an aggregated measure needs a time column")
+        groups.setdefault((measure.time, measure.dimension), []).append(measure)
+    queries = []
+    for (time, dimension), measures in groups.items():
+        month = _MONTH_COLUMN[time]
+        keys = [month] + ([dimension] if dimension else [])
+        columns = ", ".join(f'{aggregate_expression(m, values)} AS "{m.name}"' for m in measures)
+        where = [f"{month} IS NOT NULL"]
+        if dimension == "agent":  # tickets without an agent are nobody's
+            where.append("agent IS NOT NULL")
+        group = ", ".join(str(i + 1) for i in range(len(keys)))
+        sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
+               f"WHERE {' AND '.join(where)} GROUP BY {group}")
+        queries.append(Query(dataset, time, dimension, tuple(m.name for m in measures), sql))
+    return queries
