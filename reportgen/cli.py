@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.cli_common import config_option, friendly_errors, month_option
+from reportgen.cli_common import config_option, friendly_errors, month_option, to_stderr
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +36,7 @@ def kpis(config_path: Path, month: str, fmt: str) -> None:
     from reportgen.textreport import kpi_table
 
     config = load_config(config_path)
-    document = MonthRun(config, month).kpis_document()
+    document = MonthRun(config, month, notify=to_stderr).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -49,16 +49,21 @@ def kpis(config_path: Path, month: str, fmt: str) -> None:
 def validate(config_path: Path) -> None:
     """Check the config and every source file, list every problem; write nothing.
 
-    Exit 1 when anything is fatal (`build` would stop) or rows would be excluded.
+    Exit 0 when nothing is wrong or the only rows excluded are routine skips (a
+    survey question left unanswered, a partial response); exit 1 when anything is
+    fatal (`build` would stop), the quality gate included, or other rows would be
+    excluded.
     """
     from reportgen.config import load_config
     from reportgen.engine import Engine
+    from reportgen.gates import QualityGateError, gate_failures
     from reportgen.outputs import output_problems
     from reportgen.textreport import validation_report
 
     config = load_config(config_path)
     result = Engine(config, max_problems=None, collect=True).run()
-    text, ok = validation_report(result, output_problems(config))
+    gate = [QualityGateError(line) for line in gate_failures(result, config)]
+    text, ok = validation_report(result, [*output_problems(config), *gate])
     click.echo(text)
     if not ok:
         sys.exit(1)
@@ -76,7 +81,7 @@ def build(config_path: Path, month: str, out: Path | None) -> None:
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
-    run = MonthRun(load_config(config_path), month)
+    run = MonthRun(load_config(config_path), month, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
@@ -100,7 +105,7 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
-    run = MonthRun(load_config(config_path), end)
+    run = MonthRun(load_config(config_path), end, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Demo report for {run.month}: {target}")
     click.echo(f"Sample data:   {folder / 'data'}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option
+from reportgen.cli_common import config_option, friendly_errors, month_option, to_stderr
 from reportgen.errors import ReportgenError
 
 
@@ -35,7 +35,7 @@ def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml
 
     if dry_run != (eml is not None):
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
-    run = MonthRun(load_config(config_path), month)
+    run = MonthRun(load_config(config_path), month, notify=to_stderr)
     outcome = EmailOutput(to=to, dry_run=dry_run, eml=eml).send(run)
     if outcome.built:
         click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
@@ -78,7 +78,8 @@ def run(config_path: Path, month: str) -> None:
     from reportgen.run import MonthRun
 
     config = load_config(config_path)
-    month_run = MonthRun(config, month)
+    month_run = MonthRun(config, month, notify=to_stderr)
+    month_run.check()  # a run that fails its gates fails once, before any step
     done = Delivered()
     results: list[bool] = []
     for output, configured in configured_outputs(config):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option
+from reportgen.cli_common import config_option, friendly_errors, month_option, to_stderr
 
 
 @click.command()
@@ -33,7 +33,7 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
         raise click.UsageError("--requests-out goes with --dry-run")
     config = load_config(config_path)
     settings = load_settings(config)  # settings problems show before any computing
-    run = MonthRun(config, month, save=not dry_run)
+    run = MonthRun(config, month, save=not dry_run, notify=to_stderr)
     output = GoogleSheetsOutput(warn=lambda line: click.echo(line, err=True))
     if dry_run:
         text = json.dumps(output.dry_run(run), indent=1, ensure_ascii=False) + "\n"

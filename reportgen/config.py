@@ -73,6 +73,12 @@ class HistoryOptions(_Strict):
     path: str = "reportgen-history.duckdb"
 
 
+class QualityOptions(_Strict):
+    """The quality gate: a run fails when a dataset has rows but more than this share is excluded."""
+
+    max_excluded_share: float = Field(default=0.5, ge=0, le=1)
+
+
 class ScaleOptions(_Strict):
     scale: tuple[float, float] = (1, 5)
 
@@ -228,6 +234,7 @@ KNOWN_OUTPUTS = ["google_sheets", "email"]
 class Config(_Strict):
     report: ReportOptions = ReportOptions()
     history: HistoryOptions = HistoryOptions()
+    quality: QualityOptions = QualityOptions()
     kpis: KpiOptions = KpiOptions()
     engine: EngineOptions = EngineOptions()
     targets: dict[str, float] = Field(default_factory=dict)
