@@ -33,6 +33,8 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
         raise click.UsageError("--requests-out goes with --dry-run")
     config = load_config(config_path)
     settings = load_settings(config)  # settings problems show before any computing
+    if not dry_run:
+        config.require_env("google_sheets")  # the Google key, not the SMTP password
     run = MonthRun(config, month, save=not dry_run, notify=to_stderr)
     output = GoogleSheetsOutput(warn=lambda line: click.echo(line, err=True))
     if dry_run:
