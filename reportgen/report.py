@@ -426,11 +426,14 @@ class ReportBuilder:
         return sheet
 
     def _shown_path(self, path: str) -> str:
-        """A source path relative to the config's folder when inside it (shorter, stable)."""
+        """A source file as leadership may see it: relative to the config's folder, else its name.
+
+        Never the machine's absolute path (user names, mount points) on a tab that is sent out.
+        """
         try:
-            return str(Path(path).resolve().relative_to(self.config.base_dir.resolve()))
+            return Path(path).resolve().relative_to(self.config.base_dir.resolve()).as_posix()
         except ValueError:
-            return path
+            return Path(path).name
 
     # ---- 7. Data (tidy) ------------------------------------------------------------------------
     def tidy_data(self) -> Sheet:
