@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from reportgen.coverage import PARTIAL_LEGEND, PARTIAL_MARK, partial_note
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
@@ -26,6 +27,7 @@ AGENTS = "Agents"
 CHANNELS = "Channels"
 QUALITY = "Data Quality"
 DATA = "Data"
+PARTIAL_NO_CHANGE = "No change is shown: this month or the one before it is a partial month"
 TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
 
 REASON_MEANINGS = {
@@ -74,6 +76,7 @@ class ReportBuilder:
         self.window = data.window
         self.scalars = data.scalars  # the run's KPI values, computed once for every view
         self.breakdowns = data.breakdowns
+        self.partial = data.partial  # months covered only in part: marked, never compared
 
     @property
     def title(self) -> str:
@@ -112,7 +115,14 @@ class ReportBuilder:
         target_col, status_col, change_col = n + 1, n + 2, n + 3
         sheet.put(header, 0, "KPI", "header_left")
         for index, month in enumerate(self.window):
-            sheet.put(header, 1 + index, month_date(month), "month_header")
+            if month in self.partial:  # a text header with the mark; the note says why
+                sheet.put(header, 1 + index, f"{month_label(month)} {PARTIAL_MARK}", "month_header",
+                          note=partial_note(self.partial[month]))
+            else:
+                sheet.put(header, 1 + index, month_date(month), "month_header")
+        if self.partial:
+            months = ", ".join(f"{month_label(m)} ({why})" for m, why in self.partial.items())
+            sheet.put(2, 0, PARTIAL_LEGEND.format(mark=PARTIAL_MARK, months=months), "subtitle")
         sheet.put(header, target_col, "Target", "header")
         sheet.put(header, status_col, f"Status {month_label(self.month)}", "header")
         sheet.put(header, change_col, "Change vs previous month", "header")
@@ -167,6 +177,9 @@ class ReportBuilder:
             sheet.put(row, change_col, None, "change")
             return
         previous = series[-2]
+        if self.window[-1] in self.partial or self.window[-2] in self.partial:
+            sheet.put(row, change_col, "", "change", note=PARTIAL_NO_CHANGE)
+            return
         current_ref, previous_ref = a1(row, target_col - 1), a1(row, target_col - 2)
         factor = f"*{change_factor(kpi.unit)}" if change_factor(kpi.unit) != 1 else ""
         formula = (f'=IF(OR({current_ref}="",{previous_ref}=""),"",'

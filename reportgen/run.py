@@ -14,10 +14,11 @@ history store is touched or any output runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
 from reportgen.config import Config
+from reportgen.coverage import partial_months
 from reportgen.engine import EngineResult
 from reportgen.errors import ReportgenError
 from reportgen.gates import check_quality, exclusion_summary
@@ -25,6 +26,12 @@ from reportgen.model import Report
 from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
 from reportgen.months import parse_month_option
 from reportgen.report import build_report
+
+
+def from_first_month(months: list[str], with_data: Container[str]) -> list[str]:
+    """The tracker window from its first month with data: a new team sees no empty months before it."""
+    first = next((index for index, month in enumerate(months) if month in with_data), len(months) - 1)
+    return months[first:]
 
 
 class MonthRun:
@@ -98,10 +105,15 @@ class MonthRun:
         if self._data is None:
             self.check()
             try:
-                self._data = gather_month(self.config, self.month, self.engine, save=self.save)
+                data = gather_month(self.config, self.month, self.engine, save=self.save)
             except ReportgenError as exc:
                 self._failure = exc
                 raise
+            data.window = from_first_month(data.window, data.measures)
+            data.partial = partial_months(self.engine.coverage,
+                                          [m for m in data.window if m in data.measures],
+                                          self.config.report.timezone)
+            self._data = data
         return self._data
 
     @property
