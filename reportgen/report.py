@@ -87,6 +87,7 @@ class ReportBuilder:
                   self.agents(), self.channels(), self.quality(), self.tidy_data()]
         for sheet in sheets:
             fit_row_heights(sheet)
+            place_page_breaks(sheet)
         return Report(self.title, self.month, sheets)
 
     # ---- helpers ---------------------------------------------------------------
@@ -253,6 +254,7 @@ class ReportBuilder:
         scalars = self.data.current.scalars
         row = 5
         for kpi in (k for k in KPIS if k.has_calculator):
+            block_start = row
             sheet.put(row, 0, kpi.label, "kpi_name")
             sheet.put(row, 2, kpi.definition, "note")
             row += 1
@@ -268,6 +270,7 @@ class ReportBuilder:
             sheet.put(row, 1, "" if value is None else value, f"result:{value_style(kpi)}",
                       formula=kpi.sheet_formula(cells))
             sheet.put(row, 2, kpi.formula_text, "note")
+            sheet.keep_together.append((block_start, row))  # printing: a KPI block never splits
             row += 2
         sheet.column_widths = {0: 44, 1: 16, 2: 90}
         sheet.freeze = (4, 0)
@@ -294,6 +297,9 @@ class ReportBuilder:
             row += 1
         row += 1
         sheet.put(row, 0, "Options in force", "kpi_name")
+        # printing: the options and the note start their own page, with no KPI header over them
+        sheet.page_breaks.append(row)
+        sheet.repeat_header = False
         row += 1
         for label, value in self._options():
             sheet.put(row, 0, label, "wrap")
@@ -494,6 +500,41 @@ def fit_row_heights(sheet: Sheet) -> None:
         lines = sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n"))
         if lines > 1:
             sheet.row_heights[row] = max(sheet.row_heights.get(row, 0), 13.0 * lines + 3)
+
+
+# printing (A4 landscape, 0.5 in margins, fitted to the page width): the content height a page
+# holds, in points at 100 %, kept below what Excel (~530) and LibreOffice (~650) fit
+PAGE_CONTENT_POINTS = 480.0
+DEFAULT_ROW_POINTS = 15.0
+
+
+def place_page_breaks(sheet: Sheet) -> None:
+    """Manual page breaks so no ``keep_together`` block is split across printed pages.
+
+    Rows are summed with their heights (15 pt unless set); the repeated header rows
+    count on every page. A block that would cross the page end starts a new page.
+    """
+    if not sheet.keep_together:
+        return
+    repeated = 0.0
+    if sheet.freeze and sheet.freeze[0] and sheet.repeat_header:
+        repeated = sheet.row_heights.get(sheet.freeze[0] - 1, DEFAULT_ROW_POINTS)
+
+    def height(row: int) -> float:
+        return sheet.row_heights.get(row, DEFAULT_ROW_POINTS)
+
+    starts = {first: last for first, last in sheet.keep_together}
+    used, page_top = 0.0, 0
+    row = 0
+    while row <= sheet.last_row:
+        if row in starts:
+            block = sum(height(r) for r in range(row, starts[row] + 1))
+            if used + block > PAGE_CONTENT_POINTS - (repeated if page_top else 0) and row > page_top:
+                sheet.page_breaks.append(row)
+                used, page_top = 0.0, row
+        used += height(row)
+        row += 1
+    sheet.page_breaks.sort()
 
 
 def build_report(data: MonthData) -> Report:
