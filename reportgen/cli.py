@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.cli_common import config_option, friendly_errors, month_option, to_stderr
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,11 +31,10 @@ def main(verbose: bool) -> None:
 @friendly_errors
 def kpis(config_path: Path, month: str, fmt: str) -> None:
     """Compute the month's KPIs, remember them in history and print them."""
-    from reportgen.config import load_config
     from reportgen.run import MonthRun
     from reportgen.textreport import kpi_table
 
-    config = load_config(config_path)
+    config = open_config(config_path)
     document = MonthRun(config, month, notify=to_stderr).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -54,14 +53,15 @@ def validate(config_path: Path) -> None:
     fatal (`build` would stop), the quality gate included, or other rows would be
     excluded.
     """
-    from reportgen.config import load_config
     from reportgen.engine import Engine
     from reportgen.gates import QualityGateError, gate_failures
     from reportgen.outputs import output_problems
     from reportgen.textreport import validation_report
 
-    config = load_config(config_path)
+    config = open_config(config_path)
     result = Engine(config, max_problems=None, collect=True).run()
+    for note in result.notes:
+        click.echo(f"note: {note}")
     gate = [QualityGateError(line) for line in gate_failures(result, config)]
     text, ok = validation_report(result, [*output_problems(config), *gate])
     click.echo(text)
@@ -77,11 +77,10 @@ def validate(config_path: Path) -> None:
 @friendly_errors
 def build(config_path: Path, month: str, out: Path | None) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
-    from reportgen.config import load_config
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
-    run = MonthRun(load_config(config_path), month, notify=to_stderr)
+    run = MonthRun(open_config(config_path), month, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
@@ -97,7 +96,6 @@ def build(config_path: Path, month: str, out: Path | None) -> None:
 @friendly_errors
 def demo(folder: Path, out: Path | None, month: str) -> None:
     """Generate a year of realistic sample data and build its report — no config needed."""
-    from reportgen.config import load_config
     from reportgen.demo import write_demo_project
     from reportgen.months import parse_month_option
     from reportgen.outputs.xlsx import XlsxOutput
@@ -105,7 +103,7 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
-    run = MonthRun(load_config(config_path), end, notify=to_stderr)
+    run = MonthRun(open_config(config_path), end, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Demo report for {run.month}: {target}")
     click.echo(f"Sample data:   {folder / 'data'}")
@@ -128,23 +126,32 @@ def catalog(fmt: str) -> None:
              "formula": k.formula_text} for k in KPIS
         ], indent=2, ensure_ascii=False))
         return
-    width = max(len(k.id) for k in KPIS)
+    import shutil
+    import textwrap
+
+    units = {k.id: k.unit + (f" per {k.breakdown}" if k.breakdown else "") for k in KPIS}
+    width, unit_width = max(len(k.id) for k in KPIS), max(len(u) for u in units.values())
+    indent = " " * (2 + width + 2 + unit_width + 2)  # the definition column, wrapped under itself
+    line_width = max(len(indent) + 40, shutil.get_terminal_size((100, 24)).columns)
     for group in ("primary", "secondary"):
         click.echo(f"{group.upper()} KPIs")
         for k in (k for k in KPIS if k.group == group):
-            unit = k.unit + (f" per {k.breakdown}" if k.breakdown else "")
-            click.echo(f"  {k.id:<{width}}  {unit:<17} {k.definition}")
+            first = f"  {k.id:<{width}}  {units[k.id]:<{unit_width}}  "
+            click.echo(textwrap.fill(k.definition, line_width, initial_indent=first,
+                                     subsequent_indent=indent))
         click.echo("")
 
 
 # commands that live in their own modules
 # (registered here so `reportgen --help` lists everything)
 from reportgen.cli_email import email, run  # noqa: E402
+from reportgen.cli_history import history  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
 
 main.add_command(publish)
 main.add_command(email)
 main.add_command(run)
+main.add_command(history)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,11 +11,14 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reportgen.errors import ReportgenError
+
+if TYPE_CHECKING:
+    from reportgen.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,3 +71,13 @@ def friendly_errors(func: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def open_config(path: Path) -> Config:
+    """Load the config; each warning about it (e.g. a legacy time zone) is one line on stderr."""
+    from reportgen.config import load_config
+
+    config = load_config(path)
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return config

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option, to_stderr
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
 from reportgen.errors import ReportgenError
 
 
@@ -29,13 +29,12 @@ from reportgen.errors import ReportgenError
 @friendly_errors
 def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None) -> None:
     """Email the month's workbook with an HTML summary (builds the workbook first if it is missing)."""
-    from reportgen.config import load_config
     from reportgen.outputs.email import EmailOutput
     from reportgen.run import MonthRun
 
     if dry_run != (eml is not None):
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
-    run = MonthRun(load_config(config_path), month, notify=to_stderr)
+    run = MonthRun(open_config(config_path), month, notify=to_stderr)
     outcome = EmailOutput(to=to, dry_run=dry_run, eml=eml).send(run)
     if outcome.built:
         click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
@@ -73,11 +72,10 @@ def run(config_path: Path, month: str) -> None:
     delivers that same run. A failing step does not stop the others; the
     exit code is 0 only when every step succeeded.
     """
-    from reportgen.config import load_config
     from reportgen.outputs import Delivered, configured_outputs
     from reportgen.run import MonthRun
 
-    config = load_config(config_path)
+    config = open_config(config_path)
     month_run = MonthRun(config, month, notify=to_stderr)
     done = Delivered()
     results: list[bool] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option, to_stderr
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
 
 
 @click.command()
@@ -23,7 +23,6 @@ from reportgen.cli_common import config_option, friendly_errors, month_option, t
 @friendly_errors
 def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | None) -> None:
     """Publish the month's report to the Google Sheet in outputs.google_sheets (or create it)."""
-    from reportgen.config import load_config
     from reportgen.fileio import atomic_output
     from reportgen.outputs.google_sheets import GoogleSheetsOutput
     from reportgen.run import MonthRun
@@ -31,7 +30,7 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
 
     if requests_out is not None and not dry_run:
         raise click.UsageError("--requests-out goes with --dry-run")
-    config = load_config(config_path)
+    config = open_config(config_path)
     settings = load_settings(config)  # settings problems show before any computing
     if not dry_run:
         config.require_env("google_sheets")  # the Google key, not the SMTP password

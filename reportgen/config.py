@@ -52,6 +52,49 @@ def check_timezone(name: str) -> str:
     return name
 
 
+# legacy zone names that tzdata still accepts: no daylight saving time, or a rule instead of a place
+_LEGACY_ZONES = {
+    "EST": ("a fixed UTC-5 offset without daylight saving time", "America/New_York"),
+    "MST": ("a fixed UTC-7 offset without daylight saving time", "America/Denver"),
+    "HST": ("a fixed UTC-10 offset", "Pacific/Honolulu"),
+    "EST5EDT": ("a legacy POSIX rule, not a place", "America/New_York"),
+    "CST6CDT": ("a legacy POSIX rule, not a place", "America/Chicago"),
+    "MST7MDT": ("a legacy POSIX rule, not a place", "America/Denver"),
+    "PST8PDT": ("a legacy POSIX rule, not a place", "America/Los_Angeles"),
+    "CET": ("a legacy alias, not a place", "Europe/Paris"),
+    "MET": ("a legacy alias, not a place", "Europe/Paris"),
+    "EET": ("a legacy alias, not a place", "Europe/Athens"),
+    "WET": ("a legacy alias, not a place", "Europe/Lisbon"),
+}
+
+
+def timezone_warning(name: str, key: str = "timezone") -> str | None:
+    """A warning for a legacy zone alias (``EST``…), suggesting the city zone to use; else None."""
+    legacy = _LEGACY_ZONES.get(name.strip().upper())
+    if legacy is None:
+        return None
+    detail, suggestion = legacy
+    return (f"{key}: '{name}' is {detail}; use '{suggestion}' (or your team's own city zone) "
+            "so that local times follow the clock change")
+
+
+def _timezone_warnings(value: Any, path: str = "") -> list[str]:
+    """Warnings for every ``timezone:`` in the raw config (report and every source)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            dotted = f"{path}.{key}" if path else str(key)
+            if key == "timezone" and isinstance(item, str):
+                warning = timezone_warning(item, dotted)
+                found += [warning] if warning else []
+            else:
+                found += _timezone_warnings(item, dotted)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _timezone_warnings(item, f"{path}[{index}]")
+    return found
+
+
 class ReportOptions(_Strict):
     title: str = "Customer Service Report"
     timezone: str = "UTC"
@@ -246,6 +289,7 @@ class Config(_Strict):
     # `${VAR}` under outputs: whose variable is not set, by YAML path: an output needs its own
     # secrets only when it sends (``require_env``); a dry run or another command needs none
     missing_env: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)  # not fatal; the CLI prints them on stderr
 
     @field_validator("outputs")
     @classmethod
@@ -334,10 +378,7 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{name}: not valid YAML{where}: {reason}") from None
+        raise _yaml_error(name, text, exc) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -359,10 +400,52 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
             problems.append(problem((key,), unknown_key_message(key, _top_level_keys()), lines))
     if problems or config is None:
         raise settings_error(name, problems)
-    return config
+    warnings = _timezone_warnings(raw)
+    return config.model_copy(update={"warnings": warnings}) if warnings else config
 
 
-INTERNAL_FIELDS = ("base_dir", "config_path", "missing_env")  # set by load_config, never written in the YAML
+def _unclosed_quote(text: str, before_line: int) -> yaml.Mark | None:
+    """Where a quoted value that runs over several lines opens, before ``before_line`` (0-based).
+
+    A config never needs a multi-line quoted value, so when the parser fails
+    further down, the quote that swallowed the line breaks is the real mistake.
+    """
+    opening: yaml.Mark | None = None
+    try:
+        for token in yaml.scan(text):
+            if token.start_mark.line > before_line:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.end_mark.line > token.start_mark.line):
+                opening = token.start_mark
+    except yaml.YAMLError:
+        pass
+    return opening
+
+
+def _yaml_error(name: str, text: str, exc: yaml.YAMLError) -> ConfigError:
+    """One line pointing at the line to fix: the opening quote of an unclosed quoted value,
+    not the line where the parser gave up."""
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or "invalid YAML"
+    context = getattr(exc, "context", None) or ""
+    opening: yaml.Mark | None = None
+    if "quoted scalar" in context:
+        opening = getattr(exc, "context_mark", None)
+    elif mark is not None:
+        opening = _unclosed_quote(text, mark.line)
+    if opening is not None:
+        return ConfigError(
+            f"{name}: not valid YAML at line {opening.line + 1}, column {opening.column + 1}: "
+            "a quoted value opens here and is not closed on its line",
+            hint="close the quote on the same line (the parser stopped at line "
+                 f"{(mark.line + 1) if mark else '?'}: {reason})")
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return ConfigError(f"{name}: not valid YAML{where}: {reason}")
+
+
+# set by load_config, never written in the YAML
+INTERNAL_FIELDS = ("base_dir", "config_path", "warnings", "missing_env")
 
 
 def _top_level_keys() -> list[str]:

@@ -3,13 +3,22 @@
 It lets a team that feeds only this month's export still get a 12-month
 tracker. Each save is one transaction: re-running a month replaces that month
 and nothing else, and a crash mid-save leaves the previous state intact.
+
+History heals: each month is stored with its :class:`Completeness` (days with
+data, usable rows). A month the current sources cover more completely than the
+stored copy replaces it; a month with no usable row is never stored. Two runs
+at once (cron overlap) do not fail: the second waits for the file lock, bounded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,22 +26,99 @@ from typing import Any
 import duckdb
 
 from reportgen.errors import HistoryError
-from reportgen.measures import MonthMeasures, breakdown_values, scalar_values
+from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.measures import MonthMeasures
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR);
 CREATE TABLE IF NOT EXISTS months (month VARCHAR, saved_at TIMESTAMP, data_quality VARCHAR);
+ALTER TABLE months ADD COLUMN IF NOT EXISTS days_with_data INTEGER;
+ALTER TABLE months ADD COLUMN IF NOT EXISTS usable_rows BIGINT;
 CREATE TABLE IF NOT EXISTS measures (month VARCHAR, name VARCHAR, dimension VARCHAR, value DOUBLE);
 CREATE TABLE IF NOT EXISTS kpi_values (month VARCHAR, kpi VARCHAR, dimension VARCHAR, value DOUBLE);
 """
 
 
-class HistoryStore:
-    """Per-month measures in a DuckDB file; dimension '' marks a scalar measure."""
+LOCK_TIMEOUT_ENV = "REPORTGEN_HISTORY_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a cron run that overlaps the previous one waits this long
 
-    def __init__(self, path: str | Path):
+
+@dataclass(frozen=True, order=True)
+class Completeness:
+    """How completely the sources cover a month; a larger value is more complete.
+
+    Compared as (days_with_data, usable_rows): more distinct days of the month with
+    at least one usable ticket or survey first, then more usable rows.
+    """
+
+    days_with_data: int
+    usable_rows: int
+
+
+@dataclass(frozen=True)
+class StoredMonth:
+    """One month in the store, as ``reportgen history list`` shows it."""
+
+    month: str
+    saved_at: datetime
+    completeness: Completeness | None  # None: stored before completeness was recorded
+
+
+def _lock_timeout() -> float:
+    text = os.environ.get(LOCK_TIMEOUT_ENV, "")
+    try:
+        return max(0.0, float(text)) if text.strip() else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class HistoryStore:
+    """Per-month measures in a DuckDB file; dimension '' marks a scalar measure.
+
+    ``lock_timeout``: how long to wait while another process holds the file
+    (default: $REPORTGEN_HISTORY_LOCK_TIMEOUT seconds, else 10 minutes);
+    ``on_wait`` receives the one line saying so (default: printed on stderr).
+    """
+
+    def __init__(self, path: str | Path, lock_timeout: float | None = None,
+                 on_wait: Callable[[str], None] | None = None):
         self.path = Path(path)
+        self.lock_timeout = _lock_timeout() if lock_timeout is None else lock_timeout
+        self.on_wait = on_wait or _to_stderr
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting (bounded) while another process holds the file's lock."""
+        deadline = time.monotonic() + self.lock_timeout
+        told = False
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise HistoryError(
+                        f"{self.path}: the history store is still in use by another process after "
+                        f"{_duration(self.lock_timeout)}",
+                        hint="check for a stuck reportgen run; the wait is set by "
+                             f"${LOCK_TIMEOUT_ENV} (seconds)") from None
+                if not told:
+                    self.on_wait(f"waiting for the history store {self.path}: another reportgen run is "
+                                 f"using it (up to {_duration(self.lock_timeout)})")
+                    told = True
+                time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
 
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -42,12 +128,9 @@ class HistoryStore:
         else:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = self._open(read_only)
             except duckdb.IOException as exc:
                 text = str(exc)
-                if "lock" in text.lower():
-                    raise HistoryError(f"{self.path}: the history store is in use by another process",
-                                       hint="wait for the other reportgen run to finish") from None
                 raise HistoryError(f"{self.path}: cannot open the history store ({text.splitlines()[0]})",
                                    hint="check the path and permissions of history.path") from None
             except (duckdb.Error, OSError) as exc:
@@ -77,15 +160,34 @@ class HistoryStore:
             return [r[0] for r in con.execute("SELECT month FROM months ORDER BY month").fetchall()]
 
     def save(self, months: dict[str, MonthMeasures], replace: Iterable[str],
-             data_quality: dict[str, Any] | None = None) -> list[str]:
-        """Write ``replace`` months (overwriting) and any other month not stored yet.
+             data_quality: dict[str, Any] | None = None,
+             completeness: Mapping[str, Completeness] | None = None) -> list[str]:
+        """Write ``replace`` months (overwriting), any other month not stored yet, and any month
+        whose ``completeness`` is greater than the stored copy's.
 
-        Returns the months written. One transaction: all or nothing.
+        A month whose completeness has no usable row is never written (not even in
+        ``replace``). A stored month without a recorded completeness is replaced only
+        through ``replace``. Months computed from data the run rejected must not be
+        passed at all: the caller leaves them out. Returns the months written.
+        One transaction: all or nothing.
         """
         replace = set(replace)
+        completeness = dict(completeness or {})
         with self._connect() as con:
-            stored = {r[0] for r in con.execute("SELECT month FROM months").fetchall()}
-            to_write = sorted(m for m in months if m in replace or m not in stored)
+            stored = {r[0]: (None if r[1] is None or r[2] is None else Completeness(int(r[1]), int(r[2])))
+                      for r in con.execute(
+                          "SELECT month, days_with_data, usable_rows FROM months").fetchall()}
+
+            def wanted(month: str) -> bool:
+                new = completeness.get(month)
+                if new is not None and new.usable_rows <= 0:
+                    return False
+                if month in replace or month not in stored:
+                    return True
+                old = stored[month]
+                return new is not None and old is not None and new > old
+
+            to_write = sorted(m for m in months if wanted(m))
             if not to_write:
                 return []
             measure_rows: list[tuple[str, str, str, float | None]] = []
@@ -105,8 +207,10 @@ class HistoryStore:
                 placeholders = ", ".join("?" for _ in to_write)
                 for table in ("months", "measures", "kpi_values"):
                     con.execute(f"DELETE FROM {table} WHERE month IN ({placeholders})", to_write)
-                con.executemany("INSERT INTO months VALUES (?, ?, ?)",
-                                [(m, now, quality) for m in to_write])
+                con.executemany(
+                    "INSERT INTO months (month, saved_at, data_quality, days_with_data, usable_rows) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(m, now, quality, *_completeness_row(completeness.get(m))) for m in to_write])
                 self._insert(con, "measures", measure_rows)
                 self._insert(con, "kpi_values", kpi_rows)
                 con.execute("COMMIT")
@@ -124,6 +228,32 @@ class HistoryStore:
         con.execute("CREATE OR REPLACE TEMP TABLE _rows (a VARCHAR, b VARCHAR, c VARCHAR, d DOUBLE)")
         con.executemany("INSERT INTO _rows VALUES (?, ?, ?, ?)", rows)
         con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+
+    def list_months(self) -> list[StoredMonth]:
+        """Every stored month, oldest first."""
+        with self._connect(read_only=True) as con:
+            columns = {str(r[0]) for r in con.execute("DESCRIBE months").fetchall()}
+            extra = ("days_with_data, usable_rows" if {"days_with_data", "usable_rows"} <= columns
+                     else "NULL, NULL")
+            rows = con.execute(f"SELECT month, saved_at, {extra} FROM months ORDER BY month").fetchall()
+        return [StoredMonth(month, saved_at,
+                            None if days is None or rows_ is None else Completeness(int(days), int(rows_)))
+                for month, saved_at, days, rows_ in rows]
+
+    def drop(self, month: str) -> bool:
+        """Forget one month (its measures and KPI values); False when it was not stored."""
+        with self._connect() as con:
+            if con.execute("SELECT count(*) FROM months WHERE month = ?", [month]).fetchone() == (0,):
+                return False
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table in ("months", "measures", "kpi_values"):
+                    con.execute(f"DELETE FROM {table} WHERE month = ?", [month])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return True
 
     def load(self, months: Iterable[str]) -> dict[str, MonthMeasures]:
         """Measures of the requested months that are stored (missing months are absent)."""
@@ -147,6 +277,10 @@ class HistoryStore:
                 else:
                     measures.dims.setdefault(name, {})[dimension] = value
         return out
+
+
+def _completeness_row(value: Completeness | None) -> tuple[int | None, int | None]:
+    return (None, None) if value is None else (value.days_with_data, value.usable_rows)
 
 
 def _num(value: float | None) -> float | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reportgen.expr import Expr, Measure, m
-from reportgen.measures import MEASURES, Dimension, MeasureInfo, Unit
+from reportgen.measures import MEASURES, Dimension, MeasureInfo, MonthMeasures, Unit
 
 Direction = Literal["higher", "lower"]
 Group = Literal["primary", "secondary"]
@@ -179,3 +179,36 @@ RESOLUTION_RATE_NOTE = (
     "resolved ÷ received (tickets created in the month that are resolved ÷ tickets created "
     "in the month)."
 )
+
+
+# ---- KPI values of one month, from its measures -------------------------
+def scalar_values(measures: MonthMeasures) -> dict[str, float | None]:
+    """Every scalar KPI of the month, keyed by id (None when it has no value)."""
+    return {kpi.id: _tidy(kpi.unit, kpi.value(measures.scalars)) for kpi in SCALAR_KPIS}
+
+
+def breakdown_values(measures: MonthMeasures) -> dict[str, dict[str, float]]:
+    """Every per-dimension KPI of the month: id → {dimension value: KPI value}."""
+    out: dict[str, dict[str, float]] = {}
+    for kpi in BREAKDOWN_KPIS:
+        driver = kpi.inputs[0]
+        values: dict[str, float] = {}
+        for key in sorted(measures.dims.get(driver, {})):
+            inputs: dict[str, float | None] = dict(measures.scalars)
+            for name in kpi.inputs:
+                if name in measures.dims:
+                    inputs[name] = measures.dims[name].get(key)
+            value = _tidy(kpi.unit, kpi.value(inputs))
+            if value is not None:
+                values[key] = value
+        out[kpi.id] = values
+    return out
+
+
+def _tidy(unit: Unit, value: float | None) -> float | None:
+    """Counts as ints in output; everything else as float."""
+    if value is None:
+        return None
+    if unit == "count" and float(value).is_integer():
+        return int(value)
+    return float(value)

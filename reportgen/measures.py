@@ -146,39 +146,3 @@ class MonthMeasures:
 
     scalars: dict[str, float | None] = field(default_factory=dict)
     dims: dict[str, dict[str, float]] = field(default_factory=dict)
-
-
-def scalar_values(measures: MonthMeasures) -> dict[str, float | None]:
-    """Every scalar KPI of the month, keyed by id (None when it has no value)."""
-    from reportgen.kpis import SCALAR_KPIS  # the registry imports these declarations
-
-    return {kpi.id: _tidy(kpi.unit, kpi.value(measures.scalars)) for kpi in SCALAR_KPIS}
-
-
-def breakdown_values(measures: MonthMeasures) -> dict[str, dict[str, float]]:
-    """Every per-dimension KPI of the month: id → {dimension value: KPI value}."""
-    from reportgen.kpis import BREAKDOWN_KPIS  # the registry imports these declarations
-
-    out: dict[str, dict[str, float]] = {}
-    for kpi in BREAKDOWN_KPIS:
-        driver = kpi.inputs[0]
-        values: dict[str, float] = {}
-        for key in sorted(measures.dims.get(driver, {})):
-            inputs: dict[str, float | None] = dict(measures.scalars)
-            for name in kpi.inputs:
-                if name in measures.dims:
-                    inputs[name] = measures.dims[name].get(key)
-            value = _tidy(kpi.unit, kpi.value(inputs))
-            if value is not None:
-                values[key] = value
-        out[kpi.id] = values
-    return out
-
-
-def _tidy(unit: Unit, value: float | None) -> float | None:
-    """Counts as ints in output; everything else as float."""
-    if value is None:
-        return None
-    if unit == "count" and float(value).is_integer():
-        return int(value)
-    return float(value)

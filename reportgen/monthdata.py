@@ -8,14 +8,16 @@ month once (cached), for every view (report model, email, terminal, JSON).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
 from reportgen.config import Config
 from reportgen.engine import Engine, EngineResult
 from reportgen.errors import NoDataError
-from reportgen.history import HistoryStore
-from reportgen.measures import MonthMeasures, breakdown_values, scalar_values
+from reportgen.history import Completeness, HistoryStore
+from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.measures import BUSINESS_MEASURES, MonthMeasures
 from reportgen.months import window
 
 
@@ -56,6 +58,30 @@ def kpis_document(data: MonthData) -> dict[str, Any]:
     }
 
 
+def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> Completeness:
+    """How completely this run's sources cover ``month``, to compare with the stored copy.
+
+    Days: the days of the month inside the span the tickets or surveys cover (first to
+    last day with a usable row). Rows: tickets created plus survey responses in the month,
+    plus one when the month has business figures (a business-only month is data too).
+    """
+    first_day = date(int(month[:4]), int(month[5:7]), 1)
+    last_day = date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1) - timedelta(days=1)
+    covered: set[date] = set()
+    for start, end in result.coverage.values():
+        day, stop = max(start, first_day), min(end, last_day)
+        while day <= stop:
+            covered.add(day)
+            day += timedelta(days=1)
+    scalars = measures.scalars
+    rows = sum(int(scalars.get(name) or 0)
+               for name in ("tickets_created", "nps_responses", "csat_responses", "ces_responses"))
+    # the lifespan may come from the config alone; the other business figures only from data
+    has_business = any(scalars.get(name) is not None for name in BUSINESS_MEASURES
+                       if name != "customer_lifespan_years")
+    return Completeness(len(covered), rows + int(has_business))
+
+
 def run_engine(config: Config) -> EngineResult:
     """Load, clean and aggregate every source (the engine), writing nothing."""
     return Engine(config).run()
@@ -73,7 +99,8 @@ def gather_month(config: Config, month: str, result: EngineResult, *, save: bool
     store = HistoryStore(config.resolve(config.history.path))
     computed = {m: v for m, v in result.months.items() if m <= month}
     if save:
-        store.save(computed, replace={month} & computed.keys(), data_quality=result.quality_dict())
+        store.save(computed, replace={month} & computed.keys(), data_quality=result.quality_dict(),
+                   completeness={m: completeness(m, v, result) for m, v in computed.items()})
         measures = store.load(months_window)
     else:
         measures = store.load(months_window)

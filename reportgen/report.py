@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from reportgen.coverage import PARTIAL_LEGEND, PARTIAL_MARK, partial_note
+from reportgen.engine.reasons import REASON_MEANINGS
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
@@ -30,25 +31,6 @@ DATA = "Data"
 PARTIAL_NO_CHANGE = "No change is shown: this month or the one before it is a partial month"
 TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
 
-REASON_MEANINGS = {
-    "missing_ticket_id": "No ticket id: the row cannot be identified, so it is excluded.",
-    "missing_created_at": "No creation time: the ticket cannot be placed in a month; excluded.",
-    "invalid_created_at": "Creation time is not an ISO 8601 timestamp; excluded.",
-    "invalid_first_response_at": "First response time did not parse; treated as never answered.",
-    "first_response_before_created": "First response before creation; treated as never answered.",
-    "invalid_resolved_at": "Resolution time did not parse; treated as unresolved.",
-    "resolved_before_created": "Resolved before creation; treated as unresolved.",
-    "invalid_replies": "Replies is not a whole number ≥ 0; ignored (the ticket does not count as FCR).",
-    "invalid_reopens": "Reopens is not a whole number ≥ 0; treated as 0.",
-    "missing_response_id": "No response id; excluded.",
-    "missing_submitted_at": "No submission time; excluded.",
-    "invalid_submitted_at": "Submission time is not an ISO 8601 timestamp; excluded.",
-    "missing_survey": "No survey kind; excluded.",
-    "unknown_survey_kind": "Survey kind is not nps, csat or ces; excluded.",
-    "missing_score": "No score; excluded.",
-    "invalid_score": "Score is not a number; excluded.",
-    "score_out_of_scale": "Score outside the survey's scale; excluded.",
-}
 
 
 def month_date(month: str) -> date:

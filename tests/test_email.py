@@ -21,11 +21,10 @@ from reportgen.cli_email import email as email_command
 from reportgen.config import load_config, parse_config
 from reportgen.demo import write_demo_project
 from reportgen.errors import ConfigError
-from reportgen.kpis import KPI_BY_ID
+from reportgen.kpis import KPI_BY_ID, breakdown_values, scalar_values
 from reportgen.mail.message import template_environment
 from reportgen.mail.settings import EmailSettings, google_sheet_url, load_email_settings
 from reportgen.mail.summary import find_spikes, summarize
-from reportgen.measures import breakdown_values, scalar_values
 from reportgen.units import format_change, format_value
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -29,8 +29,7 @@ from reportgen.api import compute_month, report_path
 from reportgen.cli_email import email as email_command
 from reportgen.cli_email import run as run_command
 from reportgen.config import load_config
-from reportgen.kpis import KPI_BY_ID
-from reportgen.measures import breakdown_values, scalar_values
+from reportgen.kpis import KPI_BY_ID, breakdown_values, scalar_values
 from reportgen.units import format_value
 
 MONTH = "2026-10"

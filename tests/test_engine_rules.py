@@ -12,9 +12,9 @@ import pytest
 from conftest import SURVEY_HEADER, TICKET_HEADER, write_rows
 
 from reportgen.config import load_config
-from reportgen.engine import REASONS, Engine, EngineResult
+from reportgen.engine import REASONS, SURVEY_REASONS, TICKET_REASONS, Engine, EngineResult
 from reportgen.errors import ConfigError, ReportgenError
-from reportgen.measures import breakdown_values, scalar_values
+from reportgen.kpis import breakdown_values, scalar_values
 
 
 def run(root: Path, sources: str, collect: bool = False) -> EngineResult:
@@ -121,9 +121,11 @@ def test_only_path_sources_are_read_for_now(tmp_path: Path) -> None:
 
 
 def test_reasons_are_declared_once_with_their_meaning() -> None:
-    from reportgen.report import REASON_MEANINGS  # the workbook's copy until it imports ours
+    import reportgen.report
 
-    assert {name: r.meaning for name, r in REASONS.items()} == REASON_MEANINGS
+    # the Data Quality tab reads the declarations instead of keeping its own copy
+    assert reportgen.report.REASON_MEANINGS is reportgen.engine.reasons.REASON_MEANINGS
+    assert set(REASONS) == set(TICKET_REASONS) | set(SURVEY_REASONS)
     assert {r.name for r in REASONS.values() if not r.row_excluded} == {
         "invalid_first_response_at", "first_response_before_created", "invalid_resolved_at",
         "resolved_before_created", "invalid_replies", "invalid_reopens"}

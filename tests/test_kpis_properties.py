@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from reportgen.config import load_config
 from reportgen.engine import Engine
-from reportgen.measures import breakdown_values, scalar_values
+from reportgen.kpis import breakdown_values, scalar_values
 
 # Shrinking a failure can take minutes (every step is an engine run), so it is off unless
 # KPI_PROPERTIES_SHRINK=1 is set; the small generated examples are readable unshrunk.

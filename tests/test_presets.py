@@ -316,6 +316,21 @@ def test_zendesk_csat_from_the_ticket_export(tmp_path: Path) -> None:
     assert k["negative_feedback_rate"] == pytest.approx(1 / 3)
 
 
+def test_zendesk_csat_from_a_zipped_ticket_export(tmp_path: Path) -> None:
+    """Zendesk ships exports as .csv.zip: the Good/Bad filter still applies to the file inside."""
+    import zipfile
+
+    archive = tmp_path / "export.csv.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(EXPORTS / "zendesk" / "tickets.csv", "tickets.csv")
+    config = project(tmp_path, generic_tickets(),
+                     f'{{path: "{archive}", preset: zendesk_csat, timezone: "America/New_York"}}')
+    doc = kpis(config)
+    # the same four rated tickets as the plain CSV (unrated rows are not responses)
+    assert doc["data_quality"]["surveys"]["rows_read"] == 4
+    assert doc["kpis"]["csat"] == pytest.approx(2 / 3)
+
+
 def test_zendesk_csat_from_the_incremental_export(tmp_path: Path) -> None:
     path = EXPORTS / "zendesk" / "incremental.json"
     config = project(tmp_path, generic_tickets(), f'{{path: "{path}", preset: zendesk_csat}}')

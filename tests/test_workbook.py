@@ -12,8 +12,7 @@ from workbook_support import CATEGORIES, CHANNELS, INJECTION, NS, chart_xml, wri
 from reportgen.api import build_workbook
 from reportgen.config import load_config
 from reportgen.errors import ReportgenError
-from reportgen.kpis import KPIS, SCALAR_KPIS
-from reportgen.measures import breakdown_values, scalar_values
+from reportgen.kpis import KPIS, SCALAR_KPIS, breakdown_values, scalar_values
 from reportgen.report import TAB_ORDER
 
 

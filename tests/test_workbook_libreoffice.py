@@ -11,8 +11,7 @@ from workbook_support import write_three_month_project
 
 from reportgen.api import build_workbook
 from reportgen.config import load_config
-from reportgen.kpis import KPIS
-from reportgen.measures import scalar_values
+from reportgen.kpis import KPIS, scalar_values
 from reportgen.render.xlsx import PALETTE
 
 

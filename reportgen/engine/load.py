@@ -19,6 +19,8 @@ import duckdb
 
 from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, Location, ReportgenError
+from reportgen.sources.compressed import is_archive, unpack
+from reportgen.sources.dates import DateOrder, infer_date_format_sql
 from reportgen.sources.files import explain_read_error, resolve_files, sql_string, stage_file
 from reportgen.sources.presets import get_preset
 from reportgen.sources.schema import COLUMNS
@@ -59,6 +61,7 @@ class Loaded:
     rows_read: int = 0
     has_replies: bool = False
     fatal: list[ReportgenError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # inferred reading choices, for `validate`
 
     @property
     def files(self) -> list[str]:
@@ -106,20 +109,20 @@ def stored_columns(dataset: str) -> list[tuple[str, str, str]]:
     return stored
 
 
-def _select(dataset: str, expressions: dict[str, str], source: SourceConfig,
+def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
             blanks: frozenset[str]) -> str:
     """The SELECT list turning a staged file's text columns into the stored columns."""
     parts = []
     for stored, kind, canonical in stored_columns(dataset):
         text = expressions.get(canonical, "NULL::VARCHAR")
         if kind == "TIMESTAMPTZ":
-            parts.append(_timestamp(text, source.date_format))
+            parts.append(_timestamp(text, date_format))
         elif kind == "DOUBLE":
             parts.append(f"try_cast({text} AS DOUBLE)")
         elif stored == canonical:
             parts.append(f"CASE WHEN {blank_like(text, blanks)} THEN NULL ELSE {text} END")
         else:  # the text of a parsed column, kept only when it did not parse
-            parsed = _timestamp(text, source.date_format) if PARSED[canonical].endswith("_c") \
+            parsed = _timestamp(text, date_format) if PARSED[canonical].endswith("_c") \
                 else f"try_cast({text} AS DOUBLE)"
             parts.append(f"CASE WHEN {parsed} IS NULL AND NOT {blank_like(text, blanks)} THEN {text} END")
     return ", ".join(parts)
@@ -161,7 +164,8 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
         for path in paths:
             try:
                 span, replies = _load_file(con, dataset, source, path, workdir,
-                                           file_index=len(loaded.spans), start=loaded.rows_read)
+                                           file_index=len(loaded.spans), start=loaded.rows_read,
+                                           notes=loaded.notes)
             except ReportgenError as exc:
                 if not collect:
                     raise
@@ -174,9 +178,12 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
-               workdir: Path, file_index: int, start: int) -> tuple[FileSpan, bool]:
+               workdir: Path, file_index: int, start: int, notes: list[str]) -> tuple[FileSpan, bool]:
     preset = get_preset(source.preset)
-    readable = preset.prepare(path, source, workdir) if preset.prepare else path
+    # a preset that rewrites the export reads the file inside a .zip/.gz, not the archive
+    inner = unpack(path, workdir) if preset.prepare and is_archive(path) else None
+    export = inner.path if inner else path
+    readable = preset.prepare(export, source, workdir) if preset.prepare else path
     try:
         staged = stage_file(con, readable, source, workdir)
         sql, first_row = staged.sql, staged.first_row
@@ -184,16 +191,48 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
             skip = int(preset.header_rows) - 1
             sql, first_row = f"SELECT * FROM ({sql}) OFFSET {skip}", first_row + skip
         expressions = preset.columns(dataset, staged.header, source, path)
-        select = _select(dataset, expressions, source, preset.blank_values)
+        if staged.encoding_detected and staged.encoding and staged.encoding != "utf-8":
+            notes.append(f"{path.name}: read as {staged.encoding} (detected; set encoding: to override)")
         try:
+            date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions, path,
+                                                                   notes)
+            select = _select(dataset, expressions, date_format, preset.blank_values)
             con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} FROM ({sql})")
         except duckdb.Error as exc:
             raise explain_read_error(exc, staged) from None
     except ReportgenError as exc:
         if readable != path:
-            raise about_original(exc, readable, path, preset.name) from None
+            raise about_original(exc, readable, Path(inner.label) if inner else path, preset.name) from None
         raise
     return FileSpan(str(path), start, first_row), "replies" in expressions
+
+
+_DATE_SAMPLE = 1000  # rows looked at before deciding a file's timestamps need the whole-column check
+
+
+def _infer_date_format(con: duckdb.DuckDBPyConnection, dataset: str, sql: str,
+                       expressions: dict[str, str], path: Path, notes: list[str]) -> str | None:
+    """The strptime format of a file's local-style timestamps (``04-11-2026 11:53``), or None for ISO.
+
+    A sample decides whether to look: when its timestamps all start ISO-style (or are
+    blank) nothing more is read. Otherwise the whole of each timestamp column tells the
+    order (``sources.dates``); an order no value settles stops the run with the line to add.
+    """
+    columns = [(name, expressions[name]) for name in sorted(TIMESTAMPS) if name in expressions]
+    if not columns:
+        return None
+    local = " OR ".join(f"regexp_matches(trim(CAST({text} AS VARCHAR)), '^[0-9]{{1,2}}[-/.]')"
+                        for _, text in columns)
+    sample = _count(con, f"SELECT count(*) FROM (SELECT * FROM ({sql}) LIMIT {_DATE_SAMPLE}) WHERE {local}")
+    if not sample:
+        return None
+    found: DateOrder | None = None
+    for name, text in columns:
+        order = infer_date_format_sql(con, sql, text, file=path, column=name, dataset=dataset)
+        if order.format is not None and found is None:
+            found = order
+            notes.append(f"{path.name}: {name} read as {order.describe()} (inferred from the whole column)")
+    return found.format if found else None
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

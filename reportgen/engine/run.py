@@ -32,6 +32,8 @@ class EngineResult:
     fatal: list[ReportgenError] = field(default_factory=list)  # only when collecting (validate)
     # per dataset with usable rows: first and last local day (report zone) of its main timestamp
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
+    # how files were read where it was inferred (detected encoding, date order), for `validate`
+    notes: list[str] = field(default_factory=list)
 
     def quality_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -66,6 +68,7 @@ class Engine:
             for dataset in ("tickets", "surveys"):
                 loaded = load_dataset(con, config, dataset, Path(workdir), self.collect)
                 result.fatal += loaded.fatal
+                result.notes += loaded.notes
                 if dataset == "tickets":
                     clean_tickets(con, tz)
                     has_replies = loaded.has_replies

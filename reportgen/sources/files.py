@@ -16,14 +16,16 @@ import os
 import re
 import tempfile
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
 import duckdb
 
 from reportgen.config import Config, SourceConfig
-from reportgen.errors import ConfigError, DataError, Location
+from reportgen.errors import ConfigError, DataError, Location, ReportgenError
+from reportgen.sources.compressed import data_suffix, is_archive, unpack
+from reportgen.sources.encoding import detect_encoding
 
 SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
              ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
@@ -45,6 +47,9 @@ class StagedFile:
     header: list[str]
     sql: str
     first_row: int = 2
+    encoding: str | None = None  # a text file's encoding (None: binary formats)
+    encoding_detected: bool = False  # True when no encoding: was set and it was detected
+    member: str | None = None  # the file read inside ``path`` when that is a .zip/.gz
 
 
 def sql_string(value: str) -> str:
@@ -81,11 +86,11 @@ def resolve_files(config: Config, source: SourceConfig, dataset: str,
         files = [path]
     files = [path for path in files if str(path) not in skip]
     for path in files:
-        if path.suffix.lower() not in SUPPORTED:
+        if data_suffix(path) not in SUPPORTED and not is_archive(path):
             raise DataError(
                 f"unsupported file type '{path.suffix or '(none)'}'",
                 Location(file=path),
-                hint="use .csv, .xlsx, .json, .jsonl or .parquet",
+                hint="use .csv, .xlsx, .json, .jsonl or .parquet (or one of them in a .zip or .gz)",
             )
         if not os.access(path, os.R_OK):
             raise DataError("cannot read the file (permission denied)", Location(file=path),
@@ -95,6 +100,15 @@ def resolve_files(config: Config, source: SourceConfig, dataset: str,
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: SourceConfig,
                workdir: Path) -> StagedFile:
+    if is_archive(path):  # read the one data file inside; errors name the archive and the member
+        inner = unpack(path, workdir)
+        try:
+            staged = stage_file(con, inner.path, source, workdir)
+        except ReportgenError as exc:
+            if exc.location is None or Path(str(exc.location.file)) != inner.path:
+                raise
+            raise type(exc)(exc.problem, replace(exc.location, file=inner.label), exc.hint) from None
+        return replace(staged, path=path, member=inner.member)
     kind = SUPPORTED.get(path.suffix.lower(), "csv")
     try:
         if kind == "csv":
@@ -133,6 +147,9 @@ def _decode_sample(sample: bytes, path: Path, encoding: str | None) -> tuple[str
     try:
         text = sample.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        guess = detect_encoding(sample, truncated=len(sample) == _SNIFF_BYTES)
+        if guess is not None and guess != "utf-8":
+            return sample.decode(guess), guess
         if exc.start < len(sample) - 4:  # not just a character cut by the sample's end
             row = sample[: exc.start].count(b"\n") + 1
             raise DataError(
@@ -267,7 +284,8 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
             hint="set delimiter: for this source (for example ';' or ',')",
         )
     # without any quote there is no quoted line break: the parallel reader is safe
-    return StagedFile(path, header, csv_sql(readable, len(header), delimiter, parallel=quotes == 0))
+    return StagedFile(path, header, csv_sql(readable, len(header), delimiter, parallel=quotes == 0),
+                      encoding=encoding, encoding_detected=source.encoding is None)
 
 
 def csv_sql(path: Path, width: int, delimiter: str, parallel: bool = False) -> str:
