@@ -31,9 +31,9 @@ NO_USABLE_ROW = "no usable row"
 OVER_SHARE = "more than {share} of the rows (quality.max_excluded_share: {limit})"
 GATE_LINE = "{dataset}: {excluded} of {read} rows excluded ({reasons}): {what} — {fix}"
 
-_DATE_FIX = ("the dates are not ISO 8601 — if they look like 04-11-2026 11:53 (day-first, as Excel "
-             "re-saves them) set date_format: \"%d-%m-%Y %H:%M\" on sources.{dataset}, "
-             "or fix the export; `reportgen validate` lists every row")
+_DATE_FIX = ("the dates are in no format reportgen reads (ISO 8601, or day-first/month-first as the "
+             "column shows) — set date_format: on sources.{dataset} (a strptime format such as "
+             "\"%d-%m-%Y %H:%M\"), or re-export the dates as text; `reportgen validate` lists every row")
 FIXES: dict[str, str] = {
     "invalid_created_at": _DATE_FIX,
     "invalid_submitted_at": _DATE_FIX,

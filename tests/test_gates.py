@@ -16,8 +16,13 @@ GOOD_TICKETS = (
     "ticket_id,created_at,category,channel\n"
     + "".join(f"T{i},2026-10-{1 + i % 28:02d}T09:00:00Z,Billing,email\n" for i in range(40))
 )
-# an export re-saved by Excel: day-first dates, none of them ISO 8601
+# an export re-saved by Excel with its dates as serial numbers: no date reportgen can read
 EXCEL_TICKETS = (
+    "ticket_id,created_at,category,channel\n"
+    + "".join(f"T{i},{46300 + i}.4953,Billing,email\n" for i in range(40))
+)
+# the issue's export: re-saved by Excel with day-first dates (the column shows which: days up to 28)
+DAY_FIRST_TICKETS = (
     "ticket_id,created_at,category,channel\n"
     + "".join(f"T{i},{1 + i % 28:02d}-10-2026 11:53,Billing,email\n" for i in range(40))
 )
@@ -68,13 +73,20 @@ def test_an_export_with_every_date_day_first_fails_every_command_with_one_line(t
         line = lines[0]
         assert line.startswith("error: tickets: 40 of 40 rows excluded (invalid_created_at 40): "
                                "no usable row — "), line
-        assert 'date_format: "%d-%m-%Y %H:%M" on sources.tickets' in line
+        assert "set date_format: on sources.tickets" in line
         assert "Traceback" not in result.output
         assert result.stdout == "", (args, result.stdout)  # nothing written, published or sent
     assert out.read_bytes() == PREVIOUS_REPORT
     assert not eml.exists()
     assert not history.exists()
     assert not (config.parent / "reports").exists()
+
+
+def test_the_issues_day_first_export_gives_its_40_tickets_not_a_report_of_zeros(tmp_path: Path) -> None:
+    config = project(tmp_path, DAY_FIRST_TICKETS)
+    result = invoke("kpis", "--config", str(config), "--month", MONTH, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"ticket_volume": 40,' in result.stdout
 
 
 def test_validate_reports_the_gate_and_exits_1(tmp_path: Path) -> None:
@@ -92,9 +104,10 @@ def test_more_than_the_share_excluded_fails_and_the_share_is_configurable(tmp_pa
     assert result.exit_code == 1
     assert error_lines(result) == [
         "error: tickets: 3 of 5 rows excluded (invalid_created_at 3): more than 50% of the rows "
-        "(quality.max_excluded_share: 0.5) — the dates are not ISO 8601 — if they look like "
-        '04-11-2026 11:53 (day-first, as Excel re-saves them) set date_format: "%d-%m-%Y %H:%M" '
-        "on sources.tickets, or fix the export; `reportgen validate` lists every row"]
+        "(quality.max_excluded_share: 0.5) — the dates are in no format reportgen reads (ISO 8601, "
+        "or day-first/month-first as the column shows) — set date_format: on sources.tickets (a "
+        'strptime format such as "%d-%m-%Y %H:%M"), or re-export the dates as text; '
+        "`reportgen validate` lists every row"]
     assert not (tmp_path / "r.xlsx").exists()
     config.write_text(config.read_text() + "quality: {max_excluded_share: 0.75}\n")
     result = invoke("build", "--config", str(config), "--month", MONTH, "--out", str(tmp_path / "r.xlsx"))
@@ -105,7 +118,7 @@ def test_more_than_the_share_excluded_fails_and_the_share_is_configurable(tmp_pa
 
 
 def test_a_run_that_excludes_a_few_rows_prints_one_summary_line_per_dataset(tmp_path: Path) -> None:
-    tickets = GOOD_TICKETS + "X1,not a date,Billing,email\nX2,,Billing,email\nX3,31/31/2026,Billing,email\n"
+    tickets = GOOD_TICKETS + "X1,not a date,Billing,email\nX2,,Billing,email\nX3,soon,Billing,email\n"
     surveys = SURVEYS + "S3,2026-10-05T10:00:00Z,nps,11\n"
     config = project(tmp_path, tickets, surveys)
     result = invoke("kpis", "--config", str(config), "--month", MONTH, "--format", "json")
