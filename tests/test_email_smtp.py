@@ -120,9 +120,14 @@ def start_server(ca: tuple[trustme.CA, Path]) -> Iterator[Any]:
         controller.stop()
 
 
+def _day(i: int) -> int:
+    """Days 1–8 and the 29th: every month is covered to its end (none is a partial month)."""
+    return 1 + i % 9 if i % 9 < 8 else 29
+
+
 TICKETS = [
-    (f"{m}-{i}", f"{m}-0{1 + i % 9}T10:00:00+02:00", f"{m}-0{1 + i % 9}T12:30:00+02:00",
-     f"{m}-1{i % 9}T10:00:00+02:00", cat, "email", "Ann", "1", "0")
+    (f"{m}-{i}", f"{m}-{_day(i):02d}T10:00:00+02:00", f"{m}-{_day(i):02d}T12:30:00+02:00",
+     f"{m}-{_day(i) + 9 if i % 9 < 8 else 30}T10:00:00+02:00", cat, "email", "Ann", "1", "0")
     for m, n in (("2026-07", 6), ("2026-08", 7), ("2026-09", 5), ("2026-10", 12))
     for i, cat in enumerate(["Shipping", "Returns", "Billing"] * n)
 ] + [("bad-1", "not a date", "", "", "", "", "", "", "")]
