@@ -11,9 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from libreoffice import convert
+from workbook_support import write_three_month_project
 
 from reportgen.config import load_config
-from reportgen.demo import write_demo_project
 from reportgen.mail.chart import HEIGHT, WIDTH, volume_chart_png
 from reportgen.mail.summary import TrendPoint
 from reportgen.outputs.xlsx import XlsxOutput
@@ -26,7 +26,7 @@ MONTH = "2026-10"
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("print")
-    config = write_demo_project(root / "demo", end_month=MONTH)
+    config = write_three_month_project(root)  # the Calculator's layout is the same for any data
     return XlsxOutput(root / "report.xlsx").write(MonthRun(load_config(config), MONTH, save=False))
 
 
