@@ -14,6 +14,7 @@ import click
 
 from reportgen import __version__
 from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
+from reportgen.i18n import LANGUAGES
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,32 +115,54 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
+@click.option("--language", "-l", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the names, units, definitions and formulas.")
 @friendly_errors
-def catalog(fmt: str) -> None:
+def catalog(fmt: str, language: str) -> None:
     """List every KPI: id, unit, direction and definition."""
+    from reportgen.i18n import display_width, translator
     from reportgen.kpis import KPIS
 
+    tr = translator(language)
     if fmt == "json":
         click.echo(json.dumps([
-            {"id": k.id, "label": k.label, "group": k.group, "unit": k.unit,
-             "direction": k.direction, "breakdown": k.breakdown, "definition": k.definition,
-             "formula": k.formula_text} for k in KPIS
+            {"id": k.id, "label": k.label_in(tr), "group": k.group, "unit": k.unit,
+             "direction": k.direction, "breakdown": k.breakdown, "definition": k.definition_in(tr),
+             "formula": k.formula_text_in(tr)} for k in KPIS
         ], indent=2, ensure_ascii=False))
         return
     import shutil
-    import textwrap
 
-    units = {k.id: k.unit + (f" per {k.breakdown}" if k.breakdown else "") for k in KPIS}
-    width, unit_width = max(len(k.id) for k in KPIS), max(len(u) for u in units.values())
+    units = {k.id: k.unit_text_in(tr) for k in KPIS}
+    width, unit_width = max(len(k.id) for k in KPIS), max(display_width(u) for u in units.values())
     indent = " " * (2 + width + 2 + unit_width + 2)  # the definition column, wrapped under itself
     line_width = max(len(indent) + 40, shutil.get_terminal_size((100, 24)).columns)
     for group in ("primary", "secondary"):
-        click.echo(f"{group.upper()} KPIs")
+        click.echo(tr.t(f"catalog.{group}"))
         for k in (k for k in KPIS if k.group == group):
-            first = f"  {k.id:<{width}}  {units[k.id]:<{unit_width}}  "
-            click.echo(textwrap.fill(k.definition, line_width, initial_indent=first,
-                                     subsequent_indent=indent))
+            unit = units[k.id] + " " * (unit_width - display_width(units[k.id]))
+            first = f"  {k.id:<{width}}  {unit}  "
+            click.echo(_wrapped(k.definition_in(tr), line_width, first, indent))
         click.echo("")
+
+
+def _wrapped(text: str, line_width: int, first: str, indent: str) -> str:
+    """``text`` wrapped under its column; text without spaces (Japanese) by display width."""
+    import textwrap
+
+    from reportgen.i18n import display_width
+
+    if display_width(text) == len(text):
+        return textwrap.fill(text, line_width, initial_indent=first, subsequent_indent=indent)
+    lines, line = [], ""
+    room = line_width - len(indent)
+    for char in text:
+        if display_width(line + char) > room:
+            lines.append(line)
+            line = ""
+        line += char
+    lines.append(line)
+    return "\n".join((first if number == 0 else indent) + part for number, part in enumerate(lines))
 
 
 # commands that live in their own modules

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportgen.errors import ConfigError
+from reportgen.i18n import Language
 from reportgen.settings_errors import (
     did_you_mean,
     problem,
@@ -101,6 +102,7 @@ class ReportOptions(_Strict):
     currency: str = "EUR"
     window_months: int = Field(default=12, ge=1, le=60)
     output: str = "reports/{month}.xlsx"
+    language: Language = "en"  # of everything a reader sees: en, it, ro, ja (reportgen/locales)
 
     _tz = field_validator("timezone")(check_timezone)
 

@@ -1,9 +1,10 @@
 """Measures declared as data, monthly measure values, and the KPI values derived from them.
 
 Every monthly input a KPI reads is declared once in :data:`MEASURES` (in the
-style of dbt MetricFlow): its name, label, unit, how it is aggregated, over
-which column or expression of the cleaned relation, with which filter, on
-which time column (the month it lands in) and per which dimension.
+style of dbt MetricFlow): its name (its label is the catalogues' ``measure.<name>``),
+unit, how it is aggregated, over which column or expression of the cleaned
+relation, with which filter, on which time column (the month it lands in) and
+per which dimension.
 ``reportgen.engine.sqlgen`` turns the ``tickets``/``surveys`` declarations into
 SQL; ``business`` measures come from the business file and ``derived`` ones are
 computed from other measures by the engine (running backlog, agents).
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+from reportgen.i18n import Translator, translator
 
 Unit = Literal["score", "percent", "count", "hours", "money", "years"]
 Dimension = Literal["category", "channel", "agent"]
@@ -38,7 +41,6 @@ class MeasureInfo:
     """
 
     name: str
-    label: str
     unit: Unit
     dimension: Dimension | None = None
     aggregation: Aggregation = "count"
@@ -46,6 +48,19 @@ class MeasureInfo:
     column: str | None = None
     filter: str | None = None
     time: TimeColumn | None = "created"
+
+    @property
+    def label_id(self) -> str:
+        """Its name's message id in the catalogues (reportgen/locales)."""
+        return f"measure.{self.name}"
+
+    @property
+    def label(self) -> str:
+        """The English name; ``label_in`` for another language."""
+        return self.label_in(translator("en"))
+
+    def label_in(self, tr: Translator) -> str:
+        return tr.t(self.label_id)
 
     @property
     def computed_in_sql(self) -> bool:
@@ -62,74 +77,74 @@ def _nps_band(name: str) -> str:
     return f"kind = 'nps' AND score >= {low} AND score <= {high}"
 
 
-def _business(name: str, label: str, unit: Unit) -> MeasureInfo:
-    return MeasureInfo(name, label, unit, aggregation="business", dataset="business", time=None)
+def _business(name: str, unit: Unit) -> MeasureInfo:
+    return MeasureInfo(name, unit, aggregation="business", dataset="business", time=None)
 
 
-def _survey(name: str, label: str, aggregation: Aggregation, filter: str) -> MeasureInfo:
-    return MeasureInfo(name, label, "count", aggregation=aggregation, dataset="surveys",
+def _survey(name: str, aggregation: Aggregation, filter: str) -> MeasureInfo:
+    return MeasureInfo(name, "count", aggregation=aggregation, dataset="surveys",
                        filter=filter, time="submitted")
 
 
 _DECLARED: list[MeasureInfo] = [
     # ---- tickets, by the month they were created in ------------------------------------
-    MeasureInfo("tickets_created", "Tickets created", "count"),
-    MeasureInfo("tickets_created_resolved", "Created tickets now resolved", "count", column="resolved"),
-    MeasureInfo("first_response_count", "Tickets with a first response", "count",
+    MeasureInfo("tickets_created", "count"),
+    MeasureInfo("tickets_created_resolved", "count", column="resolved"),
+    MeasureInfo("first_response_count", "count",
                 column="first_response_hours"),
-    MeasureInfo("first_response_hours_sum", "Total first-response time (h)", "hours",
+    MeasureInfo("first_response_hours_sum", "hours",
                 aggregation="sum", column="first_response_hours"),
-    MeasureInfo("first_response_median_hours", "Median first-response time (h)", "hours",
+    MeasureInfo("first_response_median_hours", "hours",
                 aggregation="median", column="first_response_hours"),
-    MeasureInfo("first_response_p90_hours", "90th percentile first-response time (h)", "hours",
+    MeasureInfo("first_response_p90_hours", "hours",
                 aggregation="p90", column="first_response_hours"),
-    MeasureInfo("sla_met", "First responses within SLA", "count", aggregation="count_where",
+    MeasureInfo("sla_met", "count", aggregation="count_where",
                 filter="first_response_hours <= {sla_hours}"),
     # ---- tickets, by the month they were resolved in -----------------------------------
-    MeasureInfo("tickets_resolved", "Tickets resolved", "count", time="resolved"),
-    MeasureInfo("resolution_hours_sum", "Total resolution time (h)", "hours", aggregation="sum",
+    MeasureInfo("tickets_resolved", "count", time="resolved"),
+    MeasureInfo("resolution_hours_sum", "hours", aggregation="sum",
                 column="resolution_hours", time="resolved"),
-    MeasureInfo("resolution_median_hours", "Median resolution time (h)", "hours",
+    MeasureInfo("resolution_median_hours", "hours",
                 aggregation="median", column="resolution_hours", time="resolved"),
-    MeasureInfo("resolution_p90_hours", "90th percentile resolution time (h)", "hours",
+    MeasureInfo("resolution_p90_hours", "hours",
                 aggregation="p90", column="resolution_hours", time="resolved"),
-    MeasureInfo("fcr_resolved", "Resolved on first contact", "count", aggregation="count_where",
+    MeasureInfo("fcr_resolved", "count", aggregation="count_where",
                 filter="replies <= {max_replies} AND reopens = 0", time="resolved"),
-    MeasureInfo("reopened_resolved", "Resolved tickets reopened", "count", aggregation="count_where",
+    MeasureInfo("reopened_resolved", "count", aggregation="count_where",
                 filter="reopens > 0", time="resolved"),
     # ---- derived from other measures by the engine -------------------------------------
-    MeasureInfo("backlog_open", "Open tickets at month end", "count", aggregation="derived", time=None),
-    MeasureInfo("assigned_tickets", "Tickets with an agent", "count", aggregation="derived"),
-    MeasureInfo("distinct_agents", "Agents", "count", aggregation="derived"),
+    MeasureInfo("backlog_open", "count", aggregation="derived", time=None),
+    MeasureInfo("assigned_tickets", "count", aggregation="derived"),
+    MeasureInfo("distinct_agents", "count", aggregation="derived"),
     # ---- surveys, by the month they were submitted in ----------------------------------
-    _survey("nps_responses", "NPS responses", "count_where", "kind = 'nps'"),
-    _survey("promoters", "Promoters (9–10)", "count_where", _nps_band("promoters")),
-    _survey("passives", "Passives (7–8)", "count_where", _nps_band("passives")),
-    _survey("detractors", "Detractors (0–6)", "count_where", _nps_band("detractors")),
-    _survey("csat_responses", "CSAT responses", "count_where", "kind = 'csat'"),
-    _survey("csat_satisfied", "Satisfied CSAT responses", "count_where",
+    _survey("nps_responses", "count_where", "kind = 'nps'"),
+    _survey("promoters", "count_where", _nps_band("promoters")),
+    _survey("passives", "count_where", _nps_band("passives")),
+    _survey("detractors", "count_where", _nps_band("detractors")),
+    _survey("csat_responses", "count_where", "kind = 'csat'"),
+    _survey("csat_satisfied", "count_where",
             "kind = 'csat' AND score >= {csat_satisfied_min}"),
-    _survey("csat_negative", "Negative CSAT responses", "count_where",
+    _survey("csat_negative", "count_where",
             "kind = 'csat' AND score <= {csat_negative_max}"),
-    _survey("ces_responses", "CES responses", "count_where", "kind = 'ces'"),
-    _survey("ces_low_effort", "Low-effort CES responses", "count_where",
+    _survey("ces_responses", "count_where", "kind = 'ces'"),
+    _survey("ces_low_effort", "count_where",
             "kind = 'ces' AND score >= {ces_low_effort_min}"),
     # ---- the business file -----------------------------------------------------------------
-    _business("customers_start", "Customers at start (S)", "count"),
-    _business("customers_end", "Customers at end (E)", "count"),
-    _business("customers_new", "New customers (N)", "count"),
-    _business("customers_lost", "Customers lost", "count"),
-    _business("sales_marketing_spend", "Sales & marketing spend", "money"),
-    _business("revenue", "Revenue", "money"),
-    _business("customer_lifespan_years", "Customer lifespan (years)", "years"),
+    _business("customers_start", "count"),
+    _business("customers_end", "count"),
+    _business("customers_new", "count"),
+    _business("customers_lost", "count"),
+    _business("sales_marketing_spend", "money"),
+    _business("revenue", "money"),
+    _business("customer_lifespan_years", "years"),
     # ---- per dimension value ------------------------------------------------------------------
-    MeasureInfo("category_tickets", "Tickets in category", "count", "category"),
-    MeasureInfo("channel_tickets", "Tickets in channel", "count", "channel"),
-    MeasureInfo("agent_tickets", "Agent's tickets", "count", "agent"),
-    MeasureInfo("agent_resolved", "Agent's tickets resolved", "count", "agent", column="resolved"),
-    MeasureInfo("agent_first_response_count", "Agent's tickets answered", "count", "agent",
+    MeasureInfo("category_tickets", "count", "category"),
+    MeasureInfo("channel_tickets", "count", "channel"),
+    MeasureInfo("agent_tickets", "count", "agent"),
+    MeasureInfo("agent_resolved", "count", "agent", column="resolved"),
+    MeasureInfo("agent_first_response_count", "count", "agent",
                 column="first_response_hours"),
-    MeasureInfo("agent_first_response_hours_sum", "Agent's total first-response time (h)", "hours",
+    MeasureInfo("agent_first_response_hours_sum", "hours",
                 "agent", aggregation="sum", column="first_response_hours"),
 ]
 

@@ -79,6 +79,7 @@ class Sheet:
     repeat_header: bool = True  # print the frozen rows on top of every page
     page_breaks: list[int] = field(default_factory=list)  # printing: a new page starts at these rows
     keep_together: list[tuple[int, int]] = field(default_factory=list)  # (first, last) rows on one page
+    gridlines: bool = False  # shown on the tidy Data tab only
 
     def put(self, row: int, col: int, value: CellValue = None, style: str = "text",
             formula: str | None = None, note: str | None = None) -> None:
@@ -98,6 +99,7 @@ class Report:
     title: str
     month: str
     sheets: list[Sheet]
+    language: str = "en"  # of every text in it (reportgen.i18n); renderers pick month formats by it
 
     def sheet(self, name: str) -> Sheet:
         return next(s for s in self.sheets if s.name == name)

@@ -1,8 +1,9 @@
-"""History + registry → the neutral report model of one month.
+"""History + registry → the neutral report model of one month, in the report's language.
 
 Every number placed here comes from the engine's measures through the KPI
 registry; the Calculator's formulas come from the same KPI expressions, and
-their cached values are the engine's values.
+their cached values are the engine's values. Every text comes from the message
+catalogues (``reportgen.i18n``) of ``report.language``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from datetime import date
 from pathlib import Path
 
 from reportgen.coverage import PARTIAL_LEGEND, PARTIAL_MARK, partial_note
-from reportgen.engine.reasons import REASON_MEANINGS
-from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE, Kpi
+from reportgen.engine.reasons import REASONS
+from reportgen.i18n import Translator, display_width, translator
+from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
 from reportgen.units import change_factor
 from reportgen.verdicts import month_change, target_status
 
+# the tabs' names in English (other languages: the catalogues' "tab.*" messages)
 TRACKER = "KPI Tracker"
 VOLUME = "Ticket Volume"
 CALCULATOR = "Calculator"
@@ -31,14 +34,35 @@ DATA = "Data"
 PARTIAL_NO_CHANGE = "No change is shown: this month or the one before it is a partial month"
 TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
 
+def reason_meaning(tr: Translator, reason: str) -> str:
+    """What a Data Quality reason code means, in the report's language ("" for an unknown code)."""
+    return REASONS[reason].meaning_in(tr) if reason in REASONS else ""
+
+
+def fit_width(minimum: float, texts: Iterable[str], extra: float = 2, lines: int = 1) -> float:
+    """A column width showing the longest of ``texts`` in ``lines`` lines; at least ``minimum``."""
+    longest = max((display_width(text) for text in texts), default=0)
+    return max(minimum, math.ceil(longest / lines) + extra)
+
+
+def fit_header_row(sheet: Sheet, row: int, height: float = 30) -> None:
+    """Two lines for a header row when a header is wider than its column (long labels in some languages)."""
+    spans = {c1: sum(sheet.column_widths.get(c, 8.43) for c in range(c1, c2 + 1))
+             for r1, c1, _, c2 in sheet.merges if r1 == row}
+    for (r, col), cell in sheet.cells.items():
+        width = spans.get(col, sheet.column_widths.get(col, 8.43))
+        if r == row and isinstance(cell.value, str) and display_width(cell.value) > width:
+            sheet.row_heights[row] = max(sheet.row_heights.get(row, 0), height)
+            return
 
 
 def month_date(month: str) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
 
 
-def month_label(month: str) -> str:
-    return month_date(month).strftime("%b %Y")
+def month_label(month: str, tr: Translator | None = None) -> str:
+    """'Oct 2026' (English), 'ott 2026', 'oct. 2026', '2026年10月'."""
+    return (tr or translator("en")).month(month)
 
 
 def value_style(kpi: Kpi) -> str:
@@ -51,9 +75,10 @@ def value_style(kpi: Kpi) -> str:
 class ReportBuilder:
     """Lays out every tab of the report for one month."""
 
-    def __init__(self, data: MonthData):
+    def __init__(self, data: MonthData, tr: Translator | None = None):
         self.data = data
         self.config = data.config
+        self.tr = tr or translator(data.config.report.language)
         self.month = data.month
         self.window = data.window
         self.scalars = data.scalars  # the run's KPI values, computed once for every view
@@ -70,7 +95,7 @@ class ReportBuilder:
         for sheet in sheets:
             fit_row_heights(sheet)
             place_page_breaks(sheet)
-        return Report(self.title, self.month, sheets)
+        return Report(self.title, self.month, sheets, language=self.tr.language)
 
     # ---- helpers ---------------------------------------------------------------
     def _heading(self, sheet: Sheet, title: str, subtitle: str) -> None:
@@ -88,36 +113,48 @@ class ReportBuilder:
 
     # ---- 1. KPI Tracker ---------------------------------------------------------
     def tracker(self) -> Sheet:
-        sheet = Sheet(TRACKER, tab_color="#1F4E79")
-        span = f"{month_label(self.window[0])} – {month_label(self.window[-1])}"
-        self._heading(sheet, f"{self.title} — {month_label(self.month)}",
-                      f"KPI Tracker · {span} · times in {self.config.report.timezone} · "
-                      f"money in {self.config.report.currency}")
+        tr = self.tr
+        sheet = Sheet(tr.t("tab.tracker"), tab_color="#1F4E79")
+        span = tr.t("common.month_span", first=tr.month(self.window[0]), last=tr.month(self.window[-1]))
+        self._heading(sheet, tr.t("common.title_month", title=self.title, month=tr.month(self.month)),
+                      tr.t("tracker.subtitle", span=span, timezone=self.config.report.timezone,
+                           currency=self.config.report.currency))
         header = 3
         n = len(self.window)
         target_col, status_col, change_col = n + 1, n + 2, n + 3
-        sheet.put(header, 0, "KPI", "header_left")
+        sheet.put(header, 0, tr.t("common.kpi"), "header_left")
         for index, month in enumerate(self.window):
             if month in self.partial:  # a text header with the mark; the note says why
-                sheet.put(header, 1 + index, f"{month_label(month)} {PARTIAL_MARK}", "month_header",
+                sheet.put(header, 1 + index, f"{tr.month(month)} {PARTIAL_MARK}", "month_header",
                           note=partial_note(self.partial[month]))
             else:
                 sheet.put(header, 1 + index, month_date(month), "month_header")
         if self.partial:
-            months = ", ".join(f"{month_label(m)} ({why})" for m, why in self.partial.items())
+            months = ", ".join(f"{tr.month(m)} ({why})" for m, why in self.partial.items())
             sheet.put(2, 0, PARTIAL_LEGEND.format(mark=PARTIAL_MARK, months=months), "subtitle")
-        sheet.put(header, target_col, "Target", "header")
-        sheet.put(header, status_col, f"Status {month_label(self.month)}", "header")
-        sheet.put(header, change_col, "Change vs previous month", "header")
+        target_header = tr.t("common.target")
+        status_header = tr.t("tracker.status", month=tr.month(self.month))
+        change_header = tr.t("tracker.change")
+        sheet.put(header, target_col, target_header, "header")
+        sheet.put(header, status_col, status_header, "header")
+        sheet.put(header, change_col, change_header, "header")
         row = header + 1
-        for group, heading in (("primary", "Primary KPIs"), ("secondary", "Secondary KPIs")):
+        for group in ("primary", "secondary"):
+            heading = tr.t(f"tracker.{group}")
             for col in range(change_col + 1):
                 sheet.put(row, col, heading if col == 0 else None, "group")
             row += 1
             for kpi in (k for k in KPIS if k.group == group):
                 row = self._tracker_kpi(sheet, kpi, row, target_col, status_col, change_col)
-        sheet.column_widths = {0: 46, **{1 + i: 10.5 for i in range(n)},
-                               target_col: 11, status_col: 14, change_col: 13}
+        statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target")]
+        month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
+        sheet.column_widths = {
+            0: fit_width(46, (k.label_in(tr) for k in KPIS), extra=4),
+            **{1 + i: month_width for i in range(n)},
+            target_col: fit_width(11, [target_header]),
+            status_col: fit_width(14, [*statuses, status_header], extra=3, lines=1),
+            change_col: fit_width(13, [change_header], extra=1, lines=2),
+        }
         sheet.freeze = (header + 1, 1)
         sheet.row_heights = {0: 24, header: 30}
         return sheet
@@ -127,12 +164,12 @@ class ReportBuilder:
         unit = value_style(kpi)
         if kpi.breakdown is None:
             series = [self.scalars.get(m, {}).get(kpi.id) for m in self.window]
-            self._tracker_row(sheet, row, kpi.label, "label", kpi, unit, series, target_col, status_col,
-                              change_col, with_target=True)
+            self._tracker_row(sheet, row, kpi.label_in(self.tr), "label", kpi, unit, series, target_col,
+                              status_col, change_col, with_target=True)
             return row + 1
-        sheet.put(row, 0, kpi.label, "label")
+        sheet.put(row, 0, kpi.label_in(self.tr), "label")
         if kpi.breakdown == "agent":
-            sheet.put(row, 1, "per agent: see the Agents tab", "subtitle")
+            sheet.put(row, 1, self.tr.t("tracker.per_agent"), "subtitle")
             return row + 1
         for col in range(1, change_col + 1):
             sheet.put(row, col, None, "value")
@@ -155,7 +192,7 @@ class ReportBuilder:
         current = series[-1]
         status, status_tone = target_status(kpi, current, target)
         style = {"good": "status_good", "bad": "status_bad"}.get(status_tone, "status_none")
-        sheet.put(row, status_col, status or None, style)
+        sheet.put(row, status_col, self.tr.t(status) if status else None, style)
         if len(series) < 2:
             sheet.put(row, change_col, None, "change")
             return
@@ -173,30 +210,30 @@ class ReportBuilder:
 
     # ---- 2. Ticket Volume ---------------------------------------------------------
     def volume(self) -> Sheet:
-        sheet = Sheet(VOLUME, tab_color="#2E75B6")
-        self._heading(sheet, f"Ticket volume — {month_label(self.window[0])} to "
-                             f"{month_label(self.window[-1])}",
-                      "Tickets created per month, by category and by channel")
-        end = self._volume_block(sheet, 3, "tickets_by_category", "Category", "Tickets by category")
-        self._volume_block(sheet, end + 2, "tickets_by_channel", "Channel", "Tickets by channel")
-        widths = {0: 12.0}
+        tr = self.tr
+        sheet = Sheet(tr.t("tab.volume"), tab_color="#2E75B6")
+        first, last = tr.month(self.window[0]), tr.month(self.window[-1])
+        self._heading(sheet, tr.t("volume.title", first=first, last=last), tr.t("volume.subtitle"))
+        end = self._volume_block(sheet, 3, "tickets_by_category", tr.t("volume.by_category"))
+        self._volume_block(sheet, end + 2, "tickets_by_channel", tr.t("volume.by_channel"))
+        widths = {0: fit_width(12.0, [tr.t("common.month"), *(tr.month(m) for m in self.window)])}
         for (_, col), cell in sheet.cells.items():
             if col and cell.style == "header" and isinstance(cell.value, str):
-                widths[col] = max(widths.get(col, 12.0), min(30.0, len(cell.value) * 1.1 + 2))
+                widths[col] = max(widths.get(col, 12.0), min(30.0, display_width(cell.value) * 1.1 + 2))
         sheet.column_widths = widths
         sheet.freeze = (0, 1)
         return sheet
 
-    def _volume_block(self, sheet: Sheet, top: int, kpi_id: str, dimension: str, title: str) -> int:
+    def _volume_block(self, sheet: Sheet, top: int, kpi_id: str, title: str) -> int:
         keys = self._keys(kpi_id)
         sheet.put(top, 0, title, "kpi_name")
         header = top + 1
         sheet.row_heights[header] = 30
-        sheet.put(header, 0, "Month", "header_left")
+        sheet.put(header, 0, self.tr.t("common.month"), "header_left")
         for index, key in enumerate(keys):
             sheet.put(header, 1 + index, key, "header")
         total_col = len(keys) + 1
-        sheet.put(header, total_col, "Total", "header")
+        sheet.put(header, total_col, self.tr.t("common.total"), "header")
         first = header + 1
         for offset, month in enumerate(self.window):
             row = first + offset
@@ -217,68 +254,76 @@ class ReportBuilder:
         chart_top = last + 2
         if series:
             sheet.charts.append(LineChart(
-                title=f"{title}, per month",
+                title=self.tr.t("chart.title", title=title),
                 categories=Range(sheet.name, first, 0, last, 0),
                 series=series, anchor=(chart_top, 0),
-                x_title="Month", y_title="Tickets created",
+                x_title=self.tr.t("chart.x_axis"), y_title=self.tr.t("chart.y_axis"),
             ))
         return chart_top + 20  # the chart is about 19 rows tall
 
     # ---- 3. Calculator --------------------------------------------------------------
     def calculator(self) -> Sheet:
-        sheet = Sheet(CALCULATOR, tab_color="#548235")
-        self._heading(sheet, "KPI calculator",
-                      f"Yellow cells are inputs, pre-filled with {month_label(self.month)}'s figures. "
-                      "Change one and the green result recalculates.")
-        sheet.put(3, 0, "KPI and its inputs", "header_left")
-        sheet.put(3, 1, "Value", "header")
-        sheet.put(3, 2, "What it means / how it is calculated", "header_left")
+        tr = self.tr
+        sheet = Sheet(tr.t("tab.calculator"), tab_color="#548235")
+        self._heading(sheet, tr.t("calculator.title"),
+                      tr.t("calculator.subtitle", month=tr.month(self.month)))
+        sheet.put(3, 0, tr.t("calculator.col.kpi"), "header_left")
+        sheet.put(3, 1, tr.t("common.value"), "header")
+        sheet.put(3, 2, tr.t("calculator.col.meaning"), "header_left")
+        names: list[str] = []
         scalars = self.data.current.scalars
         row = 5
         for kpi in (k for k in KPIS if k.has_calculator):
             block_start = row
-            sheet.put(row, 0, kpi.label, "kpi_name")
-            sheet.put(row, 2, kpi.definition, "note")
+            sheet.put(row, 0, kpi.label_in(tr), "kpi_name")
+            sheet.put(row, 2, kpi.definition_in(tr), "note")
+            names.append(kpi.label_in(tr))
             row += 1
             cells: dict[str, str] = {}
             for name in kpi.inputs:
                 info = MEASURES[name]
-                sheet.put(row, 0, info.label, "label")
+                sheet.put(row, 0, info.label_in(tr), "label")
+                names.append(info.label_in(tr))
                 sheet.put(row, 1, scalars.get(name), f"input:{info.unit}")
                 cells[name] = a1(row, 1)
                 row += 1
             value = kpi.value(scalars)
-            sheet.put(row, 0, f"= {kpi.label}", "label")
+            sheet.put(row, 0, tr.t("calculator.result", kpi=kpi.label_in(tr)), "label")
             sheet.put(row, 1, "" if value is None else value, f"result:{value_style(kpi)}",
                       formula=kpi.sheet_formula(cells))
-            sheet.put(row, 2, kpi.formula_text, "note")
+            sheet.put(row, 2, kpi.formula_text_in(tr), "note")
             sheet.keep_together.append((block_start, row))  # printing: a KPI block never splits
             row += 2
-        sheet.column_widths = {0: 44, 1: 16, 2: 90}
+        sheet.column_widths = {0: fit_width(44, names, extra=4), 1: 16, 2: 90}
         sheet.freeze = (4, 0)
         sheet.landscape = True
         return sheet
 
     # ---- 4. Definitions ----------------------------------------------------------------
     def definitions(self) -> Sheet:
-        sheet = Sheet(DEFINITIONS, tab_color="#7F6000")
-        self._heading(sheet, "Definitions", "Every KPI in this report, how it is computed and the "
-                                            "options in force")
-        headers = ("ID", "KPI", "Group", "Unit", "Better when", "Definition", "Formula", "Target")
+        tr = self.tr
+        sheet = Sheet(tr.t("tab.definitions"), tab_color="#7F6000")
+        self._heading(sheet, tr.t("definitions.title"), tr.t("definitions.subtitle"))
+        headers = [tr.t(f"definitions.col.{name}") for name in
+                   ("id", "kpi", "group", "unit", "better", "definition", "formula", "target")]
         for col, text in enumerate(headers):
             sheet.put(3, col, text, "header_left")
         row = 4
+        words: dict[int, list[str]] = {2: [], 4: []}
         for kpi in KPIS:
-            unit = kpi.unit + (f" per {kpi.breakdown}" if kpi.breakdown else "")
-            better = {"higher": "higher", "lower": "lower", None: "—"}[kpi.direction]
+            unit = kpi.unit_text_in(tr)
+            better = tr.t(f"direction.{kpi.direction}") if kpi.direction else "—"
+            group = tr.t(f"group.{kpi.group}")
+            words[2].append(group)
+            words[4].append(better)
             target = self.config.targets.get(kpi.id)
-            for col, value in enumerate((kpi.id, kpi.label, kpi.group, unit, better, kpi.definition,
-                                         kpi.formula_text)):
+            for col, value in enumerate((kpi.id, kpi.label_in(tr), group, unit, better, kpi.definition_in(tr),
+                                         kpi.formula_text_in(tr))):
                 sheet.put(row, col, value, "wrap")
             sheet.put(row, 7, target, f"value:{value_style(kpi)}")
             row += 1
         row += 1
-        sheet.put(row, 0, "Options in force", "kpi_name")
+        sheet.put(row, 0, tr.t("definitions.options"), "kpi_name")
         # printing: the options and the note start their own page, with no KPI header over them
         sheet.page_breaks.append(row)
         sheet.repeat_header = False
@@ -293,40 +338,47 @@ class ReportBuilder:
             sheet.merges.append((row, 2, row, 5))
             row += 1
         row += 1
-        sheet.put(row, 0, "Note on the overall resolution rate", "kpi_name")
+        sheet.put(row, 0, tr.t("definitions.note_heading"), "kpi_name")
         row += 1
-        sheet.put(row, 0, RESOLUTION_RATE_NOTE, "note")
+        sheet.put(row, 0, tr.t(RESOLUTION_RATE_NOTE_ID), "note")
         sheet.merges.append((row, 0, row, 6))
-        sheet.column_widths = {0: 26, 1: 30, 2: 11, 3: 16, 4: 11, 5: 60, 6: 50, 7: 10}
+        widths = {0: 26, 1: 30, 2: 11, 3: 16, 4: 11, 5: 60, 6: 50, 7: 10}
+        sheet.column_widths = {col: fit_width(width, [headers[col], *words.get(col, [])], extra=1)
+                               for col, width in widths.items()}
         sheet.freeze = (4, 1)
         return sheet
 
     def _options(self) -> Iterable[tuple[str, str]]:
+        tr = self.tr
         options = self.config.kpis
         lifespan = options.clv.customer_lifespan_years
-        yield "Report time zone (months start at local midnight)", self.config.report.timezone
-        yield "Currency", self.config.report.currency
-        yield "CSAT scale", f"{options.csat.scale[0]:g} to {options.csat.scale[1]:g}"
-        yield "CSAT: satisfied when score ≥", f"{options.csat.satisfied_min:g}"
-        yield "CSAT: negative feedback when score ≤", f"{options.csat.negative_max:g}"
-        yield "CES scale", f"{options.ces.scale[0]:g} to {options.ces.scale[1]:g}"
-        yield "CES: low effort when score ≥", f"{options.ces.low_effort_min:g}"
-        yield "NPS: promoters / passives / detractors", "9–10 / 7–8 / 0–6"
-        yield "FCR: resolved with at most this many agent replies, never reopened", \
-            f"{options.fcr.max_replies}"
-        yield "SLA: first response within (hours)", f"{options.sla.first_response_hours:g}"
-        yield "CLV: customer lifespan (years)", (
-            f"{lifespan:g}" if lifespan else "business data, else 1 ÷ (12 × monthly churn rate)")
-        yield "Duplicates", "the last occurrence of an id wins (files read in name order)"
-        yield "Durations", "real elapsed time in hours (daylight-saving changes accounted for)"
+
+        def scale(low: float, high: float) -> str:
+            return tr.t("option.scale_value", low=number(tr, low), high=number(tr, high))
+
+        yield tr.t("option.timezone"), self.config.report.timezone
+        yield tr.t("option.currency"), self.config.report.currency
+        yield tr.t("option.csat_scale"), scale(*options.csat.scale)
+        yield tr.t("option.csat_satisfied"), number(tr, options.csat.satisfied_min)
+        yield tr.t("option.csat_negative"), number(tr, options.csat.negative_max)
+        yield tr.t("option.ces_scale"), scale(*options.ces.scale)
+        yield tr.t("option.ces_low_effort"), number(tr, options.ces.low_effort_min)
+        yield tr.t("option.nps_bands"), "9–10 / 7–8 / 0–6"
+        yield tr.t("option.fcr_max_replies"), f"{options.fcr.max_replies}"
+        yield tr.t("option.sla_hours"), number(tr, options.sla.first_response_hours)
+        yield tr.t("option.clv_lifespan"), (
+            number(tr, lifespan) if lifespan else tr.t("option.clv_lifespan_default"))
+        yield tr.t("option.duplicates"), tr.t("option.duplicates_value")
+        yield tr.t("option.durations"), tr.t("option.durations_value")
 
     # ---- 5. Agents and Channels -----------------------------------------------------------
     def agents(self) -> Sheet:
-        sheet = Sheet(AGENTS, tab_color="#C55A11")
-        self._heading(sheet, f"Agents — {month_label(self.month)}",
-                      "Tickets created in the month, by assigned agent (unassigned tickets not shown)")
-        headers = ("Agent", "Tickets", "Resolved", "Resolution rate", "Answered",
-                   "Avg first response")
+        tr = self.tr
+        sheet = Sheet(tr.t("tab.agents"), tab_color="#C55A11")
+        self._heading(sheet, tr.t("agents.title", month=tr.month(self.month)), tr.t("agents.subtitle"))
+        headers = (tr.t("agents.col.agent"), tr.t("common.tickets"), tr.t("agents.col.resolved"),
+                   tr.t("agents.col.resolution_rate"), tr.t("agents.col.answered"),
+                   tr.t("agents.col.avg_first_response"))
         for col, text in enumerate(headers):
             sheet.put(3, col, text, "header" if col else "header_left")
         dims = self.data.current.dims
@@ -343,21 +395,25 @@ class ReportBuilder:
             sheet.put(row, 5, breakdown.get("agent_avg_first_response_hours", {}).get(agent),
                       "value:hours")
         if not order:
-            sheet.put(4, 0, "No ticket had an agent this month.", "note")
-        sheet.column_widths = {0: 28, 1: 10, 2: 10, 3: 15, 4: 10, 5: 18}
+            sheet.put(4, 0, tr.t("agents.none"), "note")
+        widths = {0: 28, 1: 10, 2: 10, 3: 15, 4: 10, 5: 18}
+        sheet.column_widths = {col: fit_width(width, [headers[col]], extra=1, lines=2)
+                               for col, width in widths.items()}
+        fit_header_row(sheet, 3)
         sheet.freeze = (4, 1)
         return sheet
 
     def channels(self) -> Sheet:
-        sheet = Sheet(CHANNELS, tab_color="#BF8F00")
-        self._heading(sheet, f"Channels and categories — {month_label(self.month)}",
-                      "Tickets created in the month and each one's share of the total")
+        tr = self.tr
+        sheet = Sheet(tr.t("tab.channels"), tab_color="#BF8F00")
+        self._heading(sheet, tr.t("channels.title", month=tr.month(self.month)), tr.t("channels.subtitle"))
         row = 3
-        for count_id, share_id, name in (("tickets_by_channel", "channel_share", "Channel"),
-                                         ("tickets_by_category", "category_share", "Category")):
+        headers = (tr.t("common.tickets"), tr.t("common.share"))
+        for count_id, share_id, name in (("tickets_by_channel", "channel_share", tr.t("common.channel")),
+                                         ("tickets_by_category", "category_share", tr.t("common.category"))):
             sheet.put(row, 0, name, "header_left")
-            sheet.put(row, 1, "Tickets", "header")
-            sheet.put(row, 2, "Share", "header")
+            sheet.put(row, 1, headers[0], "header")
+            sheet.put(row, 2, headers[1], "header")
             counts = self.breakdowns.get(self.month, {}).get(count_id, {})
             shares = self.breakdowns.get(self.month, {}).get(share_id, {})
             row += 1
@@ -367,23 +423,24 @@ class ReportBuilder:
                 sheet.put(row, 2, shares.get(key), "value:percent")
                 row += 1
             row += 2
-        sheet.column_widths = {0: 28, 1: 10, 2: 10}
+        sheet.column_widths = {0: 28, 1: fit_width(10, [headers[0]]), 2: fit_width(10, [headers[1]])}
         return sheet
 
     # ---- 6. Data Quality ----------------------------------------------------------------------
     def quality(self) -> Sheet:
-        sheet = Sheet(QUALITY, tab_color="#7030A0")
-        self._heading(sheet, "Data quality", "What was read from the sources in this run, what was "
-                                             "used and what was left out, and why")
-        headers = ("Dataset", "Files", "Rows read", "Rows used", "Duplicates", "Rows excluded",
-                   "Values discarded")
+        tr = self.tr
+        sheet = Sheet(tr.t("tab.quality"), tab_color="#7030A0")
+        self._heading(sheet, tr.t("quality.title"), tr.t("quality.subtitle"))
+        headers = tuple(tr.t(f"quality.col.{name}") for name in
+                        ("dataset", "files", "rows_read", "rows_used", "duplicates", "rows_excluded",
+                         "values_discarded"))
         for col, text in enumerate(headers):
             sheet.put(3, col, text, "header" if col else "header_left")
         quality = self.data.engine.quality
         row = 4
         for name in ("tickets", "surveys", "business"):
             q = quality[name]
-            sheet.put(row, 0, name, "label")
+            sheet.put(row, 0, tr.t(f"dataset.{name}"), "label")
             sheet.put(row, 1, len(q.files), "value:count")
             sheet.put(row, 2, q.rows_read, "value:count")
             sheet.put(row, 3, q.rows_used, "value:count")
@@ -392,12 +449,13 @@ class ReportBuilder:
             sheet.put(row, 6, sum(q.values_discarded.values()), "value:count")
             row += 1
         row += 1
-        sheet.put(row, 0, "Dataset", "header_left")
-        sheet.put(row, 1, "Reason", "header_left")
+        reason_header = row
+        sheet.put(row, 0, headers[0], "header_left")
+        sheet.put(row, 1, tr.t("quality.col.reason"), "header_left")
         sheet.merges.append((row, 1, row, 2))
         sheet.put(row, 2, None, "header_left")
-        sheet.put(row, 3, "Rows", "header")
-        sheet.put(row, 4, "What happened", "header_left")
+        sheet.put(row, 3, tr.t("quality.col.rows"), "header")
+        sheet.put(row, 4, tr.t("quality.col.what_happened"), "header_left")
         sheet.merges.append((row, 4, row, 6))
         row += 1
         any_reason = False
@@ -405,25 +463,32 @@ class ReportBuilder:
             q = quality[name]
             for reason, count in sorted({**q.excluded, **q.values_discarded}.items()):
                 any_reason = True
-                sheet.put(row, 0, name, "label")
+                sheet.put(row, 0, tr.t(f"dataset.{name}"), "label")
                 sheet.put(row, 1, reason, "wrap")
                 sheet.merges.append((row, 1, row, 2))
                 sheet.put(row, 2, None, "wrap")
                 sheet.put(row, 3, count, "value:count")
-                sheet.put(row, 4, REASON_MEANINGS.get(reason, ""), "wrap")
+                sheet.put(row, 4, reason_meaning(tr, reason), "wrap")
                 sheet.merges.append((row, 4, row, 6))
                 sheet.put(row, 5, None, "wrap")
                 sheet.put(row, 6, None, "wrap")
                 row += 1
         if not any_reason:
-            sheet.put(row, 0, "Every row was used: nothing was excluded.", "subtitle")
+            sheet.put(row, 0, tr.t("quality.all_used"), "subtitle")
         row += 2
         for name in ("tickets", "surveys", "business"):
             for path in quality[name].files:
-                sheet.put(row, 0, f"{name} file", "subtitle")
+                sheet.put(row, 0, tr.t("quality.file", dataset=tr.t(f"dataset.{name}")), "subtitle")
                 sheet.put(row, 1, self._shown_path(path), "subtitle")
                 row += 1
-        sheet.column_widths = {0: 14, 1: 12, 2: 12, 3: 12, 4: 12, 5: 14, 6: 16}
+        labels = [tr.t(f"dataset.{name}") for name in ("tickets", "surveys", "business")]
+        labels += [tr.t("quality.file", dataset=label) for label in labels]
+        widths = {0: 14, 1: 12, 2: 12, 3: 12, 4: 12, 5: 14, 6: 16}
+        sheet.column_widths = {col: fit_width(width, [headers[col]], extra=1, lines=2)
+                               for col, width in widths.items()}
+        sheet.column_widths[0] = fit_width(sheet.column_widths[0], labels, extra=3)
+        fit_header_row(sheet, 3)
+        fit_header_row(sheet, reason_header)
         return sheet
 
     def _shown_path(self, path: str) -> str:
@@ -438,7 +503,7 @@ class ReportBuilder:
 
     # ---- 7. Data (tidy) ------------------------------------------------------------------------
     def tidy_data(self) -> Sheet:
-        sheet = Sheet(DATA, landscape=False)
+        sheet = Sheet(self.tr.t("tab.data"), landscape=False, gridlines=True)
         for col, text in enumerate(("month", "metric", "dimension", "value")):
             sheet.put(0, col, text, "header_left")
         row = 1
@@ -479,7 +544,7 @@ def fit_row_heights(sheet: Sheet) -> None:
             continue
         width = spans.get((row, col), sheet.column_widths.get(col, 8.43))
         per_line = max(1.0, width * 1.15)  # characters of 10pt text per column-width unit
-        lines = sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n"))
+        lines = sum(max(1, math.ceil(display_width(part) / per_line)) for part in cell.value.split("\n"))
         if lines > 1:
             sheet.row_heights[row] = max(sheet.row_heights.get(row, 0), 13.0 * lines + 3)
 
@@ -519,6 +584,13 @@ def place_page_breaks(sheet: Sheet) -> None:
     sheet.page_breaks.sort()
 
 
-def build_report(data: MonthData) -> Report:
-    return ReportBuilder(data).build()
+def number(tr: Translator, value: float) -> str:
+    """An option's number as the config gives it ('2', '2.5' / '2,5'): no trailing zeros."""
+    text = f"{value:g}"
+    decimals = len(text.partition(".")[2]) if "e" not in text else 6
+    return tr.number(value, decimals, grouping=False)
+
+
+def build_report(data: MonthData, tr: Translator | None = None) -> Report:
+    return ReportBuilder(data, tr).build()
 

@@ -7,6 +7,9 @@ month-over-month change is shown (a percentage changes in percentage points).
 ``format_value`` / ``format_change`` the text the email and the terminal show:
 both come from the same row, so ``€311.27`` and ``3.7 h`` read the same
 everywhere. Money carries the configured currency's symbol (Babel's CLDR data).
+Text is in a language when given its translator (``reportgen.i18n``): digits
+with its separators (``12,3 %``), unit words from its catalogue (``format.*``);
+English without one.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from functools import lru_cache
 
 from babel.numbers import get_currency_symbol
 
-LOCALE = "en"  # number and currency symbols; one place to change when reports get languages
+from reportgen.i18n import Translator, translator
+
+LOCALE = "en"  # the currency symbols of spreadsheet formats (text takes its language's)
 
 
 @dataclass(frozen=True)
@@ -27,15 +32,16 @@ class UnitFormat:
     grouping: bool = False  # thousands separator
     money: bool = False  # prefixed by the currency symbol
     change_suffix: str | None = None  # a change is shown in other units (percent → " pp")
+    text: str | None = None  # catalogue message of the value as text, when it has a unit word or sign
 
 
 UNITS: dict[str, UnitFormat] = {
     "score": UnitFormat(1),
-    "percent": UnitFormat(1, "%", scale=100, change_suffix=" pp"),
+    "percent": UnitFormat(1, "%", scale=100, change_suffix=" pp", text="format.percent"),
     "count": UnitFormat(0, grouping=True),
     "ratio": UnitFormat(1, grouping=True),  # a count that is an average (tickets per agent)
-    "hours": UnitFormat(1, " h"),
-    "money": UnitFormat(2, grouping=True, money=True),
+    "hours": UnitFormat(1, " h", text="format.hours"),
+    "money": UnitFormat(2, grouping=True, money=True, text="format.money"),
     "years": UnitFormat(2),
 }
 
@@ -48,12 +54,12 @@ def unit_format(unit: str) -> UnitFormat:
 
 
 @lru_cache(maxsize=64)
-def currency_prefix(currency: str) -> str:
+def currency_prefix(currency: str, locale: str = LOCALE) -> str:
     """What money starts with: the currency's symbol ("€", "$"); a letter code gets a space ("CHF ")."""
     code = currency.strip().upper()
     if not code:
         return ""
-    symbol = get_currency_symbol(code, locale=LOCALE)
+    symbol = get_currency_symbol(code, locale=locale)
     return f"{symbol} " if symbol[-1:].isalpha() else symbol
 
 
@@ -80,24 +86,26 @@ def spreadsheet_format(unit: str, currency: str, *, signed: bool = False) -> str
     return f"+{base};-{base};{base}" if signed else base
 
 
-def _number(value: float, fmt: UnitFormat) -> str:
-    return f"{value:{',' if fmt.grouping else ''}.{fmt.decimals}f}"
 
-
-def format_value(value: float | None, unit: str, currency: str = "") -> str:
+def format_value(value: float | None, unit: str, currency: str = "", tr: Translator | None = None) -> str:
     """A value as text, as the spreadsheet format shows it ("—" when there is none).
 
     A count that is not whole (an average) shows like a ratio, with one decimal.
+    ``tr``: in that translator's language (English without one).
     """
+    tr = tr or translator("en")
     if value is None:
-        return "—"
+        return tr.t("common.none")
     if unit == "count" and not float(value).is_integer():
         unit = "ratio"
     fmt = unit_format(unit)
     shown = value * fmt.scale
     sign = "-" if shown < 0 else ""
-    prefix = currency_prefix(currency) if fmt.money else ""
-    return f"{sign}{prefix}{_number(abs(shown), fmt)}{fmt.suffix}"
+    digits = tr.number(abs(shown), fmt.decimals, grouping=fmt.grouping)
+    if fmt.text is None:
+        return f"{sign}{digits}{fmt.suffix}"
+    symbol = currency_prefix(currency, tr.language) if fmt.money else ""
+    return sign + tr.t(fmt.text, value=digits, symbol=symbol).strip()
 
 
 def change_value(unit: str, previous: float, current: float) -> float:
@@ -111,11 +119,12 @@ def change_factor(unit: str) -> int:
     return fmt.scale if fmt.change_suffix is not None else 1
 
 
-def format_change(change: float, unit: str, currency: str = "") -> str:
+def format_change(change: float, unit: str, currency: str = "", tr: Translator | None = None) -> str:
     """A change (``change_value``) with its sign: "+1.2 pp", "−0.5 h", "−€1,234.50", "±0"."""
+    tr = tr or translator("en")
     sign = "+" if change > 0 else "−" if change < 0 else "±"
     size = abs(change)
     fmt = unit_format(unit)
-    if fmt.change_suffix is not None:
-        return f"{sign}{_number(size, fmt)}{fmt.change_suffix}"
-    return sign + format_value(size, unit, currency)
+    if fmt.change_suffix is not None:  # percentage points: the catalogue's format.points
+        return tr.t("format.points", sign=sign, value=tr.number(size, fmt.decimals, grouping=fmt.grouping))
+    return sign + format_value(size, unit, currency, tr)

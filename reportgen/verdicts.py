@@ -9,7 +9,8 @@ GOOD, BAD, NEUTRAL = "good", "bad", "neutral"
 
 
 def target_status(kpi: Kpi, current: float | None, target: float | None) -> tuple[str, str]:
-    """(word, tone) for the report month: "On target"/"Below target"/"Above target", or "" when unknown.
+    """(message id, tone) for the report month: "status.on_target" / "status.below_target" /
+    "status.above_target" (texts in the catalogues), or "" when unknown.
 
     A KPI without a direction (a plain count) has no status.
     """
@@ -17,8 +18,8 @@ def target_status(kpi: Kpi, current: float | None, target: float | None) -> tupl
         return "", NEUTRAL
     met = current >= target if kpi.direction == "higher" else current <= target
     if met:
-        return "On target", GOOD
-    return ("Below target" if kpi.direction == "higher" else "Above target"), BAD
+        return "status.on_target", GOOD
+    return ("status.below_target" if kpi.direction == "higher" else "status.above_target"), BAD
 
 
 def month_change(kpi: Kpi, previous: float | None, current: float | None) -> tuple[float | None, str]:

@@ -10,7 +10,8 @@ from workbook_support import write_three_month_project
 
 from reportgen.api import build_workbook
 from reportgen.config import load_config
-from reportgen.kpis import KPIS, RESOLUTION_RATE_NOTE
+from reportgen.i18n import translator
+from reportgen.kpis import KPIS, RESOLUTION_RATE_NOTE_ID
 from reportgen.sources.schema import COLUMNS
 
 ROOT = Path(__file__).parents[1]
@@ -52,7 +53,7 @@ def test_definitions_tab_lists_every_kpi_and_the_resolution_note(tmp_path: Path)
     values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
     listed = {row[0].value for row in sheet.iter_rows(min_row=5) if row[0].value}
     assert {k.id for k in KPIS} <= listed
-    assert RESOLUTION_RATE_NOTE in values
+    assert translator("en").t(RESOLUTION_RATE_NOTE_ID) in values
     assert "SLA: first response within (hours)" in values and "24" in values
 
 

@@ -124,7 +124,7 @@ def test_reasons_are_declared_once_with_their_meaning() -> None:
     import reportgen.report
 
     # the Data Quality tab reads the declarations instead of keeping its own copy
-    assert reportgen.report.REASON_MEANINGS is reportgen.engine.reasons.REASON_MEANINGS
+    assert reportgen.report.REASONS is reportgen.engine.reasons.REASONS
     assert set(REASONS) == set(TICKET_REASONS) | set(SURVEY_REASONS)
     assert {r.name for r in REASONS.values() if not r.row_excluded} == {
         "invalid_first_response_at", "first_response_before_created", "invalid_resolved_at",

@@ -81,9 +81,12 @@ def test_a_column_that_fits_no_order_is_an_error() -> None:
     assert "'13-01-2026'" in message and "'01-13-2026'" in message
 
 
-def test_iso_mixed_with_local_dates_is_an_error() -> None:
-    message = failure(["2026-11-04 11:53", "25-11-2026 09:05"])
-    assert "two styles (ISO and '25-11-2026 09:05')" in message and "date_format:" in message
+def test_in_a_column_of_both_styles_the_more_frequent_one_decides() -> None:
+    # one stray local date among ISO values: no format, that row is an invalid row as before
+    assert both(["2026-11-04 11:53", "2026-11-05 09:00", "25-11-2026 09:05"]) == DateOrder("iso", None)
+    # mostly local: the order comes from the local values (the ISO one still parses as ISO)
+    assert both(["2026-11-04 11:53", "25-11-2026 09:05", "13-11-2026 10:00"]) == \
+        DateOrder("day-first", "%d-%m-%Y %H:%M")
 
 
 def _excel_export(folder: Path, days: list[int]) -> Path:

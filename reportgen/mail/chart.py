@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from reportgen.i18n import Translator, translator
 from reportgen.render.styles import GREY, HEADER_FILL
 
 from .summary import TrendPoint
@@ -39,8 +40,13 @@ def _nice_ceiling(value: float) -> float:
     return float(10 * magnitude)  # pragma: no cover
 
 
-def volume_chart_png(points: Sequence[TrendPoint]) -> bytes | None:
-    """A line chart of tickets per month; None when fewer than two months have data."""
+def volume_chart_png(points: Sequence[TrendPoint], tr: Translator | None = None) -> bytes | None:
+    """A line chart of tickets per month; None when fewer than two months have data.
+
+    Its labels are numbers and ``TrendPoint.label`` (Latin script in every language:
+    Pillow's built-in font has no CJK glyphs), formatted in the report's language.
+    """
+    tr = tr or translator("en")
     from PIL import Image, ImageDraw, ImageFont
 
     known = [p for p in points if p.tickets is not None]
@@ -57,7 +63,7 @@ def volume_chart_png(points: Sequence[TrendPoint]) -> bytes | None:
     for fraction in (0.0, 0.5, 1.0):
         y = bottom - (bottom - top) * fraction
         draw.line([(left, y), (right, y)], fill=_GRID, width=1)
-        label = f"{top_value * fraction:,.0f}"
+        label = tr.number(top_value * fraction)
         width = draw.textlength(label, font=font)
         draw.text((left - 6 - width, y - 6), label, fill=grey, font=font)
 
@@ -101,10 +107,12 @@ def volume_chart_png(points: Sequence[TrendPoint]) -> bytes | None:
     return buffer.getvalue()
 
 
-def chart_alt_text(points: Sequence[TrendPoint]) -> str:
+def chart_alt_text(points: Sequence[TrendPoint], tr: Translator | None = None) -> str:
     """The chart's numbers in words, for screen readers and clients that block images."""
+    tr = tr or translator("en")
     known = [p for p in points if p.tickets is not None]
     if not known:
-        return "Ticket volume: no data"
-    values = ", ".join(f"{p.label}: {p.tickets:,.0f}" for p in known)
-    return f"Tickets created per month — {values}"
+        return tr.t("email.chart_alt_empty")
+    values = ", ".join(tr.t("email.chart_alt_item", month=tr.month(p.month), count=tr.number(p.tickets or 0))
+                       for p in known)
+    return tr.t("email.chart_alt", values=values)

@@ -63,8 +63,8 @@ def _chart(summary: EmailSummary) -> bytes | None:
         from .chart import chart_alt_text, volume_chart_png
     except ImportError:  # Pillow missing from a broken install: send without the chart
         return None
-    summary.chart_alt = chart_alt_text(summary.trend)
-    return volume_chart_png(summary.trend)
+    summary.chart_alt = chart_alt_text(summary.trend, summary.tr)
+    return volume_chart_png(summary.trend, summary.tr)
 
 
 def email_report(data: MonthData, settings: EmailSettings, workbook: Path, *, built: bool = False,

@@ -7,6 +7,9 @@ workbook's KPI Tracker (``reportgen.verdicts``), so the email and the
 workbook cannot disagree. Values are formatted by their unit
 (``reportgen.units``: the same table as the workbook's number formats) so
 the HTML and plain-text bodies, the terminal and the workbook show the same text.
+Words, months and numbers are in ``report.language`` (``reportgen.i18n``); the
+templates take their sentences from the same catalogues (``t``, ``tn`` and
+``html`` in the template context).
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reportgen.coverage import PARTIAL_MARK
+from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPIS
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
-from reportgen.report import month_label
 from reportgen.units import format_change, format_value
 from reportgen.verdicts import month_change, target_status
 
@@ -46,11 +49,11 @@ class HeadlineRow:
     label: str
     value: str
     raw_value: float | None
-    change: str  # "+1.2 pp", "−0.5 h", "" when there is no previous month
+    change: str  # "+1.2 pp", "−0.5 h", "" when there is no previous month (in the report's language)
     change_word: str  # "better" | "worse" | "no change" | "" (no direction or no previous month)
     change_tone: str  # good | bad | neutral
     target: str  # "" without a target
-    status: str  # "On target" | "Below target" | "Above target" | "No target"
+    status: str  # "On target" | "Below target" | "Above target" | "No target" | "No data" (translated)
     status_tone: str  # good | bad | neutral
 
     @property
@@ -89,7 +92,7 @@ class Spike:
 @dataclass(frozen=True)
 class TrendPoint:
     month: str
-    label: str
+    label: str  # as drawn in the chart image (Latin script: '2026/10' in Japanese)
     tickets: float | None
 
 
@@ -110,6 +113,8 @@ class EmailSummary:
     partial_months: str | None
     total_tickets: str
     currency: str
+    raw_total_tickets: float | None = None
+    tr: Translator = field(default_factory=lambda: translator("en"))
     workbook_name: str = ""
     chart_cid: str | None = None  # "cid:…" target of the inline chart, set when the chart is attached
     chart_alt: str = ""
@@ -123,19 +128,28 @@ class EmailSummary:
             "top_categories": self.top_categories, "spikes": self.spikes, "trend": self.trend,
             "sheet_url": self.sheet_url, "data_quality": self.data_quality,
             "partial_months": self.partial_months,
-            "total_tickets": self.total_tickets, "currency": self.currency,
+            "total_tickets": self.total_tickets, "raw_total_tickets": self.raw_total_tickets or 0,
+            "currency": self.currency,
             "workbook_name": self.workbook_name, "chart_cid": self.chart_cid, "chart_alt": self.chart_alt,
-            "spike_rule": spike_rule_text(), "colours": TONE_COLOURS, **self.extra,
+            "spike_rule": spike_rule_text(self.tr), "colours": TONE_COLOURS,
+            "language": self.tr.language, "t": self.tr.t, "tn": self.tr.tn, "html": self.tr.html,
+            "spike_months": SPIKE_TRAILING_MONTHS, **self.extra,
         }
 
 
-def spike_rule_text() -> str:
-    return (f"a category spikes when its tickets this month are at least {SPIKE_RATIO:g}× its average "
-            f"over the previous {SPIKE_TRAILING_MONTHS} months and at least {SPIKE_MIN_INCREASE} above it")
+def spike_rule_text(tr: Translator | None = None) -> str:
+    tr = tr or translator("en")
+    return tr.t("email.spike_rule", ratio=tr.number(SPIKE_RATIO, 1 if SPIKE_RATIO % 1 else 0, grouping=False),
+                months=SPIKE_TRAILING_MONTHS, min_increase=SPIKE_MIN_INCREASE)
+
+
+def _translator(data: MonthData) -> Translator:
+    return translator(data.config.report.language)
 
 
 def headline_rows(data: MonthData) -> list[HeadlineRow]:
     """The primary scalar KPIs of the month, in registry order."""
+    tr = _translator(data)
     currency = data.config.report.currency
     current = data.scalars.get(data.month, {})
     previous_month = shift(data.month, -1)
@@ -151,18 +165,19 @@ def headline_rows(data: MonthData) -> list[HeadlineRow]:
         change, change_tone = month_change(kpi, before, value)
         status, status_tone = target_status(kpi, value, target)
         if not status:
-            status = "No target" if target is None else "No data" if value is None else ""
+            status = "status.no_target" if target is None else "status.no_data" if value is None else ""
         if change is None:
             change_text, word = "", ""
         else:
-            change_text = format_change(change, kpi.unit, currency)
-            word = ("no change" if change == 0 else "" if kpi.direction is None
-                    else "better" if change_tone == "good" else "worse")
+            change_text = format_change(change, kpi.unit, currency, tr)
+            word = ("change.no_change" if change == 0 else "" if kpi.direction is None
+                    else "change.better" if change_tone == "good" else "change.worse")
         rows.append(HeadlineRow(
-            id=kpi.id, label=kpi.label, value=format_value(value, kpi.unit, currency), raw_value=value,
-            change=change_text, change_word=word, change_tone=change_tone,
-            target="" if target is None else format_value(target, kpi.unit, currency),
-            status=status, status_tone=status_tone,
+            id=kpi.id, label=kpi.label_in(tr), value=format_value(value, kpi.unit, currency, tr),
+            raw_value=value, change=change_text, change_word=tr.t(word) if word else "",
+            change_tone=change_tone,
+            target="" if target is None else format_value(target, kpi.unit, currency, tr),
+            status=tr.t(status) if status else "", status_tone=status_tone,
         ))
     return rows
 
@@ -178,8 +193,9 @@ def top_categories(data: MonthData, limit: int = TOP_CATEGORIES) -> list[Categor
     counts = _category_counts(data, data.month) or {}
     shares = data.breakdowns.get(data.month, {}).get("category_share", {})
     order = sorted(counts, key=lambda k: (-counts[k], k))[:limit]
-    return [CategoryRow(name, format_value(counts[name], "count"), format_value(shares.get(name), "percent"),
-                        counts[name]) for name in order]
+    tr = _translator(data)
+    return [CategoryRow(name, format_value(counts[name], "count", tr=tr),
+                        format_value(shares.get(name), "percent", tr=tr), counts[name]) for name in order]
 
 
 def find_spikes(data: MonthData) -> list[Spike]:
@@ -204,11 +220,13 @@ def find_spikes(data: MonthData) -> list[Spike]:
     if any(month in data.partial for month in [data.month, *trailing_months]):
         return []  # a partial month is no baseline, and a partial report month no spike
     spikes: list[Spike] = []
+    tr = _translator(data)
     for name, count in current.items():
         average = sum((months or {}).get(name, 0) for months in trailing) / SPIKE_TRAILING_MONTHS
         if count >= SPIKE_RATIO * average and count - average >= SPIKE_MIN_INCREASE:
-            increase = "new" if average == 0 else f"+{(count / average - 1) * 100:.0f}%"
-            spikes.append(Spike(name, format_value(count, "count"), f"{average:,.1f}", increase,
+            rise = tr.number((count / average - 1) * 100, 0, grouping=False) if average else ""
+            increase = tr.t("email.spike_increase", percent=rise) if average else tr.t("email.spike_new")
+            spikes.append(Spike(name, format_value(count, "count", tr=tr), tr.number(average, 1), increase,
                                 count, average))
     spikes.sort(key=lambda s: (-(s.raw_tickets - s.raw_average), s.name))
     return spikes
@@ -216,42 +234,46 @@ def find_spikes(data: MonthData) -> list[Spike]:
 
 def volume_trend(data: MonthData) -> list[TrendPoint]:
     """Tickets created per month over the report window (None for months without data)."""
-    return [TrendPoint(m, month_label(m), data.scalars.get(m, {}).get("ticket_volume"))
+    tr = _translator(data)
+    return [TrendPoint(m, tr.month_image(m), data.scalars.get(m, {}).get("ticket_volume"))
             for m in data.window]
 
 
 def data_quality_line(data: MonthData) -> str | None:
     """One sentence when the run had to exclude rows; None when every row was used."""
+    tr = _translator(data)
     parts: list[str] = []
-    for name, noun in (("tickets", "ticket"), ("surveys", "survey")):
+    for name in ("tickets", "surveys"):
         quality = data.engine.quality.get(name)
         if quality is None:
             continue
         excluded = sum(quality.excluded.values())
         if excluded:
-            parts.append(f"{excluded:,} of {quality.rows_read:,} {noun} rows")
+            parts.append(tr.tn(f"email.dq_{name}", quality.rows_read, excluded=tr.number(excluded),
+                               read=tr.number(quality.rows_read)))
     if not parts:
         return None
-    return ("Data quality: " + " and ".join(parts) + " in the source files were excluded (missing or "
-            "invalid values); the workbook's Data Quality tab lists why.")
+    return tr.t("email.data_quality", parts=tr.join(parts))
 
 
 def partial_months_line(data: MonthData) -> str | None:
     """One sentence naming the window's partial months; None when every month is complete."""
     if not data.partial:
         return None
-    months = ", ".join(f"{month_label(m)} ({why})" for m, why in data.partial.items())
+    tr = _translator(data)
+    months = ", ".join(f"{tr.month(m)} ({why})" for m, why in data.partial.items())
     return PARTIAL_SENTENCE.format(mark=PARTIAL_MARK, months=months)
 
 
 def summarize(data: MonthData) -> EmailSummary:
     """The email's content for the report month of ``data``."""
+    tr = _translator(data)
     volume = data.scalars.get(data.month, {}).get("ticket_volume")
     return EmailSummary(
         title=data.config.report.title,
         month=data.month,
-        month_label=month_label(data.month),
-        previous_label=month_label(shift(data.month, -1)),
+        month_label=tr.month_long(data.month),
+        previous_label=tr.month_long(shift(data.month, -1)),
         headline=headline_rows(data),
         top_categories=top_categories(data),
         spikes=find_spikes(data),
@@ -259,6 +281,8 @@ def summarize(data: MonthData) -> EmailSummary:
         sheet_url=google_sheet_url(data.config),
         data_quality=data_quality_line(data),
         partial_months=partial_months_line(data),
-        total_tickets=format_value(volume, "count"),
+        total_tickets=format_value(volume, "count", tr=tr),
         currency=data.config.report.currency,
+        raw_total_tickets=volume,
+        tr=tr,
     )

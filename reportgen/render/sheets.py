@@ -27,11 +27,12 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from reportgen.i18n import translator
 from reportgen.model import Cell, LineChart, Range, Report, Sheet
 from reportgen.render.styles import BORDER, PALETTE, StyleSpec, style_spec
 
@@ -130,7 +131,7 @@ def batch_update_body(report: Report, state: SpreadsheetState, currency: str, *,
     for sheet in report.sheets:
         existing = state.tab(sheet.name)
         old_charts = existing.chart_ids if existing else ()
-        requests.extend(sheet_requests(sheet, ids[sheet.name], old_charts, ids, currency))
+        requests.extend(sheet_requests(sheet, ids[sheet.name], old_charts, ids, currency, report.language))
     return {"requests": requests, "includeSpreadsheetInResponse": False}
 
 
@@ -162,7 +163,7 @@ def effective_freeze(sheet: Sheet) -> tuple[int, int]:
 
 
 def sheet_requests(sheet: Sheet, sheet_id: int, old_charts: tuple[int, ...], ids: dict[str, int],
-                   currency: str) -> list[dict[str, Any]]:
+                   currency: str, language: str = "en") -> list[dict[str, Any]]:
     rows, columns = grid_size(sheet)
     whole = {"sheetId": sheet_id}
     frozen_rows, frozen_columns = effective_freeze(sheet)
@@ -171,7 +172,7 @@ def sheet_requests(sheet: Sheet, sheet_id: int, old_charts: tuple[int, ...], ids
     properties: dict[str, Any] = {
         "sheetId": sheet_id,
         "gridProperties": {"rowCount": rows, "columnCount": columns, "frozenRowCount": frozen_rows,
-                           "frozenColumnCount": frozen_columns, "hideGridlines": sheet.name != "Data"},
+                           "frozenColumnCount": frozen_columns, "hideGridlines": not sheet.gridlines},
     }
     if sheet.tab_color:
         properties["tabColorStyle"] = {"rgbColor": rgb(sheet.tab_color)}
@@ -189,7 +190,7 @@ def sheet_requests(sheet: Sheet, sheet_id: int, old_charts: tuple[int, ...], ids
         out.append({"repeatCell": {
             "range": {"sheetId": sheet_id, "startRowIndex": first_row, "endRowIndex": last_row + 1,
                       "startColumnIndex": first_col, "endColumnIndex": last_col + 1},
-            "cell": {"userEnteredFormat": cell_format(style, currency)},
+            "cell": {"userEnteredFormat": cell_format(style, currency, language)},
             "fields": "userEnteredFormat"}})
     for first_row, first_col, last_row, last_col in sheet.merges:
         out.append({"mergeCells": {"mergeType": "MERGE_ALL", "range": {
@@ -312,8 +313,10 @@ def number_format(pattern: str, style: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=256)
-def _format(style: str, currency: str) -> tuple[tuple[str, Any], ...]:
+def _format(style: str, currency: str, language: str = "en") -> tuple[tuple[str, Any], ...]:
     spec: StyleSpec = style_spec(style, currency)
+    if spec.num_format:  # unit words (" h", " pp") in the report's language; month names: the sheet's locale
+        spec = replace(spec, num_format=translator(language).number_format(spec.num_format))
     text: dict[str, Any] = {"fontFamily": "Calibri", "fontSize": round(spec.size)}
     if spec.bold:
         text["bold"] = True
@@ -340,11 +343,11 @@ def _format(style: str, currency: str) -> tuple[tuple[str, Any], ...]:
     return tuple(out.items())
 
 
-def cell_format(style: str, currency: str) -> dict[str, Any]:
+def cell_format(style: str, currency: str, language: str = "en") -> dict[str, Any]:
     """The Sheets CellFormat of a style name (same palette and number formats as the xlsx)."""
     import copy
 
-    return copy.deepcopy(dict(_format(style, currency)))
+    return copy.deepcopy(dict(_format(style, currency, language)))
 
 
 def grid_range(rng: Range, ids: dict[str, int], first_row: int | None = None) -> dict[str, int]:

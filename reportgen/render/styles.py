@@ -21,6 +21,8 @@ GOOD_FILL, GOOD_FONT = "#C6EFCE", "#006100"
 BAD_FILL, BAD_FONT = "#FFC7CE", "#9C0006"
 GREY = "#595959"
 BORDER = "#BFBFBF"
+
+MONTH_FORMAT = "mmm yyyy"  # English month cells; the xlsx renderer swaps in the report language's format
 PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
            "#7F7F7F", "#BCBD22", "#17BECF")  # chart series colours, in order (workbook and Sheets)
 
@@ -49,7 +51,7 @@ def number_format(unit: str, currency: str, signed: bool = False) -> str:
     return _OTHER_FORMATS.get(unit, "General")
 
 
-_OTHER_FORMATS = {"date": "mmm yyyy", "day": "yyyy-mm-dd", "text": "@"}
+_OTHER_FORMATS = {"date": MONTH_FORMAT, "day": "yyyy-mm-dd", "text": "@"}
 
 
 @lru_cache(maxsize=256)
@@ -75,7 +77,7 @@ _ROLES: dict[str, StyleSpec] = {
     "header_left": StyleSpec(bold=True, color="#FFFFFF", fill=HEADER_FILL, align="left", wrap=True,
                              border=True),
     "month_header": StyleSpec(bold=True, color="#FFFFFF", fill=HEADER_FILL, align="center",
-                              border=True, num_format="mmm yyyy"),
+                              border=True, num_format=MONTH_FORMAT),
     "group": StyleSpec(bold=True, size=11, color=NAVY, fill=GROUP_FILL),
     "label": StyleSpec(border=True, indent=1),
     "sublabel": StyleSpec(border=True, indent=3, color=GREY),
@@ -90,6 +92,6 @@ _ROLES: dict[str, StyleSpec] = {
     "status_bad": StyleSpec(bold=True, color=BAD_FONT, fill=BAD_FILL, align="center", border=True),
     "status_none": StyleSpec(color=GREY, align="center", border=True),
     "change": StyleSpec(border=True, align="right", color=GREY),
-    "month_row": StyleSpec(border=True, num_format="mmm yyyy", align="left"),
+    "month_row": StyleSpec(border=True, num_format=MONTH_FORMAT, align="left"),
     "total": StyleSpec(bold=True, border=True, align="right", num_format="#,##0"),
 }

@@ -7,6 +7,7 @@ written with ``write_string``: a category named ``=HYPERLINK(…)`` stays text.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from reportgen.fileio import atomic_output
+from reportgen.i18n import Translator, translator
 from reportgen.model import Cell, LineChart, Report, Sheet
-from reportgen.render.styles import BORDER, PALETTE, StyleSpec, style_spec
+from reportgen.render.styles import BORDER, MONTH_FORMAT, PALETTE, StyleSpec, style_spec
 
 
 class StraightLineChart(ChartLine):  # type: ignore[misc]  # xlsxwriter ships no type hints
@@ -46,14 +48,20 @@ class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]  # xlsxwriter ships 
 class _Formats:
     """One xlsxwriter Format per style name, created on first use."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook, currency: str):
+    def __init__(self, workbook: xlsxwriter.Workbook, currency: str, tr: Translator):
         self.workbook = workbook
         self.currency = currency
+        self.tr = tr  # month names and unit words of number formats in the report's language
         self.cache: dict[str, Format] = {}
 
     def __getitem__(self, name: str) -> Format:
         if name not in self.cache:
-            self.cache[name] = self.workbook.add_format(_format_dict(style_spec(name, self.currency)))
+            spec = style_spec(name, self.currency)
+            if spec.num_format == MONTH_FORMAT:
+                spec = replace(spec, num_format=self.tr.month_cell_format)
+            elif spec.num_format:
+                spec = replace(spec, num_format=self.tr.number_format(spec.num_format))
+            self.cache[name] = self.workbook.add_format(_format_dict(spec))
         return self.cache[name]
 
 
@@ -88,18 +96,19 @@ def write_xlsx(report: Report, target: Path, currency: str) -> Path:
         workbook = _Workbook(str(temporary), {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
         })
+        tr = translator(report.language)
         workbook.set_properties({"title": f"{report.title} — {report.month}",
-                                 "subject": "Customer-service KPI report",
+                                 "subject": tr.t("workbook.subject"),
                                  "creator": "reportgen",
                                  "created": datetime(int(report.month[:4]), int(report.month[5:7]), 1)})
-        formats = _Formats(workbook, currency)
+        formats = _Formats(workbook, currency, tr)
         for sheet in report.sheets:
-            _write_sheet(workbook, sheet, formats)
+            _write_sheet(workbook, sheet, formats, tr.month_axis_format)
         workbook.close()
     return target
 
 
-def _write_sheet(workbook: _Workbook, sheet: Sheet, formats: _Formats) -> None:
+def _write_sheet(workbook: _Workbook, sheet: Sheet, formats: _Formats, axis_month_format: str) -> None:
     worksheet = workbook.add_worksheet(sheet.name)
     for col, width in sheet.column_widths.items():
         worksheet.set_column(col, col, width)
@@ -124,13 +133,13 @@ def _write_sheet(workbook: _Workbook, sheet: Sheet, formats: _Formats) -> None:
         worksheet.fit_to_pages(1, 0)
     worksheet.set_paper(9)  # A4
     worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    worksheet.hide_gridlines(2 if sheet.name != "Data" else 0)
+    worksheet.hide_gridlines(0 if sheet.gridlines else 2)
     if sheet.freeze and sheet.freeze[0] and sheet.repeat_header:
         worksheet.repeat_rows(sheet.freeze[0] - 1)
     if sheet.page_breaks:
         worksheet.set_h_pagebreaks(sheet.page_breaks)
     for chart in sheet.charts:
-        _insert_chart(workbook, worksheet, chart)
+        _insert_chart(workbook, worksheet, chart, axis_month_format)
 
 
 def _write_cell(worksheet: Worksheet, row: int, col: int, cell: Cell, formats: _Formats) -> None:
@@ -151,7 +160,8 @@ def _write_cell(worksheet: Worksheet, row: int, col: int, cell: Cell, formats: _
         worksheet.write_comment(row, col, cell.note)
 
 
-def _insert_chart(workbook: _Workbook, worksheet: Worksheet, spec: LineChart) -> None:
+def _insert_chart(workbook: _Workbook, worksheet: Worksheet, spec: LineChart,
+                  axis_month_format: str) -> None:
     chart = workbook.add_straight_line_chart()
     categories = spec.categories
     for index, series in enumerate(spec.series):
@@ -169,7 +179,7 @@ def _insert_chart(workbook: _Workbook, worksheet: Worksheet, spec: LineChart) ->
             "smooth": False,
         })
     chart.set_title({"name": spec.title, "name_font": {"size": 13, "bold": True}})
-    chart.set_x_axis({"name": spec.x_title, "num_format": "mmm yy", "date_axis": False,
+    chart.set_x_axis({"name": spec.x_title, "num_format": axis_month_format, "date_axis": False,
                       "num_font": {"rotation": -45}})
     chart.set_y_axis({"name": spec.y_title, "min": 0, "major_gridlines": {
         "visible": True, "line": {"color": "#D9D9D9"}}})

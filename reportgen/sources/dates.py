@@ -5,7 +5,10 @@ One value cannot tell 4 November from 11 April, but a column can: a first field
 above 12 anywhere means day-first, a second field above 12 means month-first.
 When no value settles it (every day of the export ≤ 12) the order is not
 guessed: the run stops with the exact ``date_format:`` line to add. ISO values
-(``2026-11-04…``) need no format. Blank values are ignored.
+(``2026-11-04…``) need no format. Blank values are ignored. In a column of
+both styles the more frequent one decides: mostly ISO needs no format (the
+local-style values are invalid rows, counted and gated as usual); mostly local
+gets its order inferred (the ISO values still parse).
 
 Two entry points with one rule: :func:`infer_date_format` over Python values,
 :func:`infer_date_format_sql` over a column of a DuckDB relation (aggregated in
@@ -155,11 +158,11 @@ def _decide(summary: _Summary, file: str | Path | None, column: str, dataset: st
     where = Location(file=file, column=column)
     if not summary.shapes:
         return DateOrder("iso", None)
-    if summary.iso:
-        example = next(iter(summary.shapes.values())).example
-        raise DataError(
-            f"timestamps are written in two styles (ISO and '{shown(example)}')",
-            where, hint="export the column in one style, or set date_format: for this source")
+    local = sum(tally.count for tally in summary.shapes.values())
+    if summary.iso >= local:
+        # mostly ISO: the few local-style values are invalid rows, counted and gated as usual
+        return DateOrder("iso", None)
+    # mostly local style: its order is inferred below; the ISO values still parse as ISO
     # the format of the most frequent shape; values of another shape are invalid rows as usual
     shape, _ = max(summary.shapes.items(), key=lambda item: item[1].count)
     day_first = next((t.first_above_12 for t in summary.shapes.values() if t.first_above_12), None)

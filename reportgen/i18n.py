@@ -1,0 +1,224 @@
+"""Every text a reader sees, in the report's language: message catalogues and locale formatting.
+
+Catalogues are gettext ``.po`` files, one per language, in
+``reportgen/locales/<language>/LC_MESSAGES/reportgen.po``. Each message has
+
+* ``msgctxt``: the stable message id the code asks for (``kpi.nps.label``),
+* ``msgid``: the English source text (a changed English text no longer matches
+  the translations' ``msgid``, so a stale translation is caught by the tests),
+* ``msgstr`` (or ``msgstr[n]`` for plural forms): the text in that language,
+  with Python ``str.format`` placeholders (``{month}``).
+
+The ``.po`` files are read at run time with Babel and turned into the
+standard library's ``gettext.GNUTranslations`` in memory (plural forms, context,
+fallback to English are gettext's own rules), so there is no compile step at
+install time. Numbers, months and lists are formatted with Babel (CLDR data):
+decimal comma for Italian and Romanian, ``2026年10月`` for Japanese; values with
+their units are ``reportgen.units.format_value(…, tr=translator)``. Only text
+is localised; spreadsheet cells stay numbers with number formats.
+
+Use::
+
+    tr = translator("ro")
+    tr.t("kpi.nps.label")                               # 'Scorul net de promovare (NPS)'
+    tr.tn("email.intro", 20, count="20", month="…")     # plural form chosen by 20
+    tr.number(1234.5, 1)                                # '1.234,5'
+    tr.month("2026-10")                                 # 'oct. 2026'
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+from string import Formatter
+from typing import Literal, get_args
+
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.lists import format_list
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from markupsafe import Markup, escape
+
+from reportgen.errors import ConfigError
+
+Language = Literal["en", "it", "ro", "ja"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
+SOURCE_LANGUAGE: Language = "en"
+DOMAIN = "reportgen"
+
+
+class UnknownMessageError(LookupError):
+    """The code asked for a message id that the English catalogue does not have (a bug)."""
+
+
+def catalog_file(language: str) -> str:
+    """The text of a language's ``.po`` catalogue as shipped in the package."""
+    _check_language(language)
+    resource = files("reportgen").joinpath("locales", language, "LC_MESSAGES", f"{DOMAIN}.po")
+    return resource.read_text(encoding="utf-8")
+
+
+@cache
+def load_catalog(language: str) -> Catalog:
+    """A language's catalogue parsed by Babel (messages keyed by English text and context)."""
+    return read_po(io.StringIO(catalog_file(language)), locale=language, domain=DOMAIN)
+
+
+@cache
+def _sources() -> dict[str, tuple[str, str | None]]:
+    """message id → (English singular, English plural or None), from the English catalogue."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for message in load_catalog(SOURCE_LANGUAGE):
+        if not message.id or message.context is None:
+            continue  # the header
+        if isinstance(message.id, tuple | list):
+            out[message.context] = (str(message.id[0]), str(message.id[1]))
+        else:
+            out[message.context] = (str(message.id), None)
+    return out
+
+
+def message_ids() -> tuple[str, ...]:
+    """Every message id, in catalogue order."""
+    return tuple(_sources())
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``str.format`` field names of a message text."""
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal or a spreadsheet cell: East Asian wide characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ConfigError(f"report.language: '{language}' is not a supported language",
+                          hint=f"use one of {', '.join(LANGUAGES)}")
+
+
+def _plural_index(count: float) -> int:
+    """gettext plural rules take a whole number; a fraction picks the form of its whole part."""
+    return int(abs(count))
+
+
+class Translator:
+    """Messages and number/date formatting of one language."""
+
+    def __init__(self, language: str):
+        _check_language(language)
+        self.language = language
+        self.locale = Locale.parse(language)
+        buffer = io.BytesIO()
+        write_mo(buffer, load_catalog(language))  # fuzzy entries are left out, as msgfmt does
+        buffer.seek(0)
+        self._translations = gettext.GNUTranslations(buffer)
+
+    def __repr__(self) -> str:
+        return f"Translator({self.language!r})"
+
+    # ---- messages --------------------------------------------------------------------------
+    def _source(self, message_id: str) -> tuple[str, str | None]:
+        try:
+            return _sources()[message_id]
+        except KeyError:
+            raise UnknownMessageError(f"no message '{message_id}' in the English catalogue") from None
+
+    def template(self, message_id: str, count: float | None = None) -> str:
+        """The message's text in this language, placeholders not filled in."""
+        singular, plural = self._source(message_id)
+        if plural is None:
+            if count is not None:
+                raise UnknownMessageError(f"message '{message_id}' has no plural forms")
+            return self._translations.pgettext(message_id, singular)
+        if count is None:
+            raise UnknownMessageError(f"message '{message_id}' needs a count (use tn)")
+        return self._translations.npgettext(message_id, singular, plural, _plural_index(count))
+
+    def t(self, message_id: str, /, **params: object) -> str:
+        """The message with its placeholders filled in."""
+        return self.template(message_id).format(**params)
+
+    def tn(self, message_id: str, count: float, /, **params: object) -> str:
+        """A message with plural forms; ``count`` picks the form (pass the shown number in params)."""
+        return self.template(message_id, count).format(**params)
+
+    def html(self, message_id: str, /, count: float | None = None, **params: object) -> Markup:
+        """The message for an HTML page: its text escaped, plain params escaped, Markup params kept."""
+        return Markup(escape(self.template(message_id, count))).format(**params)
+
+    def has(self, message_id: str) -> bool:
+        return message_id in _sources()
+
+    # ---- numbers -----------------------------------------------------------------------------
+    def number(self, value: float, decimals: int = 0, grouping: bool = True) -> str:
+        """``value`` with ``decimals`` decimals in this language's symbols: it/ro '1.234,5', en/ja '1,234.5'.
+
+        Rounded like Python's format (``f"{value:.1f}"``), so English text is unchanged.
+        """
+        pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
+        rounded = Decimal(f"{value:.{decimals}f}")
+        return format_decimal(rounded, format=pattern, locale=self.locale)
+
+    # ---- months and lists --------------------------------------------------------------------------
+    def month(self, month: str | date) -> str:
+        """A month for headings, tables and charts: 'Oct 2026', 'ott 2026', 'oct. 2026', '2026年10月'."""
+        return format_skeleton(self.t("format.month"), _as_date(month), locale=self.locale)
+
+    def month_long(self, month: str | date) -> str:
+        """A month in running text (email): 'Oct 2026', 'ottobre 2026', 'octombrie 2026', '2026年10月'."""
+        return format_skeleton(self.t("format.month_long"), _as_date(month), locale=self.locale)
+
+    def month_image(self, month: str | date) -> str:
+        """A month label drawn in an image with a Latin-only font: 'Oct 2026', 'ott 2026', '2026/10'."""
+        return format_skeleton(self.t("format.month_image"), _as_date(month), locale=self.locale)
+
+    @property
+    def month_cell_format(self) -> str:
+        """Spreadsheet number format of month cells, with the language of month names."""
+        return self.t("format.month_cell")
+
+    @property
+    def month_axis_format(self) -> str:
+        """Spreadsheet number format of month labels on chart axes."""
+        return self.t("format.month_axis")
+
+    def number_format(self, pattern: str) -> str:
+        """A spreadsheet number format with its unit words in this language.
+
+        The formats of ``reportgen.render.styles`` write units as quoted literals
+        (``0.0" h"``, ``+0.0" pp"``); the value stays a number, only the literal changes.
+        """
+        units = {'" pp"': self.t("format.points", sign="", value=""),
+                 '" h"': self.t("format.hours", value="")}
+        for english, local in units.items():
+            pattern = pattern.replace(english, '"' + local.replace('"', "") + '"')
+        return pattern
+
+    def join(self, items: Iterable[str]) -> str:
+        """'a and b', 'a e b', 'a și b', 'a、b'."""
+        return format_list(list(items), locale=self.locale)
+
+
+def _as_date(month: str | date) -> date:
+    if isinstance(month, date):
+        return month
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+@cache
+def translator(language: str = SOURCE_LANGUAGE) -> Translator:
+    """The (shared) translator of a language; ConfigError for a language without a catalogue."""
+    return Translator(language)
+
