@@ -14,6 +14,7 @@ import click
 
 from reportgen import __version__
 from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
+from reportgen.cli_pull import offline_option, pull_first
 from reportgen.i18n import LANGUAGES
 
 
@@ -29,13 +30,15 @@ def main(verbose: bool) -> None:
 @month_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output as a readable table or as JSON.")
+@offline_option
 @friendly_errors
-def kpis(config_path: Path, month: str, fmt: str) -> None:
+def kpis(config_path: Path, month: str, fmt: str, offline: bool) -> None:
     """Compute the month's KPIs, remember them in history and print them."""
     from reportgen.run import MonthRun
     from reportgen.textreport import kpi_table
 
     config = open_config(config_path)
+    pull_first(config, offline)
     document = MonthRun(config, month, notify=to_stderr).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -57,6 +60,7 @@ def validate(config_path: Path) -> None:
     from reportgen.engine import Engine
     from reportgen.gates import QualityGateError, gate_failures
     from reportgen.outputs import output_problems
+    from reportgen.sources.api import check_credentials
     from reportgen.textreport import validation_report
 
     config = open_config(config_path)
@@ -64,7 +68,7 @@ def validate(config_path: Path) -> None:
     for note in result.notes:
         click.echo(f"note: {note}")
     gate = [QualityGateError(line) for line in gate_failures(result, config)]
-    text, ok = validation_report(result, [*output_problems(config), *gate])
+    text, ok = validation_report(result, [*output_problems(config), *check_credentials(config), *gate])
     click.echo(text)
     if not ok:
         sys.exit(1)
@@ -75,13 +79,16 @@ def validate(config_path: Path) -> None:
 @month_option
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the workbook (default: report.output from the config).")
+@offline_option
 @friendly_errors
-def build(config_path: Path, month: str, out: Path | None) -> None:
+def build(config_path: Path, month: str, out: Path | None, offline: bool) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
-    run = MonthRun(open_config(config_path), month, notify=to_stderr)
+    config = open_config(config_path)
+    pull_first(config, offline)
+    run = MonthRun(config, month, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
@@ -170,11 +177,13 @@ def _wrapped(text: str, line_width: int, first: str, indent: str) -> str:
 from reportgen.cli_email import email, run  # noqa: E402
 from reportgen.cli_history import history  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
+from reportgen.cli_pull import pull  # noqa: E402
 
 main.add_command(publish)
 main.add_command(email)
 main.add_command(run)
 main.add_command(history)
+main.add_command(pull)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
+from reportgen.cli_pull import offline_option, pull_first
 from reportgen.errors import ReportgenError
 
 
@@ -26,15 +27,19 @@ from reportgen.errors import ReportgenError
                                               "(needs no SMTP settings).")
 @click.option("--eml", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --dry-run: the .eml file to write (opens in any mail client).")
+@offline_option
 @friendly_errors
-def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None) -> None:
+def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None,
+          offline: bool) -> None:
     """Email the month's workbook with an HTML summary (builds the workbook first if it is missing)."""
     from reportgen.outputs.email import EmailOutput
     from reportgen.run import MonthRun
 
     if dry_run != (eml is not None):
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
-    run = MonthRun(open_config(config_path), month, notify=to_stderr)
+    config = open_config(config_path)
+    pull_first(config, offline or dry_run)  # a dry run uses what is stored
+    run = MonthRun(config, month, notify=to_stderr)
     outcome = EmailOutput(to=to, dry_run=dry_run, eml=eml).send(run)
     if outcome.built:
         click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
@@ -63,8 +68,9 @@ def _step(name: str, action: Callable[[], str]) -> bool:
 @click.command()
 @config_option
 @month_option
+@offline_option
 @friendly_errors
-def run(config_path: Path, month: str) -> None:
+def run(config_path: Path, month: str, offline: bool) -> None:
     """Build the workbook, then publish and email it as configured; one line per step.
 
     Steps: build (always), publish (when outputs.google_sheets is set), email
@@ -76,6 +82,7 @@ def run(config_path: Path, month: str) -> None:
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
+    pull_first(config, offline)
     month_run = MonthRun(config, month, notify=to_stderr)
     done = Delivered()
     results: list[bool] = []

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
+from reportgen.cli_pull import offline_option, pull_first
 
 
 @click.command()
@@ -20,8 +21,9 @@ from reportgen.cli_common import config_option, friendly_errors, month_option, o
               help="Plan the Google Sheets requests without credentials or network; write nothing.")
 @click.option("--requests-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --dry-run: write the request bodies to this JSON file (default: print them).")
+@offline_option
 @friendly_errors
-def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | None) -> None:
+def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | None, offline: bool) -> None:
     """Publish the month's report to the Google Sheet in outputs.google_sheets (or create it)."""
     from reportgen.fileio import atomic_output
     from reportgen.outputs.google_sheets import GoogleSheetsOutput
@@ -34,6 +36,7 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
     settings = load_settings(config)  # settings problems show before any computing
     if not dry_run:
         config.require_env("google_sheets")  # the Google key, not the SMTP password
+    pull_first(config, offline or dry_run)  # a dry run uses what is stored
     run = MonthRun(config, month, save=not dry_run, notify=to_stderr)
     output = GoogleSheetsOutput(warn=lambda line: click.echo(line, err=True))
     if dry_run:

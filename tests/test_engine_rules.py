@@ -115,9 +115,10 @@ def test_coverage_uses_the_report_zone_and_usable_rows_only(tmp_path: Path) -> N
                                "surveys": (dt.date(2026, 10, 25), dt.date(2026, 10, 25))}
 
 
-def test_only_path_sources_are_read_for_now(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="api: sources are not supported yet"):
-        run(tmp_path, '  tickets: {api: zendesk, url: "https://example.zendesk.com"}\n')
+def test_api_sources_are_read_from_the_store_after_their_settings_check(tmp_path: Path) -> None:
+    # api: sources are the pulled records (tests/test_pull_*.py); their settings are checked first
+    with pytest.raises(ConfigError, match=r"sources\.tickets\.email: required for api: zendesk"):
+        run(tmp_path, '  tickets: {api: zendesk, url: "https://example.zendesk.com", token: "t"}\n')
 
 
 def test_reasons_are_declared_once_with_their_meaning() -> None:

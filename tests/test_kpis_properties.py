@@ -96,7 +96,9 @@ def timestamp_text(draw: st.DrawFn, instant: datetime, zone: str) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%S.250+00:00")
 
 
-BAD_TIMESTAMPS = ("yesterday", "2026-13-01", "2026-02-30 10:00", "31/10/2026", "  ")
+# never local-style numeric dates: a column of those has its day/month order inferred (tested by hand
+# in test_sources_dates.py), which the reference does not model
+BAD_TIMESTAMPS = ("yesterday", "2026-13-01", "2026-02-30 10:00", "Oct 31st 2026", "  ")
 
 
 @st.composite

@@ -76,11 +76,16 @@ def source_key(config: Config, dataset: str, index: int) -> str:
 def readable_files(config: Config, dataset: str, source: SourceConfig, key: str | None = None) -> list[Path]:
     """The files to read for one source — the single place where each source kind plugs in.
 
-    ``path:`` sources name files (a glob); other kinds are not read by the engine yet.
+    ``path:`` sources name files (a glob); ``api:`` sources are the records pulled into the
+    store, written as canonical rows (read with ``preset: generic``).
     """
     key = key or dataset
     if source.kind == "path":
         return resolve_files(config, source, key)
+    if source.kind == "api":
+        from reportgen.sources.api import materialize
+
+        return [materialize(config, dataset, source)]
     raise ConfigError(f"sources.{key}: {source.kind}: sources are not supported yet",
                       hint="use path: with an exported file for now")
 

@@ -1,0 +1,320 @@
+"""The pull loop, the canonical file for the engine, and the credential check.
+
+``pull(config)`` walks every ``api:`` source from its stored cursor, writing
+each page (records + cursor) in one transaction as it arrives, so memory stays
+flat in the number of records and a killed run resumes where it stopped.
+``materialize(config, dataset, source)`` writes the stored records of one
+source as canonical rows (docs/KPI_SPEC.md) to a CSV the engine reads with
+``preset: generic``. ``check_credentials(config)`` sends one cheap request
+per source (for ``reportgen validate``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import requests
+
+from reportgen.config import Config, SourceConfig
+from reportgen.errors import ConfigError, DataError, ReportgenError
+from reportgen.sources.api.base import Connector, Page
+from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy, TimeBudgetSpent
+from reportgen.sources.api.progress import Progress, silent_progress
+from reportgen.sources.api.registry import connector_class
+from reportgen.sources.api.store import PullStore
+
+DATASETS = ("tickets", "surveys", "business")
+ProgressFactory = Callable[[str], Progress]
+PREFETCH = 2
+
+
+class PullIncomplete(ApiError):
+    """A pull stopped (time limit, vendor trouble) after storing some pages; the store is intact."""
+
+
+@dataclass(frozen=True)
+class SourcePull:
+    """What one pull of one source did."""
+
+    dataset: str
+    api: str
+    pages: int
+    records: int
+    requests: int
+    seconds: float
+    kept: int  # records now stored (not deleted)
+    line: str  # the summary line
+
+
+@dataclass(frozen=True)
+class PullSummary:
+    store: Path
+    sources: tuple[SourcePull, ...]
+
+
+def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[tuple[str, SourceConfig]]:
+    """(dataset, source) for every ``api:`` source, in dataset order (a dataset may list several)."""
+    wanted = tuple(datasets) if datasets is not None else DATASETS
+    found: list[tuple[str, SourceConfig]] = []
+    for dataset in DATASETS:
+        if dataset not in wanted:
+            continue
+        value = getattr(config.sources, dataset, None)
+        items = value if isinstance(value, list | tuple) else [value]
+        found.extend((dataset, item) for item in items
+                     if isinstance(item, SourceConfig) and item.kind == "api")
+    return found
+
+
+def store_for(config: Config) -> PullStore:
+    """The embedded store: the history file (``history.path``), one DuckDB file per project.
+
+    When a pull creates that file, the history's tables are created first (through the history's
+    own code), so a later read of the history finds its (empty) tables, not a foreign file.
+    """
+    path = config.resolve(config.history.path)
+    if not path.exists():
+        from reportgen.history import HistoryStore
+
+        HistoryStore(path).save({}, [])
+    return PullStore(path)
+
+
+def source_key(dataset: str, source: SourceConfig) -> str:
+    """The store's name for a source: dataset, api, account URL (and form), not the credentials."""
+    parts = [dataset, source.api or "", (source.url or "").rstrip("/")]
+    if source.form:
+        parts.append(source.form)
+    return ":".join(parts)
+
+
+def _settings_error(config: Config, problems: list[str]) -> ConfigError:
+    count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+    name = str(config.config_path) if config.config_path else "config"
+    return ConfigError(f"{name}: {count}: " + "; ".join(problems))
+
+
+def settings_problems(config: Config, datasets: Iterable[str] | None = None) -> list[str]:
+    """Every problem with the api settings of every api source, each naming its key."""
+    problems: list[str] = []
+    for dataset, source in api_sources(config, datasets):
+        try:
+            cls = connector_class(dataset, source.api or "")
+        except ConfigError as exc:
+            problems.append(exc.problem)
+            continue
+        problems.extend(cls.problems(dataset, source))
+    return problems
+
+
+def connector_for(config: Config, dataset: str, source: SourceConfig) -> Connector:
+    """The source's connector, after checking its api settings (one ConfigError lists them all)."""
+    cls = connector_class(dataset, source.api or "")
+    problems = cls.problems(dataset, source)
+    if problems:
+        raise _settings_error(config, problems)
+    return cls(dataset, source, config.source_timezone(source))
+
+
+def _client(connector: Connector, policy: RetryPolicy,
+            session_factory: Callable[[], requests.Session] | None) -> HttpClient:
+    seconds = connector.max_seconds()
+    if seconds is not None:
+        policy = replace(policy, total_seconds=seconds)
+    return HttpClient(connector.label, connector.url, auth=connector.credentials(),
+                      secrets=connector.secrets(), policy=policy, hint_auth=connector.auth_hint,
+                      session=session_factory() if session_factory else None)
+
+
+def pull(config: Config, *, full: bool = False, datasets: Iterable[str] | None = None,
+         progress: ProgressFactory = silent_progress, policy: RetryPolicy | None = None,
+         session_factory: Callable[[], requests.Session] | None = None) -> PullSummary:
+    """Pull every api source (of ``datasets``) into the store; ``full`` starts again from ``start``.
+
+    Raises AuthError on refused credentials, PullIncomplete when the time bound or the vendor
+    stops the pull midway (the pages stored so far are kept; the next pull continues).
+    """
+    sources = api_sources(config, datasets)
+    problems = settings_problems(config, datasets)
+    if problems:  # every source's settings are checked before any request
+        raise _settings_error(config, problems)
+    store = store_for(config)
+    connectors = [(dataset, source, connector_for(config, dataset, source)) for dataset, source in sources]
+    done: list[SourcePull] = []
+    for dataset, source, connector in connectors:
+        done.append(_pull_one(store, dataset, source, connector, full=full,
+                              progress=progress(connector.label), policy=policy or RetryPolicy(),
+                              session_factory=session_factory))
+    return PullSummary(store.path, tuple(done))
+
+
+class _Fetcher:
+    """Runs a connector's page generator in a thread, at most ``ahead`` pages in hand.
+
+    The vendor (or its network) prepares the next page while this process writes the current
+    one to the store; the queue bound keeps memory flat however many pages there are.
+    """
+
+    _DONE = object()
+
+    def __init__(self, pages: Iterator[Page], ahead: int = 2):
+        self._pages = pages
+        self._direct = ahead == 0
+        if self._direct:
+            return
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reportgen-pull", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for page in self._pages:
+                if not self._put(page):
+                    return
+                if page.end_of_stream:
+                    break
+        except BaseException as exc:  # handed to the consuming thread, raised there
+            self._put(exc)
+            return
+        self._put(self._DONE)
+
+    def next(self, idle: Callable[[], None]) -> Page | None:
+        """The next page (None at the end); calls ``idle`` while nothing has come for a second."""
+        if self._direct:
+            return next(self._pages, None)
+        while True:
+            try:
+                item = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                idle()
+                continue
+            if item is self._DONE:
+                return None
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Page)
+            return item
+
+    def close(self) -> None:
+        if self._direct:
+            return
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def pull_first(config: Config, *, offline: bool = False,
+               progress: ProgressFactory = silent_progress) -> PullSummary | None:
+    """Before a report: pull every api source, unless ``offline`` (then the stored records are used).
+
+    None when nothing was pulled (offline, or no api source).
+    """
+    if offline or not api_sources(config):
+        return None
+    return pull(config, progress=progress)
+
+
+def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
+              progress: Progress, policy: RetryPolicy,
+              session_factory: Callable[[], requests.Session] | None) -> SourcePull:
+    key = source_key(dataset, source)
+    api = connector.api
+    state = store.begin_full(key, dataset, api) if full else store.ensure(key, dataset, api)
+    with _client(connector, policy, session_factory) as http, store.holding():
+        fetcher = _Fetcher(connector.pages(http, state.cursor), ahead=PREFETCH)
+        try:
+            while (page := fetcher.next(idle=store.release)) is not None:
+                state = store.commit_page(key, dataset, api, state, page.records, page.cursor, page.lookups,
+                                          end_of_stream=page.end_of_stream)
+                progress.page(len(page.records))
+                if page.end_of_stream:
+                    break
+        except AuthError:
+            raise
+        except (TimeBudgetSpent, ApiError) as exc:
+            store.release()
+            kept, _ = store.counts(key)
+            progress.finish("stopped")
+            why = exc.problem.removeprefix(f"{connector.label}: ")
+            raise PullIncomplete(
+                f"{connector.label}: pull stopped ({why}); not pulled yet: "
+                f"{connector.position(state.cursor)}; the stored data is intact "
+                f"({kept:,} records up to the last complete page)",
+                hint="run `reportgen pull` again later to continue from there") from None
+        finally:
+            fetcher.close()
+        store.release()
+        kept, _ = store.counts(key)
+        line = progress.finish(f"{kept:,} stored")
+        return SourcePull(dataset, api, progress.pages, progress.records, http.sent, progress.seconds, kept,
+                          line)
+
+
+def pulled_file(config: Config, dataset: str, source: SourceConfig) -> Path:
+    """Where ``materialize`` writes a source's canonical rows: a cache folder next to the store."""
+    store = store_for(config).path
+    digest = hashlib.sha256(source_key(dataset, source).encode()).hexdigest()[:10]
+    return store.parent / f"{store.name}.pulled" / f"{dataset}-{source.api}-{digest}.csv"
+
+
+def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
+    """Write the stored records of one source as canonical rows (CSV) and return the file.
+
+    Deleted records are left out. Raises DataError when nothing was ever pulled completely.
+    """
+    connector = connector_for(config, dataset, source)
+    store = store_for(config)
+    key = source_key(dataset, source)
+    state = store.state(key)
+    if state is None or not state.ever_complete:
+        what = "nothing was pulled yet" if state is None else "the first pull has not finished"
+        raise DataError(f"sources.{dataset} ({source.api}): {what}",
+                        hint="run `reportgen pull --config …` (without --offline)")
+    lookups = store.lookups(key)
+    target = pulled_file(config, dataset, source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    columns = connector.columns
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for batch in store.records(key):
+            for _, record in batch:
+                row = connector.canonical(record, lookups)
+                if row is not None:
+                    writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+    os.replace(partial, target)
+    return target
+
+
+def check_credentials(config: Config, *, policy: RetryPolicy | None = None,
+                      session_factory: Callable[[], requests.Session] | None = None) -> list[ReportgenError]:
+    """One cheap request per api source; the problems found (empty: every credential works)."""
+    problems: list[ReportgenError] = [ConfigError(p) for p in settings_problems(config)]
+    if problems:
+        return problems
+    quick = policy or RetryPolicy(max_attempts=2, total_seconds=30, read_timeout=20)
+    for dataset, source in api_sources(config):
+        try:
+            connector = connector_for(config, dataset, source)
+            with _client(connector, quick, session_factory) as http:
+                connector.probe(http)
+        except ReportgenError as exc:
+            problems.append(exc)
+    return problems
