@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.cli_common import config_option, friendly_errors, month_option, open_config
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
 from reportgen.cli_pull import offline_option, pull_first
 from reportgen.i18n import LANGUAGES
 
@@ -39,7 +39,7 @@ def kpis(config_path: Path, month: str, fmt: str, offline: bool) -> None:
 
     config = open_config(config_path)
     pull_first(config, offline)
-    document = MonthRun(config, month).kpis_document()
+    document = MonthRun(config, month, notify=to_stderr).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -52,9 +52,13 @@ def kpis(config_path: Path, month: str, fmt: str, offline: bool) -> None:
 def validate(config_path: Path) -> None:
     """Check the config and every source file, list every problem; write nothing.
 
-    Exit 1 when anything is fatal (`build` would stop) or rows would be excluded.
+    Exit 0 when nothing is wrong or the only rows excluded are routine skips (a
+    survey question left unanswered, a partial response); exit 1 when anything is
+    fatal (`build` would stop), the quality gate included, or other rows would be
+    excluded.
     """
     from reportgen.engine import Engine
+    from reportgen.gates import QualityGateError, gate_failures
     from reportgen.outputs import output_problems
     from reportgen.sources.api import check_credentials
     from reportgen.textreport import validation_report
@@ -63,7 +67,8 @@ def validate(config_path: Path) -> None:
     result = Engine(config, max_problems=None, collect=True).run()
     for note in result.notes:
         click.echo(f"note: {note}")
-    text, ok = validation_report(result, [*output_problems(config), *check_credentials(config)])
+    gate = [QualityGateError(line) for line in gate_failures(result, config)]
+    text, ok = validation_report(result, [*output_problems(config), *check_credentials(config), *gate])
     click.echo(text)
     if not ok:
         sys.exit(1)
@@ -83,7 +88,7 @@ def build(config_path: Path, month: str, out: Path | None, offline: bool) -> Non
 
     config = open_config(config_path)
     pull_first(config, offline)
-    run = MonthRun(config, month)
+    run = MonthRun(config, month, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
@@ -106,7 +111,7 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
-    run = MonthRun(open_config(config_path), end)
+    run = MonthRun(open_config(config_path), end, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Demo report for {run.month}: {target}")
     click.echo(f"Sample data:   {folder / 'data'}")

@@ -32,6 +32,11 @@ month_option = click.option(
 )
 
 
+def to_stderr(line: str) -> None:
+    """A notice for the person running reportgen (rows excluded, …): one line on stderr."""
+    click.echo(line, err=True)
+
+
 def _verbose() -> bool:
     ctx = click.get_current_context(silent=True)
     return bool(ctx and ctx.find_root().params.get("verbose"))

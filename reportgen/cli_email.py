@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option, open_config
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
 from reportgen.cli_pull import offline_option, pull_first
 from reportgen.errors import ReportgenError
 
@@ -39,7 +39,7 @@ def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
     config = open_config(config_path)
     pull_first(config, offline or dry_run)  # a dry run uses what is stored
-    run = MonthRun(config, month)
+    run = MonthRun(config, month, notify=to_stderr)
     outcome = EmailOutput(to=to, dry_run=dry_run, eml=eml).send(run)
     if outcome.built:
         click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
@@ -83,7 +83,7 @@ def run(config_path: Path, month: str, offline: bool) -> None:
 
     config = open_config(config_path)
     pull_first(config, offline)
-    month_run = MonthRun(config, month)
+    month_run = MonthRun(config, month, notify=to_stderr)
     done = Delivered()
     results: list[bool] = []
     for output, configured in configured_outputs(config):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option, open_config
+from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
 from reportgen.cli_pull import offline_option, pull_first
 
 
@@ -34,8 +34,10 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
         raise click.UsageError("--requests-out goes with --dry-run")
     config = open_config(config_path)
     settings = load_settings(config)  # settings problems show before any computing
+    if not dry_run:
+        config.require_env("google_sheets")  # the Google key, not the SMTP password
     pull_first(config, offline or dry_run)  # a dry run uses what is stored
-    run = MonthRun(config, month, save=not dry_run)
+    run = MonthRun(config, month, save=not dry_run, notify=to_stderr)
     output = GoogleSheetsOutput(warn=lambda line: click.echo(line, err=True))
     if dry_run:
         text = json.dumps(output.dry_run(run), indent=1, ensure_ascii=False) + "\n"

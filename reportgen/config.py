@@ -118,6 +118,12 @@ class HistoryOptions(_Strict):
     path: str = "reportgen-history.duckdb"
 
 
+class QualityOptions(_Strict):
+    """The quality gate: a run fails when a dataset has rows but more than this share is excluded."""
+
+    max_excluded_share: float = Field(default=0.5, ge=0, le=1)
+
+
 class ScaleOptions(_Strict):
     scale: tuple[float, float] = (1, 5)
 
@@ -275,6 +281,7 @@ KNOWN_OUTPUTS = ["google_sheets", "email"]
 class Config(_Strict):
     report: ReportOptions = ReportOptions()
     history: HistoryOptions = HistoryOptions()
+    quality: QualityOptions = QualityOptions()
     kpis: KpiOptions = KpiOptions()
     engine: EngineOptions = EngineOptions()
     targets: dict[str, float] = Field(default_factory=dict)
@@ -283,6 +290,9 @@ class Config(_Strict):
     templates_dir: str | None = None
     base_dir: Path = Path(".")
     config_path: Path | None = None
+    # `${VAR}` under outputs: whose variable is not set, by YAML path: an output needs its own
+    # secrets only when it sends (``require_env``); a dry run or another command needs none
+    missing_env: dict[str, str] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)  # not fatal; the CLI prints them on stderr
 
     @field_validator("outputs")
@@ -304,18 +314,44 @@ class Config(_Strict):
     def source_timezone(self, source: SourceConfig) -> str:
         return source.timezone or self.report.timezone
 
+    def env_problems(self, output: str) -> list[str]:
+        """`outputs.<output>.<key>: environment variable NAME is not set`, one per missing variable."""
+        prefix = f"outputs.{output}."
+        return [f"{path}: {ENV_NOT_SET.format(name=name)}" for path, name in self.missing_env.items()
+                if path.startswith(prefix)]
 
-def _interpolate(value: Any, path: str, problems: list[str]) -> Any:
-    """Replace ${VAR} in every string with the environment's value."""
+    def require_env(self, output: str) -> None:
+        """Raise ConfigError when a `${VAR}` of outputs.<output> is not set (call before sending)."""
+        problems = self.env_problems(output)
+        if problems:
+            where = f"{self.config_path}: " if self.config_path else ""
+            raise ConfigError(f"{where}{'; '.join(problems)}", hint=ENV_HINT)
+
+
+ENV_NOT_SET = "environment variable {name} is not set"
+ENV_HINT = "export it before running (a --dry-run needs no secret)"
+
+
+def _interpolate(value: Any, path: str, problems: list[str], deferred: dict[str, str]) -> Any:
+    """Replace ${VAR} in every string with the environment's value.
+
+    A variable that is not set is a problem, except under ``outputs:``: there it is
+    recorded in ``deferred`` (path → name) and left as written, so only the command
+    that sends through that output asks for it (``Config.require_env``).
+    """
     if isinstance(value, dict):
-        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), problems) for k, v in value.items()}
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), problems, deferred)
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [_interpolate(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+        return [_interpolate(v, f"{path}[{i}]", problems, deferred) for i, v in enumerate(value)]
     if isinstance(value, str):
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in os.environ:
-                problems.append(f"{path}: environment variable {name} is not set")
+                if path.startswith("outputs."):
+                    deferred[path] = name
+                    return match.group(0)
+                problems.append(f"{path}: {ENV_NOT_SET.format(name=name)}")
                 return ""
             return os.environ[name]
 
@@ -352,11 +388,13 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{name}: the top level must be a mapping of keys (report:, sources:, …)")
     problems: list[str] = []
-    raw = _interpolate(raw, "", problems)
+    missing_env: dict[str, str] = {}
+    raw = _interpolate(raw, "", problems, missing_env)
     base_dir = config_path.parent if config_path else Path(".")
     lines = yaml_line_numbers(text)
     try:
-        config = Config.model_validate({**raw, "base_dir": base_dir, "config_path": config_path})
+        config = Config.model_validate({**raw, "base_dir": base_dir, "config_path": config_path,
+                                        "missing_env": missing_env})
     except ValidationError as exc:
         problems.extend(validation_problems(exc, lines, model=Config, hidden=INTERNAL_FIELDS))
         config = None
@@ -411,7 +449,7 @@ def _yaml_error(name: str, text: str, exc: yaml.YAMLError) -> ConfigError:
 
 
 # set by load_config, never written in the YAML
-INTERNAL_FIELDS = ("base_dir", "config_path", "warnings")
+INTERNAL_FIELDS = ("base_dir", "config_path", "warnings", "missing_env")
 
 
 def _top_level_keys() -> list[str]:

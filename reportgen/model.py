@@ -76,6 +76,9 @@ class Sheet:
     landscape: bool = True
     fit_width: bool = True
     tab_color: str | None = None
+    repeat_header: bool = True  # print the frozen rows on top of every page
+    page_breaks: list[int] = field(default_factory=list)  # printing: a new page starts at these rows
+    keep_together: list[tuple[int, int]] = field(default_factory=list)  # (first, last) rows on one page
     gridlines: bool = False  # shown on the tidy Data tab only
 
     def put(self, row: int, col: int, value: CellValue = None, style: str = "text",

@@ -7,7 +7,7 @@ month once (cached), for every view (report model, email, terminal, JSON).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
@@ -30,6 +30,8 @@ class MonthData:
     window: list[str]
     measures: dict[str, MonthMeasures]  # window months with data; absent months have no entry
     engine: EngineResult
+    # window months the data covers only in part → why (``reportgen.coverage``); set by MonthRun
+    partial: dict[str, str] = field(default_factory=dict)
 
     @property
     def current(self) -> MonthMeasures:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from reportgen.coverage import PARTIAL_LEGEND, PARTIAL_MARK, partial_note
 from reportgen.engine.reasons import REASONS
 from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi
@@ -30,6 +31,7 @@ AGENTS = "Agents"
 CHANNELS = "Channels"
 QUALITY = "Data Quality"
 DATA = "Data"
+PARTIAL_NO_CHANGE = "No change is shown: this month or the one before it is a partial month"
 TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
 
 def reason_meaning(tr: Translator, reason: str) -> str:
@@ -81,6 +83,7 @@ class ReportBuilder:
         self.window = data.window
         self.scalars = data.scalars  # the run's KPI values, computed once for every view
         self.breakdowns = data.breakdowns
+        self.partial = data.partial  # months covered only in part: marked, never compared
 
     @property
     def title(self) -> str:
@@ -91,6 +94,7 @@ class ReportBuilder:
                   self.agents(), self.channels(), self.quality(), self.tidy_data()]
         for sheet in sheets:
             fit_row_heights(sheet)
+            place_page_breaks(sheet)
         return Report(self.title, self.month, sheets, language=self.tr.language)
 
     # ---- helpers ---------------------------------------------------------------
@@ -120,7 +124,14 @@ class ReportBuilder:
         target_col, status_col, change_col = n + 1, n + 2, n + 3
         sheet.put(header, 0, tr.t("common.kpi"), "header_left")
         for index, month in enumerate(self.window):
-            sheet.put(header, 1 + index, month_date(month), "month_header")
+            if month in self.partial:  # a text header with the mark; the note says why
+                sheet.put(header, 1 + index, f"{tr.month(month)} {PARTIAL_MARK}", "month_header",
+                          note=partial_note(self.partial[month]))
+            else:
+                sheet.put(header, 1 + index, month_date(month), "month_header")
+        if self.partial:
+            months = ", ".join(f"{tr.month(m)} ({why})" for m, why in self.partial.items())
+            sheet.put(2, 0, PARTIAL_LEGEND.format(mark=PARTIAL_MARK, months=months), "subtitle")
         target_header = tr.t("common.target")
         status_header = tr.t("tracker.status", month=tr.month(self.month))
         change_header = tr.t("tracker.change")
@@ -186,6 +197,9 @@ class ReportBuilder:
             sheet.put(row, change_col, None, "change")
             return
         previous = series[-2]
+        if self.window[-1] in self.partial or self.window[-2] in self.partial:
+            sheet.put(row, change_col, "", "change", note=PARTIAL_NO_CHANGE)
+            return
         current_ref, previous_ref = a1(row, target_col - 1), a1(row, target_col - 2)
         factor = f"*{change_factor(kpi.unit)}" if change_factor(kpi.unit) != 1 else ""
         formula = (f'=IF(OR({current_ref}="",{previous_ref}=""),"",'
@@ -260,6 +274,7 @@ class ReportBuilder:
         scalars = self.data.current.scalars
         row = 5
         for kpi in (k for k in KPIS if k.has_calculator):
+            block_start = row
             sheet.put(row, 0, kpi.label_in(tr), "kpi_name")
             sheet.put(row, 2, kpi.definition_in(tr), "note")
             names.append(kpi.label_in(tr))
@@ -277,6 +292,7 @@ class ReportBuilder:
             sheet.put(row, 1, "" if value is None else value, f"result:{value_style(kpi)}",
                       formula=kpi.sheet_formula(cells))
             sheet.put(row, 2, kpi.formula_text_in(tr), "note")
+            sheet.keep_together.append((block_start, row))  # printing: a KPI block never splits
             row += 2
         sheet.column_widths = {0: fit_width(44, names, extra=4), 1: 16, 2: 90}
         sheet.freeze = (4, 0)
@@ -308,6 +324,9 @@ class ReportBuilder:
             row += 1
         row += 1
         sheet.put(row, 0, tr.t("definitions.options"), "kpi_name")
+        # printing: the options and the note start their own page, with no KPI header over them
+        sheet.page_breaks.append(row)
+        sheet.repeat_header = False
         row += 1
         for label, value in self._options():
             sheet.put(row, 0, label, "wrap")
@@ -473,11 +492,14 @@ class ReportBuilder:
         return sheet
 
     def _shown_path(self, path: str) -> str:
-        """A source path relative to the config's folder when inside it (shorter, stable)."""
+        """A source file as leadership may see it: relative to the config's folder, else its name.
+
+        Never the machine's absolute path (user names, mount points) on a tab that is sent out.
+        """
         try:
-            return str(Path(path).resolve().relative_to(self.config.base_dir.resolve()))
+            return Path(path).resolve().relative_to(self.config.base_dir.resolve()).as_posix()
         except ValueError:
-            return path
+            return Path(path).name
 
     # ---- 7. Data (tidy) ------------------------------------------------------------------------
     def tidy_data(self) -> Sheet:
@@ -525,6 +547,41 @@ def fit_row_heights(sheet: Sheet) -> None:
         lines = sum(max(1, math.ceil(display_width(part) / per_line)) for part in cell.value.split("\n"))
         if lines > 1:
             sheet.row_heights[row] = max(sheet.row_heights.get(row, 0), 13.0 * lines + 3)
+
+
+# printing (A4 landscape, 0.5 in margins, fitted to the page width): the content height a page
+# holds, in points at 100 %, kept below what Excel (~530) and LibreOffice (~650) fit
+PAGE_CONTENT_POINTS = 480.0
+DEFAULT_ROW_POINTS = 15.0
+
+
+def place_page_breaks(sheet: Sheet) -> None:
+    """Manual page breaks so no ``keep_together`` block is split across printed pages.
+
+    Rows are summed with their heights (15 pt unless set); the repeated header rows
+    count on every page. A block that would cross the page end starts a new page.
+    """
+    if not sheet.keep_together:
+        return
+    repeated = 0.0
+    if sheet.freeze and sheet.freeze[0] and sheet.repeat_header:
+        repeated = sheet.row_heights.get(sheet.freeze[0] - 1, DEFAULT_ROW_POINTS)
+
+    def height(row: int) -> float:
+        return sheet.row_heights.get(row, DEFAULT_ROW_POINTS)
+
+    starts = {first: last for first, last in sheet.keep_together}
+    used, page_top = 0.0, 0
+    row = 0
+    while row <= sheet.last_row:
+        if row in starts:
+            block = sum(height(r) for r in range(row, starts[row] + 1))
+            if used + block > PAGE_CONTENT_POINTS - (repeated if page_top else 0) and row > page_top:
+                sheet.page_breaks.append(row)
+                used, page_top = 0.0, row
+        used += height(row)
+        row += 1
+    sheet.page_breaks.sort()
 
 
 def number(tr: Translator, value: float) -> str:

@@ -14,15 +14,24 @@ history store is touched or any output runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container
 from typing import Any
 
 from reportgen.config import Config
+from reportgen.coverage import partial_months
 from reportgen.engine import EngineResult
 from reportgen.errors import ReportgenError
+from reportgen.gates import check_quality, exclusion_summary
 from reportgen.model import Report
 from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
 from reportgen.months import parse_month_option
 from reportgen.report import build_report
+
+
+def from_first_month(months: list[str], with_data: Container[str]) -> list[str]:
+    """The tracker window from its first month with data: a new team sees no empty months before it."""
+    first = next((index for index, month in enumerate(months) if month in with_data), len(months) - 1)
+    return months[first:]
 
 
 class MonthRun:
@@ -30,11 +39,15 @@ class MonthRun:
 
     A step that fails fails the same way every time it is asked for again
     (``reportgen run`` asks once per output) without computing anything twice.
-    ``save=False`` leaves the history store untouched (dry runs).
+    ``save=False`` leaves the history store untouched (dry runs). ``notify`` receives
+    the one-line notices of a run that passed its gates (rows excluded per dataset);
+    the command line prints them on stderr.
     """
 
-    def __init__(self, config: Config, month: str, *, save: bool = True) -> None:
+    def __init__(self, config: Config, month: str, *, save: bool = True,
+                 notify: Callable[[str], None] | None = None) -> None:
         self.config = config
+        self.notify = notify
         self.month = parse_month_option(month, config.report.timezone)
         self.save = save
         self._engine: EngineResult | None = None
@@ -62,10 +75,10 @@ class MonthRun:
     def check(self) -> None:
         """Everything that must hold before anything is written, stored or sent; raises ReportgenError.
 
-        Today: every source loads (the engine raises its fatal problems).
-        Further gates (data quality thresholds, partial months) go in
-        ``_gates``: ``data`` calls this before it updates the history store and
-        every output reads ``data``, so nothing goes out when a gate fails.
+        Every source loads (the engine raises its fatal problems), then ``_gates``:
+        the quality gate (``reportgen.gates``). ``data`` calls this before it
+        updates the history store and every output reads ``data``, so nothing is
+        written, stored or sent when a gate fails.
         """
         self._once()
         if self._checked:
@@ -77,9 +90,13 @@ class MonthRun:
             self._failure = exc
             raise
         self._checked = True
+        if self.notify is not None:
+            for line in exclusion_summary(result):
+                self.notify(line)
 
     def _gates(self, result: EngineResult) -> None:
         """The run's own checks of a loaded month; raise ReportgenError (one line: what, where, fix)."""
+        check_quality(result, self.config)
 
     @property
     def data(self) -> MonthData:
@@ -88,10 +105,15 @@ class MonthRun:
         if self._data is None:
             self.check()
             try:
-                self._data = gather_month(self.config, self.month, self.engine, save=self.save)
+                data = gather_month(self.config, self.month, self.engine, save=self.save)
             except ReportgenError as exc:
                 self._failure = exc
                 raise
+            data.window = from_first_month(data.window, data.measures)
+            data.partial = partial_months(self.engine.coverage,
+                                          [m for m in data.window if m in data.measures],
+                                          self.config.report.timezone)
+            self._data = data
         return self._data
 
     @property

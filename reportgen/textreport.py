@@ -8,6 +8,7 @@ from typing import Any
 from reportgen.config import Config
 from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult
 from reportgen.errors import ReportgenError, one_line
+from reportgen.gates import EXPECTED_SKIPS
 from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS
 from reportgen.units import format_value
 
@@ -51,8 +52,10 @@ def validation_report(result: EngineResult,
 
     ``settings_problems`` (the outputs: settings) are fatal problems like the engine's.
 
-    ok is False when anything is fatal (`reportgen build` would stop) or rows had to
-    be excluded; discarded optional values alone are reported but do not fail.
+    ok is False when anything is fatal (`reportgen build` would stop, the quality gate
+    included: pass its lines as ``settings_problems``) or rows had to be excluded for
+    a reason other than a routine skip (``reportgen.gates.EXPECTED_SKIPS``: a survey
+    question left unanswered); discarded optional values alone do not fail.
     """
     fatal_problems = [*settings_problems, *result.fatal]
     lines: list[str] = [f"error: {problem}" for problem in fatal_problems]
@@ -63,12 +66,13 @@ def validation_report(result: EngineResult,
                      f"{problem.reason.replace('_', ' ')} {value} — {effect}")
     if lines:
         lines.append("")
-    excluded_total = discarded_total = 0
+    excluded_total = discarded_total = unexpected = 0
     for name, reasons in (("tickets", TICKET_REASONS), ("surveys", SURVEY_REASONS)):
         quality = result.quality[name]
         if not quality.files:
             continue
         excluded = sum(quality.excluded.values())
+        unexpected += sum(n for reason, n in quality.excluded.items() if reason not in EXPECTED_SKIPS)
         discarded = sum(quality.values_discarded.values())
         excluded_total += excluded
         discarded_total += discarded
@@ -85,7 +89,7 @@ def validation_report(result: EngineResult,
     months = ", ".join(result.months) or "none"
     lines.append(f"months in the data: {months}")
     fatal = len(fatal_problems)
-    ok = fatal == 0 and excluded_total == 0
+    ok = fatal == 0 and unexpected == 0
     if ok and not result.problems:
         lines.append("OK: no problems found")
     else:

@@ -68,6 +68,7 @@ class Fatal:
     expect: list[str]  # fragments of the one error line: file, row, column, what, how to fix
     options: dict[str, str] = field(default_factory=dict)
     setup: Setup | None = None
+    over_gate: bool = False  # more than half the rows excluded: run with quality.max_excluded_share 0.9
 
 
 def _late_latin1(data: Path) -> None:
@@ -194,6 +195,7 @@ class Excluded:
     reasons: dict[tuple[str, str], int] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     setup: Setup | None = None
+    over_gate: bool = False  # more than half the rows excluded: run with quality.max_excluded_share 0.9
 
 
 def _big_comment(data: Path) -> None:
@@ -221,13 +223,13 @@ EXCLUDED = [
     Excluded("duplicate ids", {"tickets": "tickets_duplicates.csv"}, {"tickets": (1, 5, 3, 2, 0, 0)}),
     Excluded("scores out of scale", {"surveys": "surveys_out_of_scale.csv"},
              {"surveys": (1, 8, 2, 0, 6, 0)},
-             {("surveys", "score_out_of_scale"): 5, ("surveys", "invalid_score"): 1}),
+             {("surveys", "score_out_of_scale"): 5, ("surveys", "invalid_score"): 1}, over_gate=True),
     Excluded("negative durations", {"tickets": "tickets_negative_durations.csv"},
              {"tickets": (1, 3, 3, 0, 0, 2)},
              {("tickets", "first_response_before_created"): 1, ("tickets", "resolved_before_created"): 1}),
     Excluded("unknown survey kind", {"surveys": "surveys_unknown_kind.csv"},
              {"surveys": (1, 5, 2, 0, 3, 0)},
-             {("surveys", "unknown_survey_kind"): 2, ("surveys", "missing_survey"): 1}),
+             {("surveys", "unknown_survey_kind"): 2, ("surveys", "missing_survey"): 1}, over_gate=True),
     Excluded("UTF-8 BOM", {"tickets": "tickets_bom.csv"}, {"tickets": (1, 2, 2, 0, 0, 0)}),
     Excluded("UTF-16 with BOM", {"tickets": "tickets_utf16.csv"}, {"tickets": (1, 2, 2, 0, 0, 0)},
              setup=_utf16),
@@ -252,6 +254,8 @@ def test_excluded_rows_are_counted_on_the_data_quality_tab(case: Excluded, tmp_p
     config = project(tmp_path, **case.sources, options=case.options)
     if case.setup:
         case.setup(config.parent / "data")
+    if case.over_gate:
+        config.write_text(config.read_text() + "quality: {max_excluded_share: 0.9}\n")
     out = tmp_path / "report.xlsx"
     result = invoke("build", "--config", str(config), "--month", MONTH, "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -363,6 +367,7 @@ def test_validate_lists_every_problem_with_its_location_and_a_summary(tmp_path: 
         "business_bad_month.csv, row 3, column 'month': 'Oct 2026' is not a month",
         "business_bad_month.csv, row 4, column 'customers_start': '-1' is not a whole number",
         "business_bad_month.csv, row 4, column 'revenue': '-5' is negative",
+        "surveys: 6 of 8 rows excluded (score_out_of_scale 5, invalid_score 1): more than 50% of the rows",
     ]
     assert len(errors) == len(expected), "\n".join(errors)
     for fragment in expected:
@@ -375,7 +380,7 @@ def test_validate_lists_every_problem_with_its_location_and_a_summary(tmp_path: 
     assert "surveys_out_of_scale.csv, row 9, column 'score': invalid score 'great' — row excluded" in out
     assert out.count("score out of scale") == 5
     last = out.strip().splitlines()[-1]
-    assert last.startswith("FAILED: 8 fatal problems, 9 rows excluded, 4 values discarded")
+    assert last.startswith("FAILED: 9 fatal problems, 9 rows excluded, 4 values discarded")
     assert not (config.parent / "reportgen-history.duckdb").exists()
 
 
@@ -389,8 +394,8 @@ def test_validate_lists_all_rows_not_a_sample(tmp_path: Path) -> None:
     listed = [line for line in result.stdout.splitlines() if "invalid created at" in line]
     assert len(listed) == 1200
     assert listed[-1].startswith(f"{config.parent / 'data' / 'tickets.csv'}, row 1201, column 'created_at'")
-    assert result.stdout.strip().splitlines()[-1].startswith(
-        "problems found: 0 fatal problems, 1,200 rows excluded, 0 values discarded")
+    assert result.stdout.strip().splitlines()[-1].startswith(  # over the quality gate: fatal
+        "FAILED: 1 fatal problem, 1,200 rows excluded, 0 values discarded")
 
 
 def test_validate_of_a_good_project_is_ok(tmp_path: Path) -> None:
@@ -405,4 +410,4 @@ def test_validate_a_missing_source_still_checks_the_others(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert "error: sources.tickets.path: no file matches" in result.stdout
     assert "surveys_unknown_kind.csv, row 3, column 'survey': unknown survey kind 'NPS2'" in result.stdout
-    assert "FAILED: 1 fatal problem, 3 rows excluded" in result.stdout
+    assert "FAILED: 2 fatal problems, 3 rows excluded" in result.stdout  # the source, the gate

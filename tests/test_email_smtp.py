@@ -120,9 +120,14 @@ def start_server(ca: tuple[trustme.CA, Path]) -> Iterator[Any]:
         controller.stop()
 
 
+def _day(i: int) -> int:
+    """Days 1–8 and the 29th: every month is covered to its end (none is a partial month)."""
+    return 1 + i % 9 if i % 9 < 8 else 29
+
+
 TICKETS = [
-    (f"{m}-{i}", f"{m}-0{1 + i % 9}T10:00:00+02:00", f"{m}-0{1 + i % 9}T12:30:00+02:00",
-     f"{m}-1{i % 9}T10:00:00+02:00", cat, "email", "Ann", "1", "0")
+    (f"{m}-{i}", f"{m}-{_day(i):02d}T10:00:00+02:00", f"{m}-{_day(i):02d}T12:30:00+02:00",
+     f"{m}-{_day(i) + 9 if i % 9 < 8 else 30}T10:00:00+02:00", cat, "email", "Ann", "1", "0")
     for m, n in (("2026-07", 6), ("2026-08", 7), ("2026-09", 5), ("2026-10", 12))
     for i, cat in enumerate(["Shipping", "Returns", "Billing"] * n)
 ] + [("bad-1", "not a date", "", "", "", "", "", "", "")]
@@ -296,7 +301,7 @@ def test_run_builds_and_emails(start_server: Any, make_project: ProjectFactory) 
     config = make_project(TICKETS, SURVEYS, BUSINESS, extra=email_block(server, "none"))
     result = invoke(run_command, config)
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("build: ok — ") and lines[0].endswith("2026-10.xlsx")
     assert lines[1] == "publish: skipped (outputs.google_sheets is not configured)"
     assert lines[2].startswith("email: ok — sent to ceo@example.com")
@@ -309,7 +314,7 @@ def test_run_email_failure_keeps_the_build(make_project: ProjectFactory) -> None
                           extra=email_block(None, "none", port=free_port(), extra="    attempts: 2\n"))
     result = invoke(run_command, config)
     assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("build: ok")
     assert lines[2].startswith("email: failed: could not send the email via 127.0.0.1:")
     assert "after 2 attempts" in lines[2]
@@ -326,7 +331,7 @@ def test_run_reports_a_failing_publish_and_still_emails(start_server: Any, make_
         "outputs:\n", "outputs:\n  google_sheets: {spreadsheet: KEY}\n"))
     result = invoke(run_command, config)
     assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("build: ok")
     assert lines[1].startswith("publish: failed: publishing is not available")
     assert lines[2].startswith("email: ok")
@@ -359,7 +364,7 @@ def test_run_with_a_working_publish(start_server: Any, make_project: ProjectFact
         "outputs:\n", "outputs:\n  google_sheets: {title: Support report}\n"))
     result = invoke(run_command, config)
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[1] == "publish: ok — https://docs.google.com/spreadsheets/d/NEWLY-CREATED"
     assert lines[2].startswith("email: ok")
     assert calls == [MONTH]
@@ -415,7 +420,7 @@ def test_one_run_computes_the_month_and_its_kpi_values_once(start_server: Any, m
         "outputs:\n", "outputs:\n  google_sheets: {title: One report}\n"))
     result = invoke(run_command, config)
     assert result.exit_code == 0, result.output
-    assert [line.split(":")[0] for line in result.output.splitlines()] == ["build", "publish", "email"]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["build", "publish", "email"]
     assert len(engine_runs) == 1
     # the tickets cover 4 months (Jul–Oct), all inside the window: each month's values derived once
     assert sorted(scalar_months) == [5 * 3, 6 * 3, 7 * 3, 12 * 3] and len(breakdown_months) == 4
@@ -428,7 +433,7 @@ def test_run_build_failure_still_tries_the_rest(make_project: ProjectFactory, tm
     config.write_text(config.read_text().replace('{path: "data/tickets.csv"', '{path: "data/missing.csv"'))
     result = invoke(run_command, config)
     assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("build: failed: ")
     assert lines[2] == "email: failed: not sent: the workbook could not be built"
 

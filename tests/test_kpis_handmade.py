@@ -487,7 +487,11 @@ def test_every_survey_exclusion_reason_is_counted(make_project: ProjectFactory) 
         ("ok2", at, "nps", "10.0"),  # valid: a whole number
         ("ok3", at, "ces", 1),  # valid: scale minimum
     ]
-    doc = month_doc(make_project(surveys=surveys), "2026-10")
+    config = make_project(surveys=surveys)
+    # 11 of 17 rows excluded on purpose: above the default quality gate (0.5)
+    config.write_text(config.read_text(encoding="utf-8") + "quality: {max_excluded_share: 1}\n",
+                      encoding="utf-8")
+    doc = month_doc(config, "2026-10")
     quality = doc["data_quality"]["surveys"]
     assert quality["excluded"] == {
         "missing_response_id": 1, "missing_submitted_at": 2, "invalid_submitted_at": 1, "missing_survey": 1,

@@ -33,10 +33,11 @@ def test_tabs_in_order(built: tuple[Path, object]) -> None:
 def test_tracker_headers_are_real_month_dates(built: tuple[Path, object]) -> None:
     sheet = openpyxl.load_workbook(built[0])["KPI Tracker"]
     header = [c for c in sheet[4]]
-    months = [c.value for c in header[1:7]]
-    assert months == [datetime(2026, m, 1) for m in (5, 6, 7, 8, 9, 10)]
-    assert all(c.number_format == "mmm yyyy" for c in header[1:7])
-    assert [c.value for c in header[7:10]] == ["Target", "Status Oct 2026", "Change vs previous month"]
+    months = [c.value for c in header[1:4]]
+    # the window (6 months) starts at the first month with data: no empty May–July
+    assert months == [datetime(2026, m, 1) for m in (8, 9, 10)]
+    assert all(c.number_format == "mmm yyyy" for c in header[1:4])
+    assert [c.value for c in header[4:7]] == ["Target", "Status Oct 2026", "Change vs previous month"]
     assert sheet.freeze_panes == "B5"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
@@ -46,7 +47,7 @@ def test_tracker_values_equal_the_engine(built: tuple[Path, object]) -> None:
     path, data = built
     sheet = openpyxl.load_workbook(path, data_only=True)["KPI Tracker"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=5) if row[0].value}
-    month_cols = {"2026-08": 4, "2026-09": 5, "2026-10": 6}
+    month_cols = {"2026-08": 1, "2026-09": 2, "2026-10": 3}
     for month, col in month_cols.items():
         expected = scalar_values(data.measures[month])  # type: ignore[attr-defined]
         for kpi in SCALAR_KPIS:
@@ -55,8 +56,8 @@ def test_tracker_values_equal_the_engine(built: tuple[Path, object]) -> None:
                 assert cell.value is None, (kpi.id, month)
             else:
                 assert cell.value == pytest.approx(expected[kpi.id], rel=1e-12), (kpi.id, month)
-    # months without data are empty cells, not zeros
-    assert rows["Ticket volume"][1].value is None
+    # the window starts at the first month with data
+    assert rows["Ticket volume"][1].value == scalar_values(data.measures["2026-08"])["ticket_volume"]  # type: ignore[attr-defined]
     # every KPI of the registry has a row
     assert {k.label for k in KPIS} <= set(rows)
 
@@ -68,16 +69,16 @@ def test_tracker_status_and_change(built: tuple[Path, object]) -> None:
     october = scalar_values(data.measures["2026-10"])  # type: ignore[attr-defined]
     september = scalar_values(data.measures["2026-09"])  # type: ignore[attr-defined]
     nps = rows["Net Promoter Score"]
-    assert nps[7].value == 10
-    assert nps[8].value == ("On target" if october["nps"] >= 10 else "Below target")
-    assert nps[9].value == pytest.approx(october["nps"] - september["nps"])
+    assert nps[4].value == 10
+    assert nps[5].value == ("On target" if october["nps"] >= 10 else "Below target")
+    assert nps[6].value == pytest.approx(october["nps"] - september["nps"])
     churn = rows["Customer churn rate"]
-    assert churn[8].value == ("On target" if october["churn_rate"] <= 0.02 else "Above target")
+    assert churn[5].value == ("On target" if october["churn_rate"] <= 0.02 else "Above target")
     # a percent's change is in percentage points
     csat = rows["Customer Satisfaction (CSAT)"]
-    assert csat[9].value == pytest.approx((october["csat"] - september["csat"]) * 100)
+    assert csat[6].value == pytest.approx((october["csat"] - september["csat"]) * 100)
     formulas = openpyxl.load_workbook(path)["KPI Tracker"]
-    change_cell = formulas.cell(row=csat[9].row, column=10)
+    change_cell = formulas.cell(row=csat[6].row, column=7)
     assert str(change_cell.value).startswith("=IF(OR(")
 
 

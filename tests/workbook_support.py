@@ -21,8 +21,11 @@ def write_three_month_project(root: Path) -> Path:
     for month_index, month in enumerate(("2026-08", "2026-09", "2026-10")):
         for cat_index, category in enumerate(CATEGORIES):
             # volumes differ by category and month so the chart's lines are distinct
-            for day in range(1, 2 + month_index * (cat_index + 1) + 2 * cat_index):
+            days = range(1, 2 + month_index * (cat_index + 1) + 2 * cat_index)
+            for day in days:
                 number += 1
+                if cat_index == len(CATEGORIES) - 1 and day == days[-1]:
+                    day = 29  # the data runs to the month's end: no month is a partial month
                 created = f"{month}-{day:02d}T{8 + cat_index}:00:00+02:00"
                 answered = f"{month}-{day:02d}T{9 + cat_index}:30:00+02:00" if number % 4 else ""
                 resolved = f"{month}-{day + 1:02d}T{10 + cat_index}:00:00+02:00" if number % 5 else ""

@@ -22,6 +22,7 @@ from .summary import TrendPoint
 WIDTH, HEIGHT = 560, 170
 _MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 46, 14, 14, 26
 _GRID = "#D9D9D9"
+_POINT_RADIUS = 4  # the report month's marker
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -55,7 +56,7 @@ def volume_chart_png(points: Sequence[TrendPoint], tr: Translator | None = None)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
     left, right = _MARGIN_LEFT, WIDTH - _MARGIN_RIGHT
-    top, bottom = _MARGIN_TOP, HEIGHT - _MARGIN_BOTTOM
+    top, bottom = _MARGIN_TOP, HEIGHT - _MARGIN_BOTTOM  # the top margin holds a marker at the maximum
     top_value = _nice_ceiling(max(float(p.tickets or 0) for p in known) * 1.05)
     grey, line = _rgb(GREY), _rgb(HEADER_FILL)
 
@@ -67,10 +68,14 @@ def volume_chart_png(points: Sequence[TrendPoint], tr: Translator | None = None)
         draw.text((left - 6 - width, y - 6), label, fill=grey, font=font)
 
     count = len(points)
-    step = (right - left) / max(1, count - 1)
+    # the first and last points sit inside the plot, half a month label (and a marker) from its
+    # ends, so the last point and its label are drawn whole, centred on each other
+    pad = max(draw.textlength(p.label, font=font) for p in points) / 2 + _POINT_RADIUS + 2
+    first_x, last_x = left + pad, right - pad
+    step = (last_x - first_x) / max(1, count - 1)
 
     def x_of(index: int) -> float:
-        return left + index * step
+        return first_x + index * step
 
     def y_of(value: float) -> float:
         return bottom - (bottom - top) * (value / top_value)
@@ -88,13 +93,13 @@ def volume_chart_png(points: Sequence[TrendPoint], tr: Translator | None = None)
     for index, point in enumerate(points):
         if point.tickets is not None:
             x, y = x_of(index), y_of(float(point.tickets))
-            radius = 4 if index == count - 1 else 2.5
+            radius = _POINT_RADIUS if index == count - 1 else 2.5
             draw.ellipse([(x - radius, y - radius), (x + radius, y + radius)], fill=line)
         every = 1 if count <= 6 else 2 if count <= 12 else 3
         if (count - 1 - index) % every == 0:
             label = point.label
             width = draw.textlength(label, font=font)
-            x = min(max(x_of(index) - width / 2, 0), WIDTH - width)
+            x = x_of(index) - width / 2
             draw.text((x, bottom + 8), label, fill=grey, font=font)
 
     buffer = io.BytesIO()

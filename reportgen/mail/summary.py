@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reportgen.coverage import PARTIAL_MARK
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPIS
 from reportgen.monthdata import MonthData
@@ -30,6 +31,8 @@ TOP_CATEGORIES = 5
 SPIKE_TRAILING_MONTHS = 3
 SPIKE_RATIO = 1.5
 SPIKE_MIN_INCREASE = 5
+PARTIAL_SENTENCE = ("{mark} Partial months: {months}. The data covers them only in part, so no change "
+                    "or verdict is shown against them.")
 
 TONE_COLOURS: dict[str, tuple[str, str]] = {  # tone → (text colour, background), as in the workbook
     "good": (GOOD_FONT, GOOD_FILL),
@@ -107,6 +110,7 @@ class EmailSummary:
     trend: list[TrendPoint]
     sheet_url: str | None
     data_quality: str | None
+    partial_months: str | None
     total_tickets: str
     currency: str
     raw_total_tickets: float | None = None
@@ -123,6 +127,7 @@ class EmailSummary:
             "previous_label": self.previous_label, "headline": self.headline,
             "top_categories": self.top_categories, "spikes": self.spikes, "trend": self.trend,
             "sheet_url": self.sheet_url, "data_quality": self.data_quality,
+            "partial_months": self.partial_months,
             "total_tickets": self.total_tickets, "raw_total_tickets": self.raw_total_tickets or 0,
             "currency": self.currency,
             "workbook_name": self.workbook_name, "chart_cid": self.chart_cid, "chart_alt": self.chart_alt,
@@ -147,7 +152,10 @@ def headline_rows(data: MonthData) -> list[HeadlineRow]:
     tr = _translator(data)
     currency = data.config.report.currency
     current = data.scalars.get(data.month, {})
-    previous = data.scalars.get(shift(data.month, -1), {})
+    previous_month = shift(data.month, -1)
+    # no month-over-month verdict against a partial month (either side)
+    comparable = data.month not in data.partial and previous_month not in data.partial
+    previous = data.scalars.get(previous_month, {}) if comparable else {}
     rows: list[HeadlineRow] = []
     for kpi in KPIS:
         if kpi.group != "primary" or kpi.breakdown is not None:
@@ -205,9 +213,12 @@ def find_spikes(data: MonthData) -> list[Spike]:
     ``c >= 5``. Spikes are listed biggest increase first.
     """
     current = _category_counts(data, data.month) or {}
-    trailing = [_category_counts(data, shift(data.month, -k)) for k in range(1, SPIKE_TRAILING_MONTHS + 1)]
+    trailing_months = [shift(data.month, -k) for k in range(1, SPIKE_TRAILING_MONTHS + 1)]
+    trailing = [_category_counts(data, month) for month in trailing_months]
     if not current or any(months is None for months in trailing):
         return []
+    if any(month in data.partial for month in [data.month, *trailing_months]):
+        return []  # a partial month is no baseline, and a partial report month no spike
     spikes: list[Spike] = []
     tr = _translator(data)
     for name, count in current.items():
@@ -245,6 +256,15 @@ def data_quality_line(data: MonthData) -> str | None:
     return tr.t("email.data_quality", parts=tr.join(parts))
 
 
+def partial_months_line(data: MonthData) -> str | None:
+    """One sentence naming the window's partial months; None when every month is complete."""
+    if not data.partial:
+        return None
+    tr = _translator(data)
+    months = ", ".join(f"{tr.month(m)} ({why})" for m, why in data.partial.items())
+    return PARTIAL_SENTENCE.format(mark=PARTIAL_MARK, months=months)
+
+
 def summarize(data: MonthData) -> EmailSummary:
     """The email's content for the report month of ``data``."""
     tr = _translator(data)
@@ -260,6 +280,7 @@ def summarize(data: MonthData) -> EmailSummary:
         trend=volume_trend(data),
         sheet_url=google_sheet_url(data.config),
         data_quality=data_quality_line(data),
+        partial_months=partial_months_line(data),
         total_tickets=format_value(volume, "count", tr=tr),
         currency=data.config.report.currency,
         raw_total_tickets=volume,

@@ -20,6 +20,7 @@ Policy:
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import time
@@ -39,6 +40,19 @@ class _Temporary(Exception):
 def _reply(code: int, text: bytes | str) -> str:
     body = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
     return f"{code} {' '.join(body.split())}".strip()
+
+
+# characters that continue a value: a secret next to one of them is part of another word
+# (with password `x`, `smtp.example.com` and `x@example.com` stay as they are)
+_BEFORE = r"[\w.@+/=:-]"
+_AFTER = r"[\w@+/=:-]|\.\w"  # a full stop ends a sentence unless a word follows it
+
+
+def mask_whole(text: str, secret: str) -> str:
+    """``text`` with every whole occurrence of ``secret`` (not inside a longer value) as ``***``."""
+    if not secret:
+        return text
+    return re.sub(rf"(?<!{_BEFORE}){re.escape(secret)}(?!{_AFTER})", "***", text)
 
 
 class SmtpSender:
@@ -66,8 +80,9 @@ class SmtpSender:
                               hint="give a PEM file of the CA that signed the server's certificate") from None
 
     def _scrub(self, text: str) -> str:
+        """A last guard (messages are built without the password): mask it where it stands whole."""
         password = self.settings.password.get_secret_value() if self.settings.password else ""
-        return text.replace(password, "***") if password else text
+        return mask_whole(text, password)
 
     def _error(self, problem: str, hint: str | None = None) -> OutputError:
         return OutputError(self._scrub(problem), hint=self._scrub(hint) if hint else None)

@@ -11,7 +11,7 @@ email.py          ``EmailOutput``: outputs.email
 
 from __future__ import annotations
 
-from reportgen.config import Config
+from reportgen.config import ENV_HINT, KNOWN_OUTPUTS, Config
 from reportgen.errors import ConfigError
 from reportgen.outputs.base import Delivered, Output
 
@@ -35,6 +35,10 @@ def configured_outputs(config: Config) -> list[tuple[Output, bool]]:
 def output_problems(config: Config) -> list[ConfigError]:
     """The problems of outputs.google_sheets and outputs.email (none when not configured)."""
     problems: list[ConfigError] = []
+    for output in KNOWN_OUTPUTS:
+        if output in config.outputs and config.env_problems(output):
+            problems.append(ConfigError(f"{config.config_path or 'config'}: "
+                                        f"{'; '.join(config.env_problems(output))}", hint=ENV_HINT))
     if "google_sheets" in config.outputs:
         from reportgen.sheets.settings import load_settings
 

@@ -36,6 +36,8 @@ class EmailOutput(Output):
         if self.dry_run and self.eml is None:
             raise OutputError("--dry-run needs --eml FILE: where to write the message")
         settings = load_email_settings(run.config, require_server=not self.dry_run)
+        if not self.dry_run:
+            run.config.require_env(self.key)
         built = False
         if workbook is None:
             workbook = report_path(run.config, run.month)

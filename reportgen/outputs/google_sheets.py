@@ -41,6 +41,7 @@ class GoogleSheetsOutput(Output):
         from reportgen.sheets.settings import credentials_path, load_settings
 
         settings = load_settings(run.config)
+        run.config.require_env(self.key)
         result: PublishResult = publish.publish_report(
             run.report, settings, run.config.report.currency,
             credentials_path=credentials_path(run.config, settings), warn=self.warn)

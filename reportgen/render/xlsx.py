@@ -134,8 +134,10 @@ def _write_sheet(workbook: _Workbook, sheet: Sheet, formats: _Formats, axis_mont
     worksheet.set_paper(9)  # A4
     worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     worksheet.hide_gridlines(0 if sheet.gridlines else 2)
-    if sheet.freeze and sheet.freeze[0]:
+    if sheet.freeze and sheet.freeze[0] and sheet.repeat_header:
         worksheet.repeat_rows(sheet.freeze[0] - 1)
+    if sheet.page_breaks:
+        worksheet.set_h_pagebreaks(sheet.page_breaks)
     for chart in sheet.charts:
         _insert_chart(workbook, worksheet, chart, axis_month_format)
 
