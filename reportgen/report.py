@@ -495,7 +495,10 @@ class ReportBuilder:
         """A source file as leadership may see it: relative to the config's folder, else its name.
 
         Never the machine's absolute path (user names, mount points) on a tab that is sent out.
+        A warehouse source is its URL, already shown with the password masked.
         """
+        if "://" in path:
+            return path
         try:
             return Path(path).resolve().relative_to(self.config.base_dir.resolve()).as_posix()
         except ValueError:
