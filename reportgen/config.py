@@ -271,7 +271,7 @@ class Sources(_Strict):
 class EngineOptions(_Strict):
     """DuckDB limits: beyond memory_limit the engine spills to a temporary folder instead of growing."""
 
-    memory_limit: str = Field(default="320MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
+    memory_limit: str = Field(default="256MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
     threads: int | None = Field(default=None, ge=1, le=256)
 
 

@@ -125,22 +125,31 @@ def stored_columns(dataset: str) -> list[tuple[str, str, str]]:
 
 
 def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
-            blanks: frozenset[str]) -> str:
-    """The SELECT list turning a staged file's text columns into the stored columns."""
-    parts = []
+            blanks: frozenset[str]) -> tuple[str, str]:
+    """The SELECT lists turning a staged file's text columns into the stored columns.
+
+    Two levels so each cell is parsed once: the inner list names every cell's text
+    (``__t_…``) and parsed value (``__p_…``); the outer one keeps the text of a
+    parsed column only where parsing failed.
+    """
+    inner: dict[str, str] = {}
+    outer = []
     for stored, kind, canonical in stored_columns(dataset):
         text = expressions.get(canonical, "NULL::VARCHAR")
-        if kind == "TIMESTAMPTZ":
-            parts.append(_timestamp(text, date_format))
-        elif kind == "DOUBLE":
-            parts.append(f"try_cast({text} AS DOUBLE)")
+        inner[f"__t_{canonical}"] = text
+        t, p = f"__t_{canonical}", f"__p_{canonical}"
+        if canonical in PARSED:
+            inner[p] = (_timestamp(t, date_format) if PARSED[canonical].endswith("_c")
+                        else f"try_cast({t} AS DOUBLE)")
+        if kind in ("TIMESTAMPTZ", "DOUBLE"):
+            outer.append(p)
         elif stored == canonical:
-            parts.append(f"CASE WHEN {blank_like(text, blanks)} THEN NULL ELSE {text} END")
+            outer.append(f"CASE WHEN {blank_like(t, blanks)} THEN NULL ELSE {t} END")
         else:  # the text of a parsed column, kept only when it did not parse
-            parsed = _timestamp(text, date_format) if PARSED[canonical].endswith("_c") \
-                else f"try_cast({text} AS DOUBLE)"
-            parts.append(f"CASE WHEN {parsed} IS NULL AND NOT {blank_like(text, blanks)} THEN {text} END")
-    return ", ".join(parts)
+            outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END")
+    texts = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__t_"))
+    parsed = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__p_"))
+    return ", ".join(outer), texts + (f", {parsed}" if parsed else "")
 
 
 def _timestamp(text: str, date_format: str | None) -> str:
@@ -239,8 +248,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
         try:
             date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions, path,
                                                                    notes)
-            select = _select(dataset, expressions, date_format, preset.blank_values)
-            con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} FROM ({sql})")
+            select, cells = _select(dataset, expressions, date_format, preset.blank_values)
+            con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
+                        f"FROM (SELECT {cells} FROM ({sql}))")
         except duckdb.Error as exc:
             raise explain_read_error(exc, staged) from None
     except ReportgenError as exc:
