@@ -409,7 +409,7 @@ def test_reportgen_kpis_on_a_warehouse_config_equals_the_files(pg: Server, tmp_p
                                             "--format", "json"])
             assert run.exit_code == 0, run.output
             assert PASSWORD not in run.output
-            outputs.append(json.loads(run.output))
+            outputs.append(json.loads(run.stdout))
     finally:
         del os.environ["REPORTGEN_TEST_PGPASSWORD"]
     files, pushed = outputs
