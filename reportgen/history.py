@@ -224,10 +224,10 @@ class HistoryStore:
                 rows: list[tuple[str, str, str, float | None]]) -> None:
         if not rows:
             return
-        # one statement per table keeps saves fast even with hundreds of agents
-        con.execute("CREATE OR REPLACE TEMP TABLE _rows (a VARCHAR, b VARCHAR, c VARCHAR, d DOUBLE)")
-        con.executemany("INSERT INTO _rows VALUES (?, ?, ?, ?)", rows)
-        con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+        # one statement per table, its columns passed as four lists: fast even with hundreds of agents
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        con.execute(f"INSERT INTO {table} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[]), unnest(?::DOUBLE[])", columns)
 
     def list_months(self) -> list[StoredMonth]:
         """Every stored month, oldest first."""

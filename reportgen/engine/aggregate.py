@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.sqlgen import Query, measures_sql
 from reportgen.measures import BUSINESS_MEASURES, DIMENSION_DEFAULTS, MEASURES, MonthMeasures
-from reportgen.sources.files import sql_string
 
 
 def label(raw: str | None, default: str | None) -> str | None:
@@ -77,11 +77,12 @@ def _file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[s
 def coverage(con: duckdb.DuckDBPyConnection, relation: str, column: str,
              report_tz: str) -> tuple[dt.date, dt.date] | None:
     """First and last local day (report zone) of a usable row's main timestamp; None without rows."""
-    local = f"CAST(timezone({sql_string(report_tz)}, {column}) AS DATE)"
-    row = con.execute(f"SELECT min({local}), max({local}) FROM {relation}").fetchone()
+    # the first and last instants, made local here: no per-row time-zone conversion
+    row = con.execute(f"SELECT min({column}), max({column}) FROM {relation}").fetchone()
     if row is None or row[0] is None:
         return None
-    return row[0], row[1]
+    zone = ZoneInfo(report_tz)
+    return row[0].astimezone(zone).date(), row[1].astimezone(zone).date()
 
 
 def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str, dict[str, float | None]],

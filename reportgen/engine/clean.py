@@ -50,21 +50,20 @@ TICKET_DISCARDS = {
 assert set(TICKET_DISCARDS) == DISCARDED
 
 
-def _last_wins(id_expr: str, dataset: str, extra: str = "") -> str:
+def _last_wins(id_column: str, dataset: str, extra: str = "") -> str:
     """CTEs ``last_of`` and ``parsed``: rows with their id and, for duplicated ids, the rowid that wins.
 
-    The raw table is named twice rather than through a shared CTE, which DuckDB would
-    materialise (a full copy of every row).
+    The id is stored trimmed, blank-like as NULL (``load``). The raw table is named twice
+    rather than through a shared CTE, which DuckDB would materialise (a full copy of every row).
     """
-    key = f"nullif(trim({id_expr}), '')"
     return f"""
         last_of AS (
-            SELECT {key} AS id, max(rowid) AS keep FROM {dataset}_raw
-            WHERE {key} IS NOT NULL GROUP BY 1 HAVING count(*) > 1
+            SELECT {id_column} AS id, max(rowid) AS keep FROM {dataset}_raw
+            WHERE {id_column} IS NOT NULL GROUP BY 1 HAVING count(*) > 1
         ),
         parsed AS (
-            SELECT r.rowid AS _rid, r.*, {key.replace(id_expr, 'r.' + id_expr)} AS id{extra}, last_of.keep
-            FROM {dataset}_raw r LEFT JOIN last_of ON {key.replace(id_expr, 'r.' + id_expr)} = last_of.id
+            SELECT r.rowid AS _rid, r.*, r.{id_column} AS id{extra}, last_of.keep
+            FROM {dataset}_raw r LEFT JOIN last_of ON r.{id_column} = last_of.id
         )"""
 
 

@@ -31,6 +31,7 @@ from reportgen.sources.schema import COLUMNS
 _NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"ticket_id", "comment"})}
 TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at", "submitted_at"})
 NUMBERS = frozenset({"replies", "reopens", "score"})
+IDS = frozenset({"ticket_id", "response_id"})
 PARSED = {"created_at": "created_c", "first_response_at": "first_response_c", "resolved_at": "resolved_c",
           "submitted_at": "submitted_c", "replies": "replies_d", "reopens": "reopens_d", "score": "score_d"}
 # canonical column → the stored text: the whole cell for text columns, the unparsed text otherwise
@@ -143,8 +144,9 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
                         else f"try_cast({t} AS DOUBLE)")
         if kind in ("TIMESTAMPTZ", "DOUBLE"):
             outer.append(p)
-        elif stored == canonical:
-            outer.append(f"CASE WHEN {blank_like(t, blanks)} THEN NULL ELSE {t} END")
+        elif stored == canonical:  # an id is stored trimmed: the key duplicates are found by
+            kept = f"trim({t})" if canonical in IDS else t
+            outer.append(f"CASE WHEN {blank_like(t, blanks)} THEN NULL ELSE {kept} END")
         else:  # the text of a parsed column, kept only when it did not parse
             outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END")
     texts = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__t_"))
