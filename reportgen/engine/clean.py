@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from reportgen.config import KpiOptions
+from reportgen.engine.months import MonthKeys
 from reportgen.engine.reasons import DISCARDED
 from reportgen.sources.files import sql_string
 
@@ -34,8 +35,20 @@ def present(stem: str) -> str:
     return f"({parsed} IS NOT NULL OR {stem}_s IS NOT NULL)"
 
 
-def month_of(column: str, report_tz: str) -> str:
-    return f"strftime(timezone({sql_string(report_tz)}, {column}), '%Y-%m')"
+def month_keys(con: duckdb.DuckDBPyConnection, dataset: str, columns: tuple[str, ...],
+               report_tz: str) -> MonthKeys | None:
+    """The month lookup for the sane instants of ``columns`` in ``{dataset}_raw``; None without any."""
+    values = ", ".join(f"{kind}({sane(column)})" for column in columns for kind in ("min", "max"))
+    row = con.execute(f"SELECT {values} FROM {dataset}_raw").fetchone()
+    found = [v for v in (row or ()) if v is not None]
+    return MonthKeys(report_tz, min(found), max(found)) if found else None
+
+
+def month_of(column: str, keys: MonthKeys | None, report_tz: str) -> str:
+    """SQL: the report zone's ``'YYYY-MM'`` of an instant (see ``engine.months``)."""
+    if keys is None:  # no instant at all: the exact expression costs nothing
+        return f"strftime(timezone({sql_string(report_tz)}, {column}), '%Y-%m')"
+    return keys.sql(column)
 
 
 # discarded optional values: reason → condition on the typed ticket columns
@@ -68,6 +81,7 @@ def _last_wins(id_column: str, dataset: str, extra: str = "") -> str:
 
 
 def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str) -> None:
+    keys = month_keys(con, "tickets", ("created_c", "resolved_c"), report_tz)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tickets_all AS
         WITH {_last_wins('ticket_id', 'tickets')},
@@ -86,9 +100,9 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str) -> None:
             created,
             CASE WHEN resolved_any >= created THEN resolved_any END AS resolved,
             category, channel, agent, replies_ok AS replies, coalesce(reopens_ok, 0) AS reopens,
-            {month_of('created', report_tz)} AS created_month,
+            {month_of('created', keys, report_tz)} AS created_month,
             CASE WHEN resolved_any >= created
-                 THEN {month_of('resolved_any', report_tz)} END AS resolved_month,
+                 THEN {month_of('resolved_any', keys, report_tz)} END AS resolved_month,
             CASE WHEN first_response_any >= created
                  THEN (epoch(first_response_any) - epoch(created)) / 3600.0 END AS first_response_hours,
             CASE WHEN resolved_any >= created
@@ -102,6 +116,7 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str) -> None:
 def clean_surveys(con: duckdb.DuckDBPyConnection, report_tz: str, options: KpiOptions) -> None:
     csat_lo, csat_hi = (float(v) for v in options.csat.scale)
     ces_lo, ces_hi = (float(v) for v in options.ces.scale)
+    keys = month_keys(con, "surveys", ("submitted_c",), report_tz)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE surveys_all AS
         WITH {_last_wins('response_id', 'surveys', ', lower(trim(survey)) AS kind, score_d AS score')},
@@ -119,7 +134,7 @@ def clean_surveys(con: duckdb.DuckDBPyConnection, report_tz: str, options: KpiOp
                    OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
                    OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
                  THEN 'score_out_of_scale' END AS excluded,
-            submitted, kind, score, {month_of('submitted', report_tz)} AS submitted_month
+            submitted, kind, score, {month_of('submitted', keys, report_tz)} AS submitted_month
         FROM typed
     """)
     con.execute("CREATE OR REPLACE TEMP VIEW surveys AS SELECT * FROM surveys_all WHERE excluded IS NULL")
