@@ -1,6 +1,7 @@
 """Partial months: months the data covers only in part, so no month-over-month verdict uses them.
 
-    partial = partial_months(result.coverage, months, "Europe/Rome")   # {"2026-09": "data from 25 Sep 2026"}
+    partial = partial_months(result.coverage, months, "Europe/Rome", tr=translator("it"))
+    # {"2026-09": "dati dal 25 set 2026"}; English without ``tr``: {"2026-09": "data from 25 Sep 2026"}
 
 The coverage of a dataset is the first and last local day of its usable rows
 (``EngineResult.coverage``). The tickets decide (their volume is what a month
@@ -15,7 +16,8 @@ month is partial when
 
 A weekend without tickets at either end of a month is within the tolerance.
 
-Reader-visible wording lives in the module-level constants below.
+The wording a reader sees is in the catalogues (``reportgen.i18n``: ``partial.*``,
+``tracker.partial_no_change``, ``email.partial_months``), in the report's language.
 """
 
 from __future__ import annotations
@@ -25,19 +27,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from reportgen.i18n import Translator, translator
+
 TOLERANCE_DAYS = 2
 COVERAGE_DATASETS = ("tickets", "surveys")
 
-STARTS = "data from {day}"
-ENDS = "data until {day}"
-RUNNING = "month still running"
-PARTIAL_NOTE = "Partial month ({why}): no change or verdict is shown against it"
 PARTIAL_MARK = "◐"
-PARTIAL_LEGEND = "{mark} partial month — {months}; no change or verdict is shown against a partial month"
-
-
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%b %Y}"
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -46,8 +41,13 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 
 
 def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iterable[str],
-                   timezone: str, today: dt.date | None = None) -> dict[str, str]:
-    """month → why it is partial (e.g. "data from 25 Sep 2026"), for the ``months`` that are."""
+                   timezone: str, today: dt.date | None = None,
+                   tr: Translator | None = None) -> dict[str, str]:
+    """month → why it is partial (e.g. "data from 25 Sep 2026"), for the ``months`` that are.
+
+    The reasons are in ``tr``'s language (English without it).
+    """
+    tr = tr or translator()
     span = next((coverage[name] for name in COVERAGE_DATASETS if name in coverage), None)
     today = today or dt.datetime.now(ZoneInfo(timezone)).date()
     out: dict[str, str] = {}
@@ -58,15 +58,29 @@ def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iter
         if span is not None:
             first, last = span
             if first_day <= first <= last_day and (first - first_day).days > TOLERANCE_DAYS:
-                reasons.append(STARTS.format(day=_day(first)))
+                reasons.append(tr.t("partial.starts", day=tr.day(first)))
             if not running and first_day <= last <= last_day and (last_day - last).days > TOLERANCE_DAYS:
-                reasons.append(ENDS.format(day=_day(last)))
+                reasons.append(tr.t("partial.ends", day=tr.day(last)))
         if running:
-            reasons.append(RUNNING)
+            reasons.append(tr.t("partial.running"))
         if reasons:
-            out[month] = ", ".join(reasons)
+            out[month] = tr.t("partial.separator").join(reasons)
     return out
 
 
-def partial_note(why: str) -> str:
-    return PARTIAL_NOTE.format(why=why)
+def partial_note(why: str, tr: Translator | None = None) -> str:
+    """The note on a partial month's header: why it is partial and that nothing is compared with it."""
+    return (tr or translator()).t("partial.note", why=why)
+
+
+def partial_list(partial: Mapping[str, str], tr: Translator | None = None) -> str:
+    """The partial months and why, for a legend or a sentence: 'Sep 2026 (data from 25 Sep 2026)'."""
+    tr = tr or translator()
+    return tr.t("partial.separator").join(tr.t("partial.month", month=tr.month(month), why=why)
+                                          for month, why in partial.items())
+
+
+def partial_legend(partial: Mapping[str, str], tr: Translator | None = None) -> str:
+    """The KPI Tracker's legend of the mark: '◐ partial month — Sep 2026 (…); no change or verdict …'."""
+    tr = tr or translator()
+    return tr.t("partial.legend", mark=PARTIAL_MARK, months=partial_list(partial, tr))

@@ -24,6 +24,7 @@ Use::
     tr.tn("email.intro", 20, count="20", month="…")     # plural form chosen by 20
     tr.number(1234.5, 1)                                # '1.234,5'
     tr.month("2026-10")                                 # 'oct. 2026'
+    tr.day(date(2026, 9, 25))                           # '25 sept. 2026'
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from string import Formatter
 from typing import Literal, get_args
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -183,6 +184,10 @@ class Translator:
     def month_image(self, month: str | date) -> str:
         """A month label drawn in an image with a Latin-only font: 'Oct 2026', 'ott 2026', '2026/10'."""
         return format_skeleton(self.t("format.month_image"), _as_date(month), locale=self.locale)
+
+    def day(self, day: date) -> str:
+        """A day in running text: '25 Sep 2026', '25 set 2026', '25 sept. 2026', '2026年9月25日'."""
+        return format_date(day, self.t("format.day"), locale=self.locale)
 
     @property
     def month_cell_format(self) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from reportgen.coverage import PARTIAL_LEGEND, PARTIAL_MARK, partial_note
+from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
 from reportgen.engine.reasons import REASONS
 from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi
@@ -31,7 +31,6 @@ AGENTS = "Agents"
 CHANNELS = "Channels"
 QUALITY = "Data Quality"
 DATA = "Data"
-PARTIAL_NO_CHANGE = "No change is shown: this month or the one before it is a partial month"
 TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
 
 def reason_meaning(tr: Translator, reason: str) -> str:
@@ -126,12 +125,11 @@ class ReportBuilder:
         for index, month in enumerate(self.window):
             if month in self.partial:  # a text header with the mark; the note says why
                 sheet.put(header, 1 + index, f"{tr.month(month)} {PARTIAL_MARK}", "month_header",
-                          note=partial_note(self.partial[month]))
+                          note=partial_note(self.partial[month], tr))
             else:
                 sheet.put(header, 1 + index, month_date(month), "month_header")
         if self.partial:
-            months = ", ".join(f"{tr.month(m)} ({why})" for m, why in self.partial.items())
-            sheet.put(2, 0, PARTIAL_LEGEND.format(mark=PARTIAL_MARK, months=months), "subtitle")
+            sheet.put(2, 0, partial_legend(self.partial, tr), "subtitle")
         target_header = tr.t("common.target")
         status_header = tr.t("tracker.status", month=tr.month(self.month))
         change_header = tr.t("tracker.change")
@@ -198,7 +196,7 @@ class ReportBuilder:
             return
         previous = series[-2]
         if self.window[-1] in self.partial or self.window[-2] in self.partial:
-            sheet.put(row, change_col, "", "change", note=PARTIAL_NO_CHANGE)
+            sheet.put(row, change_col, "", "change", note=self.tr.t("tracker.partial_no_change"))
             return
         current_ref, previous_ref = a1(row, target_col - 1), a1(row, target_col - 2)
         factor = f"*{change_factor(kpi.unit)}" if change_factor(kpi.unit) != 1 else ""

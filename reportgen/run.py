@@ -22,6 +22,7 @@ from reportgen.coverage import partial_months
 from reportgen.engine import EngineResult
 from reportgen.errors import ReportgenError
 from reportgen.gates import check_quality, exclusion_summary
+from reportgen.i18n import translator
 from reportgen.model import Report
 from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
 from reportgen.months import parse_month_option
@@ -112,7 +113,8 @@ class MonthRun:
             data.window = from_first_month(data.window, data.measures)
             data.partial = partial_months(self.engine.coverage,
                                           [m for m in data.window if m in data.measures],
-                                          self.config.report.timezone)
+                                          self.config.report.timezone,
+                                          tr=translator(self.config.report.language))
             self._data = data
         return self._data
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reportgen.coverage import PARTIAL_MARK
+from reportgen.coverage import PARTIAL_MARK, partial_list
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPIS
 from reportgen.monthdata import MonthData
@@ -31,8 +31,6 @@ TOP_CATEGORIES = 5
 SPIKE_TRAILING_MONTHS = 3
 SPIKE_RATIO = 1.5
 SPIKE_MIN_INCREASE = 5
-PARTIAL_SENTENCE = ("{mark} Partial months: {months}. The data covers them only in part, so no change "
-                    "or verdict is shown against them.")
 
 TONE_COLOURS: dict[str, tuple[str, str]] = {  # tone → (text colour, background), as in the workbook
     "good": (GOOD_FONT, GOOD_FILL),
@@ -261,8 +259,7 @@ def partial_months_line(data: MonthData) -> str | None:
     if not data.partial:
         return None
     tr = _translator(data)
-    months = ", ".join(f"{tr.month(m)} ({why})" for m, why in data.partial.items())
-    return PARTIAL_SENTENCE.format(mark=PARTIAL_MARK, months=months)
+    return tr.t("email.partial_months", mark=PARTIAL_MARK, months=partial_list(data.partial, tr))
 
 
 def summarize(data: MonthData) -> EmailSummary:
