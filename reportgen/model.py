@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from reportgen.a1 import column_letter
+
 CellValue = str | int | float | date | None
 
 
@@ -103,15 +105,6 @@ class Report:
 
     def sheet(self, name: str) -> Sheet:
         return next(s for s in self.sheets if s.name == name)
-
-
-def column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, remainder = divmod(col - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def a1(row: int, col: int, absolute: bool = False) -> str:

@@ -24,7 +24,6 @@ import random
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import IO, Any
 
 import requests
@@ -36,6 +35,7 @@ from gspread.http_client import HTTPClient, ParamsType
 from requests.adapters import BaseAdapter
 
 from reportgen.errors import OutputError
+from reportgen.retry_after import retry_after_seconds
 from reportgen.sheets.calls import ApiCall
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
@@ -91,22 +91,6 @@ class RetryBudget:
                      "publish again")
         self.waits.append(delay)
         policy.sleep(delay)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """The ``Retry-After`` header (seconds or an HTTP date) in seconds, if any."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
 
 
 class RetryingHTTPClient(HTTPClient):

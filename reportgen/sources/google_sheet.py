@@ -61,6 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from reportgen.a1 import column_letter
 from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, DataError, Location, ReportgenError, one_line
 
@@ -86,16 +87,6 @@ def spreadsheet_key(text: str) -> str | None:
     if found:
         return found.group(1)
     return text if _BARE_KEY.match(text) else None
-
-
-def column_letters(index: int) -> str:
-    """0-based column index → A1 letters (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _column_index(letters: str) -> int:
@@ -151,7 +142,7 @@ class SheetValues:
 
     def location(self, row: int | None = None, index: int | None = None,
                  column: str | None = None) -> SheetLocation:
-        letters = None if index is None else column_letters(self.first_column + index)
+        letters = None if index is None else column_letter(self.first_column + index)
         if column is None and index is not None and index < len(self.header):
             column = self.header[index] or None
         return SheetLocation(file=f"{self.title} › {self.worksheet}", row=row, column=column,
@@ -325,9 +316,9 @@ def _values(key: str, title: str, worksheet: str, locale: str, time_zone: Any,
         stray = next((j for j in range(min(left, len(row))) if row[j].strip()), None)
         if stray is not None:
             where = SheetLocation(file=f"{title} › {worksheet}", row=start_row + offset, spreadsheet=title,
-                                  key=key, worksheet=worksheet, letters=column_letters(start_col + stray))
+                                  key=key, worksheet=worksheet, letters=column_letter(start_col + stray))
             raise DataError(f"'{one_line(row[stray], 40)}' is left of the header's first column", where,
-                            hint=f"move the header to column {column_letters(start_col + stray)} or clear "
+                            hint=f"move the header to column {column_letter(start_col + stray)} or clear "
                                  "the cell")
     rows = [r[left:] for r in rows]
     start_col += left
@@ -562,7 +553,7 @@ def describe(values: SheetValues) -> str:
 
 
 __all__ = [
-    "SheetLocation", "SheetValues", "StagedSheet", "canonical_text", "check_google_sheet", "column_letters",
+    "SheetLocation", "SheetValues", "StagedSheet", "canonical_text", "check_google_sheet",
     "describe", "locale_rules", "read_sheet", "sheet_rows", "shown_date", "shown_month", "shown_number",
     "spreadsheet_key", "stage_google_sheet", "stage_values",
 ]

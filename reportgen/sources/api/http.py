@@ -28,7 +28,6 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -36,6 +35,7 @@ import msgspec
 import requests
 
 from reportgen.errors import DataError, one_line
+from reportgen.retry_after import retry_after_seconds
 
 SERVER_ERRORS = frozenset({500, 502, 503, 504})
 USER_AGENT = "reportgen (+https://github.com/reportgen/reportgen)"
@@ -63,22 +63,6 @@ class RetryPolicy:
     total_seconds: float = 1800.0  # the whole pull of one source
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-
-
-def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """The ``Retry-After`` header (delta-seconds or an HTTP date) in seconds, if any."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, moment.timestamp() - now())
 
 
 class Redactor:
