@@ -1,7 +1,8 @@
 """Source files → canonical tables in DuckDB → measures per month, by stage.
 
 ``load`` (sources → ``{dataset}_raw``), ``clean`` (validation, exclusion reasons,
-last-wins dedup → the cleaned relations), ``quality`` (counts per reason, row
+last-wins dedup → the cleaned relations; a row's report-zone month through
+``month_keys``), ``quality`` (counts per reason, row
 problems), ``aggregate`` (the SQL of ``sqlgen``, generated from the declared
 measures) and ``run`` (the :class:`Engine` facade). Nothing is dropped silently.
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from reportgen.config import KpiOptions
-from reportgen.engine.months import MonthKeys
+from reportgen.engine.month_keys import MonthKeys
 from reportgen.engine.reasons import DISCARDED
 from reportgen.sources.files import sql_string
 
@@ -45,7 +45,7 @@ def month_keys(con: duckdb.DuckDBPyConnection, dataset: str, columns: tuple[str,
 
 
 def month_of(column: str, keys: MonthKeys | None, report_tz: str) -> str:
-    """SQL: the report zone's ``'YYYY-MM'`` of an instant (see ``engine.months``)."""
+    """SQL: the report zone's ``'YYYY-MM'`` of an instant (see ``engine.month_keys``)."""
     if keys is None:  # no instant at all: the exact expression costs nothing
         return f"strftime(timezone({sql_string(report_tz)}, {column}), '%Y-%m')"
     return keys.sql(column)

@@ -1,4 +1,4 @@
-"""The month lookup (``engine.months``) against Python's own conversion of each instant.
+"""The month lookup (``engine.month_keys``) against Python's own conversion of each instant.
 
 The expected month of an instant is ``instant.astimezone(zone).strftime('%Y-%m')``:
 a direct conversion, not the boundary search the SQL does.
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.engine.months import MonthKeys
+from reportgen.engine.month_keys import MonthKeys
 
 UTC = dt.UTC
 ZONES = ["Europe/Rome", "America/Sao_Paulo", "Asia/Beirut", "Australia/Lord_Howe", "Pacific/Apia",
