@@ -31,6 +31,9 @@ SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xls
              ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
 _SNIFF_BYTES = 256 * 1024
 _MAX_LINE = 20_000_000  # bytes: a longer line is an error, not a memory blow-up
+# the reader's buffer; DuckDB's default (16 × max_line_size) would be one 305 MiB block, and a
+# block larger than engine.memory_limit fails a big file outright instead of spilling
+_BUFFER = 32_000_000  # must exceed _MAX_LINE
 
 
 @dataclass
@@ -302,7 +305,8 @@ def csv_sql(path: Path, width: int, delimiter: str, parallel: bool = False) -> s
         f"SELECT * FROM read_csv({sql_string(str(path))}, "
         f"auto_detect=false, header=true, columns={{{columns}}}, delim={sql_string(delimiter)}, "
         f"quote='\"', escape='\"', comment='', skip=0, encoding='utf-8', "
-        f"max_line_size={_MAX_LINE}, null_padding=true, parallel={'true' if parallel else 'false'})"
+        f"max_line_size={_MAX_LINE}, buffer_size={_BUFFER}, null_padding=true, "
+        f"parallel={'true' if parallel else 'false'})"
     )
 
 
@@ -433,7 +437,8 @@ def explain_read_error(exc: duckdb.Error, staged: StagedFile) -> DataError:
             hint="check the delimiter and quoting of that row (set delimiter: if it is not detected)",
         )
     if "maximum line size" in message.lower():
-        return DataError("a line is longer than 20 MB", Location(file=staged.path, row=row),
+        return DataError(f"a line is longer than {_MAX_LINE // 1_000_000} MB",
+                         Location(file=staged.path, row=row),
                          hint="check the file's quoting: an unclosed quote swallows the rest")
     if "unterminated quote" in message.lower() or "quote" in message.lower():
         return DataError("a quoted value is never closed", Location(file=staged.path, row=row),
