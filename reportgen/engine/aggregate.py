@@ -50,10 +50,12 @@ def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
                 months.setdefault(month, MonthMeasures()).scalars.update(
                     zip(query.measures, values, strict=True))
         else:
-            _file_dimension(query, rows, months)
+            file_dimension(query, rows, months)
 
 
-def _file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[str, MonthMeasures]) -> None:
+def file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[str, MonthMeasures]) -> None:
+    """File a dimension query's rows ``(month, raw value, value…)`` by month under the merged
+    spelling of each value (also used for rows a warehouse computed)."""
     dimension = query.dimension
     assert dimension in DIMENSION_DEFAULTS
     default = DIMENSION_DEFAULTS[dimension]

@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from reportgen.config import Config, SourceConfig
-from reportgen.engine.aggregate import _file_dimension
+from reportgen.engine.aggregate import file_dimension
 from reportgen.engine.quality import DatasetQuality
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.measures import MEASURES, MonthMeasures
@@ -178,7 +178,7 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
                 months.setdefault(str(month), MonthMeasures()).scalars.update(
                     zip(query.measures, values, strict=True))
         else:
-            _file_dimension(query, typed, months)
+            file_dimension(query, typed, months)
     quality_rows = by_tag.get("quality", [])
     if len(quality_rows) != 1:
         raise DataError(f"{pushdown.dataset}: the warehouse returned {len(quality_rows)} quality rows, not 1")
