@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reportgen.errors import ConfigError
 from reportgen.i18n import Language
+from reportgen.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
 from reportgen.settings_errors import (
     did_you_mean,
     problem,
@@ -28,7 +29,6 @@ from reportgen.settings_errors import (
     validation_problems,
     yaml_line_numbers,
 )
-from reportgen.sources.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

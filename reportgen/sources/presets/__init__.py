@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reportgen.config import SourceConfig
 from reportgen.errors import ConfigError
-from reportgen.sources.preset_names import DATASETS_OF
+from reportgen.preset_names import DATASETS_OF
 from reportgen.sources.presets.base import ColumnMapper, FilePreparer, Preset
 from reportgen.sources.presets.delighted import DELIGHTED
 from reportgen.sources.presets.freshdesk import FRESHDESK
@@ -50,7 +50,7 @@ PRESETS: dict[str, Preset] = {
 }
 
 if {name: preset.datasets for name, preset in PRESETS.items()} != DATASETS_OF:
-    raise RuntimeError("reportgen.sources.preset_names.DATASETS_OF does not match the presets")
+    raise RuntimeError("reportgen.preset_names.DATASETS_OF does not match the presets")
 
 
 def get_preset(name: str, dataset: str | None = None) -> Preset:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from reportgen.config import SourceConfig
 from reportgen.errors import ConfigError, MissingColumnError
-from reportgen.sources.preset_names import WAREHOUSE_DATASETS_OF
+from reportgen.preset_names import WAREHOUSE_DATASETS_OF
 from reportgen.sources.schema import COLUMNS
 
 # canonical column → SQL expression; "first_response_hours" may replace "first_response_at"

@@ -1,7 +1,7 @@
-"""The preset names and the datasets each reads, without importing the presets.
+"""The preset names the config accepts and the datasets each reads, without importing the presets.
 
-``reportgen.config`` validates ``preset:`` against this table; importing the presets
-themselves there would make a cycle (they import the config's ``SourceConfig``).
+``reportgen.config`` validates ``preset:`` against this table (a config-level fact: the
+config sits below the sources, which import its ``SourceConfig``).
 ``reportgen.sources.presets`` checks at import that its presets match this table.
 """
 
