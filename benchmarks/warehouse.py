@@ -7,7 +7,7 @@ tickets, generated in SQL with ``generate_series`` (12 months, 8 categories, 5
 channels, 40 agents, ~1 % duplicates). Then, each timed end to end including the
 connection:
 
-* push-down: ``reportgen.sources.warehouse.compute_all`` + the month's KPIs
+* push-down: ``reportgen.engine.warehouse.pushdown.compute_all`` + the month's KPIs
   (what ``reportgen kpis`` does for a warehouse source);
 * pull: ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` of every row to a local CSV,
   then the file engine on it (what a tool without push-down must do).
@@ -35,8 +35,8 @@ from postgres import running_server  # noqa: E402
 
 from reportgen.config import load_config, parse_config  # noqa: E402
 from reportgen.engine import Engine  # noqa: E402
+from reportgen.engine.warehouse.pushdown import compute_all  # noqa: E402
 from reportgen.kpis import scalar_values  # noqa: E402
-from reportgen.sources.warehouse.pushdown import compute_all  # noqa: E402
 
 GENERATE = """
 CREATE TABLE bench.tickets AS

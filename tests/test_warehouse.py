@@ -20,11 +20,11 @@ from postgres import PASSWORD, Server, running_server
 
 from reportgen.config import Config, load_config, parse_config
 from reportgen.engine import Engine
+from reportgen.engine.warehouse.pushdown import compute, compute_all
+from reportgen.engine.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MEASURES, MonthMeasures
-from reportgen.sources.warehouse.pushdown import compute, compute_all
-from reportgen.sources.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build
 
 TICKET_DDL = ("ticket_id text, created_at timestamptz, first_response_at timestamptz, resolved_at timestamptz, "
               "category text, channel text, agent text, replies integer, reopens integer, loaded_at bigint")

@@ -4,7 +4,8 @@
 last-wins dedup → the cleaned relations; a row's report-zone month through
 ``month_keys``), ``quality`` (counts per reason, row
 problems), ``aggregate`` (the SQL of ``sqlgen``, generated from the declared
-measures) and ``run`` (the :class:`Engine` facade). Nothing is dropped silently.
+measures) and ``run`` (the :class:`Engine` facade); ``warehouse`` runs the same generated
+SQL inside a team's warehouse instead (push-down). Nothing is dropped silently.
 """
 
 from reportgen.engine.aggregate import label

@@ -17,12 +17,12 @@ from reportgen.engine.aggregate import aggregate, coverage, finish
 from reportgen.engine.clean import clean_surveys, clean_tickets
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
+from reportgen.engine.warehouse import pushed_down
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
 from reportgen.sources.schema import COLUMNS
-from reportgen.sources.warehouse.hook import pushed_down
 
 
 @dataclass

@@ -1,5 +1,7 @@
-"""The engine's entry to the warehouse: import-light, so configs without a warehouse never
-load SQLAlchemy/sqlglot (optional extras) and the engine does not import this package eagerly."""
+"""The engine run inside a warehouse (push-down): ``sql`` builds the cleaned relation from the
+user's table and the generated measure SQL, compiled to the warehouse's dialect; ``pushdown``
+executes it and files the rows. This module is the engine's entry: import-light, so configs
+without a warehouse never load SQLAlchemy/sqlglot (optional extras)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from reportgen.config import Config
 from reportgen.errors import DataError
 
 if TYPE_CHECKING:
-    from reportgen.sources.warehouse.pushdown import Filed, WarehouseResult
+    from reportgen.engine.warehouse.pushdown import Filed, WarehouseResult
 
 
 def is_warehouse(config: Config, dataset: str) -> bool:
@@ -21,7 +23,7 @@ def pushed_down(config: Config, dataset: str, result: Filed, collect: bool) -> W
     if not is_warehouse(config, dataset):
         return None
     try:
-        from reportgen.sources.warehouse.pushdown import push_down
+        from reportgen.engine.warehouse.pushdown import push_down
     except ImportError as exc:
         needed = exc.name or "SQLAlchemy and sqlglot"
         extras = "pip install 'reportgen[postgres]' (or [bigquery], [snowflake], [duckdb])"

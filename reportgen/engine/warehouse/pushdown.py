@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.aggregate import file_dimension
 from reportgen.engine.quality import DatasetQuality
+from reportgen.engine.warehouse.sql import SOURCE_PLACEHOLDER, Pushdown, build, compile_sql, discovery_sql
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.measures import MEASURES, MonthMeasures
 from reportgen.sources.business import parse_business_rows
@@ -34,7 +35,6 @@ from reportgen.sources.presets.base import BLANK_LIKE
 from reportgen.sources.schema import COLUMNS
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
 from reportgen.sources.warehouse.presets import check_preset, preset_mapping
-from reportgen.sources.warehouse.sql import SOURCE_PLACEHOLDER, Pushdown, build, compile_sql, discovery_sql
 
 # a table name as warehouses write it: dotted parts, optionally quoted ("…", `…`, […])
 _PART = r'(?:[A-Za-z0-9_$\-]+|"[^"]+"|`[^`]+`)'
