@@ -27,6 +27,7 @@ from reportgen.model import Report
 from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
 from reportgen.months import parse_month_option
 from reportgen.report import build_report
+from reportgen.ticker import ticking
 
 
 def from_first_month(months: list[str], with_data: Container[str]) -> list[str]:
@@ -35,14 +36,22 @@ def from_first_month(months: list[str], with_data: Container[str]) -> list[str]:
     return months[first:]
 
 
+def engine_summary(result: EngineResult) -> str:
+    """One line on what the engine read: rows per dataset and the months computed."""
+    read = ", ".join(f"{quality.rows_read:,} {dataset} rows" for dataset, quality in result.quality.items()
+                     if quality.rows_read)
+    return f"read {read or 'no rows'}; computed {len(result.months)} months"
+
+
 class MonthRun:
     """One month's run: engine → checks → history → KPI values → report model, each step once.
 
     A step that fails fails the same way every time it is asked for again
     (``reportgen run`` asks once per output) without computing anything twice.
     ``save=False`` leaves the history store untouched (dry runs). ``notify`` receives
-    the one-line notices of a run that passed its gates (rows excluded per dataset);
-    the command line prints them on stderr.
+    the one-line notices of a run that passed its gates (rows excluded per dataset,
+    and a summary when reading the sources took long); the command line prints them on
+    stderr, where a terminal also sees the seconds count while the engine runs.
     """
 
     def __init__(self, config: Config, month: str, *, save: bool = True,
@@ -67,7 +76,9 @@ class MonthRun:
         self._once()
         if self._engine is None:
             try:
-                self._engine = run_engine(self.config)
+                with ticking("reading the sources and computing every month", self.notify) as ticker:
+                    self._engine = run_engine(self.config)
+                    ticker.done = engine_summary(self._engine)
             except ReportgenError as exc:
                 self._failure = exc
                 raise
