@@ -38,9 +38,11 @@ def from_first_month(months: list[str], with_data: Container[str]) -> list[str]:
 
 def engine_summary(result: EngineResult) -> str:
     """One line on what the engine read: rows per dataset and the months computed."""
-    read = ", ".join(f"{quality.rows_read:,} {dataset} rows" for dataset, quality in result.quality.items()
-                     if quality.rows_read)
-    return f"read {read or 'no rows'}; computed {len(result.months)} months"
+    singular = {"tickets": "ticket", "surveys": "survey", "business": "business"}
+    read = [f"{q.rows_read:,} {singular.get(dataset, dataset)} {'row' if q.rows_read == 1 else 'rows'}"
+            for dataset, q in result.quality.items() if q.rows_read]
+    listed = ", ".join(read[:-1]) + " and " + read[-1] if len(read) > 1 else (read[0] if read else "no rows")
+    return f"read {listed}; computed {len(result.months)} months"
 
 
 class MonthRun:
