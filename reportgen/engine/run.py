@@ -74,7 +74,7 @@ class Engine:
                 loaded = load_dataset(con, config, dataset, Path(workdir), self.collect)
                 result.fatal += loaded.fatal
                 result.notes += loaded.notes
-                listed = self.max_problems != 0  # rows are named only when some are listed
+                listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
                 if dataset == "tickets":
                     clean_tickets(con, tz, row_ids=listed)
                     has_replies = loaded.has_replies
