@@ -102,10 +102,32 @@ def readable_files(config: Config, dataset: str, source: SourceConfig, key: str 
 
 
 def blank_like(text: str, blanks: frozenset[str]) -> str:
-    """SQL: true when the text cell means "no value" (NULL, empty, or one of ``blanks``)."""
+    """SQL: true when the text cell means "no value" (NULL, empty, or one of ``blanks``).
+
+    The exact test, ``lower(trim(text)) IN blanks``, costs two string copies per cell; it
+    only runs on cells whose first character could begin a blank-like value (see
+    :func:`blank_first_codes`), which ids and names almost never do.
+    """
     longest = max((len(v.encode()) for v in blanks), default=0) + 16  # room for surrounding spaces
     listed = ", ".join(sql_string(v) for v in sorted(blanks))
-    return f"({text} IS NULL OR (strlen({text}) <= {longest} AND lower(trim({text})) IN ({listed})))"
+    firsts = ", ".join(map(str, sorted(blank_first_codes(blanks))))
+    return (f"({text} IS NULL OR ((ascii({text}) >= 128 OR ascii({text}) IN ({firsts})) "
+            f"AND strlen({text}) <= {longest} AND lower(trim({text})) IN ({listed})))")
+
+
+def blank_first_codes(blanks: frozenset[str]) -> set[int]:
+    """The ASCII code points a cell matching ``lower(trim(cell)) IN blanks`` can start with.
+
+    ``ascii('')`` is 0; DuckDB's ``trim`` removes the ASCII space (and Unicode spaces,
+    which are not ASCII); ``lower`` maps an ASCII character to an ASCII one, and no other
+    character to an ASCII one but the Kelvin sign (not ASCII either). So a cell starting
+    with any other ASCII character is not blank-like; a non-ASCII start is checked in full.
+    """
+    codes = {0, ord(" ")}
+    for value in blanks:
+        if value:
+            codes.update(ord(c) for c in value[0] + value[0].upper() if ord(c) < 128)
+    return codes
 
 
 def stored_columns(dataset: str) -> list[tuple[str, str, str]]:
@@ -192,9 +214,9 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
             continue
         for path in paths:
             try:
-                span, replies = _load_file(con, dataset, source, path, workdir,
-                                           file_index=len(loaded.spans), start=loaded.rows_read,
-                                           notes=loaded.notes)
+                span, replies, rows = _load_file(con, dataset, source, path, workdir,
+                                                 file_index=len(loaded.spans), start=loaded.rows_read,
+                                                 notes=loaded.notes)
             except ReportgenError as exc:
                 if not collect:
                     raise
@@ -202,7 +224,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
                 continue
             loaded.spans.append(span)
             loaded.has_replies = loaded.has_replies or replies
-            loaded.rows_read = _count(con, f"SELECT count(*) FROM {dataset}_raw")
+            loaded.rows_read += rows
     return loaded
 
 
@@ -216,9 +238,9 @@ def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, so
         # date-times are wall-clock time in the sheet's zone unless the source says otherwise
         con.execute(f"SET TimeZone = {sql_string(config.source_timezone(sheet.source))}")
         try:
-            span, replies = _load_file(con, dataset, sheet.source, sheet.path, workdir,
-                                       file_index=len(loaded.spans), start=loaded.rows_read,
-                                       notes=loaded.notes)
+            span, replies, rows = _load_file(con, dataset, sheet.source, sheet.path, workdir,
+                                             file_index=len(loaded.spans), start=loaded.rows_read,
+                                             notes=loaded.notes)
         except ReportgenError as exc:
             raise sheet.relabel(exc) from None
     except ReportgenError as exc:
@@ -228,11 +250,12 @@ def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, so
         return
     loaded.spans.append(replace(span, path=sheet.label, rows=dict(sheet.rows)))
     loaded.has_replies = loaded.has_replies or replies
-    loaded.rows_read = _count(con, f"SELECT count(*) FROM {dataset}_raw")
+    loaded.rows_read += rows
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
-               workdir: Path, file_index: int, start: int, notes: list[str]) -> tuple[FileSpan, bool]:
+               workdir: Path, file_index: int, start: int, notes: list[str]) -> tuple[FileSpan, bool, int]:
+    """One file into ``{dataset}_raw``: its span, whether it has a replies column, the rows it added."""
     preset = get_preset(source.preset)
     # a preset that rewrites the export reads the file inside a .zip/.gz, not the archive
     inner = unpack(path, workdir) if preset.prepare and is_archive(path) else None
@@ -251,15 +274,15 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
             date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions, path,
                                                                    notes)
             select, cells = _select(dataset, expressions, date_format, preset.blank_values)
-            con.execute(f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
-                        f"FROM (SELECT {cells} FROM ({sql}))")
+            rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
+                               f"FROM (SELECT {cells} FROM ({sql}))")  # an INSERT returns its row count
         except duckdb.Error as exc:
             raise explain_read_error(exc, staged) from None
     except ReportgenError as exc:
         if readable != path:
             raise about_original(exc, readable, Path(inner.label) if inner else path, preset.name) from None
         raise
-    return FileSpan(str(path), start, first_row), "replies" in expressions
+    return FileSpan(str(path), start, first_row), "replies" in expressions, rows
 
 
 _DATE_SAMPLE = 1000  # rows looked at before deciding a file's timestamps need the whole-column check

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from reportgen.engine.clean import TICKET_DISCARDS
+from reportgen.engine.clean import TICKET_DISCARDS, discarded
 from reportgen.engine.load import PARSED, TEXT_OF, Loaded
 from reportgen.engine.reasons import REASONS, reasons_of
 from reportgen.sources.files import sql_string
@@ -61,7 +61,7 @@ def count_quality(con: duckdb.DuckDBPyConnection, loaded: Loaded) -> DatasetQual
             quality.excluded[reason] = count
     quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
     if dataset == "tickets":
-        counts = ", ".join(f"count(*) FILTER (WHERE {reason})" for reason in TICKET_DISCARDS)
+        counts = ", ".join(f"count(*) FILTER (WHERE {discarded(reason)})" for reason in TICKET_DISCARDS)
         row = con.execute(f"SELECT {counts} FROM tickets").fetchone()
         assert row is not None
         for reason, count in zip(TICKET_DISCARDS, row, strict=True):
@@ -75,7 +75,8 @@ def row_problems(con: duckdb.DuckDBPyConnection, loaded: Loaded,
     """Excluded rows and discarded values with their file and row, in reading order.
 
     ``max_problems`` per kind of query (None: all; 0: none, and nothing is queried).
-    Rows get their numbers here only: from their rowid and the span of their file.
+    Rows get their numbers here only: from their rowid and the span of their file
+    (``_rid`` and ``_file``, kept by the clean stage with ``row_ids=True``).
     """
     if max_problems is not None and max_problems <= 0:
         return []
@@ -99,7 +100,7 @@ def row_problems(con: duckdb.DuckDBPyConnection, loaded: Loaded,
         selects += [
             f"SELECT t._file, t._rid, {sql_string(reason)}, {shown(reasons[reason])} "
             f"FROM tickets t JOIN (SELECT rowid AS _id, * FROM tickets_raw) r ON r._id = t._rid "
-            f"WHERE t.{reason} ORDER BY t._rid {limit}"
+            f"WHERE {discarded(reason, 't')} ORDER BY t._rid {limit}"
             for reason in TICKET_DISCARDS
         ]
     found = [row for sql in selects for row in con.execute(sql).fetchall()]

@@ -74,17 +74,22 @@ class Engine:
                 loaded = load_dataset(con, config, dataset, Path(workdir), self.collect)
                 result.fatal += loaded.fatal
                 result.notes += loaded.notes
+                listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
                 if dataset == "tickets":
-                    clean_tickets(con, tz)
+                    clean_tickets(con, tz, row_ids=listed)
                     has_replies = loaded.has_replies
                 else:
-                    clean_surveys(con, tz, config.kpis)
+                    clean_surveys(con, tz, config.kpis, row_ids=listed)
                 result.quality[dataset] = count_quality(con, loaded)
                 result.problems += row_problems(con, loaded, self.max_problems)
+                # the raw rows were for row numbers and texts: their memory goes to the aggregates
+                con.execute(f"DROP TABLE {dataset}_raw")
                 aggregate(con, config, dataset, months)
                 covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
                 if covered is not None:
                     result.coverage[dataset] = covered
+                con.execute(f"DROP VIEW {dataset}")
+                con.execute(f"DROP TABLE {dataset}_all")
             business, quality = self._business(con, Path(workdir), result.fatal)
             result.quality["business"] = quality
             finish(months, config, business, has_replies)
