@@ -22,8 +22,7 @@ offline_option = click.option(
 
 def pull_first(config: Config, offline: bool) -> None:
     """What report commands do before computing: pull the api: sources (progress on stderr)."""
-    if offline or not any(source.kind == "api" for dataset in ("tickets", "surveys", "business")
-                          for source in config.sources.of(dataset)):
+    if offline or not config.sources.of_kind("api"):
         return  # nothing to pull: the HTTP client and vendor modules are not even imported
     from reportgen.sources.api import pull_first as pull_sources_first
     from reportgen.sources.api.progress import stderr_progress

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -246,6 +247,12 @@ class Sources(_Strict):
         if value is None:
             return []
         return list(value) if isinstance(value, list) else [value]
+
+    def of_kind(self, kind: str, datasets: Iterable[str] = DATASETS) -> list[tuple[str, SourceConfig]]:
+        """(dataset, source) for every source of ``kind`` (``api``, ``warehouse``, …), in dataset order."""
+        wanted = set(datasets)
+        return [(dataset, source) for dataset in DATASETS if dataset in wanted
+                for source in self.of(dataset) if source.kind == kind]
 
     @model_validator(mode="after")
     def _known_presets(self) -> Sources:

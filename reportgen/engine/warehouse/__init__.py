@@ -14,13 +14,9 @@ if TYPE_CHECKING:
     from reportgen.engine.warehouse.pushdown import Filed, WarehouseResult
 
 
-def is_warehouse(config: Config, dataset: str) -> bool:
-    return any(source.kind == "warehouse" for source in config.sources.of(dataset))
-
-
 def pushed_down(config: Config, dataset: str, result: Filed, collect: bool) -> WarehouseResult | None:
     """Compute ``dataset`` in its warehouse and file it into ``result``; None when it reads no warehouse."""
-    if not is_warehouse(config, dataset):
+    if not config.sources.of_kind("warehouse", (dataset,)):
         return None
     try:
         from reportgen.engine.warehouse.pushdown import push_down

@@ -30,7 +30,6 @@ from reportgen.sources.api.progress import Progress, silent_progress
 from reportgen.sources.api.registry import connector_class
 from reportgen.sources.api.store import PullStore
 
-DATASETS = ("tickets", "surveys", "business")
 ProgressFactory = Callable[[str], Progress]
 PREFETCH = 2
 
@@ -61,16 +60,7 @@ class PullSummary:
 
 def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[tuple[str, SourceConfig]]:
     """(dataset, source) for every ``api:`` source, in dataset order (a dataset may list several)."""
-    wanted = tuple(datasets) if datasets is not None else DATASETS
-    found: list[tuple[str, SourceConfig]] = []
-    for dataset in DATASETS:
-        if dataset not in wanted:
-            continue
-        value = getattr(config.sources, dataset, None)
-        items = value if isinstance(value, list | tuple) else [value]
-        found.extend((dataset, item) for item in items
-                     if isinstance(item, SourceConfig) and item.kind == "api")
-    return found
+    return config.sources.of_kind("api") if datasets is None else config.sources.of_kind("api", datasets)
 
 
 def store_for(config: Config) -> PullStore:
