@@ -65,7 +65,7 @@ def test_a_clock_set_back_across_a_months_first_midnight_uses_the_exact_conversi
     zone = "America/St_Johns"
     start = dt.datetime(2009, 11, 1, 2, 31, tzinfo=UTC)  # 00:01 NDT on 1 November
     keys = MonthKeys(zone, start - dt.timedelta(days=40), start + dt.timedelta(days=40))
-    assert not keys.exact()
+    assert not keys.exact
     assert "strftime" in keys.sql("x")
     instants = [start - dt.timedelta(minutes=1), start + dt.timedelta(minutes=1),
                 start + dt.timedelta(minutes=58), start + dt.timedelta(minutes=61)]
@@ -75,5 +75,5 @@ def test_a_clock_set_back_across_a_months_first_midnight_uses_the_exact_conversi
 
 def test_a_zone_without_such_a_change_uses_the_lookup() -> None:
     keys = MonthKeys("Europe/Rome", dt.datetime(1990, 1, 1, tzinfo=UTC), dt.datetime(2030, 1, 1, tzinfo=UTC))
-    assert keys.exact()
+    assert keys.exact
     assert "strftime" not in keys.sql("x") and "timezone" not in keys.sql("x")

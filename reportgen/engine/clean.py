@@ -17,9 +17,8 @@ from __future__ import annotations
 import duckdb
 
 from reportgen.config import KpiOptions
-from reportgen.engine.month_keys import MonthKeys
+from reportgen.engine.month_keys import MonthKeys, exact_month_sql
 from reportgen.engine.reasons import DISCARDED
-from reportgen.sources.files import sql_string
 
 
 def sane(column: str) -> str:
@@ -52,7 +51,7 @@ def month_keys(con: duckdb.DuckDBPyConnection, dataset: str, columns: tuple[str,
 def month_of(column: str, keys: MonthKeys | None, report_tz: str) -> str:
     """SQL: the report zone's ``'YYYY-MM'`` of an instant (see ``engine.month_keys``)."""
     if keys is None:  # no instant at all: the exact expression costs nothing
-        return f"strftime(timezone({sql_string(report_tz)}, {column}), '%Y-%m')"
+        return exact_month_sql(column, report_tz)
     return keys.sql(column)
 
 

@@ -12,7 +12,7 @@ once per month (``zoneinfo``), and each row finds its month among these boundari
 
 This holds while local time never goes back across a month's first midnight. A zone
 where it did (a clock set back from 00:30 on the 1st to 23:30 the day before) gets
-the exact ``strftime`` expression instead; :func:`MonthKeys.exact` checks each
+the exact ``strftime`` expression instead; :attr:`MonthKeys.exact` checks each
 boundary before it is used.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from reportgen.sources.files import sql_string
@@ -29,6 +30,11 @@ _STEP = dt.timedelta(minutes=15)  # offsets change by whole quarter hours
 _AROUND = 27 * 4  # quarter hours looked at on each side of a boundary (a day and then some)
 _DAY = dt.timedelta(hours=27)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def exact_month_sql(column: str, zone: str) -> str:
+    """SQL: the ``'YYYY-MM'`` of a TIMESTAMPTZ in ``zone`` by converting each value (exact, slow)."""
+    return f"strftime(timezone({sql_string(zone)}, {column}), '%Y-%m')"
 
 
 def _index(year: int, month: int) -> int:
@@ -61,6 +67,7 @@ class MonthKeys:
         # one month of margin before, two after: the guess may land one month either side
         return range(_index(start.year, start.month) - 1, _index(end.year, end.month) + 3)
 
+    @cached_property
     def exact(self) -> bool:
         """True when no local clock goes back across the first midnight of any month in range."""
         zone = ZoneInfo(self.zone)
@@ -77,16 +84,22 @@ class MonthKeys:
                     return False
         return True
 
-    def sql(self, column: str) -> str:
-        """SQL: the ``'YYYY-MM'`` of a TIMESTAMPTZ ``column`` (NULL stays NULL); the value must lie
-        between ``first`` and ``last``."""
-        if not self.exact():
-            return f"strftime(timezone({sql_string(self.zone)}, {column}), '%Y-%m')"
+    @cached_property
+    def _lists(self) -> tuple[list[int], str, str]:
+        """First boundary (µs since the epoch) and the SQL lists of boundaries and labels."""
         indexes = self._range()
         zone = ZoneInfo(self.zone)
         starts = [(_first_instant(i, zone) - _EPOCH) // dt.timedelta(microseconds=1) for i in indexes]
         bounds = "([" + ", ".join(map(str, starts)) + "]::BIGINT[])"
         labels = "([" + ", ".join(sql_string(_label(i)) for i in indexes) + "])"
+        return starts, bounds, labels
+
+    def sql(self, column: str) -> str:
+        """SQL: the ``'YYYY-MM'`` of a TIMESTAMPTZ ``column`` (NULL stays NULL); the value must lie
+        between ``first`` and ``last``."""
+        if not self.exact:
+            return exact_month_sql(column, self.zone)
+        starts, bounds, labels = self._lists
         micros = f"epoch_us({column})"
         guess = f"(({micros} - {starts[0]}) // {_MEAN_MONTH_US})"  # 0-based; the lists are 1-based
         settled = (f"({guess} - CAST({micros} < {bounds}[{guess} + 1] AS BIGINT)"
