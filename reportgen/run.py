@@ -41,8 +41,7 @@ def engine_summary(result: EngineResult) -> str:
     singular = {"tickets": "ticket", "surveys": "survey", "business": "business"}
     read = [f"{q.rows_read:,} {singular.get(dataset, dataset)} {'row' if q.rows_read == 1 else 'rows'}"
             for dataset, q in result.quality.items() if q.rows_read]
-    listed = ", ".join(read[:-1]) + " and " + read[-1] if len(read) > 1 else (read[0] if read else "no rows")
-    return f"read {listed}; computed {len(result.months)} months"
+    return f"read {translator().join(read) if read else 'no rows'}; computed {len(result.months)} months"
 
 
 class MonthRun:
