@@ -346,7 +346,6 @@ def test_password_never_in_quality_or_errors(pg: Server, tmp_path: Path) -> None
 
 
 def test_missing_driver_names_the_extra() -> None:
-    pytest.importorskip("pytest")
     try:
         import sqlalchemy_bigquery  # noqa: F401
         pytest.skip("sqlalchemy-bigquery is installed here")
