@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from conftest import SURVEY_HEADER, TICKET_HEADER, write_rows
 
 from reportgen.config import load_config
 from reportgen.engine import Engine
+from reportgen.errors import ReportgenError
 
 
 def _files(root: Path) -> Path:
@@ -74,3 +76,37 @@ def test_listing_rows_or_not_gives_the_same_numbers(tmp_path: Path) -> None:
         ("a.csv", 7, "missing_created_at"), ("survey.csv", 4, "score_out_of_scale"),
         ("survey.csv", 5, "missing_score"),
     }
+
+
+def test_tickets_and_surveys_side_by_side_keep_their_zones_and_order(tmp_path: Path) -> None:
+    """Both datasets read files, so they run side by side on connections of their own: each
+    source's naive times stay in its own zone (a per-connection setting), and of two broken
+    datasets the tickets' problem is the one raised, every time."""
+    write_rows(tmp_path / "tickets.csv", TICKET_HEADER, [
+        # 23:30 on 31 Oct in New York is 04:30 on 1 Nov in Rome (the report zone)
+        ("T1", "2026-10-31 23:30:00", "", "", "Billing", "chat", "Ann", "1", "0"),
+    ])
+    write_rows(tmp_path / "surveys.csv", SURVEY_HEADER, [
+        # 00:30 on 1 Nov in Tokyo is 16:30 on 31 Oct in Rome
+        ("R1", "2026-11-01 00:30:00", "nps", "10"),
+    ])
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        'report: {timezone: "Europe/Rome"}\nsources:\n'
+        '  tickets: {path: tickets.csv, timezone: "America/New_York"}\n'
+        '  surveys: {path: surveys.csv, timezone: "Asia/Tokyo"}\n', encoding="utf-8")
+    for _ in range(3):
+        result = Engine(load_config(config)).run()
+        assert result.months["2026-11"].scalars["tickets_created"] == 1
+        assert result.months["2026-10"].scalars["nps_responses"] == 1
+        assert not result.months["2026-11"].scalars.get("nps_responses")
+
+    (tmp_path / "tickets.csv").write_text("ticket_id,category\nT1,Billing\n", encoding="utf-8")
+    (tmp_path / "surveys.csv").write_text("response_id,score\nR1,9\n", encoding="utf-8")
+    for _ in range(3):
+        with pytest.raises(ReportgenError) as raised:
+            Engine(load_config(config)).run()
+        assert "created_at" in str(raised.value) and "tickets.csv" in str(raised.value)
+    collected = Engine(load_config(config), collect=True).run()
+    assert [Path(str(e.location.file)).name for e in collected.fatal if e.location] == \
+        ["tickets.csv", "surveys.csv"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,29 @@ class EngineResult:
         return out
 
 
+_DATASETS = ("tickets", "surveys")  # the row datasets; business figures are read after them
 _MAIN_TIMESTAMP = {"tickets": "created", "surveys": "submitted"}
+
+
+@dataclass
+class _Part:
+    """What one dataset's pipeline found, merged into the run's result in dataset order."""
+
+    months: dict[str, MonthMeasures] = field(default_factory=dict)
+    quality: dict[str, DatasetQuality] = field(default_factory=dict)
+    problems: list[RowProblem] = field(default_factory=list)
+    fatal: list[ReportgenError] = field(default_factory=list)
+    coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    has_replies: bool = False
+
+
+def _concurrent(config: Config) -> bool:
+    """Tickets and surveys side by side, each on its own connection: the surveys (a serial read
+    when comments hold line breaks) use the core the tickets leave idle between their parallel
+    steps. Only when both read files: API stores, sheets and warehouses are read one at a time."""
+    sources = [source for dataset in _DATASETS for source in config.sources.of(dataset)]
+    return all(source.kind == "path" for source in sources)
 
 
 class Engine:
@@ -61,40 +84,68 @@ class Engine:
 
     def run(self) -> EngineResult:
         config = self.config
-        tz = config.report.timezone
         months: dict[str, MonthMeasures] = {}
         result = EngineResult(months, {}, [])
         with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir, _connect(config, workdir) as con:
+            if _concurrent(config):
+                with ThreadPoolExecutor(len(_DATASETS), thread_name_prefix="reportgen-engine") as pool:
+                    futures = [pool.submit(self._on_cursor, con, name, Path(workdir)) for name in _DATASETS]
+                    parts = [future.result() for future in futures]  # the first dataset's error first
+            else:
+                parts = [self._dataset(con, dataset, Path(workdir)) for dataset in _DATASETS]
             has_replies = False
-            for dataset in ("tickets", "surveys"):
-                pushed = pushed_down(config, dataset, result, self.collect)  # computed in its warehouse
-                if pushed is not None:
-                    has_replies = has_replies or pushed.has_replies
-                    continue
-                loaded = load_dataset(con, config, dataset, Path(workdir), self.collect)
-                result.fatal += loaded.fatal
-                result.notes += loaded.notes
-                listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
-                if dataset == "tickets":
-                    clean_tickets(con, tz, row_ids=listed)
-                    has_replies = loaded.has_replies
-                else:
-                    clean_surveys(con, tz, config.kpis, row_ids=listed)
-                result.quality[dataset] = count_quality(con, loaded)
-                result.problems += row_problems(con, loaded, self.max_problems)
-                # the raw rows were for row numbers and texts: their memory goes to the aggregates
-                con.execute(f"DROP TABLE {dataset}_raw")
-                aggregate(con, config, dataset, months)
-                covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
-                if covered is not None:
-                    result.coverage[dataset] = covered
-                con.execute(f"DROP VIEW {dataset}")
-                con.execute(f"DROP TABLE {dataset}_all")
+            for part in parts:
+                result.fatal += part.fatal
+                result.notes += part.notes
+                result.problems += part.problems
+                result.quality.update(part.quality)
+                result.coverage.update(part.coverage)
+                has_replies = has_replies or part.has_replies
+                for month, measures in part.months.items():
+                    merged = months.setdefault(month, MonthMeasures())
+                    merged.scalars.update(measures.scalars)
+                    merged.dims.update(measures.dims)
             business, quality = self._business(con, Path(workdir), result.fatal)
             result.quality["business"] = quality
             finish(months, config, business, has_replies)
         result.months = dict(sorted(months.items()))
         return result
+
+    def _on_cursor(self, con: duckdb.DuckDBPyConnection, dataset: str, workdir: Path) -> _Part:
+        """``_dataset`` on a connection of its own to the same database (settings and time zone
+        are per connection; memory limit and threads are shared)."""
+        with con.cursor() as cursor:
+            return self._dataset(cursor, dataset, workdir)
+
+    def _dataset(self, con: duckdb.DuckDBPyConnection, dataset: str, workdir: Path) -> _Part:
+        """Load, clean, check and aggregate one dataset on ``con`` (its tables are dropped after)."""
+        config = self.config
+        tz = config.report.timezone
+        part = _Part()
+        pushed = pushed_down(config, dataset, part, self.collect)  # computed in its warehouse
+        if pushed is not None:
+            part.has_replies = pushed.has_replies
+            return part
+        loaded = load_dataset(con, config, dataset, workdir, self.collect)
+        part.fatal += loaded.fatal
+        part.notes += loaded.notes
+        listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
+        if dataset == "tickets":
+            clean_tickets(con, tz, row_ids=listed)
+            part.has_replies = loaded.has_replies
+        else:
+            clean_surveys(con, tz, config.kpis, row_ids=listed)
+        part.quality[dataset] = count_quality(con, loaded)
+        part.problems += row_problems(con, loaded, self.max_problems)
+        # the raw rows were for row numbers and texts: their memory goes to the aggregates
+        con.execute(f"DROP TABLE {dataset}_raw")
+        aggregate(con, config, dataset, part.months)
+        covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
+        if covered is not None:
+            part.coverage[dataset] = covered
+        con.execute(f"DROP VIEW {dataset}")
+        con.execute(f"DROP TABLE {dataset}_all")
+        return part
 
     def _business(self, con: duckdb.DuckDBPyConnection, workdir: Path, fatal: list[ReportgenError]
                   ) -> tuple[dict[str, dict[str, float | None]], DatasetQuality]:
