@@ -171,53 +171,66 @@ class HistoryStore:
         passed at all: the caller leaves them out. Returns the months written.
         One transaction: all or nothing.
         """
+        with self._connect() as con:
+            return self._save(con, months, replace, data_quality, completeness)
+
+    def save_and_load(self, months: dict[str, MonthMeasures], replace: Iterable[str], window: Iterable[str],
+                      data_quality: dict[str, Any] | None = None,
+                      completeness: Mapping[str, Completeness] | None = None) -> dict[str, MonthMeasures]:
+        """:meth:`save`, then :meth:`load` of ``window``, on one connection (the store opened once)."""
+        with self._connect() as con:
+            self._save(con, months, replace, data_quality, completeness)
+            return self._load(con, window)
+
+    def _save(self, con: duckdb.DuckDBPyConnection, months: dict[str, MonthMeasures], replace: Iterable[str],
+              data_quality: dict[str, Any] | None, completeness: Mapping[str, Completeness] | None
+              ) -> list[str]:
         replace = set(replace)
         completeness = dict(completeness or {})
-        with self._connect() as con:
-            stored = {r[0]: (None if r[1] is None or r[2] is None else Completeness(int(r[1]), int(r[2])))
-                      for r in con.execute(
-                          "SELECT month, days_with_data, usable_rows FROM months").fetchall()}
+        stored = {r[0]: (None if r[1] is None or r[2] is None else Completeness(int(r[1]), int(r[2])))
+                  for r in con.execute(
+                      "SELECT month, days_with_data, usable_rows FROM months").fetchall()}
 
-            def wanted(month: str) -> bool:
-                new = completeness.get(month)
-                if new is not None and new.usable_rows <= 0:
-                    return False
-                if month in replace or month not in stored:
-                    return True
-                old = stored[month]
-                return new is not None and old is not None and new > old
+        def wanted(month: str) -> bool:
+            new = completeness.get(month)
+            if new is not None and new.usable_rows <= 0:
+                return False
+            if month in replace or month not in stored:
+                return True
+            old = stored[month]
+            return new is not None and old is not None and new > old
 
-            to_write = sorted(m for m in months if wanted(m))
-            if not to_write:
-                return []
-            measure_rows: list[tuple[str, str, str, float | None]] = []
-            kpi_rows: list[tuple[str, str, str, float | None]] = []
-            for month in to_write:
-                measures = months[month]
-                measure_rows += [(month, n, "", _num(v)) for n, v in measures.scalars.items()]
-                for name, by_key in measures.dims.items():
-                    measure_rows += [(month, name, k, _num(v)) for k, v in by_key.items()]
-                kpi_rows += [(month, k, "", _num(v)) for k, v in scalar_values(measures).items()]
-                for kpi_id, by_key in breakdown_values(measures).items():
-                    kpi_rows += [(month, kpi_id, k, _num(v)) for k, v in by_key.items()]
-            quality = json.dumps(data_quality or {}, sort_keys=True)
-            now = datetime.now(UTC).replace(tzinfo=None)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                placeholders = ", ".join("?" for _ in to_write)
-                for table in ("months", "measures", "kpi_values"):
-                    con.execute(f"DELETE FROM {table} WHERE month IN ({placeholders})", to_write)
-                con.executemany(
-                    "INSERT INTO months (month, saved_at, data_quality, days_with_data, usable_rows) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(m, now, quality, *_completeness_row(completeness.get(m))) for m in to_write])
-                self._insert(con, "measures", measure_rows)
-                self._insert(con, "kpi_values", kpi_rows)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            return to_write
+        to_write = sorted(m for m in months if wanted(m))
+        if not to_write:
+            return []
+        measure_rows: list[tuple[str, str, str, float | None]] = []
+        kpi_rows: list[tuple[str, str, str, float | None]] = []
+        for month in to_write:
+            measures = months[month]
+            measure_rows += [(month, n, "", _num(v)) for n, v in measures.scalars.items()]
+            for name, by_key in measures.dims.items():
+                measure_rows += [(month, name, k, _num(v)) for k, v in by_key.items()]
+            kpi_rows += [(month, k, "", _num(v)) for k, v in scalar_values(measures).items()]
+            for kpi_id, by_key in breakdown_values(measures).items():
+                kpi_rows += [(month, kpi_id, k, _num(v)) for k, v in by_key.items()]
+        quality = json.dumps(data_quality or {}, sort_keys=True)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            placeholders = ", ".join("?" for _ in to_write)
+            for table in ("months", "measures", "kpi_values"):
+                con.execute(f"DELETE FROM {table} WHERE month IN ({placeholders})", to_write)
+            con.executemany(
+                "INSERT INTO months (month, saved_at, data_quality, days_with_data, usable_rows) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(m, now, quality, *_completeness_row(completeness.get(m))) for m in to_write])
+            self._insert(con, "measures", measure_rows)
+            self._insert(con, "kpi_values", kpi_rows)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return to_write
 
     @staticmethod
     def _insert(con: duckdb.DuckDBPyConnection, table: str,
@@ -260,22 +273,29 @@ class HistoryStore:
         wanted = sorted(set(months))
         if not wanted:
             return {}
-        out: dict[str, MonthMeasures] = {}
         with self._connect(read_only=True) as con:
-            placeholders = ", ".join("?" for _ in wanted)
-            for (month,) in con.execute(
-                f"SELECT month FROM months WHERE month IN ({placeholders})", wanted
-            ).fetchall():
-                out[month] = MonthMeasures()
-            for month, name, dimension, value in con.execute(
-                f"SELECT month, name, dimension, value FROM measures WHERE month IN ({placeholders})",
-                wanted,
-            ).fetchall():
-                measures = out.setdefault(month, MonthMeasures())
-                if dimension == "":
-                    measures.scalars[name] = value
-                else:
-                    measures.dims.setdefault(name, {})[dimension] = value
+            return self._load(con, wanted)
+
+    @staticmethod
+    def _load(con: duckdb.DuckDBPyConnection, months: Iterable[str]) -> dict[str, MonthMeasures]:
+        wanted = sorted(set(months))
+        if not wanted:
+            return {}
+        out: dict[str, MonthMeasures] = {}
+        placeholders = ", ".join("?" for _ in wanted)
+        for (month,) in con.execute(
+            f"SELECT month FROM months WHERE month IN ({placeholders})", wanted
+        ).fetchall():
+            out[month] = MonthMeasures()
+        for month, name, dimension, value in con.execute(
+            f"SELECT month, name, dimension, value FROM measures WHERE month IN ({placeholders})",
+            wanted,
+        ).fetchall():
+            measures = out.setdefault(month, MonthMeasures())
+            if dimension == "":
+                measures.scalars[name] = value
+            else:
+                measures.dims.setdefault(name, {})[dimension] = value
         return out
 
 

@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from string import Formatter
 from typing import Literal, get_args
@@ -115,16 +115,26 @@ def _plural_index(count: float) -> int:
 
 
 class Translator:
-    """Messages and number/date formatting of one language."""
+    """Messages and number/date formatting of one language.
+
+    The catalogue and the CLDR data are read on first use: a run that formats nothing
+    (``reportgen kpis`` on a clean month) does not pay for them.
+    """
 
     def __init__(self, language: str):
         _check_language(language)
         self.language = language
-        self.locale = Locale.parse(language)
+
+    @cached_property
+    def locale(self) -> Locale:
+        return Locale.parse(self.language)
+
+    @cached_property
+    def _translations(self) -> gettext.GNUTranslations:
         buffer = io.BytesIO()
-        write_mo(buffer, load_catalog(language))  # fuzzy entries are left out, as msgfmt does
+        write_mo(buffer, load_catalog(self.language))  # fuzzy entries are left out, as msgfmt does
         buffer.seek(0)
-        self._translations = gettext.GNUTranslations(buffer)
+        return gettext.GNUTranslations(buffer)
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
@@ -222,8 +232,12 @@ def _as_date(month: str | date) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
 
 
-@cache
 def translator(language: str = SOURCE_LANGUAGE) -> Translator:
     """The (shared) translator of a language; ConfigError for a language without a catalogue."""
+    return _shared_translator(language)
+
+
+@cache
+def _shared_translator(language: str) -> Translator:  # one per language, however it is asked for
     return Translator(language)
 

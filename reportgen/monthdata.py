@@ -99,9 +99,10 @@ def gather_month(config: Config, month: str, result: EngineResult, *, save: bool
     store = HistoryStore(config.resolve(config.history.path))
     computed = {m: v for m, v in result.months.items() if m <= month}
     if save:
-        store.save(computed, replace={month} & computed.keys(), data_quality=result.quality_dict(),
-                   completeness={m: completeness(m, v, result) for m, v in computed.items()})
-        measures = store.load(months_window)
+        measures = store.save_and_load(
+            computed, replace={month} & computed.keys(), window=months_window,
+            data_quality=result.quality_dict(),
+            completeness={m: completeness(m, v, result) for m, v in computed.items()})
     else:
         measures = store.load(months_window)
         measures.update({m: v for m, v in computed.items() if m in months_window and

@@ -78,8 +78,8 @@ class MonthRun:
         if self._engine is None:
             try:
                 with ticking("reading the sources and computing every month", self.notify) as ticker:
-                    self._engine = run_engine(self.config)
-                    ticker.done = engine_summary(self._engine)
+                    result = self._engine = run_engine(self.config)
+                    ticker.done = lambda: engine_summary(result)  # formatted only when shown
             except ReportgenError as exc:
                 self._failure = exc
                 raise

@@ -20,11 +20,16 @@ SUMMARY_AFTER = 5.0  # seconds
 
 
 class Ticker:
-    """What a step reports: ``done`` (its summary, set by the caller before the step ends)."""
+    """What a step reports: ``done`` (its summary, set by the caller before the step ends; a
+    callable is asked only when the summary is shown)."""
 
     def __init__(self) -> None:
         self.started = time.monotonic()
-        self.done: str | None = None
+        self.done: str | Callable[[], str] | None = None
+
+    def summary(self, label: str) -> str:
+        done = self.done() if callable(self.done) else self.done
+        return done or label
 
     @property
     def seconds(self) -> float:
@@ -67,4 +72,4 @@ def ticking(label: str, notify: Callable[[str], None] | None, stream: TextIO | N
                 stream.write("\r" + " " * width + "\r")
                 stream.flush()
     if notify is not None and ticker.seconds >= summary_after:
-        notify(f"{ticker.done or label} in {ticker.seconds:.1f} s")
+        notify(f"{ticker.summary(label)} in {ticker.seconds:.1f} s")

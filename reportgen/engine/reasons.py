@@ -62,7 +62,6 @@ REASONS: dict[str, Reason] = {
 # reason → the canonical column it is about, per dataset (the shape older callers use)
 TICKET_REASONS: dict[str, str] = {r.name: r.column for r in REASONS.values() if r.dataset == "tickets"}
 SURVEY_REASONS: dict[str, str] = {r.name: r.column for r in REASONS.values() if r.dataset == "surveys"}
-REASON_MEANINGS: dict[str, str] = {r.name: r.meaning for r in REASONS.values()}
 DISCARDED: frozenset[str] = frozenset(r.name for r in REASONS.values() if r.effect == "discarded")
 
 
