@@ -13,9 +13,6 @@ at once (cron overlap) do not fail: the second waits for the file lock, bounded.
 from __future__ import annotations
 
 import json
-import os
-import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,9 +22,11 @@ from typing import Any
 
 import duckdb
 
+from reportgen import store_file
 from reportgen.errors import HistoryError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MonthMeasures
+from reportgen.store_file import connect_waiting
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -40,8 +39,6 @@ CREATE TABLE IF NOT EXISTS kpi_values (month VARCHAR, kpi VARCHAR, dimension VAR
 """
 
 
-LOCK_TIMEOUT_ENV = "REPORTGEN_HISTORY_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a cron run that overlaps the previous one waits this long
 
 
 @dataclass(frozen=True, order=True)
@@ -65,25 +62,6 @@ class StoredMonth:
     completeness: Completeness | None  # None: stored before completeness was recorded
 
 
-def _lock_timeout() -> float:
-    text = os.environ.get(LOCK_TIMEOUT_ENV, "")
-    try:
-        return max(0.0, float(text)) if text.strip() else DEFAULT_LOCK_TIMEOUT
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
-
-
-def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
 class HistoryStore:
     """Per-month measures in a DuckDB file; dimension '' marks a scalar measure.
 
@@ -95,30 +73,13 @@ class HistoryStore:
     def __init__(self, path: str | Path, lock_timeout: float | None = None,
                  on_wait: Callable[[str], None] | None = None):
         self.path = Path(path)
-        self.lock_timeout = _lock_timeout() if lock_timeout is None else lock_timeout
-        self.on_wait = on_wait or _to_stderr
+        self.lock_timeout = store_file.lock_timeout() if lock_timeout is None else lock_timeout
+        self.on_wait = on_wait or store_file.to_stderr
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Connect, waiting (bounded) while another process holds the file's lock."""
-        deadline = time.monotonic() + self.lock_timeout
-        told = False
-        while True:
-            try:
-                return duckdb.connect(str(self.path), read_only=read_only)
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise
-                if time.monotonic() >= deadline:
-                    raise HistoryError(
-                        f"{self.path}: the history store is still in use by another process after "
-                        f"{_duration(self.lock_timeout)}",
-                        hint="check for a stuck reportgen run; the wait is set by "
-                             f"${LOCK_TIMEOUT_ENV} (seconds)") from None
-                if not told:
-                    self.on_wait(f"waiting for the history store {self.path}: another reportgen run is "
-                                 f"using it (up to {_duration(self.lock_timeout)})")
-                    told = True
-                time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
+        return connect_waiting(self.path, read_only=read_only, timeout=self.lock_timeout,
+                               on_wait=self.on_wait)
 
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

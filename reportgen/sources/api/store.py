@@ -32,7 +32,7 @@ file is never held between pages.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +43,7 @@ import duckdb
 import msgspec
 
 from reportgen.errors import HistoryError
+from reportgen.store_file import connect_waiting
 
 # DuckDB's buffer cache would otherwise keep every page written during a long pull in memory
 MEMORY_LIMIT = "64MB"
@@ -129,8 +130,13 @@ def _now() -> str:
 class PullStore:
     """Pulled records + cursors in one DuckDB file (tables separate from the history's)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, lock_timeout: float | None = None,
+                 on_wait: Callable[[str], None] | None = None):
+        """``lock_timeout``/``on_wait``: the bounded wait for a file another run holds
+        (``reportgen.store_file``; the same wait as the history's, in the same file)."""
         self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
         self._hold = False
         self._held: duckdb.DuckDBPyConnection | None = None
         self._stack = ExitStack()
@@ -178,12 +184,10 @@ class PullStore:
         else:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                con = duckdb.connect(str(self.path))
+                con = connect_waiting(self.path, timeout=self.lock_timeout, on_wait=self.on_wait,
+                                      what="the store of pulled records")
             except duckdb.IOException as exc:
                 text = str(exc)
-                if "lock" in text.lower():
-                    raise HistoryError(f"{self.path}: the store is in use by another process",
-                                       hint="wait for the other reportgen run to finish") from None
                 raise HistoryError(f"{self.path}: cannot open the store ({text.splitlines()[0]})",
                                    hint="check the path and permissions of history.path") from None
             except (duckdb.Error, OSError) as exc:

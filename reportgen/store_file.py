@@ -1,0 +1,73 @@
+"""The DuckDB file reportgen keeps between runs (history and pulled records), opened with a bounded wait.
+
+DuckDB lets one process write a file at a time. A monthly cron run that overlaps the
+previous one (a pull still paging, a build still storing) waits for the file instead of
+failing: one line says so, and after ``$REPORTGEN_HISTORY_LOCK_TIMEOUT`` seconds
+(10 minutes by default) the run stops with one line naming the file and the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from reportgen.errors import HistoryError
+
+LOCK_TIMEOUT_ENV = "REPORTGEN_HISTORY_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a cron run that overlaps the previous one waits this long
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for the file: ``$REPORTGEN_HISTORY_LOCK_TIMEOUT``, else the default."""
+    text = os.environ.get(LOCK_TIMEOUT_ENV, "")
+    try:
+        return max(0.0, float(text)) if text.strip() else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def duration(seconds: float) -> str:
+    """``10 minutes``, ``1 second``, ``2.5 seconds``."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
+
+
+def to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | None = None,
+                    on_wait: Callable[[str], None] | None = None,
+                    what: str = "the history store") -> duckdb.DuckDBPyConnection:
+    """Connect to ``path``, waiting (bounded) while another process holds its lock.
+
+    ``what`` names the file in the two lines a user may see (``waiting for the history
+    store …``). Any other error is DuckDB's, for the caller to word.
+    """
+    timeout = lock_timeout() if timeout is None else timeout
+    on_wait = on_wait or to_stderr
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise HistoryError(
+                    f"{path}: {what} is still in use by another process after {duration(timeout)}",
+                    hint="check for a stuck reportgen run; the wait is set by "
+                         f"${LOCK_TIMEOUT_ENV} (seconds)") from None
+            if not told:
+                on_wait(f"waiting for {what} {path}: another reportgen run is using it "
+                        f"(up to {duration(timeout)})")
+                told = True
+            time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
