@@ -125,6 +125,12 @@ def test_body_values_are_the_engines(demo: Path, tmp_path: Path) -> None:
     assert re.search(r"Net Promoter Score: [^\n]*\| On target", text)
     assert "#9C0006;background:#FFC7CE;\">Below target</span>" in html
     assert "#006100;background:#C6EFCE;\">On target</span>" in html
+    # value and status cells never wrap ("目標達/成" did in Japanese): Outlook honours nowrap on a
+    # cell, not white-space on a span
+    badges = html.count('<span style="display:inline-block;')
+    assert badges >= 6 and len(re.findall(r'<td align="center" nowrap[^>]*><span style="display:inline-block;',
+                                          html)) == badges
+    assert html.count('<td align="right" nowrap style="white-space:nowrap;"><strong>') == badges
     # top categories and the spike
     counts = breakdown_values(data.current)["tickets_by_category"]
     top = max(counts, key=lambda k: counts[k])
