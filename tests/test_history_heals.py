@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import ProjectFactory
+from conftest import ProjectFactory, hold_lock
 
 from reportgen.cli import main
 from reportgen.history import Completeness, HistoryStore
@@ -101,22 +101,6 @@ def test_history_list_and_drop_through_the_cli(make_project: ProjectFactory) -> 
     assert store.stored_months() == ["2026-10"]
 
 
-HOLD_LOCK = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-con.close()
-"""
-
-
-def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    return holder
-
-
 def _kpis(config: Path, timeout: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REPORTGEN_HISTORY_LOCK_TIMEOUT": timeout}
     return subprocess.run([sys.executable, "-m", "reportgen", "kpis", "-c", str(config), "-m", "2026-10"],
@@ -127,7 +111,7 @@ def test_a_second_run_waits_for_the_store_then_runs(make_project: ProjectFactory
     config = make_project(tickets=ROWS)
     history = config.parent / "reportgen-history.duckdb"
     HistoryStore(history).save({"2026-09": measures(3)}, replace=set())
-    holder = _hold(history, 60)  # the overlapping cron run, released once the second run waits
+    holder = hold_lock(history, 60)  # the overlapping cron run, released once the second run waits
     env = {**os.environ, "REPORTGEN_HISTORY_LOCK_TIMEOUT": "60"}
     second = subprocess.Popen([sys.executable, "-m", "reportgen", "kpis", "-c", str(config), "-m", "2026-10"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -151,7 +135,7 @@ def test_the_wait_is_bounded_with_one_clear_line(make_project: ProjectFactory) -
     config = make_project(tickets=ROWS)
     history = config.parent / "reportgen-history.duckdb"
     HistoryStore(history).save({"2026-09": measures(3)}, replace=set())
-    holder = _hold(history, 30)
+    holder = hold_lock(history, 30)
     try:
         result = _kpis(config, "1")
     finally:

@@ -6,36 +6,20 @@ previous run's build waits for it (one line), bounded by ``$REPORTGEN_HISTORY_LO
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import hold_lock
 
 from reportgen.errors import HistoryError
 from reportgen.sources.api.store import PullStore
 
-HOLD_LOCK = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-con.close()
-"""
-
-
-def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    return holder
-
 
 def test_the_pull_store_waits_for_the_file_then_opens_it(tmp_path: Path) -> None:
     path = tmp_path / "history.duckdb"
-    holder = _hold(path, 60)
+    holder = hold_lock(path, 60)
     lines: list[str] = []
     opened: list[int] = []
     store = PullStore(path, lock_timeout=60, on_wait=lines.append)
@@ -64,7 +48,7 @@ def test_the_pull_store_waits_for_the_file_then_opens_it(tmp_path: Path) -> None
 
 def test_the_wait_is_bounded_with_one_clear_line(tmp_path: Path) -> None:
     path = tmp_path / "history.duckdb"
-    holder = _hold(path, 30)
+    holder = hold_lock(path, 30)
     lines: list[str] = []
     try:
         with pytest.raises(HistoryError) as raised, PullStore(path, lock_timeout=0.5, on_wait=lines.append).connect():
