@@ -16,6 +16,12 @@ month is partial when
 
 A weekend without tickets at either end of a month is within the tolerance.
 
+A month this run read from history only (its sources no longer hold it) is judged by
+the completeness it was stored with (``history.Completeness``): partial when it had
+tickets or answers on fewer days than its length minus ``TOLERANCE_DAYS`` — so the
+first month of a team that began on the 25th stays marked once later exports leave it
+out (:func:`stored_partial_months`).
+
 The wording a reader sees is in the catalogues (``reportgen.i18n``: ``partial.*``,
 ``tracker.partial_no_change``, ``email.partial_months``), in the report's language.
 """
@@ -27,6 +33,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from reportgen.history import Completeness
 from reportgen.i18n import Translator, translator
 
 TOLERANCE_DAYS = 2
@@ -65,6 +72,23 @@ def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iter
             reasons.append(tr.t("partial.running"))
         if reasons:
             out[month] = tr.t("partial.separator").join(reasons)
+    return out
+
+
+def stored_partial_months(stored: Mapping[str, Completeness], tr: Translator | None = None
+                          ) -> dict[str, str]:
+    """month → why it is partial, for months read from history only (by their stored completeness).
+
+    A month whose only data are business figures (no ticket or answer: ``usable_rows`` ≤ 1)
+    is not judged: it has no days to count.
+    """
+    tr = tr or translator()
+    out: dict[str, str] = {}
+    for month, completeness in sorted(stored.items()):
+        first_day, last_day = month_bounds(month)
+        length = (last_day - first_day).days + 1
+        if completeness.usable_rows > 1 and completeness.days_with_data < length - TOLERANCE_DAYS:
+            out[month] = tr.t("partial.days", days=completeness.days_with_data, total=length)
     return out
 
 

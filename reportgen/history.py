@@ -54,6 +54,15 @@ class Completeness:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """Months read from the store: their measures, and the completeness each was stored with
+    (absent for months stored before completeness was recorded)."""
+
+    measures: dict[str, MonthMeasures]
+    completeness: dict[str, Completeness]
+
+
+@dataclass(frozen=True)
 class StoredMonth:
     """One month in the store, as ``reportgen history list`` shows it."""
 
@@ -137,11 +146,28 @@ class HistoryStore:
 
     def save_and_load(self, months: dict[str, MonthMeasures], replace: Iterable[str], window: Iterable[str],
                       data_quality: dict[str, Any] | None = None,
-                      completeness: Mapping[str, Completeness] | None = None) -> dict[str, MonthMeasures]:
-        """:meth:`save`, then :meth:`load` of ``window``, on one connection (the store opened once)."""
+                      completeness: Mapping[str, Completeness] | None = None) -> Stored:
+        """:meth:`save`, then :meth:`load_stored` of ``window``, on one connection (opened once)."""
         with self._connect() as con:
             self._save(con, months, replace, data_quality, completeness)
-            return self._load(con, window)
+            return Stored(self._load(con, window), self._completeness(con, window))
+
+    def load_stored(self, months: Iterable[str]) -> Stored:
+        """:meth:`load`, with how completely each stored month was covered when it was stored."""
+        wanted = sorted(set(months))
+        with self._connect(read_only=True) as con:
+            return Stored(self._load(con, wanted), self._completeness(con, wanted))
+
+    @staticmethod
+    def _completeness(con: duckdb.DuckDBPyConnection, months: Iterable[str]) -> dict[str, Completeness]:
+        wanted = sorted(set(months))
+        if not wanted:
+            return {}
+        placeholders = ", ".join("?" for _ in wanted)
+        rows = con.execute(f"SELECT month, days_with_data, usable_rows FROM months WHERE month IN "
+                           f"({placeholders}) AND days_with_data IS NOT NULL AND usable_rows IS NOT NULL",
+                           wanted).fetchall()
+        return {month: Completeness(int(days), int(rows_)) for month, days, rows_ in rows}
 
     def _save(self, con: duckdb.DuckDBPyConnection, months: dict[str, MonthMeasures], replace: Iterable[str],
               data_quality: dict[str, Any] | None, completeness: Mapping[str, Completeness] | None

@@ -32,6 +32,8 @@ class MonthData:
     engine: EngineResult
     # window months the data covers only in part → why (``reportgen.coverage``); set by MonthRun
     partial: dict[str, str] = field(default_factory=dict)
+    # window months read from history only (not in this run's sources): completeness when stored
+    stored_completeness: dict[str, Completeness] = field(default_factory=dict)
 
     @property
     def current(self) -> MonthMeasures:
@@ -99,12 +101,14 @@ def gather_month(config: Config, month: str, result: EngineResult, *, save: bool
     store = HistoryStore(config.resolve(config.history.path))
     computed = {m: v for m, v in result.months.items() if m <= month}
     if save:
-        measures = store.save_and_load(
+        stored = store.save_and_load(
             computed, replace={month} & computed.keys(), window=months_window,
             data_quality=result.quality_dict(),
             completeness={m: completeness(m, v, result) for m, v in computed.items()})
+        measures = stored.measures
     else:
-        measures = store.load(months_window)
+        stored = store.load_stored(months_window)
+        measures = stored.measures
         measures.update({m: v for m, v in computed.items() if m in months_window and
                          (m == month or m not in measures)})
     if month not in measures:
@@ -113,4 +117,7 @@ def gather_month(config: Config, month: str, result: EngineResult, *, save: bool
             f"no data for {month} (months in the data: {present})",
             hint="check --month and the sources' paths",
         )
-    return MonthData(config, month, months_window, measures, result)
+    data = MonthData(config, month, months_window, measures, result)
+    # months this run did not compute come from history: how complete they were when stored
+    data.stored_completeness = {m: c for m, c in stored.completeness.items() if m not in computed}
+    return data

@@ -18,7 +18,7 @@ from collections.abc import Callable, Container
 from typing import Any
 
 from reportgen.config import Config
-from reportgen.coverage import partial_months
+from reportgen.coverage import partial_months, stored_partial_months
 from reportgen.engine import EngineResult
 from reportgen.errors import ReportgenError
 from reportgen.gates import check_quality, exclusion_summary
@@ -123,10 +123,14 @@ class MonthRun:
                 self._failure = exc
                 raise
             data.window = from_first_month(data.window, data.measures)
+            tr = translator(self.config.report.language)
             data.partial = partial_months(self.engine.coverage,
                                           [m for m in data.window if m in data.measures],
-                                          self.config.report.timezone,
-                                          tr=translator(self.config.report.language))
+                                          self.config.report.timezone, tr=tr)
+            window = set(data.window)
+            for month, why in stored_partial_months(data.stored_completeness, tr).items():
+                if month in window:
+                    data.partial.setdefault(month, why)
             self._data = data
         return self._data
 

@@ -177,3 +177,30 @@ def test_partial_month_rules() -> None:
                           today=date(2026, 12, 1)) == {}
     assert partial_months({"surveys": (date(2026, 9, 20), date(2026, 9, 30))}, ["2026-09"], "UTC",
                           today=date(2026, 12, 1)) == {"2026-09": "data from 20 Sep 2026"}
+
+
+def test_a_partial_month_read_back_from_history_stays_marked(tmp_path: Path) -> None:
+    """The team's first month (from the 25th) was stored; a later export leaves it out, so it is
+    read from history only — still marked, by the 6 of 30 days it was stored with, and never compared."""
+    config = team(tmp_path, 25)
+    assert invoke("build", "-c", str(config), "-m", MONTH, "--out", str(config.parent / "first.xlsx")
+                  ).exit_code == 0
+    data = config.parent / "data"
+    for name in ("tickets.csv", "surveys.csv"):  # the next export: October only
+        lines = (data / name).read_text(encoding="utf-8").splitlines()
+        (data / name).write_text("\n".join([lines[0]] + [x for x in lines[1:] if ",2026-10-" in x]) + "\n",
+                                 encoding="utf-8")
+    out = config.parent / "report.xlsx"
+    result = invoke("build", "-c", str(config), "-m", MONTH, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    header, rows, legend, notes = tracker(out)
+    assert header[1] == "Sep 2026 ◐"
+    assert notes["B"].startswith("Partial month (data on 6 of 30 days)")
+    assert legend is not None and "Sep 2026 (data on 6 of 30 days)" in legend
+    assert rows["Ticket volume"][1:3] == [6, 99]
+    for label in ("Ticket volume", "Net Promoter Score"):
+        assert rows[label][5] in (None, ""), label
+    eml = config.parent / "message.eml"
+    assert invoke("email", "-c", str(config), "-m", MONTH, "--dry-run", "--eml", str(eml)).exit_code == 0
+    text = text_part(eml)
+    assert "Partial months: Sep 2026 (data on 6 of 30 days)" in text and "+93" not in text
