@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
+from reportgen.config import SourceConfig, load_config
+from reportgen.engine import Engine
 from reportgen.engine.load import blank_like
-from reportgen.sources.files import sql_string
+from reportgen.sources.files import sql_string, stage_file
 from reportgen.sources.presets.base import BLANK_LIKE
 
 CELLS = [
@@ -40,3 +44,50 @@ def test_blank_like_is_the_plain_definition(blanks: frozenset[str]) -> None:
         assert bool(fast) == bool(plain), repr(cell)
     # the list is not trivial: some cells are blank-like, some are not
     assert {bool(plain) for _, _, plain in rows} == {True, False}
+
+
+def _quoted_export(path: Path, rows: int, line_break_at: int | None) -> None:
+    """A tickets export with every field quoted (as helpdesks write them); ``line_break_at``: the
+    record whose category holds a line break."""
+    lines = ['"ticket_id","created_at","category","channel","agent"']
+    for i in range(rows):
+        category = "Billing\nrefund" if i == line_break_at else "Billing"
+        lines.append(f'"T{i:06d}","2026-10-{1 + i % 28:02d}T08:00:00Z","{category}","email, web","Ann ""A"" Lee"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("line_break_at", [None, 5_000])
+def test_quoted_exports_read_in_parallel_and_a_late_quoted_line_break_reads_serially(
+        tmp_path: Path, line_break_at: int | None) -> None:
+    """Quotes alone no longer send a file to the serial reader; a line break inside quotes past
+    the sample the reader was chosen on makes DuckDB refuse the parallel read, and the file
+    is read again serially — every record once, the multi-line value whole."""
+    rows = 6_000  # ~520 KB: the record with the line break lies past the 256 KB sample
+    _quoted_export(tmp_path / "tickets.csv", rows, line_break_at)
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "UTC"}\nsources:\n  tickets: {path: tickets.csv}\n', encoding="utf-8")
+    loaded = load_config(config)
+    staged = stage_file(duckdb.connect(), tmp_path / "tickets.csv", loaded.sources.of("tickets")[0], tmp_path)
+    assert "parallel=true" in staged.sql and staged.serial_sql is not None
+    assert "parallel=false" in staged.serial_sql
+    result = Engine(loaded).run()
+    assert result.quality["tickets"].rows_read == rows and not result.quality["tickets"].excluded
+    october = result.months["2026-10"]
+    assert october.scalars["tickets_created"] == rows
+    expected = {"Billing": rows} if line_break_at is None else {"Billing": rows - 1, "Billing\nrefund": 1}
+    assert october.dims["category_tickets"] == expected
+    assert october.dims["channel_tickets"] == {"email, web": rows}
+    assert october.dims["agent_tickets"] == {'Ann "A" Lee': rows}
+
+
+def test_a_quoted_line_break_in_the_sample_reads_serially_from_the_start(tmp_path: Path) -> None:
+    _quoted_export(tmp_path / "tickets.csv", 100, line_break_at=3)
+    source = SourceConfig(path="tickets.csv")
+    staged = stage_file(duckdb.connect(), tmp_path / "tickets.csv", source, tmp_path)
+    assert "parallel=false" in staged.sql and staged.serial_sql is None
+
+
+def test_a_file_without_quotes_reads_in_parallel_with_nothing_to_fall_back_to(tmp_path: Path) -> None:
+    (tmp_path / "tickets.csv").write_text("ticket_id,created_at\nT1,2026-10-01T08:00:00Z\n", encoding="utf-8")
+    staged = stage_file(duckdb.connect(), tmp_path / "tickets.csv", SourceConfig(path="tickets.csv"), tmp_path)
+    assert "parallel=true" in staged.sql and staged.serial_sql is None

@@ -23,7 +23,13 @@ from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
-from reportgen.sources.files import explain_read_error, resolve_files, sql_string, stage_file
+from reportgen.sources.files import (
+    explain_read_error,
+    quoted_line_break,
+    resolve_files,
+    sql_string,
+    stage_file,
+)
 from reportgen.sources.presets import get_preset
 from reportgen.sources.schema import COLUMNS
 
@@ -263,26 +269,38 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
     readable = preset.prepare(export, source, workdir) if preset.prepare else path
     try:
         staged = stage_file(con, readable, source, workdir)
-        sql, first_row = staged.sql, staged.first_row
-        if preset.header_rows > 1:  # sub-header rows (SurveyMonkey, Qualtrics) are not records
-            skip = int(preset.header_rows) - 1
-            sql, first_row = f"SELECT * FROM ({sql}) OFFSET {skip}", first_row + skip
+        sql = _skip_sub_headers(staged.sql, preset.header_rows)
+        first_row = staged.first_row + max(0, int(preset.header_rows) - 1)
         expressions = preset.columns(dataset, staged.header, source, path)
         if staged.encoding_detected and staged.encoding and staged.encoding != "utf-8":
             notes.append(f"{path.name}: read as {staged.encoding} (detected; set encoding: to override)")
-        try:
-            date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions, path,
-                                                                   notes)
-            select, cells = _select(dataset, expressions, date_format, preset.blank_values)
-            rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
-                               f"FROM (SELECT {cells} FROM ({sql}))")  # an INSERT returns its row count
-        except duckdb.Error as exc:
-            raise explain_read_error(exc, staged) from None
+        while True:  # at most twice: in parallel, then serially when a quote holds a line break
+            inferred: list[str] = []
+            try:
+                date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions,
+                                                                       path, inferred)
+                select, cells = _select(dataset, expressions, date_format, preset.blank_values)
+                rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
+                                   f"FROM (SELECT {cells} FROM ({sql}))")  # an INSERT returns its row count
+                break
+            except duckdb.Error as exc:
+                if staged.serial_sql and quoted_line_break(exc):  # a failed statement added no row
+                    staged = staged.serial()
+                    sql = _skip_sub_headers(staged.sql, preset.header_rows)
+                    continue
+                raise explain_read_error(exc, staged) from None
+        notes += inferred
     except ReportgenError as exc:
         if readable != path:
             raise about_original(exc, readable, Path(inner.label) if inner else path, preset.name) from None
         raise
     return FileSpan(str(path), start, first_row), "replies" in expressions, rows
+
+
+def _skip_sub_headers(sql: str, header_rows: int) -> str:
+    """Sub-header rows (SurveyMonkey, Qualtrics) are not records."""
+    skip = int(header_rows) - 1
+    return f"SELECT * FROM ({sql}) OFFSET {skip}" if skip > 0 else sql
 
 
 _DATE_SAMPLE = 1000  # rows looked at before deciding a file's timestamps need the whole-column check

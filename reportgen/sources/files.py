@@ -53,6 +53,18 @@ class StagedFile:
     encoding: str | None = None  # a text file's encoding (None: binary formats)
     encoding_detected: bool = False  # True when no encoding: was set and it was detected
     member: str | None = None  # the file read inside ``path`` when that is a .zip/.gz
+    # the same read by the serial reader, when ``sql`` reads in parallel a file whose quotes
+    # might hold a line break further on than the sample (see ``quoted_line_break``)
+    serial_sql: str | None = None
+
+    def serial(self) -> StagedFile:
+        """This file read by the serial reader (which takes quoted line breaks)."""
+        return replace(self, sql=self.serial_sql, serial_sql=None) if self.serial_sql else self
+
+
+def quoted_line_break(error: BaseException) -> bool:
+    """True for DuckDB's refusal to read a quoted line break in parallel (retry with ``serial()``)."""
+    return "quoted new lines" in str(error)
 
 
 def sql_string(value: str) -> str:
@@ -286,9 +298,23 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
             "found a single column; the delimiter could not be detected", Location(file=path, row=1),
             hint="set delimiter: for this source (for example ';' or ',')",
         )
-    # without any quote there is no quoted line break: the parallel reader is safe
-    return StagedFile(path, header, csv_sql(readable, len(header), delimiter, parallel=quotes == 0),
-                      encoding=encoding, encoding_detected=source.encoding is None)
+    # The parallel reader cannot take a line break inside quotes. Without any quote there is
+    # none; a sample line with an odd number of quotes may open one (or hold a literal quote):
+    # serial. Otherwise parallel, and DuckDB's refusal of a quoted line break further on
+    # sends the caller to ``serial_sql``.
+    width = len(header)
+    if quotes and _odd_quotes(text):
+        return StagedFile(path, header, csv_sql(readable, width, delimiter),
+                          encoding=encoding, encoding_detected=source.encoding is None)
+    return StagedFile(path, header, csv_sql(readable, width, delimiter, parallel=True),
+                      encoding=encoding, encoding_detected=source.encoding is None,
+                      serial_sql=csv_sql(readable, width, delimiter) if quotes else None)
+
+
+def _odd_quotes(sample: str) -> bool:
+    """True when a whole line of the sample holds an odd number of ``"`` (a quoted line break,
+    or a literal quote; the last, possibly cut, line is not looked at)."""
+    return any(line.count('"') % 2 for line in sample.split("\n")[:-1])
 
 
 def csv_sql(path: Path, width: int, delimiter: str, parallel: bool = False) -> str:
