@@ -8,13 +8,17 @@ rows listed with ``max_problems=None`` are the ones the hand-made files hold.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import SURVEY_HEADER, TICKET_HEADER, write_rows
 
 from reportgen.config import load_config
 from reportgen.engine import Engine
+from reportgen.engine.run import side_by_side
 from reportgen.errors import ReportgenError
 
 
@@ -110,3 +114,63 @@ def test_tickets_and_surveys_side_by_side_keep_their_zones_and_order(tmp_path: P
     collected = Engine(load_config(config), collect=True).run()
     assert [Path(str(e.location.file)).name for e in collected.fatal if e.location] == \
         ["tickets.csv", "surveys.csv"]
+
+
+LONG_QUERY = "SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3"  # minutes, if let run
+
+
+def _long(cursor: duckdb.DuckDBPyConnection) -> int:
+    row = cursor.execute(LONG_QUERY).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_side_by_side_stops_the_others_when_a_task_fails() -> None:
+    """A failed tickets pipeline does not wait for the surveys' long read: its query is interrupted."""
+    def failing(cursor: duckdb.DuckDBPyConnection) -> int:
+        raise ValueError("tickets: broken")
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="tickets: broken"):
+        side_by_side(duckdb.connect(), [failing, _long])
+    assert time.monotonic() - started < 10
+
+
+def test_side_by_side_raises_what_a_serial_run_would() -> None:
+    """The first task's failure wins even when a later task fails sooner."""
+    def slow_failure(cursor: duckdb.DuckDBPyConnection) -> int:
+        time.sleep(0.5)
+        raise ValueError("first")
+
+    def quick_failure(cursor: duckdb.DuckDBPyConnection) -> int:
+        raise ValueError("second")
+
+    for _ in range(3):
+        with pytest.raises(ValueError, match="first"):
+            side_by_side(duckdb.connect(), [slow_failure, quick_failure])
+
+
+def test_side_by_side_interrupt_stops_every_query() -> None:
+    """Ctrl-C (here: raised in the first task) interrupts the running queries and is raised."""
+    def interrupted(cursor: duckdb.DuckDBPyConnection) -> int:
+        time.sleep(0.2)
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        side_by_side(duckdb.connect(), [interrupted, _long])
+    assert time.monotonic() - started < 10
+
+
+def test_side_by_side_keeps_each_connection_setting() -> None:
+    con = duckdb.connect()
+
+    def zone(name: str) -> Callable[[duckdb.DuckDBPyConnection], str]:
+        def task(cursor: duckdb.DuckDBPyConnection) -> str:
+            cursor.execute(f"SET TimeZone = '{name}'")
+            time.sleep(0.1)
+            row = cursor.execute("SELECT current_setting('TimeZone')").fetchone()
+            return str(row[0]) if row else ""
+        return task
+
+    assert side_by_side(con, [zone("Asia/Tokyo"), zone("America/New_York")]) == \
+        ["Asia/Tokyo", "America/New_York"]

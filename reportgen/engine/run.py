@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -69,6 +70,52 @@ def _concurrent(config: Config) -> bool:
     return all(source.kind == "path" for source in sources)
 
 
+T = TypeVar("T")
+
+
+def side_by_side(con: duckdb.DuckDBPyConnection,
+                 tasks: Sequence[Callable[[duckdb.DuckDBPyConnection], T]]) -> list[T]:
+    """Run each task on a connection of its own to ``con``'s database, side by side; their results
+    in task order.
+
+    Settings such as the time zone are per connection; memory limit and threads are shared.
+    Failures are those of a serial run: the first task's failure in task order is raised,
+    and the tasks after a failed one are interrupted at once rather than waited for. A
+    Ctrl-C interrupts every task's query and is raised once they have stopped.
+    """
+    cursors = [con.cursor() for _ in tasks]
+    try:
+        with ThreadPoolExecutor(len(tasks), thread_name_prefix="reportgen-engine") as pool:
+            futures = [pool.submit(task, cursor) for task, cursor in zip(tasks, cursors, strict=True)]
+            results = []
+            for index, future in enumerate(futures):
+                try:
+                    results.append(future.result())
+                except KeyboardInterrupt:
+                    _stop(futures, cursors)
+                    raise
+                except BaseException:
+                    _stop(futures[index + 1:], cursors[index + 1:])  # not needed any more
+                    raise
+            return results
+    finally:
+        for cursor in cursors:
+            with suppress(duckdb.Error):
+                cursor.close()
+
+
+def _stop(futures: Sequence[Future[Any]], cursors: Sequence[duckdb.DuckDBPyConnection]) -> None:
+    """Interrupt every cursor until every task has ended (a task between two queries is caught at
+    its next one); a second Ctrl-C meanwhile does not leave them running."""
+    while not all(future.done() for future in futures):
+        try:
+            for cursor in cursors:
+                cursor.interrupt()
+            wait(futures, timeout=0.05)
+        except KeyboardInterrupt:
+            continue
+
+
 class Engine:
     """Computes measures for every month present in a config's sources."""
 
@@ -88,11 +135,10 @@ class Engine:
         result = EngineResult(months, {}, [])
         with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir, _connect(config, workdir) as con:
             if _concurrent(config):
-                with ThreadPoolExecutor(len(_DATASETS), thread_name_prefix="reportgen-engine") as pool:
-                    futures = [pool.submit(self._on_cursor, con, name, Path(workdir)) for name in _DATASETS]
-                    parts = [future.result() for future in futures]  # the first dataset's error first
+                parts = side_by_side(con, [partial(self._dataset, dataset=name, workdir=Path(workdir))
+                                           for name in _DATASETS])
             else:
-                parts = [self._dataset(con, dataset, Path(workdir)) for dataset in _DATASETS]
+                parts = [self._dataset(con, dataset=name, workdir=Path(workdir)) for name in _DATASETS]
             has_replies = False
             for part in parts:
                 result.fatal += part.fatal
@@ -111,13 +157,7 @@ class Engine:
         result.months = dict(sorted(months.items()))
         return result
 
-    def _on_cursor(self, con: duckdb.DuckDBPyConnection, dataset: str, workdir: Path) -> _Part:
-        """``_dataset`` on a connection of its own to the same database (settings and time zone
-        are per connection; memory limit and threads are shared)."""
-        with con.cursor() as cursor:
-            return self._dataset(cursor, dataset, workdir)
-
-    def _dataset(self, con: duckdb.DuckDBPyConnection, dataset: str, workdir: Path) -> _Part:
+    def _dataset(self, con: duckdb.DuckDBPyConnection, *, dataset: str, workdir: Path) -> _Part:
         """Load, clean, check and aggregate one dataset on ``con`` (its tables are dropped after)."""
         config = self.config
         tz = config.report.timezone
