@@ -163,6 +163,9 @@ class HistoryStore:
         wanted = sorted(set(months))
         if not wanted:
             return {}
+        columns = {str(r[0]) for r in con.execute("DESCRIBE months").fetchall()}
+        if not {"days_with_data", "usable_rows"} <= columns:  # a store from before they were kept,
+            return {}  # opened read-only (a dry run): nothing is known about how complete it was
         placeholders = ", ".join("?" for _ in wanted)
         rows = con.execute(f"SELECT month, days_with_data, usable_rows FROM months WHERE month IN "
                            f"({placeholders}) AND days_with_data IS NOT NULL AND usable_rows IS NOT NULL",

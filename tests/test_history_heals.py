@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 from click.testing import CliRunner
 from conftest import ProjectFactory, hold_lock
 
@@ -173,3 +174,20 @@ def test_a_run_whose_sources_cover_a_past_month_better_heals_it(make_project: Pr
     assert tickets(store, "2026-09") == 28
     september = next(m for m in store.list_months() if m.month == "2026-09")
     assert september.completeness == Completeness(30, 28)  # covered from the 1st (the span runs into October)
+
+
+def test_a_dry_run_reads_a_store_from_before_completeness_was_kept(tmp_path: Path) -> None:
+    """Read-only (``save=False``: dry runs), an old store is not migrated: nothing is known about
+    how complete its months were, and reading it must not fail."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    con.execute("CREATE TABLE months (month VARCHAR, saved_at TIMESTAMP, data_quality VARCHAR)")
+    con.execute("CREATE TABLE measures (month VARCHAR, name VARCHAR, dimension VARCHAR, value DOUBLE)")
+    con.execute("CREATE TABLE kpi_values (month VARCHAR, kpi VARCHAR, dimension VARCHAR, value DOUBLE)")
+    con.execute("INSERT INTO months VALUES ('2026-09', now()::TIMESTAMP, '{}')")
+    con.execute("INSERT INTO measures VALUES ('2026-09', 'tickets_created', '', 6)")
+    con.close()
+    stored = HistoryStore(path).load_stored(["2026-09", "2026-10"])
+    assert stored.measures["2026-09"].scalars == {"tickets_created": 6}
+    assert stored.completeness == {}
