@@ -17,10 +17,11 @@ month is partial when
 A weekend without tickets at either end of a month is within the tolerance.
 
 A month this run read from history only (its sources no longer hold it) is judged by
-the completeness it was stored with (``history.Completeness``): partial when it had
-tickets or answers on fewer days than its length minus ``TOLERANCE_DAYS`` — so the
-first month of a team that began on the 25th stays marked once later exports leave it
-out (:func:`stored_partial_months`).
+the completeness it was stored with (``history.Completeness``: the days of the month its
+data spanned): partial when more days are missing than the tolerance allows at both
+ends together (``2 × TOLERANCE_DAYS``), so a month that was not partial when it was
+computed never becomes partial from history, and the first month of a team that began
+on the 25th stays marked once later exports leave it out (:func:`stored_partial_months`).
 
 The wording a reader sees is in the catalogues (``reportgen.i18n``: ``partial.*``,
 ``tracker.partial_no_change``, ``email.partial_months``), in the report's language.
@@ -87,7 +88,7 @@ def stored_partial_months(stored: Mapping[str, Completeness], tr: Translator | N
     for month, completeness in sorted(stored.items()):
         first_day, last_day = month_bounds(month)
         length = (last_day - first_day).days + 1
-        if completeness.usable_rows > 1 and completeness.days_with_data < length - TOLERANCE_DAYS:
+        if completeness.usable_rows > 1 and completeness.days_with_data < length - 2 * TOLERANCE_DAYS:
             out[month] = tr.t("partial.days", days=completeness.days_with_data, total=length)
     return out
 

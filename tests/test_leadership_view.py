@@ -195,12 +195,28 @@ def test_a_partial_month_read_back_from_history_stays_marked(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     header, rows, legend, notes = tracker(out)
     assert header[1] == "Sep 2026 ◐"
-    assert notes["B"].startswith("Partial month (data on 6 of 30 days)")
-    assert legend is not None and "Sep 2026 (data on 6 of 30 days)" in legend
+    assert notes["B"].startswith("Partial month (data covering 6 of 30 days)")
+    assert legend is not None and "Sep 2026 (data covering 6 of 30 days)" in legend
     assert rows["Ticket volume"][1:3] == [6, 99]
     for label in ("Ticket volume", "Net Promoter Score"):
         assert rows[label][5] in (None, ""), label
     eml = config.parent / "message.eml"
     assert invoke("email", "-c", str(config), "-m", MONTH, "--dry-run", "--eml", str(eml)).exit_code == 0
     text = text_part(eml)
-    assert "Partial months: Sep 2026 (data on 6 of 30 days)" in text and "+93" not in text
+    assert "Partial months: Sep 2026 (data covering 6 of 30 days)" in text and "+93" not in text
+
+
+def test_a_month_complete_when_computed_stays_complete_from_history() -> None:
+    """The history rule allows what the computed rule allows: 2 days missing at each end."""
+    from datetime import date
+
+    from reportgen.coverage import partial_months, stored_partial_months
+    from reportgen.history import Completeness
+
+    # November 2025 runs Saturday 1st to Sunday 30th: tickets from Monday 3rd to Friday 28th
+    assert partial_months({"tickets": (date(2025, 11, 3), date(2025, 11, 28))}, ["2025-11"], "UTC",
+                          today=date(2025, 12, 2)) == {}
+    assert stored_partial_months({"2025-11": Completeness(26, 500)}) == {}
+    assert stored_partial_months({"2025-11": Completeness(25, 500)}) == {"2025-11": "data covering 25 of 30 days"}
+    assert stored_partial_months({"2026-09": Completeness(6, 12)}) == {"2026-09": "data covering 6 of 30 days"}
+    assert stored_partial_months({"2026-09": Completeness(0, 1)}) == {}  # business figures only
