@@ -25,7 +25,7 @@ from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
 from reportgen.sources.files import (
     explain_read_error,
-    quoted_line_break,
+    parallel_refused,
     resolve_files,
     sql_string,
     stage_file,
@@ -284,7 +284,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
                                    f"FROM (SELECT {cells} FROM ({sql}))")  # an INSERT returns its row count
                 break
             except duckdb.Error as exc:
-                if staged.serial_sql and quoted_line_break(exc):  # a failed statement added no row
+                if staged.serial_sql and parallel_refused(exc):  # a failed statement added no row
                     staged = staged.serial()
                     sql = _skip_sub_headers(staged.sql, preset.header_rows)
                     continue

@@ -54,7 +54,7 @@ class StagedFile:
     encoding_detected: bool = False  # True when no encoding: was set and it was detected
     member: str | None = None  # the file read inside ``path`` when that is a .zip/.gz
     # the same read by the serial reader, when ``sql`` reads in parallel a file whose quotes
-    # might hold a line break further on than the sample (see ``quoted_line_break``)
+    # might hold a line break further on than the sample (see ``parallel_refused``)
     serial_sql: str | None = None
 
     def serial(self) -> StagedFile:
@@ -62,9 +62,12 @@ class StagedFile:
         return replace(self, sql=self.serial_sql, serial_sql=None) if self.serial_sql else self
 
 
-def quoted_line_break(error: BaseException) -> bool:
-    """True for DuckDB's refusal to read a quoted line break in parallel (retry with ``serial()``)."""
-    return "quoted new lines" in str(error)
+def parallel_refused(error: BaseException) -> bool:
+    """True when DuckDB refuses to read a file in parallel — a quoted line break ("… does not
+    support null_padding in conjunction with quoted new lines") or another layout its
+    message tells to read with ``parallel=false``: retry with ``serial()``."""
+    text = str(error)
+    return "quoted new lines" in text or re.search(r"parallel\s*=\s*false", text) is not None
 
 
 def sql_string(value: str) -> str:
