@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 
-from reportgen import store_file
 from reportgen.errors import HistoryError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MonthMeasures
@@ -82,8 +81,8 @@ class HistoryStore:
     def __init__(self, path: str | Path, lock_timeout: float | None = None,
                  on_wait: Callable[[str], None] | None = None):
         self.path = Path(path)
-        self.lock_timeout = store_file.lock_timeout() if lock_timeout is None else lock_timeout
-        self.on_wait = on_wait or store_file.to_stderr
+        self.lock_timeout = lock_timeout  # None: $REPORTGEN_HISTORY_LOCK_TIMEOUT (store_file)
+        self.on_wait = on_wait
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Connect, waiting (bounded) while another process holds the file's lock."""
@@ -148,9 +147,10 @@ class HistoryStore:
                       data_quality: dict[str, Any] | None = None,
                       completeness: Mapping[str, Completeness] | None = None) -> Stored:
         """:meth:`save`, then :meth:`load_stored` of ``window``, on one connection (opened once)."""
+        wanted = sorted(set(window))
         with self._connect() as con:
             self._save(con, months, replace, data_quality, completeness)
-            return Stored(self._load(con, window), self._completeness(con, window))
+            return Stored(self._load(con, wanted), self._completeness(con, wanted))
 
     def load_stored(self, months: Iterable[str]) -> Stored:
         """:meth:`load`, with how completely each stored month was covered when it was stored."""
@@ -159,8 +159,8 @@ class HistoryStore:
             return Stored(self._load(con, wanted), self._completeness(con, wanted))
 
     @staticmethod
-    def _completeness(con: duckdb.DuckDBPyConnection, months: Iterable[str]) -> dict[str, Completeness]:
-        wanted = sorted(set(months))
+    def _completeness(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> dict[str, Completeness]:
+        """Completeness of the ``wanted`` months (sorted, distinct) that recorded one."""
         if not wanted:
             return {}
         columns = {str(r[0]) for r in con.execute("DESCRIBE months").fetchall()}
@@ -267,8 +267,8 @@ class HistoryStore:
             return self._load(con, wanted)
 
     @staticmethod
-    def _load(con: duckdb.DuckDBPyConnection, months: Iterable[str]) -> dict[str, MonthMeasures]:
-        wanted = sorted(set(months))
+    def _load(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> dict[str, MonthMeasures]:
+        """Measures of the ``wanted`` months (sorted, distinct) that are stored."""
         if not wanted:
             return {}
         out: dict[str, MonthMeasures] = {}

@@ -127,10 +127,9 @@ class MonthRun:
             data.partial = partial_months(self.engine.coverage,
                                           [m for m in data.window if m in data.measures],
                                           self.config.report.timezone, tr=tr)
-            window = set(data.window)
+            # months read from history only (all in the window: each has measures)
             for month, why in stored_partial_months(data.stored_completeness, tr).items():
-                if month in window:
-                    data.partial.setdefault(month, why)
+                data.partial.setdefault(month, why)
             self._data = data
         return self._data
 

@@ -269,8 +269,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
     readable = preset.prepare(export, source, workdir) if preset.prepare else path
     try:
         staged = stage_file(con, readable, source, workdir)
-        sql = _skip_sub_headers(staged.sql, preset.header_rows)
-        first_row = staged.first_row + max(0, int(preset.header_rows) - 1)
+        skip = max(0, int(preset.header_rows) - 1)  # sub-header rows (SurveyMonkey, Qualtrics)
+        sql, first_row = _skip_rows(staged.sql, skip), staged.first_row + skip
         expressions = preset.columns(dataset, staged.header, source, path)
         if staged.encoding_detected and staged.encoding and staged.encoding != "utf-8":
             notes.append(f"{path.name}: read as {staged.encoding} (detected; set encoding: to override)")
@@ -286,7 +286,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
             except duckdb.Error as exc:
                 if staged.serial_sql and parallel_refused(exc):  # a failed statement added no row
                     staged = staged.serial()
-                    sql = _skip_sub_headers(staged.sql, preset.header_rows)
+                    sql = _skip_rows(staged.sql, skip)
                     continue
                 raise explain_read_error(exc, staged) from None
         notes += inferred
@@ -297,10 +297,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
     return FileSpan(str(path), start, first_row), "replies" in expressions, rows
 
 
-def _skip_sub_headers(sql: str, header_rows: int) -> str:
-    """Sub-header rows (SurveyMonkey, Qualtrics) are not records."""
-    skip = int(header_rows) - 1
-    return f"SELECT * FROM ({sql}) OFFSET {skip}" if skip > 0 else sql
+def _skip_rows(sql: str, skip: int) -> str:
+    """The records of ``sql`` after the first ``skip`` (sub-header rows are not records)."""
+    return f"SELECT * FROM ({sql}) OFFSET {skip}" if skip else sql
 
 
 _DATE_SAMPLE = 1000  # rows looked at before deciding a file's timestamps need the whole-column check

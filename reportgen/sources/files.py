@@ -305,13 +305,12 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
     # none; a sample line with an odd number of quotes may open one (or hold a literal quote):
     # serial. Otherwise parallel, and DuckDB's refusal of a quoted line break further on
     # sends the caller to ``serial_sql``.
-    width = len(header)
-    if quotes and _odd_quotes(text):
-        return StagedFile(path, header, csv_sql(readable, width, delimiter),
-                          encoding=encoding, encoding_detected=source.encoding is None)
-    return StagedFile(path, header, csv_sql(readable, width, delimiter, parallel=True),
+    serial = csv_sql(readable, len(header), delimiter)
+    parallel = not (quotes and _odd_quotes(text))
+    sql = csv_sql(readable, len(header), delimiter, parallel=True) if parallel else serial
+    return StagedFile(path, header, sql,
                       encoding=encoding, encoding_detected=source.encoding is None,
-                      serial_sql=csv_sql(readable, width, delimiter) if quotes else None)
+                      serial_sql=serial if parallel and quotes else None)
 
 
 def _odd_quotes(sample: str) -> bool:
