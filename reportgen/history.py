@@ -52,13 +52,29 @@ class Completeness:
     usable_rows: int
 
 
+def replaces(new: Completeness | None, stored: bool, old: Completeness | None, forced: bool) -> bool:
+    """Whether a computed month of completeness ``new`` is written over the store's copy (``stored``:
+    the store has one; ``old``: its completeness, None when not recorded).
+
+    Never a month without usable rows; else always when ``forced`` (the report month) or not
+    stored yet; else only when more complete than a copy whose completeness is known.
+    """
+    if new is not None and new.usable_rows <= 0:
+        return False
+    if forced or not stored:
+        return True
+    return new is not None and old is not None and new > old
+
+
 @dataclass(frozen=True)
 class Stored:
-    """Months read from the store: their measures, and the completeness each was stored with
-    (absent for months stored before completeness was recorded)."""
+    """Months read from the store: their measures, the completeness each was stored with
+    (absent for months stored before completeness was recorded), and the months this call
+    wrote (``save_and_load``; empty for a read)."""
 
     measures: dict[str, MonthMeasures]
     completeness: dict[str, Completeness]
+    written: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,8 +165,8 @@ class HistoryStore:
         """:meth:`save`, then :meth:`load_stored` of ``window``, on one connection (opened once)."""
         wanted = sorted(set(window))
         with self._connect() as con:
-            self._save(con, months, replace, data_quality, completeness)
-            return Stored(self._load(con, wanted), self._completeness(con, wanted))
+            written = self._save(con, months, replace, data_quality, completeness)
+            return Stored(self._load(con, wanted), self._completeness(con, wanted), tuple(written))
 
     def load_stored(self, months: Iterable[str]) -> Stored:
         """:meth:`load`, with how completely each stored month was covered when it was stored."""
@@ -181,16 +197,8 @@ class HistoryStore:
                   for r in con.execute(
                       "SELECT month, days_with_data, usable_rows FROM months").fetchall()}
 
-        def wanted(month: str) -> bool:
-            new = completeness.get(month)
-            if new is not None and new.usable_rows <= 0:
-                return False
-            if month in replace or month not in stored:
-                return True
-            old = stored[month]
-            return new is not None and old is not None and new > old
-
-        to_write = sorted(m for m in months if wanted(m))
+        to_write = sorted(m for m in months if replaces(completeness.get(m), m in stored, stored.get(m),
+                                                        forced=m in replace))
         if not to_write:
             return []
         measure_rows: list[tuple[str, str, str, float | None]] = []

@@ -15,7 +15,7 @@ from typing import Any
 from reportgen.config import Config
 from reportgen.engine import Engine, EngineResult
 from reportgen.errors import NoDataError
-from reportgen.history import Completeness, HistoryStore
+from reportgen.history import Completeness, HistoryStore, replaces
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import BUSINESS_MEASURES, MonthMeasures
 from reportgen.months import window
@@ -32,7 +32,10 @@ class MonthData:
     engine: EngineResult
     # window months the data covers only in part → why (``reportgen.coverage``); set by MonthRun
     partial: dict[str, str] = field(default_factory=dict)
-    # window months read from history only (not in this run's sources): completeness when stored
+    # window months shown as this run's sources cover them (computed and written, or stored as
+    # completely); the others are read from history
+    from_run: set[str] = field(default_factory=set)
+    # window months read from history: how complete each was when stored
     stored_completeness: dict[str, Completeness] = field(default_factory=dict)
 
     @property
@@ -100,24 +103,27 @@ def gather_month(config: Config, month: str, result: EngineResult, *, save: bool
     months_window = window(month, config.report.window_months)
     store = HistoryStore(config.resolve(config.history.path))
     computed = {m: v for m, v in result.months.items() if m <= month}
+    covered = {m: completeness(m, v, result) for m, v in computed.items()}
     if save:
-        stored = store.save_and_load(
-            computed, replace={month} & computed.keys(), window=months_window,
-            data_quality=result.quality_dict(),
-            completeness={m: completeness(m, v, result) for m, v in computed.items()})
-        measures = stored.measures
-    else:
+        stored = store.save_and_load(computed, replace={month} & computed.keys(), window=months_window,
+                                     data_quality=result.quality_dict(), completeness=covered)
+        measures, from_run = stored.measures, set(stored.written)
+    else:  # what a real run would write is shown, nothing is
         stored = store.load_stored(months_window)
         measures = stored.measures
-        measures.update({m: v for m, v in computed.items() if m in months_window and
-                         (m == month or m not in measures)})
+        from_run = {m for m in computed if m in months_window and
+                    replaces(covered[m], m in measures, stored.completeness.get(m), forced=m == month)}
+        measures.update({m: computed[m] for m in from_run})
     if month not in measures:
         present = ", ".join(sorted(result.months)) or "none"
         raise NoDataError(
             f"no data for {month} (months in the data: {present})",
             hint="check --month and the sources' paths",
         )
-    data = MonthData(config, month, months_window, measures, result)
-    # months this run did not compute come from history: how complete they were when stored
-    data.stored_completeness = {m: c for m, c in stored.completeness.items() if m not in computed}
+    # a month history holds as completely as this run's sources is the same month: judged by them too
+    from_run |= {m for m, c in stored.completeness.items() if covered.get(m) == c}
+    data = MonthData(config, month, months_window, measures, result, from_run=from_run & measures.keys())
+    # the other months are read from history (which may hold a month more completely than this
+    # run's sources): how complete they were when stored
+    data.stored_completeness = {m: c for m, c in stored.completeness.items() if m not in from_run}
     return data

@@ -124,10 +124,11 @@ class MonthRun:
                 raise
             data.window = from_first_month(data.window, data.measures)
             tr = translator(self.config.report.language)
+            # months this run computed: by the sources' first and last days
             data.partial = partial_months(self.engine.coverage,
-                                          [m for m in data.window if m in data.measures],
+                                          [m for m in data.window if m in data.from_run],
                                           self.config.report.timezone, tr=tr)
-            # months read from history only (all in the window: each has measures)
+            # months read from history (all in the window: each has measures): as they were stored
             for month, why in stored_partial_months(data.stored_completeness, tr).items():
                 data.partial.setdefault(month, why)
             self._data = data

@@ -14,8 +14,10 @@ from click.testing import CliRunner
 from conftest import ProjectFactory, hold_lock
 
 from reportgen.cli import main
+from reportgen.config import load_config
 from reportgen.history import Completeness, HistoryStore
 from reportgen.measures import MonthMeasures
+from reportgen.run import MonthRun
 
 ROWS = [("t1", "2026-10-03T10:00:00+02:00", "", "", "Billing", "email", "Ann", "", "")]
 
@@ -169,6 +171,10 @@ def test_a_run_whose_sources_cover_a_past_month_better_heals_it(make_project: Pr
     # is now covered from the 1st (30 days) instead of the 25th (6 days)
     full = [_ticket(n, f"2026-09-{n:02d}") for n in range(1, 29)] + [_ticket(99, "2026-10-02")]
     config = make_project(tickets=full)
+    # a dry run shows what the run will store, and stores nothing
+    dry = MonthRun(load_config(config), "2026-10", save=False).data
+    assert dry.measures["2026-09"].scalars["tickets_created"] == 28 and "2026-09" in dry.from_run
+    assert tickets(store, "2026-09") == 3
     again = runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"])
     assert again.exit_code == 0, again.output
     assert tickets(store, "2026-09") == 28

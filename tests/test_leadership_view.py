@@ -220,3 +220,26 @@ def test_a_month_complete_when_computed_stays_complete_from_history() -> None:
     assert stored_partial_months({"2025-11": Completeness(25, 500)}) == {"2025-11": "data covering 25 of 30 days"}
     assert stored_partial_months({"2026-09": Completeness(6, 12)}) == {"2026-09": "data covering 6 of 30 days"}
     assert stored_partial_months({"2026-09": Completeness(0, 1)}) == {}  # business figures only
+
+
+def test_a_month_history_holds_more_completely_is_shown_complete(tmp_path: Path) -> None:
+    """September was stored whole; the next export starts on the 25th (a rolling window). This run
+    computes September from 6 days but keeps history's whole copy: it is shown, unmarked, compared."""
+    config = team(tmp_path, 1)
+    assert invoke("build", "-c", str(config), "-m", MONTH, "--out", str(config.parent / "first.xlsx")
+                  ).exit_code == 0
+    data = config.parent / "data"
+    for name in ("tickets.csv", "surveys.csv"):  # the next export: from 25 September
+        lines = (data / name).read_text(encoding="utf-8").splitlines()
+        kept = [x for x in lines[1:] if ",2026-10-" in x or any(f",2026-09-{d}T" in x for d in range(25, 31))]
+        (data / name).write_text("\n".join([lines[0], *kept]) + "\n", encoding="utf-8")
+    out = config.parent / "report.xlsx"
+    result = invoke("build", "-c", str(config), "-m", MONTH, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    header, rows, legend, notes = tracker(out)
+    assert str(header[1]).startswith("2026-09-01") and not notes and legend is None
+    assert rows["Ticket volume"][1:3] == [30, 99]  # history's whole September, not this export's 6 days
+    assert rows["Ticket volume"][5] == 69  # 99 − 30: compared
+    eml = config.parent / "message.eml"
+    assert invoke("email", "-c", str(config), "-m", MONTH, "--dry-run", "--eml", str(eml)).exit_code == 0
+    assert "Partial months" not in text_part(eml)
