@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from reportgen.config import Config
-from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult
+from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult, RowProblem
+from reportgen.engine.reasons import REASONS
 from reportgen.errors import ReportgenError, one_line
 from reportgen.gates import EXPECTED_SKIPS
 from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS
@@ -62,7 +63,7 @@ def validation_report(result: EngineResult,
     for problem in result.problems:
         value = "(empty)" if problem.value is None else repr(one_line(problem.value, 60))
         effect = "row excluded" if problem.row_excluded else "value ignored"
-        lines.append(f"{problem.file}, row {problem.row}, column '{problem.column}': "
+        lines.append(f"{problem.file}, {_where(problem)}, column '{problem.column}': "
                      f"{problem.reason.replace('_', ' ')} {value} — {effect}")
     if lines:
         lines.append("")
@@ -102,6 +103,14 @@ def validation_report(result: EngineResult,
             lines.append(f"problems found: {counts} — the rows listed above are excluded or their "
                          "values ignored")
     return "\n".join(lines), ok
+
+
+def _where(problem: RowProblem) -> str:
+    """A file's row by number; a warehouse's by its id (``ticket_id 'T-9'``, or 'a row without ticket_id')."""
+    if problem.row is not None:
+        return f"row {problem.row}"
+    id_column = "ticket_id" if REASONS[problem.reason].dataset == "tickets" else "response_id"
+    return f"{id_column} {one_line(problem.key, 60)!r}" if problem.key else f"a row without {id_column}"
 
 
 def _plural(count: int, noun: str) -> str:

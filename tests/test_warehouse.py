@@ -21,7 +21,7 @@ from postgres import PASSWORD, Server, running_server
 from reportgen.config import Config, load_config, parse_config
 from reportgen.engine import Engine
 from reportgen.engine.warehouse.pushdown import compute, compute_all
-from reportgen.engine.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build
+from reportgen.engine.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build, problems_sql
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MEASURES, MonthMeasures
@@ -314,6 +314,9 @@ def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str) -
         if dialect == "postgres":
             assert "AT TIME ZONE 'AMERICA/CHICAGO'" in sql and "TO_CHAR(" in sql
     assert " FILTER (" not in sql
+    listing = problems_sql(config, dataset, source, {c: f'"{c}"' for c in columns}, dialect, 20)
+    sqlglot.parse_one(listing, read=dialect)  # the `validate` listing too
+    assert "ROW_NUMBER() OVER (PARTITION BY REASON" in listing.upper() and "<= 20" in listing
 
 
 # ---- configuration, drivers and secrets ----------------------------------------------------------------
@@ -474,3 +477,57 @@ def test_workbook_from_a_warehouse_names_the_source_without_its_password(pg: Ser
              if c.value is not None]
     assert not any(PASSWORD in c for c in cells)
     assert any("reportgen:***@127.0.0.1" in c and "book.tickets" in c for c in cells)
+
+
+def test_validate_lists_a_warehouse_s_rows_by_id(pg: Server, tmp_path: Path) -> None:
+    """The gate's fix says "`reportgen validate` lists every row": for a warehouse, by id, in a
+    second statement sent only when there is something to list, at most 20 rows per reason."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    def ticket(tid: str | None, created: str | None, resolved: str | None = None, replies: int = 1) -> data.Row:
+        return (tid, created, None, resolved, "Billing", "email", "Ann", replies, 0, 0)
+
+    october = "2026-10-05 10:00:00+00"
+    tickets = [ticket(f"T{n:02d}", october, "2026-10-05 09:00:00+00") for n in range(1, 26)]  # resolved before
+    tickets += [ticket(f"T{n:02d}", october, "2026-10-06 10:00:00+00") for n in range(26, 41)]
+    tickets += [ticket(None, october), ticket("T90", None), ticket("T91", "1850-01-01 00:00:00+00"),
+                ticket("T92", october, replies=-1)]
+    with psycopg.connect(pg.dsn(), autocommit=True) as con:
+        con.execute("DROP SCHEMA IF EXISTS listed CASCADE")
+        con.execute("CREATE SCHEMA listed")
+        con.execute(f"CREATE TABLE listed.tickets ({TICKET_DDL})")
+        con.execute(f"CREATE TABLE listed.clean ({TICKET_DDL})")
+        with con.cursor().copy("COPY listed.tickets FROM STDIN") as copy:
+            for row in tickets:
+                copy.write_row(row)
+        with con.cursor().copy("COPY listed.clean FROM STDIN") as copy:
+            for row in tickets[25:40]:
+                copy.write_row(row)
+    config = tmp_path / "config.yaml"
+    config.write_text(f'sources:\n  tickets: {{warehouse: "{pg.url()}", table: listed.tickets}}\n',
+                      encoding="utf-8")
+    run = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert run.exit_code == 1 and PASSWORD not in run.output and "Traceback" not in run.output
+    lines = run.output.splitlines()
+    where = "***@127.0.0.1"  # the source is named as everywhere else: the URL without its password
+    listed = [line for line in lines if where in line and "listed.tickets, " in line]
+    assert listed[0].endswith("listed.tickets, a row without ticket_id, column 'ticket_id': "
+                              "missing ticket id (empty) — row excluded")
+    assert listed[1].endswith("ticket_id 'T90', column 'created_at': missing created at (empty) — row excluded")
+    assert "ticket_id 'T91', column 'created_at': invalid created at '1850-01-01" in listed[2]
+    before = [line for line in listed if "resolved before created" in line]
+    assert [line.split("ticket_id '")[1][:3] for line in before] == [f"T{n:02d}" for n in range(1, 21)]
+    assert "value ignored" in before[0] and "'2026-10-05 09:00:00" in before[0]
+    assert listed[-1].endswith("ticket_id 'T92', column 'replies': invalid replies '-1' — value ignored")
+    assert len(listed) == 3 + 20 + 1
+    assert "  resolved_before_created: 25" in lines
+    assert ("note: tickets: the warehouse's rows are listed 20 per reason at most (by ticket_id); "
+            "the counts are complete") in lines
+    # nothing to list: only the aggregate statement is sent
+    source = parse_config(f'sources:\n  tickets: {{warehouse: "{pg.url()}", table: listed.clean}}\n'
+                          ).sources.tickets
+    assert not isinstance(source, list)
+    result = compute(load_config(config), "tickets", source, max_problems=None)
+    assert not result.problems and not any("PARTITION BY REASON" in sql.upper() for sql in result.statements)

@@ -34,13 +34,18 @@ class DatasetQuality:
 
 @dataclass
 class RowProblem:
-    """One excluded row or discarded value, for `reportgen validate`."""
+    """One excluded row or discarded value, for `reportgen validate`.
+
+    A file's row is named by its number; a warehouse's (``row`` None) by its id, ``key``
+    (None: the row has none).
+    """
 
     file: str
-    row: int
+    row: int | None
     column: str
     reason: str
     value: str | None
+    key: str | None = None
 
     @property
     def row_excluded(self) -> bool:

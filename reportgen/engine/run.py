@@ -162,7 +162,7 @@ class Engine:
         config = self.config
         tz = config.report.timezone
         part = _Part()
-        pushed = pushed_down(config, dataset, part, self.collect)  # computed in its warehouse
+        pushed = pushed_down(config, dataset, part, self.collect, self.max_problems)  # in its warehouse
         if pushed is not None:
             part.has_replies = pushed.has_replies
             return part

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from reportgen.engine.warehouse.pushdown import Filed, WarehouseResult
 
 
-def pushed_down(config: Config, dataset: str, result: Filed, collect: bool) -> WarehouseResult | None:
-    """Compute ``dataset`` in its warehouse and file it into ``result``; None when it reads no warehouse."""
+def pushed_down(config: Config, dataset: str, result: Filed, collect: bool,
+                max_problems: int | None = 0) -> WarehouseResult | None:
+    """Compute ``dataset`` in its warehouse and file it into ``result``; None when it reads no warehouse.
+
+    ``max_problems``: rows to list per reason (``pushdown.compute``)."""
     if not config.sources.of_kind("warehouse", (dataset,)):
         return None
     try:
@@ -24,4 +27,4 @@ def pushed_down(config: Config, dataset: str, result: Filed, collect: bool) -> W
         needed = exc.name or "SQLAlchemy and sqlglot"
         extras = "pip install 'reportgen[postgres]' (or [bigquery], [snowflake], [duckdb])"
         raise DataError(f"sources.{dataset}: warehouse sources need {needed}", hint=extras) from None
-    return push_down(config, dataset, result, collect)
+    return push_down(config, dataset, result, collect, max_problems)

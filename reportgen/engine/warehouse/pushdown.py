@@ -25,8 +25,16 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.aggregate import file_dimension
-from reportgen.engine.quality import DatasetQuality
-from reportgen.engine.warehouse.sql import SOURCE_PLACEHOLDER, Pushdown, build, compile_sql, discovery_sql
+from reportgen.engine.quality import DatasetQuality, RowProblem
+from reportgen.engine.reasons import reasons_of
+from reportgen.engine.warehouse.sql import (
+    SOURCE_PLACEHOLDER,
+    Pushdown,
+    build,
+    compile_sql,
+    discovery_sql,
+    problems_sql,
+)
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.measures import MEASURES, MonthMeasures
 from reportgen.sources.business import parse_business_rows
@@ -54,6 +62,8 @@ class Filed(Protocol):
     quality: dict[str, DatasetQuality]
     coverage: dict[str, tuple[dt.date, dt.date]]
     fatal: list[ReportgenError]
+    problems: list[RowProblem]
+    notes: list[str]
 
 
 @dataclass
@@ -66,6 +76,8 @@ class WarehouseResult:
     has_replies: bool = False
     business: dict[str, dict[str, float | None]] = field(default_factory=dict)
     rows_fetched: int = 0  # rows that crossed the wire back to reportgen (all statements)
+    problems: list[RowProblem] = field(default_factory=list)  # listed rows (``compute``'s max_problems)
+    notes: list[str] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)  # the SQL sent, in order
 
 
@@ -136,8 +148,14 @@ class _Session:
         return names
 
 
-def compute(config: Config, dataset: str, source: SourceConfig, where: str | None = None) -> WarehouseResult:
-    """Push the aggregation of ``dataset`` down to ``source``'s warehouse."""
+def compute(config: Config, dataset: str, source: SourceConfig, where: str | None = None,
+            max_problems: int | None = 0) -> WarehouseResult:
+    """Push the aggregation of ``dataset`` down to ``source``'s warehouse.
+
+    ``max_problems``: rows to list per reason of exclusion or discarded value, by id, in a
+    second statement sent only when the first counted some (None: ``LISTED_PER_REASON``,
+    since only aggregates should cross the wire; 0: none).
+    """
     where = where or f"sources.{dataset}"
     url = check_source(source, where, dataset)
     dialect = backend_of(url, where).dialect
@@ -157,7 +175,32 @@ def compute(config: Config, dataset: str, source: SourceConfig, where: str | Non
         rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation))
         _file(pushdown, rows, result)
         result.has_replies = "replies" in mapping
+        quality = result.quality
+        limit = LISTED_PER_REASON if max_problems is None else max_problems
+        if limit > 0 and (any(quality.excluded.values()) or any(quality.values_discarded.values())):
+            sql = problems_sql(config, dataset, source, mapping, dialect, limit)
+            _list_problems(session.run(sql.replace(SOURCE_PLACEHOLDER, relation)), dataset,
+                           result.quality.files[0], result)
+            counts = {**quality.excluded, **quality.values_discarded}
+            if any(n > limit for n in counts.values()):
+                id_column = "ticket_id" if dataset == "tickets" else "response_id"
+                result.notes.append(f"{dataset}: the warehouse's rows are listed {limit} per reason at most "
+                                    f"(by {id_column}); the counts are complete")
     return result
+
+
+LISTED_PER_REASON = 20
+
+
+def _list_problems(rows: Sequence[Sequence[Any]], dataset: str, shown: str, result: WarehouseResult) -> None:
+    """The problem statement's rows ``(reason, id, value)`` → :class:`RowProblem` s named by id,
+    in the order reasons are declared (as ``validate`` counts them)."""
+    reasons = reasons_of(dataset)
+    order = {reason: index for index, reason in enumerate(reasons)}
+    for reason, key, value in sorted(rows, key=lambda row: order[str(row[0])]):  # stable: by id within
+        result.problems.append(RowProblem(shown, None, reasons[str(reason)], str(reason),
+                                          None if value is None else str(value),
+                                          key=None if key is None else str(key)))
 
 
 def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseResult) -> None:
@@ -300,8 +343,10 @@ def compute_all(config: Config) -> PushdownRun:
     return run
 
 
-def push_down(config: Config, dataset: str, result: Filed, collect: bool) -> WarehouseResult:
-    """Compute ``dataset`` in its warehouse and file months, quality and coverage into ``result``.
+def push_down(config: Config, dataset: str, result: Filed, collect: bool,
+              max_problems: int | None = 0) -> WarehouseResult:
+    """Compute ``dataset`` in its warehouse and file months, quality, coverage and the rows
+    listed (``compute``'s ``max_problems``) into ``result``.
 
     When collecting (``validate``), a failure is recorded in ``result.fatal`` and the dataset
     is left empty instead of raising.
@@ -309,7 +354,7 @@ def push_down(config: Config, dataset: str, result: Filed, collect: bool) -> War
     source = warehouse_source(config, dataset)
     assert source is not None
     try:
-        pushed = compute(config, dataset, source)
+        pushed = compute(config, dataset, source, max_problems=max_problems)
     except ReportgenError as exc:
         if not collect:
             raise
@@ -317,6 +362,8 @@ def push_down(config: Config, dataset: str, result: Filed, collect: bool) -> War
         pushed = WarehouseResult({}, DatasetQuality())
     merge_into(result.months, pushed)
     result.quality[dataset] = pushed.quality
+    result.problems += pushed.problems
+    result.notes += pushed.notes
     if pushed.coverage is not None:
         result.coverage[dataset] = pushed.coverage
     return pushed

@@ -41,6 +41,7 @@ from sqlglot import exp
 
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.clean import TICKET_DISCARDS
+from reportgen.engine.reasons import reasons_of
 from reportgen.engine.sqlgen import Query, measures_sql
 from reportgen.sources.files import sql_string
 from reportgen.sources.presets.base import BLANK_LIKE
@@ -144,8 +145,11 @@ numbered AS (
 )"""
 
 
-def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str) -> str:
-    """CTEs ending in ``tickets_all``: every row, with its ``excluded`` reason (NULL: usable)."""
+def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown: bool = False) -> str:
+    """CTEs ending in ``tickets_all``: every row, with its ``excluded`` reason (NULL: usable).
+
+    ``shown``: also keep the id and each column's value as read (``SHOWN``), for listing rows.
+    """
     get = mapping.get
     latest = source.options.get("latest_by")
     hours_given = "first_response_hours" in mapping
@@ -204,13 +208,15 @@ tickets_all AS (
          CASE WHEN resolved_any >= created THEN {_month('resolved_any', tz)} END AS resolved_month,
          {first_hours} AS first_response_hours,
          CASE WHEN resolved_any >= created THEN {_hours('resolved_any', 'created')} END AS resolution_hours,
-         {flags}
+         {flags}{_shown('tickets', hours_given) if shown else ''}
   FROM ranked
 )"""
 
 
-def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, config: Config) -> str:
-    """CTEs ending in ``surveys_all``: every response, with its ``excluded`` reason (NULL: usable)."""
+def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, config: Config,
+                shown: bool = False) -> str:
+    """CTEs ending in ``surveys_all``: every response, with its ``excluded`` reason (NULL: usable);
+    ``shown`` as for :func:`tickets_cte`."""
     options = config.kpis
     csat_lo, csat_hi = (float(v) for v in options.csat.scale)
     ces_lo, ces_hi = (float(v) for v in options.ces.scale)
@@ -239,9 +245,26 @@ surveys_all AS (
                 OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
                 OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
               THEN 'score_out_of_scale' END AS excluded,
-         submitted, kind, score, {_month('submitted', tz)} AS submitted_month
+         submitted, kind, score, {_month('submitted', tz)} AS submitted_month{
+             _shown('surveys', False) if shown else ''}
   FROM ranked
 )"""
+
+
+# canonical column → its value as read, in the CTEs before the rules (for listing rows)
+SHOWN: dict[str, dict[str, str]] = {
+    "tickets": {"ticket_id": "id", "created_at": "created_raw", "first_response_at": "first_response_raw",
+                "resolved_at": "resolved_raw", "replies": "replies_d", "reopens": "reopens_d"},
+    "surveys": {"response_id": "id", "submitted_at": "submitted_raw", "survey": "kind", "score": "score"},
+}
+
+
+def _shown(dataset: str, hours_given: bool) -> str:
+    """The extra ``tickets_all``/``surveys_all`` columns ``_shown_<column>``: the id and values as read."""
+    columns = dict(SHOWN[dataset])
+    if hours_given:  # the first response is given as hours, not as an instant
+        columns["first_response_at"] = "first_response_hours_raw"
+    return "".join(f", CAST({raw} AS VARCHAR) AS _shown_{name}" for name, raw in columns.items())
 
 
 def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str) -> exp.Select:
@@ -374,6 +397,32 @@ def _bigquery_percentiles(node: exp.Expression) -> exp.Expression:
     outer.set(from_key, exp.From(this=exp.Subquery(this=inner_select, alias=exp.TableAlias(
         this=exp.to_identifier("_windowed")))))
     return outer
+
+
+def problems_sql(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[str, str],
+                 dialect: str, limit: int) -> str:
+    """The statement listing excluded rows and discarded values of ``dataset`` (not duplicates):
+    rows ``(reason, id, value as read)``, at most ``limit`` per reason, by id — for ``validate``."""
+    tz = config.report.timezone
+    ctes = (tickets_cte(mapping, source, tz, shown=True) if dataset == "tickets"
+            else surveys_cte(mapping, source, tz, config, shown=True))
+    reasons = reasons_of(dataset)
+    id_column = "ticket_id" if dataset == "tickets" else "response_id"
+    value = "CASE excluded " + " ".join(f"WHEN {sql_string(reason)} THEN _shown_{column}"
+                                        for reason, column in reasons.items()
+                                        if reason not in TICKET_DISCARDS) + " END"
+    branches = [f"SELECT excluded AS reason, _shown_{id_column} AS id, {value} AS value FROM {dataset}_all "
+                f"WHERE excluded IS NOT NULL AND excluded <> 'duplicate'"]
+    if dataset == "tickets":
+        branches += [f"SELECT {sql_string(reason)}, _shown_ticket_id, _shown_{reasons[reason]} "
+                     f"FROM tickets_all WHERE excluded IS NULL AND {reason} = 1"
+                     for reason in TICKET_DISCARDS]
+    listed = " UNION ALL ".join(branches)
+    sql = (f"WITH {ctes}, problems AS ({listed}) "
+           f"SELECT reason, id, value FROM (SELECT reason, id, value, row_number() OVER "
+           f"(PARTITION BY reason ORDER BY id NULLS FIRST, value) AS _n FROM problems) AS listed "
+           f"WHERE _n <= {int(limit)} ORDER BY reason, _n")
+    return compile_sql(sqlglot.parse_one(sql, read="duckdb"), dialect)
 
 
 def discovery_sql(relation: str) -> str:
