@@ -12,11 +12,13 @@ month is partial when
   export that began on 25 September), or
 - the data ends more than ``TOLERANCE_DAYS`` before its last day (an export
   taken mid-month), or
-- it has not ended yet in the report's time zone (the month still running).
+- it has not ended yet in the report's time zone (the month still running), or
+- it lies wholly before or after the data (its only data is the resolution of
+  earlier tickets, or business figures).
 
 A weekend without tickets at either end of a month is within the tolerance.
 
-A month this run read from history only (its sources no longer hold it) is judged by
+A month read from history (its sources no longer hold it, or hold it less completely) is judged by
 the completeness it was stored with (``history.Completeness``: the days of the month its
 data spanned): partial when more days are missing than the tolerance allows at both
 ends together (``2 × TOLERANCE_DAYS``), so a month that was not partial when it was
@@ -68,6 +70,11 @@ def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iter
             if first_day <= first <= last_day and (first - first_day).days > TOLERANCE_DAYS:
                 reasons.append(tr.t("partial.starts", day=tr.day(first)))
             if not running and first_day <= last <= last_day and (last_day - last).days > TOLERANCE_DAYS:
+                reasons.append(tr.t("partial.ends", day=tr.day(last)))
+            # a month outside the span (only resolutions of earlier tickets, or business figures)
+            if last_day < first:
+                reasons.append(tr.t("partial.starts", day=tr.day(first)))
+            if not running and last < first_day:
                 reasons.append(tr.t("partial.ends", day=tr.day(last)))
         if running:
             reasons.append(tr.t("partial.running"))

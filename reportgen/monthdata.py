@@ -67,8 +67,9 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
     """How completely this run's sources cover ``month``, to compare with the stored copy.
 
     Days: the days of the month inside the span the tickets or surveys cover (first to
-    last day with a usable row). Rows: tickets created plus survey responses in the month,
-    plus one when the month has business figures (a business-only month is data too).
+    last day with a usable row). Rows: tickets created plus survey responses in the month
+    (without any: the tickets resolved in it), plus one when the month has business figures
+    (a business-only month is data too).
     """
     first_day = date(int(month[:4]), int(month[5:7]), 1)
     last_day = date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1) - timedelta(days=1)
@@ -81,6 +82,8 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
     scalars = measures.scalars
     rows = sum(int(scalars.get(name) or 0)
                for name in ("tickets_created", "nps_responses", "csat_responses", "ces_responses"))
+    # a month whose only data is the resolution of earlier tickets is data too (its resolution times)
+    rows = rows or int(scalars.get("tickets_resolved") or 0)
     # the lifespan may come from the config alone; the other business figures only from data
     has_business = any(scalars.get(name) is not None for name in BUSINESS_MEASURES
                        if name != "customer_lifespan_years")

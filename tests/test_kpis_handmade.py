@@ -21,6 +21,7 @@ from reportgen.api import compute_month, kpis_document
 from reportgen.cli import main
 from reportgen.config import load_config
 from reportgen.errors import NoDataError
+from reportgen.history import Completeness, HistoryStore
 
 
 def month_doc(config: Path, month: str) -> dict[str, Any]:
@@ -532,6 +533,17 @@ def test_a_month_is_present_through_resolutions_alone(make_project: ProjectFacto
     assert november["resolution_rate"] is None  # 0 created
     with pytest.raises(NoDataError):
         month_doc(config, "2026-10")  # nothing created, resolved or submitted in October
+
+
+def test_a_month_of_resolutions_alone_is_reported_and_stored(make_project: ProjectFactory) -> None:
+    """The command itself (history written), not only the computation: a month whose only data is
+    the resolution of an earlier ticket is stored and reported, not "no data"."""
+    config = make_project(tickets=[ticket("a", "2026-09-05T10:00:00Z", resolved="2026-11-05T10:00:00Z")])
+    november = cli_json(config, "2026-11")["kpis"]
+    assert november["ticket_volume"] == 0 and november["avg_resolution_hours"] == approx(61 * 24.0)
+    stored = {m.month: m.completeness for m in HistoryStore(config.parent / "reportgen-history.duckdb"
+                                                             ).list_months()}
+    assert stored["2026-11"] == Completeness(0, 1)  # no day of the tickets' span; one resolution
 
 
 def test_json_nulls_for_every_ratio_with_a_zero_denominator(make_project: ProjectFactory) -> None:

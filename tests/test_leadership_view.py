@@ -160,9 +160,9 @@ def test_partial_month_rules() -> None:
 
     from reportgen.coverage import partial_months
 
-    def partial(first: date, last: date, today: date = date(2026, 11, 29)) -> dict[str, str]:
-        return partial_months({"tickets": (first, last)}, ["2026-09", "2026-10", "2026-11"], "UTC",
-                              today=today)
+    def partial(first: date, last: date, today: date = date(2026, 11, 29),
+                months: tuple[str, ...] = ("2026-09", "2026-10")) -> dict[str, str]:
+        return partial_months({"tickets": (first, last)}, months, "UTC", today=today)
 
     assert partial(date(2026, 9, 1), date(2026, 10, 31), today=date(2026, 12, 1)) == {}
     # a weekend without tickets at either end is within the tolerance
@@ -170,7 +170,13 @@ def test_partial_month_rules() -> None:
     assert partial(date(2026, 9, 25), date(2026, 10, 20), today=date(2026, 12, 1)) == {
         "2026-09": "data from 25 Sep 2026", "2026-10": "data until 20 Oct 2026"}
     # the current month is still running, whatever the data says
-    assert partial(date(2026, 9, 1), date(2026, 11, 28)) == {"2026-11": "month still running"}
+    three = ("2026-09", "2026-10", "2026-11")
+    assert partial(date(2026, 9, 1), date(2026, 11, 28), months=three) == {"2026-11": "month still running"}
+    # a month outside the tickets' span (only resolutions of earlier tickets, or business figures)
+    assert partial(date(2026, 9, 1), date(2026, 10, 31), today=date(2026, 12, 1), months=three) == {
+        "2026-11": "data until 31 Oct 2026"}
+    assert partial(date(2026, 10, 1), date(2026, 11, 30), today=date(2026, 12, 1), months=three) == {
+        "2026-09": "data from 1 Oct 2026"}
     # surveys decide only when there are no tickets
     assert partial_months({"tickets": (date(2026, 9, 1), date(2026, 9, 30)),
                            "surveys": (date(2026, 9, 20), date(2026, 9, 30))}, ["2026-09"], "UTC",
