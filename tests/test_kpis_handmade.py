@@ -322,6 +322,34 @@ def test_backlog_of_a_month_without_ticket_activity(make_project: ProjectFactory
 
 # ---- time zones, DST, timestamp forms -------------------------------------------
 
+def test_zone_abbreviations_are_not_guessed(make_project: ProjectFactory) -> None:
+    """'BST' is British Summer Time to a London team and Bangladesh to DuckDB: an abbreviation is
+    not read (the value is discarded and counted); UTC, GMT and IANA names are unambiguous."""
+    created = "2026-07-01T09:00:00Z"
+    tickets = [ticket("a", created, first_response="2026-07-01 16:00:00 BST"),  # discarded, not 1 h (+6)
+               ticket("b", created, first_response="2026-07-01 11:00:00 UTC"),  # 2 h
+               ticket("c", created, first_response="2026-07-01 12:00:00 Europe/London"),  # 11:00Z: 2 h
+               ticket("d", created, first_response="2026-07-01t13:00:00z")]  # RFC 3339 lower case: 4 h
+    doc = month_doc(make_project(tickets=tickets), "2026-07")
+    assert doc["kpis"]["avg_first_response_hours"] == approx((2 + 2 + 4) / 3)
+    assert doc["data_quality"]["tickets"]["values_discarded"] == {"invalid_first_response_at": 1}
+
+
+def test_an_abbreviation_can_be_read_through_date_format_and_the_source_zone(
+        make_project: ProjectFactory) -> None:
+    tickets = [ticket("a", "2026-07-01 10:00:00 BST", first_response="2026-07-01 12:30:00 BST")]
+    config = make_project(tickets=tickets, folder="bst")
+    text = config.read_text(encoding="utf-8").replace(
+        '  tickets: {path: "data/tickets.csv", preset: generic}',
+        '  tickets: {path: "data/tickets.csv", preset: generic, timezone: "Europe/London", '
+        'date_format: "%Y-%m-%d %H:%M:%S BST"}')
+    config.write_text(text, encoding="utf-8")
+    doc = month_doc(config, "2026-07")
+    assert doc["kpis"]["ticket_volume"] == 1 and doc["kpis"]["avg_first_response_hours"] == approx(2.5)
+    # 10:00 London summer time is 11:00 in Rome: July either way, and nothing discarded
+    assert doc["data_quality"]["tickets"]["values_discarded"] == {}
+
+
 def test_month_boundaries_in_the_report_timezone(make_project: ProjectFactory) -> None:
     tickets = [
         ticket("a", "2026-10-31T23:30:00Z"),  # 2026-11-01 00:30 CET → November
