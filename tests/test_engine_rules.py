@@ -68,6 +68,19 @@ def test_names_differing_in_case_or_spaces_are_one(tmp_path: Path) -> None:
     assert scalar_values(result.months["2026-10"])["tickets_per_agent"] == 2.0  # 4 tickets ÷ 2 agents
 
 
+def test_an_empty_name_joins_its_default_written_in_another_case(tmp_path: Path) -> None:
+    """'' is Uncategorized/Unknown; 'uncategorized' written in the data is the same name."""
+    rows = [t("1", "2026-10-05T10:00:00Z"), t("2", "2026-10-05T10:00:00Z", category="-", channel="n/a"),
+            t("3", "2026-10-05T10:00:00Z", category="uncategorized", channel="unknown"),
+            t("4", "2026-10-05T10:00:00Z", category="Billing", channel="UNKNOWN")]
+    write_rows(tmp_path / "t.csv", TICKET_HEADER, rows)
+    october = breakdown_values(run(tmp_path, '  tickets: {path: t.csv}\n').months["2026-10"])
+    # Uncategorized ×2 (empty, "-") vs uncategorized ×1: one name, its most frequent spelling
+    assert october["tickets_by_category"] == {"Uncategorized": 3, "Billing": 1}
+    # Unknown ×2 (empty, "n/a"), unknown ×1, UNKNOWN ×1
+    assert october["tickets_by_channel"] == {"Unknown": 4}
+
+
 def test_several_sources_per_dataset_combine_and_the_later_wins(tmp_path: Path) -> None:
     write_rows(tmp_path / "a.csv", TICKET_HEADER, [t("1", "2026-10-05 10:00", category="A"),
                                                    t("2", "2026-10-06 10:00", category="A")])

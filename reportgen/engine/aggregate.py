@@ -60,16 +60,16 @@ def file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[st
     assert dimension in DIMENSION_DEFAULTS
     default = DIMENSION_DEFAULTS[dimension]
     spellings: Counter[str] = Counter()
-    for _, raw, first, *_ in rows:
-        name = label(None if raw is None else str(raw), None)
+    for _, raw, first, *_ in rows:  # an empty value is the default, merged with its other spellings
+        name = label(None if raw is None else str(raw), default)
         if name is not None:
             spellings[name] += int(cast(float, first))
     shown = merge_spellings(spellings)
     for month, raw, *values in rows:
-        name = label(None if raw is None else str(raw), None)
-        key = shown[name] if name is not None else default
-        if key is None:
+        name = label(None if raw is None else str(raw), default)
+        if name is None:
             continue
+        key = shown[name]
         dims = months.setdefault(str(month), MonthMeasures()).dims
         for measure, value in zip(query.measures, values, strict=True):
             per_key = dims.setdefault(measure, {})
