@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import urllib.parse
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -360,10 +361,22 @@ def _interpolate(value: Any, path: str, problems: list[str], deferred: dict[str,
                     return match.group(0)
                 problems.append(f"{path}: {ENV_NOT_SET.format(name=name)}")
                 return ""
-            return os.environ[name]
+            found = os.environ[name]
+            # a password in a warehouse URL is written escaped, or an '@' or '/' in it would end
+            # the URL's user part: the rest would be read as the host (and shown, unmasked)
+            if path.endswith(".warehouse") and _in_userinfo(value, match.start()):
+                return urllib.parse.quote(found, safe="")
+            return found
 
         return _ENV_PATTERN.sub(substitute, value)
     return value
+
+
+def _in_userinfo(url: str, position: int) -> bool:
+    """Whether ``position`` in ``url`` lies in its user part (``scheme://user:password@host``)."""
+    scheme = url.find("://")
+    return (scheme != -1 and scheme < position and "@" in url[position:]
+            and "/" not in url[scheme + 3:position])
 
 
 def _target_problems(targets: Any, lines: dict[tuple[str, ...], int]) -> list[str]:

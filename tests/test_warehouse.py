@@ -337,6 +337,38 @@ def test_wrong_password_is_one_line_without_the_password(pg: Server, tmp_path: P
     assert "password authentication failed" in message
 
 
+def test_a_password_with_url_characters_connects_and_never_shows(pg: Server, tmp_path: Path) -> None:
+    """'${PGPASSWORD}' in the URL's user part: an '@' or '/' in the password must not end it (the
+    rest read as the host, sent to DNS and printed unmasked)."""
+    odd = "Xy7@Kq9/Rt2:%#?"
+    tickets = data.tickets(40, seed=5)
+    _load_pg(pg, "oddpw", tickets, data.surveys(20, seed=6), data.BUSINESS)
+    with psycopg.connect(pg.dsn(), autocommit=True) as con:
+        con.execute("DROP ROLE IF EXISTS odd_user")
+        con.execute(f"CREATE ROLE odd_user LOGIN PASSWORD '{odd}'")
+        con.execute("GRANT USAGE ON SCHEMA oddpw TO odd_user")
+        con.execute("GRANT SELECT ON ALL TABLES IN SCHEMA oddpw TO odd_user")
+    path = tmp_path / "c.yaml"
+    path.write_text('sources:\n  tickets: {warehouse: "postgresql://odd_user:${REPORTGEN_TEST_ODD}@'
+                    f'127.0.0.1:{pg.port}/support", table: oddpw.tickets}}\n', encoding="utf-8")
+    os.environ["REPORTGEN_TEST_ODD"] = odd
+    try:
+        config = load_config(path)
+        result = compute(config, "tickets", config.sources.of("tickets")[0])  # connected: read it whole
+        assert result.quality.rows_read == len(tickets)
+        assert result.quality.files == [f"postgresql://odd_user:***@127.0.0.1:{pg.port}/support oddpw.tickets"]
+        os.environ["REPORTGEN_TEST_ODD"] = "Wr0ng@pw/" + odd
+        config = load_config(path)
+        with pytest.raises(DataError) as caught:
+            compute(config, "tickets", config.sources.of("tickets")[0])
+    finally:
+        del os.environ["REPORTGEN_TEST_ODD"]
+    message = str(caught.value)
+    assert "password authentication failed" in message and "odd_user:***@127.0.0.1" in message
+    for piece in ("Wr0ng", "Kq9", "Rt2", "Xy7"):
+        assert piece not in message, message
+
+
 def test_password_never_in_quality_or_errors(pg: Server, tmp_path: Path) -> None:
     config = parse_config(f'sources:\n  tickets: {{warehouse: "{pg.url()}", table: no_such_table}}\n')
     with pytest.raises(DataError) as caught:

@@ -8,6 +8,7 @@ URLs are shown through :func:`masked`, and a driver's error text is scrubbed.
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
 
 import sqlalchemy
@@ -69,8 +70,9 @@ def scrub(text: str, url: URL) -> str:
     """A driver's message on one line, without the URL's password."""
     flat = one_line(text.strip().splitlines()[0] if text.strip() else text, 400)
     password = url.password
-    if password:
-        flat = flat.replace(str(password), "***")
+    if password:  # as given, and as written in the URL (escaped)
+        for form in {str(password), urllib.parse.quote(str(password), safe="")}:
+            flat = flat.replace(form, "***")
     return flat
 
 
