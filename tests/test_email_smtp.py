@@ -7,6 +7,7 @@ password, a server that is down, and `run`'s per-step outcome.
 
 from __future__ import annotations
 
+import base64
 import email
 import socket
 import ssl
@@ -26,6 +27,7 @@ from click.testing import CliRunner
 from conftest import ProjectFactory
 
 from reportgen.api import compute_month, report_path
+from reportgen.cli import main
 from reportgen.cli_email import email as email_command
 from reportgen.cli_email import run as run_command
 from reportgen.config import load_config
@@ -257,6 +259,42 @@ def test_wrong_password(start_server: Any, make_project: ProjectFactory, monkeyp
     assert time.monotonic() - started < 20  # not retried
     assert server.recorder.messages == []
     assert report_path(load_config(config), MONTH).is_file()  # the workbook is kept
+
+
+@pytest.mark.parametrize("echo", ["password={password} rejected", "bad user:{password}", "bad {plain}",
+                                  "login {login} failed"])
+def test_a_server_reply_echoing_the_password_is_masked(make_project: ProjectFactory,
+                                                       monkeypatch: pytest.MonkeyPatch, echo: str) -> None:
+    """A server may quote what it received: the password as written, next to '=' or ':', or the
+    base64 the client sent (AUTH PLAIN: NUL user NUL password; AUTH LOGIN: the password alone)."""
+    wrong = "s3cr3tPW"
+    monkeypatch.setenv("SMTP_PASSWORD", wrong)
+
+    def echoing(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
+        password = auth_data.password.decode()
+        plain = base64.b64encode(f"\0{USER}\0{password}".encode()).decode()
+        login = base64.b64encode(password.encode()).decode()
+        reply = "535 5.7.8 " + echo.format(password=password, plain=plain, login=login)
+        return AuthResult(success=False, handled=False, message=reply)
+
+    port = free_port()
+    controller = Controller(Recorder(), hostname="127.0.0.1", port=port, authenticator=echoing,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        config = make_project(TICKETS, SURVEYS, BUSINESS, extra=email_block(Server(port, Recorder()), "none",
+                                                                            auth=True))
+        result = invoke(email_command, config)
+        verbose = CliRunner().invoke(main, ["--verbose", "email", "--config", str(config), "--month", MONTH])
+    finally:
+        controller.stop()
+    for run in (result, verbose):
+        assert run.exit_code == 1
+        assert "SMTP login failed" in run.output and "535 5.7.8" in run.output
+        hidden = [wrong, base64.b64encode(wrong.encode()).decode(),
+                  base64.b64encode(f"\0{USER}\0{wrong}".encode()).decode()]
+        assert not any(form in run.output for form in hidden), run.output
+        assert "***" in run.output
 
 
 def test_server_down_fails_after_bounded_retries(make_project: ProjectFactory) -> None:

@@ -20,6 +20,7 @@ Policy:
 
 from __future__ import annotations
 
+import base64
 import re
 import smtplib
 import ssl
@@ -55,6 +56,25 @@ def mask_whole(text: str, secret: str) -> str:
     return re.sub(rf"(?<!{_BEFORE}){re.escape(secret)}(?!{_AFTER})", "***", text)
 
 
+_MASK_ANYWHERE = 4  # a secret this long is masked wherever it stands; a shorter one only whole
+
+
+def mask_secret(text: str, password: str, username: str | None = None) -> str:
+    """``text`` without the password: as written (``password=…``, ``user:…`` too) and in the
+    base64 forms an SMTP client sends it (``AUTH LOGIN``: the password; ``AUTH PLAIN``:
+    NUL user NUL password), which a server may echo back in its reply."""
+    if not password:
+        return text
+    forms = [base64.b64encode(password.encode()).decode()]
+    if username is not None:
+        forms.append(base64.b64encode(f"\0{username}\0{password}".encode()).decode())
+    for form in forms:
+        text = text.replace(form, "***")
+    if len(password) >= _MASK_ANYWHERE:
+        return text.replace(password, "***")
+    return mask_whole(text, password)
+
+
 class SmtpSender:
     """Sends messages with the given settings; ``sleep`` is injectable for tests."""
 
@@ -80,9 +100,10 @@ class SmtpSender:
                               hint="give a PEM file of the CA that signed the server's certificate") from None
 
     def _scrub(self, text: str) -> str:
-        """A last guard (messages are built without the password): mask it where it stands whole."""
+        """A last guard (messages are built without the password, but hold the server's replies,
+        which may echo it): no form of the password stays (``mask_secret``)."""
         password = self.settings.password.get_secret_value() if self.settings.password else ""
-        return mask_whole(text, password)
+        return mask_secret(text, password, self.settings.username)
 
     def _error(self, problem: str, hint: str | None = None) -> OutputError:
         return OutputError(self._scrub(problem), hint=self._scrub(hint) if hint else None)
