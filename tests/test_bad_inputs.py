@@ -83,6 +83,13 @@ def _huge_line(data: Path) -> None:
         handle.write("T2,2026-10-02T09:00:00Z," + "x" * 21_000_000 + "\n")
 
 
+def _more_kept(data: Path) -> None:
+    """S 100, E 110, N 5: 105 customers kept of 100 (churn would be −5 %)."""
+    (data / "business_more_kept.csv").write_text(
+        "month,customers_start,customers_end,customers_new,sales_marketing_spend,revenue\n"
+        "2026-10,100,110,5,1000,5000\n", encoding="utf-8")
+
+
 def _huge_header(data: Path) -> None:
     (data / "huge_header.csv").write_text("ticket_id,created_at," + "h" * TEN_MB + "\nT1,2026-10-01,x\n")
 
@@ -111,6 +118,10 @@ FATAL = [
           ["garbage.parquet: not a readable Parquet file", "export it again"]),
     Fatal("business row with a malformed month", {"business": "business_bad_month.csv"},
           ["business_bad_month.csv, row 3, column 'month'", "'Oct 2026' is not a month", "YYYY-MM"]),
+    Fatal("business row keeping more customers than it had", {"business": "business_more_kept.csv"},
+          ["business_more_kept.csv, row 2, column 'customers_end'",
+           "customers_end 110 − customers_new 5 = 105 is more than customers_start 100",
+           "retention would be 105%", "returning customers"], setup=_more_kept),
     Fatal("path that does not exist", {"tickets": "no-such-file.csv"},
           ["sources.tickets.path", "no-such-file.csv' does not exist", "check the path"]),
     Fatal("glob that matches nothing", {"surveys": "exports/surveys-*.csv"},

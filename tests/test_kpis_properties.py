@@ -164,8 +164,9 @@ def business_rows(draw: st.DrawFn, consistent: bool = False) -> list[tuple[Any, 
     rows = []
     for month in months:
         start = draw(st.sampled_from((0, 10, 100, 250)))
-        end: Any = draw(st.sampled_from((0, 8, 90, 260)))
         new = draw(st.sampled_from((0, 5, 15, 40)))
+        # never more customers kept (E − N) than there were (S): such a row is refused (test_bad_inputs)
+        end: Any = min(draw(st.sampled_from((0, 8, 90, 260))), start + new)
         spend = draw(st.sampled_from(("", 0, 1000, 2500.5)))
         revenue = draw(st.sampled_from(("", 0, 5000, 12345.6)))
         lost: Any = draw(st.sampled_from(("", "", 0, 3, 20)))

@@ -97,7 +97,21 @@ def _parse_row(path: Path, row: int, values: dict[str, str | None], months: dict
             errors.append(exc)
             bad = True
     if not bad:
+        _check_customers(parsed, Location(path, row, "customers_end"))
         months[month] = BusinessMonth(month, parsed)
+
+
+def _check_customers(values: dict[str, float | None], where: Location) -> None:
+    """Customers kept (E − N) cannot exceed the customers there were (S): retention would pass
+    100 % and the derived customers_lost (S + N − E) turn negative."""
+    start, end, new = (values.get(name) for name in ("customers_start", "customers_end", "customers_new"))
+    if start is None or end is None or new is None or end - new <= start:
+        return
+    raise DataError(f"customers_end {end:g} − customers_new {new:g} = {end - new:g} is more than "
+                    f"customers_start {start:g} (retention would be {(end - new) / start:.0%})"
+                    if start else f"customers_end {end:g} − customers_new {new:g} = {end - new:g} is more "
+                    "than customers_start 0", where,
+                    hint="count returning customers in customers_new, or check the row's figures")
 
 
 def _value(name: str, text: str, where: Location) -> float:
