@@ -48,6 +48,10 @@ class MeasureInfo:
     column: str | None = None
     filter: str | None = None
     time: TimeColumn | None = "created"
+    # optional source columns it is computed from: when no file of the dataset has one of them,
+    # the measure has no value (a missing input is not 0 — an export without resolved_at is not
+    # "nothing resolved")
+    needs: tuple[str, ...] = ()
 
     @property
     def label_id(self) -> str:
@@ -89,31 +93,32 @@ def _survey(name: str, aggregation: Aggregation, filter: str) -> MeasureInfo:
 _DECLARED: list[MeasureInfo] = [
     # ---- tickets, by the month they were created in ------------------------------------
     MeasureInfo("tickets_created", "count"),
-    MeasureInfo("tickets_created_resolved", "count", column="resolved"),
+    MeasureInfo("tickets_created_resolved", "count", column="resolved", needs=("resolved_at",)),
     MeasureInfo("first_response_count", "count",
-                column="first_response_hours"),
+                column="first_response_hours", needs=("first_response_at",)),
     MeasureInfo("first_response_hours_sum", "hours",
-                aggregation="sum", column="first_response_hours"),
+                aggregation="sum", column="first_response_hours", needs=("first_response_at",)),
     MeasureInfo("first_response_median_hours", "hours",
-                aggregation="median", column="first_response_hours"),
+                aggregation="median", column="first_response_hours", needs=("first_response_at",)),
     MeasureInfo("first_response_p90_hours", "hours",
-                aggregation="p90", column="first_response_hours"),
+                aggregation="p90", column="first_response_hours", needs=("first_response_at",)),
     MeasureInfo("sla_met", "count", aggregation="count_where",
-                filter="first_response_hours <= {sla_hours}"),
+                filter="first_response_hours <= {sla_hours}", needs=("first_response_at",)),
     # ---- tickets, by the month they were resolved in -----------------------------------
-    MeasureInfo("tickets_resolved", "count", time="resolved"),
+    MeasureInfo("tickets_resolved", "count", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_hours_sum", "hours", aggregation="sum",
-                column="resolution_hours", time="resolved"),
+                column="resolution_hours", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_median_hours", "hours",
-                aggregation="median", column="resolution_hours", time="resolved"),
+                aggregation="median", column="resolution_hours", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_p90_hours", "hours",
-                aggregation="p90", column="resolution_hours", time="resolved"),
+                aggregation="p90", column="resolution_hours", time="resolved", needs=("resolved_at",)),
     MeasureInfo("fcr_resolved", "count", aggregation="count_where",
-                filter="replies <= {max_replies} AND reopens = 0", time="resolved"),
+                filter="replies <= {max_replies} AND reopens = 0", time="resolved",
+                needs=("resolved_at", "replies")),
     MeasureInfo("reopened_resolved", "count", aggregation="count_where",
-                filter="reopens > 0", time="resolved"),
+                filter="reopens > 0", time="resolved", needs=("resolved_at",)),
     # ---- derived from other measures by the engine -------------------------------------
-    MeasureInfo("backlog_open", "count", aggregation="derived", time=None),
+    MeasureInfo("backlog_open", "count", aggregation="derived", time=None, needs=("resolved_at",)),
     MeasureInfo("assigned_tickets", "count", aggregation="derived"),
     MeasureInfo("distinct_agents", "count", aggregation="derived"),
     # ---- surveys, by the month they were submitted in ----------------------------------
@@ -141,11 +146,11 @@ _DECLARED: list[MeasureInfo] = [
     MeasureInfo("category_tickets", "count", "category"),
     MeasureInfo("channel_tickets", "count", "channel"),
     MeasureInfo("agent_tickets", "count", "agent"),
-    MeasureInfo("agent_resolved", "count", "agent", column="resolved"),
+    MeasureInfo("agent_resolved", "count", "agent", column="resolved", needs=("resolved_at",)),
     MeasureInfo("agent_first_response_count", "count", "agent",
-                column="first_response_hours"),
+                column="first_response_hours", needs=("first_response_at",)),
     MeasureInfo("agent_first_response_hours_sum", "hours",
-                "agent", aggregation="sum", column="first_response_hours"),
+                "agent", aggregation="sum", column="first_response_hours", needs=("first_response_at",)),
 ]
 
 MEASURES: dict[str, MeasureInfo] = {info.name: info for info in _DECLARED}

@@ -415,7 +415,9 @@ def compute(tickets: Sequence[Sequence[object]] = (), surveys: Sequence[Sequence
     ticket_list, ticket_quality = clean_tickets(tickets, ticket_header, source_zone)
     response_list, survey_quality = clean_surveys(surveys, survey_header, source_zone, options)
     figures = parse_business(business, business_header)
-    has_replies = "replies" in [h.strip().lower() for h in ticket_header]
+    columns = {h.strip().lower() for h in ticket_header}  # an optional column no file has: no value
+    has_replies = "replies" in columns
+    has_resolved, has_first = "resolved_at" in columns, "first_response_at" in columns
 
     present: set[str] = set(figures)
     for ticket in ticket_list:
@@ -426,7 +428,8 @@ def compute(tickets: Sequence[Sequence[object]] = (), surveys: Sequence[Sequence
         present.add(month_of(response.submitted, report_zone))
 
     months = {
-        month: _month_kpis(month, ticket_list, response_list, figures.get(month, {}), options, has_replies)
+        month: _month_kpis(month, ticket_list, response_list, figures.get(month, {}), options, has_replies,
+                           has_resolved, has_first)
         for month in sorted(present)
     }
     quality = {
@@ -438,7 +441,8 @@ def compute(tickets: Sequence[Sequence[object]] = (), surveys: Sequence[Sequence
 
 
 def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
-                figures: dict[str, float | None], options: Options, has_replies: bool) -> dict[str, Any]:
+                figures: dict[str, float | None], options: Options, has_replies: bool,
+                has_resolved: bool = True, has_first: bool = True) -> dict[str, Any]:
     zone = options.timezone
     created = [t for t in tickets if month_of(t.created, zone) == month]
     resolved = [t for t in tickets if t.resolved is not None and month_of(t.resolved, zone) == month]
@@ -485,7 +489,7 @@ def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
                  if end_customers is not None and new is not None else None)
 
     fcr = None
-    if has_replies:
+    if has_replies and has_resolved:
         fcr = ratio(sum(1 for t in resolved if t.replies is not None and t.replies <= options.fcr_max_replies
                         and t.reopens == 0), len(resolved))
     kpis: dict[str, Any] = {
@@ -539,6 +543,12 @@ def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
         "agent_resolution_rate": agent_rate,
         "agent_avg_first_response_hours": agent_first,
     }
+    if not has_resolved:  # not "nothing resolved": unknown
+        for kpi in ("resolution_rate", "reopen_rate", "backlog_open"):
+            kpis[kpi] = None
+        breakdowns["agent_resolution_rate"] = {}
+    if not has_first:
+        kpis["sla_first_response_rate"] = None
     return {"kpis": kpis, "breakdowns": breakdowns}
 
 

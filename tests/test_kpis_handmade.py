@@ -574,6 +574,23 @@ def test_a_month_of_resolutions_alone_is_reported_and_stored(make_project: Proje
     assert stored["2026-11"] == Completeness(0, 1)  # no day of the tickets' span; one resolution
 
 
+def test_an_export_without_resolution_or_response_times_leaves_those_kpis_empty(tmp_path: Path) -> None:
+    """No resolved_at column in any file is not "nothing resolved" (0 %, every ticket in the backlog)."""
+    (tmp_path / "tickets.csv").write_text("ticket_id,created_at,category\nT1,2026-10-05T10:00:00Z,Billing\n"
+                                          "T2,2026-10-06T10:00:00Z,Billing\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "UTC"}\nsources:\n  tickets: {path: tickets.csv}\n', encoding="utf-8")
+    kpis = cli_json(config, "2026-10")["kpis"]
+    assert kpis["ticket_volume"] == 2
+    for kpi in ("resolution_rate", "backlog_open", "fcr_rate", "reopen_rate", "sla_first_response_rate",
+                "avg_resolution_hours", "avg_first_response_hours"):
+        assert kpis[kpi] is None, kpi
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert "note: tickets: no source has a resolved_at column — the KPIs computed from it have no value" \
+        in result.output
+    assert "note: tickets: no source has a first_response_at column" in result.output
+
+
 def test_json_nulls_for_every_ratio_with_a_zero_denominator(make_project: ProjectFactory) -> None:
     # one unanswered, unresolved, unassigned ticket; no surveys; no business row
     document = cli_json(make_project(tickets=[ticket("a", "2026-10-05T10:00:00Z")]), "2026-10")

@@ -259,6 +259,22 @@ def test_engine_matches_reference_without_replies_column(data: dict[str, Any]) -
 
 
 @FEW
+@given(datasets(), st.sampled_from(("resolved_at", "first_response_at")))
+def test_engine_matches_reference_without_a_timestamp_column(data: dict[str, Any], dropped: str) -> None:
+    """An export without resolved_at is not 'nothing resolved': those KPIs have no value."""
+    index = ref.TICKET_HEADER.index(dropped)
+    header = tuple(h for h in ref.TICKET_HEADER if h != dropped)
+    data = {**data, "tickets": [row[:index] + row[index + 1:] for row in data["tickets"]]}
+    months, quality = engine_of(data, header)
+    want = reference_of(data, header)
+    assert differences(months, want.months) == []
+    assert quality == want.quality
+    gone = ("resolution_rate", "backlog_open", "reopen_rate") if dropped == "resolved_at" else (
+        "sla_first_response_rate",)
+    assert all(m["kpis"][kpi] is None for m in months.values() for kpi in gone)
+
+
+@FEW
 @given(datasets(consistent=True))
 def test_scores_and_rates_stay_in_range(data: dict[str, Any]) -> None:
     months, _ = engine_of(data)

@@ -76,6 +76,14 @@ def file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[st
             per_key[key] = per_key.get(key, 0) + cast(float, value)
 
 
+def absent_inputs(config: Config, columns: set[str]) -> list[str]:
+    """A note (for `validate`) per optional ticket column no source has."""
+    if not config.sources.of("tickets"):
+        return []
+    return [f"tickets: no source has a {column} column — the KPIs computed from it have no value (not 0)"
+            for column in sorted({c for info in MEASURES.values() for c in info.needs} - columns)]
+
+
 def coverage(con: duckdb.DuckDBPyConnection, relation: str, column: str,
              report_tz: str) -> tuple[dt.date, dt.date] | None:
     """First and last local day (report zone) of a usable row's main timestamp; None without rows."""
@@ -88,11 +96,13 @@ def coverage(con: duckdb.DuckDBPyConnection, relation: str, column: str,
 
 
 def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str, dict[str, float | None]],
-           has_replies: bool) -> None:
+           columns: set[str]) -> None:
     """Derived measures, zero-filled counts, business figures and the business defaults.
 
     Runs once every month is known (survey- or business-only months included):
     the backlog of a month without ticket activity is still the open tickets.
+    ``columns``: the canonical ticket columns the sources have; a measure that ``needs``
+    one they lack has no value (``MeasureInfo.needs``).
     """
     for month in business:
         months.setdefault(month, MonthMeasures())
@@ -113,8 +123,12 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
                 if info.zero_when_absent and scalars.get(info.name) is None:
                     scalars[info.name] = 0
                 scalars.setdefault(info.name, None)
-        if not has_replies:
-            scalars["fcr_resolved"] = None
+        for info in MEASURES.values():
+            if not set(info.needs) <= columns:
+                if info.dimension is None:
+                    scalars[info.name] = None
+                else:
+                    measures.dims.pop(info.name, None)
         figures = business.get(month, {})
         for name in BUSINESS_MEASURES:
             scalars[name] = figures.get(name)

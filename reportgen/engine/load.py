@@ -74,7 +74,7 @@ class Loaded:
     dataset: str
     spans: list[FileSpan] = field(default_factory=list)
     rows_read: int = 0
-    has_replies: bool = False
+    columns: set[str] = field(default_factory=set)  # canonical columns found in at least one file
     fatal: list[ReportgenError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # inferred reading choices, for `validate`
 
@@ -233,7 +233,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
             continue
         for path in paths:
             try:
-                span, replies, rows = _load_file(con, dataset, source, path, workdir,
+                span, columns, rows = _load_file(con, dataset, source, path, workdir,
                                                  file_index=len(loaded.spans), start=loaded.rows_read,
                                                  notes=loaded.notes)
             except ReportgenError as exc:
@@ -242,7 +242,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
                 loaded.fatal.append(exc)  # a failed INSERT adds no row: go on without the file
                 continue
             loaded.spans.append(span)
-            loaded.has_replies = loaded.has_replies or replies
+            loaded.columns |= columns
             loaded.rows_read += rows
     return loaded
 
@@ -257,7 +257,7 @@ def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, so
         # date-times are wall-clock time in the sheet's zone unless the source says otherwise
         con.execute(f"SET TimeZone = {sql_string(config.source_timezone(sheet.source))}")
         try:
-            span, replies, rows = _load_file(con, dataset, sheet.source, sheet.path, workdir,
+            span, columns, rows = _load_file(con, dataset, sheet.source, sheet.path, workdir,
                                              file_index=len(loaded.spans), start=loaded.rows_read,
                                              notes=loaded.notes)
         except ReportgenError as exc:
@@ -268,13 +268,14 @@ def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, so
         loaded.fatal.append(exc)
         return
     loaded.spans.append(replace(span, path=sheet.label, rows=dict(sheet.rows)))
-    loaded.has_replies = loaded.has_replies or replies
+    loaded.columns |= columns
     loaded.rows_read += rows
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
-               workdir: Path, file_index: int, start: int, notes: list[str]) -> tuple[FileSpan, bool, int]:
-    """One file into ``{dataset}_raw``: its span, whether it has a replies column, the rows it added."""
+               workdir: Path, file_index: int, start: int, notes: list[str]
+               ) -> tuple[FileSpan, set[str], int]:
+    """One file into ``{dataset}_raw``: its span, the canonical columns it has, the rows it added."""
     preset = get_preset(source.preset)
     # a preset that rewrites the export reads the file inside a .zip/.gz, not the archive
     inner = unpack(path, workdir) if preset.prepare and is_archive(path) else None
@@ -307,7 +308,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
         if readable != path:
             raise about_original(exc, readable, Path(inner.label) if inner else path, preset.name) from None
         raise
-    return FileSpan(str(path), start, first_row), "replies" in expressions, rows
+    return FileSpan(str(path), start, first_row), set(expressions), rows
 
 
 def _skip_rows(sql: str, skip: int) -> str:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from reportgen.config import Config
-from reportgen.engine.aggregate import aggregate, coverage, finish
+from reportgen.engine.aggregate import absent_inputs, aggregate, coverage, finish
 from reportgen.engine.clean import clean_surveys, clean_tickets
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
@@ -59,7 +59,7 @@ class _Part:
     fatal: list[ReportgenError] = field(default_factory=list)
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    has_replies: bool = False
+    columns: set[str] = field(default_factory=set)  # canonical columns its sources have
 
 
 def _concurrent(config: Config) -> bool:
@@ -139,21 +139,22 @@ class Engine:
                                            for name in _DATASETS])
             else:
                 parts = [self._dataset(con, dataset=name, workdir=Path(workdir)) for name in _DATASETS]
-            has_replies = False
+            columns: set[str] = set()
             for part in parts:
                 result.fatal += part.fatal
                 result.notes += part.notes
                 result.problems += part.problems
                 result.quality.update(part.quality)
                 result.coverage.update(part.coverage)
-                has_replies = has_replies or part.has_replies
+                columns |= part.columns
                 for month, measures in part.months.items():
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
             business, quality = self._business(con, Path(workdir), result.fatal)
             result.quality["business"] = quality
-            finish(months, config, business, has_replies)
+            finish(months, config, business, columns)
+            result.notes += absent_inputs(config, columns)
         result.months = dict(sorted(months.items()))
         return result
 
@@ -164,7 +165,7 @@ class Engine:
         part = _Part()
         pushed = pushed_down(config, dataset, part, self.collect, self.max_problems)  # in its warehouse
         if pushed is not None:
-            part.has_replies = pushed.has_replies
+            part.columns = pushed.columns
             return part
         loaded = load_dataset(con, config, dataset, workdir, self.collect)
         part.fatal += loaded.fatal
@@ -172,7 +173,7 @@ class Engine:
         listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
         if dataset == "tickets":
             clean_tickets(con, tz, row_ids=listed)
-            part.has_replies = loaded.has_replies
+            part.columns = loaded.columns
         else:
             clean_surveys(con, tz, config.kpis, row_ids=listed)
         part.quality[dataset] = count_quality(con, loaded)

@@ -73,7 +73,7 @@ class WarehouseResult:
     months: dict[str, MonthMeasures]
     quality: DatasetQuality
     coverage: tuple[dt.date, dt.date] | None = None
-    has_replies: bool = False
+    columns: set[str] = field(default_factory=set)  # canonical columns the table maps to
     business: dict[str, dict[str, float | None]] = field(default_factory=dict)
     rows_fetched: int = 0  # rows that crossed the wire back to reportgen (all statements)
     problems: list[RowProblem] = field(default_factory=list)  # listed rows (``compute``'s max_problems)
@@ -174,7 +174,8 @@ def compute(config: Config, dataset: str, source: SourceConfig, where: str | Non
         pushdown = build(config, dataset, source, mapping, dialect)
         rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation))
         _file(pushdown, rows, result)
-        result.has_replies = "replies" in mapping
+        hours = {"first_response_at"} if "first_response_hours" in mapping else set()  # given as hours
+        result.columns = set(mapping) | hours
         quality = result.quality
         limit = LISTED_PER_REASON if max_problems is None else max_problems
         if limit > 0 and (any(quality.excluded.values()) or any(quality.values_discarded.values())):
@@ -319,7 +320,7 @@ def compute_all(config: Config) -> PushdownRun:
 
     months: dict[str, MonthMeasures] = {}
     run = PushdownRun(months, {}, {}, {})
-    has_replies = False
+    columns: set[str] = set()
     business: dict[str, dict[str, float | None]] = {}
     for dataset in ("tickets", "surveys", "business"):
         sources = config.sources.of(dataset)
@@ -335,10 +336,10 @@ def compute_all(config: Config) -> PushdownRun:
         if result.coverage is not None:
             run.coverage[dataset] = result.coverage
         if dataset == "tickets":
-            has_replies = result.has_replies
+            columns = result.columns
         merge_into(months, result)
         business.update(result.business)
-    finish(months, config, business, has_replies)
+    finish(months, config, business, columns)
     run.months = dict(sorted(months.items()))
     return run
 
