@@ -56,13 +56,17 @@ def replaces(new: Completeness | None, stored: bool, old: Completeness | None, f
     """Whether a computed month of completeness ``new`` is written over the store's copy (``stored``:
     the store has one; ``old``: its completeness, None when not recorded).
 
-    Never a month without usable rows; else always when ``forced`` (the report month) or not
-    stored yet; else only when more complete than a copy whose completeness is known.
+    Never a month without usable rows; always one not stored yet; the report month
+    (``forced``: its figures may have been corrected) unless the stored copy covers more of
+    its days (a rolling export that now starts later in the month); any other month only
+    when more complete than a copy whose completeness is known.
     """
     if new is not None and new.usable_rows <= 0:
         return False
-    if forced or not stored:
+    if not stored:
         return True
+    if forced:
+        return new is None or old is None or new.days_with_data >= old.days_with_data
     return new is not None and old is not None and new > old
 
 

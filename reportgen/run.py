@@ -122,6 +122,11 @@ class MonthRun:
             except ReportgenError as exc:
                 self._failure = exc
                 raise
+            if self.month not in data.from_run and self.month in self.engine.months and self.notify:
+                stored = data.stored_completeness.get(self.month)
+                days = f" ({stored.days_with_data} days with data)" if stored else ""
+                self.notify(f"{self.month}: history holds it more completely{days} than these sources: "
+                            f"the stored copy is used — `reportgen history drop {self.month}` to replace it")
             data.window = from_first_month(data.window, data.measures)
             tr = translator(self.config.report.language)
             # months this run computed: by the sources' first and last days

@@ -4,6 +4,7 @@ never stored, `reportgen history list|drop` show and forget months, and a second
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -197,3 +198,27 @@ def test_a_dry_run_reads_a_store_from_before_completeness_was_kept(tmp_path: Pat
     stored = HistoryStore(path).load_stored(["2026-09", "2026-10"])
     assert stored.measures["2026-09"].scalars == {"tickets_created": 6}
     assert stored.completeness == {}
+
+
+def test_the_report_month_is_not_replaced_by_a_copy_covering_fewer_of_its_days(
+        make_project: ProjectFactory) -> None:
+    """October was stored from a full export; re-run for October with a rolling export that starts on
+    the 25th: the stored October stays (and is what the report shows), and the run says so."""
+    full = [_ticket(n, f"2026-10-{n:02d}") for n in range(1, 32)]
+    config = make_project(tickets=full)
+    runner = CliRunner()
+    assert runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"]).exit_code == 0
+    store = HistoryStore(config.parent / "reportgen-history.duckdb")
+    rolling = [_ticket(n, f"2026-10-{n:02d}") for n in range(25, 32)] + [_ticket(40, "2026-11-20")]
+    config = make_project(tickets=rolling)
+    again = runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10", "--format", "json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["kpis"]["ticket_volume"] == 31  # the stored October, not 7 tickets
+    assert tickets(store, "2026-10") == 31
+    assert ("2026-10: history holds it more completely (31 days with data) than these sources: the stored "
+            "copy is used — `reportgen history drop 2026-10` to replace it") in again.stderr
+    # a corrected export covering as many days replaces it (the report month's figures may change)
+    corrected = [_ticket(n, f"2026-10-{n:02d}") for n in range(1, 32) if n != 5]
+    config = make_project(tickets=corrected)
+    assert runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"]).exit_code == 0
+    assert tickets(store, "2026-10") == 30
