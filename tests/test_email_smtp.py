@@ -332,6 +332,26 @@ def test_existing_workbook_is_sent_as_is(start_server: Any, make_project: Projec
     assert server.recorder.messages[-1].message.get_payload()[-1].get_content() == before
 
 
+def test_a_workbook_the_data_no_longer_matches_is_rebuilt_before_it_is_sent(
+        start_server: Any, make_project: ProjectFactory) -> None:
+    """The attachment never contradicts the message: a ticket re-categorised since the build."""
+    server = start_server("plain")
+    config = make_project(TICKETS, SURVEYS, BUSINESS, extra=email_block(server, "none"))
+    target = report_path(load_config(config), MONTH)
+    assert invoke(run_command, config).exit_code == 0
+    before = target.read_bytes()
+    october = next(i for i, row in enumerate(TICKETS) if row[1].startswith(MONTH) and row[4] == "Billing")
+    changed = [(*row[:4], "Returns", *row[5:]) if i == october else row for i, row in enumerate(TICKETS)]
+    config = make_project(changed, SURVEYS, BUSINESS, extra=email_block(server, "none"))
+    result = invoke(email_command, config)
+    assert result.exit_code == 0 and f"written to {target}" in result.output
+    sent = server.recorder.messages[-1].message
+    attached = sent.get_payload()[-1].get_content()
+    assert attached == target.read_bytes() != before
+    text = str(sent.get_body(("plain",)).get_content())
+    assert "- Billing: 11 tickets" in text and "- Returns: 13 tickets" in text  # 12 each before
+
+
 # ---- reportgen run --------------------------------------------------------------------------------
 
 def test_run_builds_and_emails(start_server: Any, make_project: ProjectFactory) -> None:

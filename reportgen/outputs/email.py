@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,7 +33,9 @@ class EmailOutput(Output):
         self.sleep = sleep
 
     def send(self, run: MonthRun, workbook: Path | None = None, sheet_url: str | None = None) -> EmailOutcome:
-        """Send (or write) the message; without ``workbook``, report.output is used, built when missing."""
+        """Send (or write) the message; without ``workbook``, report.output is used: built when
+        missing, and rebuilt when it is not what this run builds (the sources or history changed
+        since it was written), so the attachment never contradicts the message's numbers."""
         if self.dry_run and self.eml is None:
             raise OutputError("--dry-run needs --eml FILE: where to write the message")
         settings = load_email_settings(run.config, require_server=not self.dry_run)
@@ -41,7 +44,7 @@ class EmailOutput(Output):
         built = False
         if workbook is None:
             workbook = report_path(run.config, run.month)
-            if not workbook.is_file():
+            if not workbook.is_file() or not _is_current(workbook, run):
                 workbook = XlsxOutput().write(run)
                 built = True
         return email_report(run.data, settings, workbook, built=built, to=self.to, dry_run=self.dry_run,
@@ -52,3 +55,10 @@ class EmailOutput(Output):
             raise ReportgenError("not sent: the workbook could not be built")
         outcome = self.send(run, done.workbook, done.sheet_url)
         return f"sent to {outcome.describe()}"
+
+
+def _is_current(workbook: Path, run: MonthRun) -> bool:
+    """Whether ``workbook`` is byte for byte what this run builds (the rendering is deterministic)."""
+    with tempfile.TemporaryDirectory(prefix="reportgen-") as folder:
+        fresh = XlsxOutput(Path(folder) / workbook.name).write(run)
+        return fresh.read_bytes() == workbook.read_bytes()
