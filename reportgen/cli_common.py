@@ -1,7 +1,7 @@
 """Shared pieces of the command line: error handling and the common options.
 
 Every command module uses these, so errors look the same everywhere: one line
-on stderr, exit 1 (2 for a bug), a traceback only with ``--verbose``.
+on stderr, exit 1 (3 for a bug; click's usage errors exit 2), a traceback only with ``--verbose``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def _verbose() -> bool:
     return bool(ctx and ctx.find_root().params.get("verbose"))
 
 
+INTERNAL_ERROR = 3  # 2 is click's: a wrong option or argument
+
+
 def friendly_errors(func: F) -> F:
     """Turn errors into one clear line and a non-zero exit (traceback with --verbose)."""
 
@@ -68,7 +71,7 @@ def friendly_errors(func: F) -> F:
             first = str(exc).splitlines()[0] if str(exc) else ""
             click.echo(f"internal error: {type(exc).__name__}: {first} (run with --verbose "
                        "for details and please report it)", err=True)
-            sys.exit(2)
+            sys.exit(INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]
 

@@ -83,6 +83,22 @@ def test_verbose_shows_the_traceback(make_project: ProjectFactory) -> None:
     assert "Traceback" in result.stderr
 
 
+def test_exit_codes_tell_a_usage_error_from_a_bug(make_project: ProjectFactory,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    usage = CliRunner().invoke(main, ["kpis", "--config", str(config), "--no-such-option"])
+    assert usage.exit_code == 2 and "No such option" in usage.output
+
+    def broken(self: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("reportgen.run.MonthRun.kpis_document", broken)
+    bug = CliRunner().invoke(main, ["kpis", "--config", str(config), "--month", "2026-10", "--format", "json"])
+    assert bug.exit_code == 3
+    assert bug.stderr.strip().splitlines()[-1] == (
+        "internal error: RuntimeError: boom (run with --verbose for details and please report it)")
+
+
 def test_validate_reports_problems_and_writes_nothing(make_project: ProjectFactory) -> None:
     config = make_project([*TICKETS, ("3", "yesterday", "", "", "", "", "", "", "")], SURVEYS, BUSINESS)
     result = run("validate", "--config", str(config))
