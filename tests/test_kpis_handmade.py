@@ -329,9 +329,10 @@ def test_zone_abbreviations_are_not_guessed(make_project: ProjectFactory) -> Non
     tickets = [ticket("a", created, first_response="2026-07-01 16:00:00 BST"),  # discarded, not 1 h (+6)
                ticket("b", created, first_response="2026-07-01 11:00:00 UTC"),  # 2 h
                ticket("c", created, first_response="2026-07-01 12:00:00 Europe/London"),  # 11:00Z: 2 h
-               ticket("d", created, first_response="2026-07-01t13:00:00z")]  # RFC 3339 lower case: 4 h
+               ticket("d", created, first_response="2026-07-01t13:00:00z"),  # RFC 3339 lower case: 4 h
+               ticket("e", created, first_response="2026-07-01 10:00:00 -0100")]  # Ruby's form: 11:00Z, 2 h
     doc = month_doc(make_project(tickets=tickets), "2026-07")
-    assert doc["kpis"]["avg_first_response_hours"] == approx((2 + 2 + 4) / 3)
+    assert doc["kpis"]["avg_first_response_hours"] == approx((2 + 2 + 4 + 2) / 4)
     assert doc["data_quality"]["tickets"]["values_discarded"] == {"invalid_first_response_at": 1}
 
 

@@ -186,18 +186,23 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
 # Area/Location); an abbreviation is not (DuckDB reads 'BST' as Bangladesh, 'IST' as India)
 _NAMED_ZONE = r"[A-Ya-y]\s*$"
 _CLEAR_ZONE = r"(?i)(\butc|\bgmt|/[a-z0-9_+-]+)\s*$"
+# an offset after a space, as Ruby writes times ('2026-10-01 10:00:00 +0000')
+_SPACED_OFFSET = r"\s+([+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 def _timestamp(text: str, date_format: str | None) -> str:
     """Parse an instant: naive text is wall-clock time in the session's zone (the source's).
 
-    ISO 8601 (RFC 3339's lower-case ``t``/``z`` too, tried only where the cast failed); a
+    ISO 8601 (RFC 3339's lower-case ``t``/``z`` and an offset after a space too, tried only
+    where the cast failed); a
     value ending in a zone abbreviation does not parse (``_NAMED_ZONE``). With a
     ``date_format``, a literal abbreviation in it is read as the source's ``timezone:``.
     """
+    spaced = f"regexp_replace({text}, {sql_string(_SPACED_OFFSET)}, '\\1')"
     iso = (f"CASE WHEN regexp_matches({text}, {sql_string(_NAMED_ZONE)}) "
            f"AND NOT regexp_matches({text}, {sql_string(_CLEAR_ZONE)}) THEN NULL "
-           f"ELSE coalesce(try_cast({text} AS TIMESTAMPTZ), try_cast(upper({text}) AS TIMESTAMPTZ)) END")
+           f"ELSE coalesce(try_cast({text} AS TIMESTAMPTZ), try_cast(upper({text}) AS TIMESTAMPTZ), "
+           f"try_cast({spaced} AS TIMESTAMPTZ)) END")
     if not date_format:
         return iso
     return f"coalesce(CAST(try_strptime({text}, {sql_string(date_format)}) AS TIMESTAMPTZ), {iso})"
