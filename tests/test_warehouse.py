@@ -337,7 +337,8 @@ def test_wrong_password_is_one_line_without_the_password(pg: Server, tmp_path: P
     assert "password authentication failed" in message
 
 
-def test_a_password_with_url_characters_connects_and_never_shows(pg: Server, tmp_path: Path) -> None:
+def test_a_password_with_url_characters_connects_and_never_shows(pg: Server, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """'${PGPASSWORD}' in the URL's user part: an '@' or '/' in the password must not end it (the
     rest read as the host, sent to DNS and printed unmasked)."""
     odd = "Xy7@Kq9/Rt2:%#?"
@@ -351,18 +352,15 @@ def test_a_password_with_url_characters_connects_and_never_shows(pg: Server, tmp
     path = tmp_path / "c.yaml"
     path.write_text('sources:\n  tickets: {warehouse: "postgresql://odd_user:${REPORTGEN_TEST_ODD}@'
                     f'127.0.0.1:{pg.port}/support", table: oddpw.tickets}}\n', encoding="utf-8")
-    os.environ["REPORTGEN_TEST_ODD"] = odd
-    try:
-        config = load_config(path)
-        result = compute(config, "tickets", config.sources.of("tickets")[0])  # connected: read it whole
-        assert result.quality.rows_read == len(tickets)
-        assert result.quality.files == [f"postgresql://odd_user:***@127.0.0.1:{pg.port}/support oddpw.tickets"]
-        os.environ["REPORTGEN_TEST_ODD"] = "Wr0ng@pw/" + odd
-        config = load_config(path)
-        with pytest.raises(DataError) as caught:
-            compute(config, "tickets", config.sources.of("tickets")[0])
-    finally:
-        del os.environ["REPORTGEN_TEST_ODD"]
+    monkeypatch.setenv("REPORTGEN_TEST_ODD", odd)
+    config = load_config(path)
+    result = compute(config, "tickets", config.sources.of("tickets")[0])  # connected: read it whole
+    assert result.quality.rows_read == len(tickets)
+    assert result.quality.files == [f"postgresql://odd_user:***@127.0.0.1:{pg.port}/support oddpw.tickets"]
+    monkeypatch.setenv("REPORTGEN_TEST_ODD", "Wr0ng@pw/" + odd)
+    config = load_config(path)
+    with pytest.raises(DataError) as caught:
+        compute(config, "tickets", config.sources.of("tickets")[0])
     message = str(caught.value)
     assert "password authentication failed" in message and "odd_user:***@127.0.0.1" in message
     for piece in ("Wr0ng", "Kq9", "Rt2", "Xy7"):
