@@ -13,6 +13,7 @@ Keys are written as in the YAML (aliases such as ``from``), list items as
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Collection, Iterable, Sequence
@@ -134,21 +135,89 @@ def _is_container(annotation: Any) -> bool:
 def _model_at(model: type[BaseModel], path: Sequence[str]) -> type[BaseModel] | None:
     """The pydantic model that validates the mapping at ``path`` inside ``model`` (None if unsure)."""
     current: type[BaseModel] | None = model
-    skip = False
+    skip: str | None = None  # "index": skip a list index; "any": skip the key of a list/dict of models
     for part in path:
-        if skip:  # the index or key into a list/dict of models
-            skip = False
+        if skip == "any" or (skip == "index" and part.isdigit()):
+            skip = None
             continue
+        skip = None
         if current is None:
             return None
         names = {key: name for name, key in _keys(current).items()}
         field = current.model_fields.get(names.get(part, part))
         if field is None:
             return None
-        models = _models_in(field.annotation)
+        models = list(dict.fromkeys(_models_in(field.annotation)))  # `X | list[X]` is one model
         current = models[0] if len(models) == 1 else None
-        skip = _is_container(field.annotation)
+        if _is_container(field.annotation):
+            # `X | list[X]`: a mapping is the item itself, a list is addressed by index
+            skip = "index" if _direct_models(field.annotation) else "any"
     return current
+
+
+def _direct_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field accepts as they are (not inside a list or dict)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [model for argument in typing.get_args(annotation) for model in _direct_models(argument)]
+    return []
+
+
+def _all_models(model: type[BaseModel]) -> set[type[BaseModel]]:
+    """``model`` and every model reachable through its fields."""
+    found: set[type[BaseModel]] = set()
+    pending = [model]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found.add(current)
+        for field in current.model_fields.values():
+            pending += _models_in(field.annotation)
+    return found
+
+
+# the labels pydantic puts into an error's location for the member of a union it tried:
+# `function-after[_one_kind(), SourceConfig]`, `list[…]`, `literal['a','b']`, a model's name, `str`…
+_SCHEMA_TAG = re.compile(r"[a-z][a-z0-9-]*\[.*\]", re.DOTALL)
+_TYPE_LABELS = frozenset({"str", "int", "float", "bool", "bytes", "none", "dict", "list", "tuple", "set",
+                          "constrained-str", "constrained-int", "constrained-float", "is-instance"})
+# an error about the type of the whole value that one member of a union expected
+_TYPE_MISMATCH = frozenset({"model_type", "model_attributes_type", "dict_type", "list_type", "tuple_type",
+                            "set_type", "string_type", "int_type", "float_type", "bool_type"})
+
+
+class _Located:
+    """One pydantic error, its location split into YAML keys and the union members pydantic named."""
+
+    def __init__(self, error: Any, lines: Lines, model: type[BaseModel] | None, prefix: Sequence[str],
+                 labels: Collection[str]) -> None:
+        self.error = error
+        self.keys: list[str] = []
+        self.branches: list[tuple[tuple[str, ...], str]] = []  # (keys before the union member, member)
+        self.at_member = False  # the location ends at a union member: the error is about the whole value
+        for part in (str(part) for part in error["loc"] if part != "__root__"):
+            written = (*prefix, *self.keys, part) in lines
+            if self.keys and (_SCHEMA_TAG.fullmatch(part) or (part in labels and not written)):
+                self.branches.append((tuple(self.keys), part))
+                self.at_member = True
+                continue
+            if model is not None and not self.keys:  # field names → their YAML keys (aliases)
+                part = _keys(model).get(part, part)
+            self.keys.append(part)
+            self.at_member = False
+
+    @property
+    def type_mismatch(self) -> bool:
+        """Only "this member wanted another type": says nothing when another member said more."""
+        return self.at_member and self.error["type"] in _TYPE_MISMATCH
+
+    def said_more_than(self, other: _Located) -> bool:
+        """True when ``self`` came through another member of the union ``other`` failed a type check in."""
+        where, member = other.branches[-1]
+        return not self.type_mismatch and any(
+            place == where and tag != member for place, tag in self.branches)
 
 
 def describe(error: Any, lines: Lines, *, model: type[BaseModel] | None = None,
@@ -157,16 +226,31 @@ def describe(error: Any, lines: Lines, *, model: type[BaseModel] | None = None,
 
     ``hidden`` are fields never written in YAML (filled in by the program): not listed as known keys.
     """
-    loc = [str(part) for part in error["loc"] if part != "__root__"]
-    if model is not None:  # field names → their YAML keys (aliases)
-        fields = _keys(model)
-        loc = [fields.get(part, part) if index == 0 else part for index, part in enumerate(loc)]
+    return _describe(_Located(error, lines, model, prefix, _labels(model)), lines, model=model, prefix=prefix,
+                     fallback_hint=fallback_hint, hidden=hidden)
+
+
+def _labels(model: type[BaseModel] | None) -> frozenset[str]:
+    names = {found.__name__ for found in _all_models(model)} if model is not None else set()
+    return _TYPE_LABELS | names
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return "Input should be a mapping of keys"  # not pydantic's "… or instance of SourceConfig"
+    return message
+
+
+def _describe(located: _Located, lines: Lines, *, model: type[BaseModel] | None, prefix: Sequence[str],
+              fallback_hint: str, hidden: Collection[str], message: str | None = None) -> str:
+    error, loc = located.error, located.keys
     full = (*prefix, *loc)
-    # pydantic appends a validator's or a union member's name after the real key: trim to keys seen
+    # a validator's name after the real key: trim to keys seen
     while (error["type"] != "missing" and len(full) > len(prefix) + 1 and full not in lines
            and full[:-1] in lines and not full[-1].isdigit()):
         full = full[:-1]
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message = message if message is not None else _message(error)
     if error["type"] == "extra_forbidden":
         owner = _model_at(model, loc[:-1]) if model is not None else None
         if owner is not None:
@@ -182,6 +266,31 @@ def describe(error: Any, lines: Lines, *, model: type[BaseModel] | None = None,
 def validation_problems(exc: ValidationError, lines: Lines, *, model: type[BaseModel] | None = None,
                         prefix: Sequence[str] = (), fallback_hint: str = "",
                         hidden: Collection[str] = ()) -> list[str]:
-    """Every error of a ValidationError as a clause (input values left out: they may be secrets)."""
-    return [describe(error, lines, model=model, prefix=prefix, fallback_hint=fallback_hint, hidden=hidden)
-            for error in exc.errors(include_input=False)]
+    """Every error of a ValidationError as a clause (input values left out: they may be secrets).
+
+    A value a union field refused (``tickets: X | list[X]``) is one problem: when one member of
+    the union said what is wrong inside the value, the other members' "should be a list" is left
+    out; when every member only wanted another type, their wishes are one clause.
+    """
+    labels = _labels(model)
+    located = [_Located(error, lines, model, prefix, labels) for error in exc.errors(include_input=False)]
+    kept = [one for one in located if not (one.type_mismatch and any(
+        other.said_more_than(one) for other in located if other is not one))]
+    problems: list[str] = []
+    merged: set[int] = set()
+    for index, one in enumerate(kept):
+        if index in merged:
+            continue
+        message = None
+        if one.type_mismatch:  # every member of the union wanted another type: one clause
+            where = one.branches[-1][0]
+            same = [other for other in kept[index + 1:]
+                    if other.type_mismatch and other.branches[-1][0] == where]
+            merged.update(kept.index(other) for other in same)
+            wishes = [_message(other.error).removeprefix("Input should be ") for other in (one, *same)]
+            message = "Input should be " + " or ".join(dict.fromkeys(wishes))
+        clause = _describe(one, lines, model=model, prefix=prefix, fallback_hint=fallback_hint, hidden=hidden,
+                           message=message)
+        if clause not in problems:
+            problems.append(clause)
+    return problems

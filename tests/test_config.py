@@ -93,3 +93,54 @@ def test_invalid_yaml_gives_the_line(tmp_path: Path) -> None:
 def test_missing_config_file_says_how_to_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config file not found.*config.example.yaml"):
         load_config(tmp_path / "nope.yaml")
+
+
+def one_problem(text: str) -> str:
+    """The message of a config with exactly one problem, without the 'config: 1 problem: ' prefix."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    message = str(caught.value)
+    assert message.startswith("config: 1 problem: "), message
+    return message.removeprefix("config: 1 problem: ")
+
+
+@pytest.mark.parametrize(("setting", "key", "expected"), [
+    ('timezone: "+02:00"', "timezone", "unknown time zone '+02:00'"),
+    ('delimiter: ";;"', "delimiter", "String should have at most 1 character"),
+    ("encoding: nope", "encoding", "unknown encoding 'nope' (try utf-8 or latin-1)"),
+    ("path: [a.csv, b.csv]", "path", "Input should be a valid string"),
+])
+def test_a_bad_source_setting_is_one_problem_named_by_its_key(setting: str, key: str, expected: str) -> None:
+    setting = setting if setting.startswith("path:") else f"path: tickets.csv, {setting}"
+    text = f"report: {{title: T}}\nsources:\n  tickets: {{{setting}}}\n"
+    assert one_problem(text) == f"sources.tickets.{key} (line 3): {expected}"
+
+
+def test_a_bad_setting_in_a_list_of_sources_names_the_item() -> None:
+    text = ("sources:\n  tickets:\n    - {path: a.csv}\n"
+            '    - path: b.csv\n      timezone: "+02:00"\n')
+    assert one_problem(text) == "sources.tickets[1].timezone (line 5): unknown time zone '+02:00'"
+
+
+def test_a_source_that_is_neither_a_mapping_nor_a_list_is_one_problem() -> None:
+    message = one_problem("sources:\n  tickets: tickets.csv\n")
+    assert message.startswith("sources.tickets (line 2): ")
+    assert "mapping" in message and "list" in message
+    assert "SourceConfig" not in message and "function-" not in message
+
+
+def test_a_key_typo_in_a_source_gets_the_known_keys_and_a_suggestion() -> None:
+    message = one_problem("sources:\n  tickets: {pth: tickets.csv}\n")
+    assert message.startswith("sources.tickets.pth (line 2): unknown key (did you mean 'path'? known: path, api, ")
+    message = one_problem("sources:\n  surveys: {path: s.csv}\n  tickets:\n    - {path: t.csv, delimter: ';'}\n")
+    assert message.startswith("sources.tickets[0].delimter (line 4): unknown key (did you mean 'delimiter'? ")
+
+
+def test_two_sources_in_one_config_are_two_problems() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("sources:\n  tickets: {path: t.csv, timezone: Europe/Roma}\n"
+                     "  surveys: {path: s.csv, encoding: nope}\n")
+    assert str(caught.value) == (
+        "config: 2 problems: sources.tickets.timezone (line 2): unknown time zone 'Europe/Roma' "
+        "(did you mean 'Europe/Rome'?); sources.surveys.encoding (line 3): unknown encoding 'nope' "
+        "(try utf-8 or latin-1)")
