@@ -167,6 +167,28 @@ class KpiOptions(_Strict):
 
 SOURCE_KINDS = ("path", "api", "google_sheet", "warehouse")
 
+# what may follow % in a date_format: the specifiers DuckDB's strptime documents
+# (https://duckdb.org/docs/stable/sql/functions/dateformat#format-specifiers); DuckDB reads the format
+STRPTIME_DIRECTIVES = ("a", "A", "b", "B", "c", "d", "-d", "f", "g", "G", "H", "-H", "I", "-I", "j", "-j",
+                       "m", "-m", "M", "-M", "n", "p", "S", "-S", "u", "U", "V", "w", "W", "x", "X",
+                       "y", "-y", "Y", "z", "Z", "%")
+
+
+def check_date_format(value: str) -> str:
+    """Refuse a strptime format with a directive DuckDB does not read (it would fail on the first file)."""
+    index = 0
+    while (index := value.find("%", index)) >= 0:
+        width = 2 if value[index + 1: index + 2] == "-" else 1  # %-d: without zero padding
+        directive = value[index + 1: index + 1 + width]
+        if not directive:
+            raise ValueError("ends with a lone % (write %% for a literal %)")
+        if directive not in STRPTIME_DIRECTIVES:
+            raise ValueError(f"unknown directive %{directive} (strptime directives: "
+                             f"{' '.join('%' + known for known in STRPTIME_DIRECTIVES)}; "
+                             'e.g. "%d-%m-%Y %H:%M")')
+        index += 1 + len(directive)
+    return value
+
 
 class SourceConfig(_Strict):
     """One source of a dataset: exactly one of ``path:`` (files), ``api:`` (pulled into the
@@ -202,6 +224,11 @@ class SourceConfig(_Strict):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        return None if value is None else check_date_format(value)
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceConfig:

@@ -144,3 +144,31 @@ def test_two_sources_in_one_config_are_two_problems() -> None:
         "config: 2 problems: sources.tickets.timezone (line 2): unknown time zone 'Europe/Roma' "
         "(did you mean 'Europe/Rome'?); sources.surveys.encoding (line 3): unknown encoding 'nope' "
         "(try utf-8 or latin-1)")
+
+
+@pytest.mark.parametrize(("date_format", "expected"), [
+    ("%Q", "unknown directive %Q"),
+    ("%d-%m-%Y %H:%M %q", "unknown directive %q"),
+    ("%-B %Y", "unknown directive %-B"),
+    ("%d-%m-%Y %", "ends with a lone % (write %% for a literal %)"),
+])
+def test_a_date_format_duckdb_cannot_read_is_a_config_error(date_format: str, expected: str) -> None:
+    text = f'report: {{title: T}}\nsources:\n  tickets: {{path: t.csv, date_format: "{date_format}"}}\n'
+    message = one_problem(text)
+    assert message.startswith(f"sources.tickets.date_format (line 3): {expected}"), message
+
+
+def test_the_date_format_check_knows_duckdbs_documented_directives() -> None:
+    import duckdb
+
+    from reportgen.config import STRPTIME_DIRECTIVES
+
+    # DuckDB's strptime specifiers as its documentation lists them (sql/functions/dateformat)
+    documented = ["a", "A", "b", "B", "c", "d", "-d", "f", "g", "G", "H", "-H", "I", "-I", "j", "-j", "m", "-m",
+                  "M", "-M", "n", "p", "S", "-S", "u", "U", "V", "w", "W", "x", "X", "y", "-y", "Y", "z", "Z", "%"]
+    assert sorted(STRPTIME_DIRECTIVES) == sorted(documented)
+    with duckdb.connect() as con:
+        for directive in documented:  # the installed DuckDB reads every one
+            con.execute("SELECT try_strptime('x', ?)", [f"%{directive}"]).fetchall()
+            config = parse_config(f"sources:\n  tickets: {{path: t.csv, date_format: 'at %{directive} %%Q'}}\n")
+            assert config.sources.of("tickets")[0].date_format == f"at %{directive} %%Q"
