@@ -14,11 +14,19 @@ import urllib.parse
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from reportgen.errors import ConfigError
 from reportgen.i18n import Language
@@ -127,6 +135,8 @@ class QualityOptions(_Strict):
 
 
 class ScaleOptions(_Strict):
+    KEY: ClassVar[str] = "kpis"  # where the options are in the YAML, for messages
+
     scale: tuple[float, float] = (1, 5)
 
     @model_validator(mode="after")
@@ -135,14 +145,40 @@ class ScaleOptions(_Strict):
             raise ValueError("scale must be [lowest, highest] with lowest < highest")
         return self
 
+    @classmethod
+    def _on_scale(cls, value: float, info: ValidationInfo) -> float:
+        """A threshold is a score on the scale, ends included (KPI_SPEC: ``score >= min``, ``score <= max``);
+        outside it the KPI is always 0 or always 100 %. A reversed scale is reported by itself."""
+        scale = info.data.get("scale")
+        if scale is None or scale[0] >= scale[1] or scale[0] <= value <= scale[1]:
+            return value
+        field = info.field_name or ""
+        default = cls.model_fields[field].default
+        hint = f" ({value:g} is the default: set {cls.KEY}.{field} on your scale)" if value == default else ""
+        raise ValueError(f"{value:g} is outside {cls.KEY}.scale [{scale[0]:g}, {scale[1]:g}]{hint}")
+
 
 class CsatOptions(ScaleOptions):
-    satisfied_min: float = 4
-    negative_max: float = 2
+    KEY: ClassVar[str] = "kpis.csat"
+
+    satisfied_min: float = Field(default=4, validate_default=True)
+    negative_max: float = Field(default=2, validate_default=True)
+
+    @field_validator("satisfied_min", "negative_max")
+    @classmethod
+    def _thresholds(cls, value: float, info: ValidationInfo) -> float:
+        return cls._on_scale(value, info)
 
 
 class CesOptions(ScaleOptions):
-    low_effort_min: float = 4
+    KEY: ClassVar[str] = "kpis.ces"
+
+    low_effort_min: float = Field(default=4, validate_default=True)
+
+    @field_validator("low_effort_min")
+    @classmethod
+    def _threshold(cls, value: float, info: ValidationInfo) -> float:
+        return cls._on_scale(value, info)
 
 
 class FcrOptions(_Strict):

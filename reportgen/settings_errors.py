@@ -155,6 +155,12 @@ def _model_at(model: type[BaseModel], path: Sequence[str]) -> type[BaseModel] | 
     return current
 
 
+def _is_key(model: type[BaseModel] | None, path: Sequence[str]) -> bool:
+    """True when the last part of ``path`` is a key of the model that validates the mapping it is in."""
+    owner = _model_at(model, path[:-1]) if model is not None and path else None
+    return owner is not None and path[-1] in _keys(owner).values()
+
+
 def _direct_models(annotation: Any) -> list[type[BaseModel]]:
     """The models a field accepts as they are (not inside a list or dict)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -246,9 +252,9 @@ def _describe(located: _Located, lines: Lines, *, model: type[BaseModel] | None,
               fallback_hint: str, hidden: Collection[str], message: str | None = None) -> str:
     error, loc = located.error, located.keys
     full = (*prefix, *loc)
-    # a validator's name after the real key: trim to keys seen
+    # a validator's name after the real key: trim to keys seen (a key left to its default is a key)
     while (error["type"] != "missing" and len(full) > len(prefix) + 1 and full not in lines
-           and full[:-1] in lines and not full[-1].isdigit()):
+           and full[:-1] in lines and not full[-1].isdigit() and not _is_key(model, full[len(prefix):])):
         full = full[:-1]
     message = message if message is not None else _message(error)
     if error["type"] == "extra_forbidden":

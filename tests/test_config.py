@@ -172,3 +172,32 @@ def test_the_date_format_check_knows_duckdbs_documented_directives() -> None:
             con.execute("SELECT try_strptime('x', ?)", [f"%{directive}"]).fetchall()
             config = parse_config(f"sources:\n  tickets: {{path: t.csv, date_format: 'at %{directive} %%Q'}}\n")
             assert config.sources.of("tickets")[0].date_format == f"at %{directive} %%Q"
+
+
+def test_kpi_thresholds_outside_their_scale_are_named_one_per_line() -> None:
+    text = ("sources: {tickets: {path: t.csv}}\nkpis:\n"
+            "  csat: {scale: [1, 5], satisfied_min: 7, negative_max: 0}\n"
+            "  ces: {low_effort_min: 9}\n")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    assert str(caught.value) == (
+        "config: 3 problems: kpis.csat.satisfied_min (line 3): 7 is outside kpis.csat.scale [1, 5]; "
+        "kpis.csat.negative_max (line 3): 0 is outside kpis.csat.scale [1, 5]; "
+        "kpis.ces.low_effort_min (line 4): 9 is outside kpis.ces.scale [1, 5]")
+    # KPI_SPEC: satisfied / low effort is score >= the minimum, negative is score <= the maximum: both
+    # ends of the scale are scores a response can have, so a threshold on either end is meaningful
+    config = parse_config("sources: {tickets: {path: t.csv}}\nkpis:\n"
+                          "  csat: {scale: [0, 10], satisfied_min: 10, negative_max: 0}\n"
+                          "  ces: {scale: [1, 7], low_effort_min: 1}\n")
+    assert (config.kpis.csat.satisfied_min, config.kpis.csat.negative_max) == (10, 0)
+    assert config.kpis.ces.low_effort_min == 1
+
+
+def test_a_default_threshold_outside_a_changed_scale_is_named() -> None:
+    # CES with scale [0, 3] and the default low_effort_min 4 would always be 0 %
+    message = one_problem("sources: {tickets: {path: t.csv}}\nkpis:\n  ces: {scale: [0, 3]}\n")
+    assert message.startswith("kpis.ces.low_effort_min (line 3): 4 is outside kpis.ces.scale [0, 3]")
+    assert "default" in message
+    # a reversed scale is that one problem, not also its thresholds
+    message = one_problem("sources: {tickets: {path: t.csv}}\nkpis:\n  csat: {scale: [5, 1], satisfied_min: 4}\n")
+    assert message == "kpis.csat (line 3): scale must be [lowest, highest] with lowest < highest"
