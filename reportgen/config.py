@@ -57,10 +57,26 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        offset = _OFFSET.fullmatch(name.strip())
+        if offset:
+            raise ValueError(f"unknown time zone '{name}' ({_offset_hint(offset)})") from None
         close = difflib.get_close_matches(name, sorted(_zone_names()), n=1)
         suggestion = f" (did you mean '{close[0]}'?)" if close else ""
         raise ValueError(f"unknown time zone '{name}'{suggestion}") from None
     return name
+
+
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+def _offset_hint(offset: re.Match[str]) -> str:
+    """What to write instead of a UTC offset: a city zone; for a whole hour, also the fixed Etc/GMT zone."""
+    sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+    hint = ("an offset is not a time zone: write your city's zone, e.g. 'Europe/Paris', so that local times "
+            "follow the clock change")
+    if minutes == 0 and 0 < hours <= 12:  # Etc/GMT-2 is UTC+02:00: POSIX inverts the sign
+        hint += f", or 'Etc/GMT{'-' if sign == '+' else '+'}{hours}' for a fixed UTC{sign}{hours:02d}:00"
+    return hint
 
 
 # legacy zone names that tzdata still accepts: no daylight saving time, or a rule instead of a place

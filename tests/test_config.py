@@ -95,6 +95,11 @@ def test_missing_config_file_says_how_to_start(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml")
 
 
+PLUS_TWO = ("unknown time zone '+02:00' (an offset is not a time zone: write your city's zone, "
+            "e.g. 'Europe/Paris', so that local times follow the clock change, or 'Etc/GMT-2' for a fixed "
+            "UTC+02:00)")
+
+
 def one_problem(text: str) -> str:
     """The message of a config with exactly one problem, without the 'config: 1 problem: ' prefix."""
     with pytest.raises(ConfigError) as caught:
@@ -105,7 +110,7 @@ def one_problem(text: str) -> str:
 
 
 @pytest.mark.parametrize(("setting", "key", "expected"), [
-    ('timezone: "+02:00"', "timezone", "unknown time zone '+02:00'"),
+    ('timezone: "+02:00"', "timezone", PLUS_TWO),
     ('delimiter: ";;"', "delimiter", "String should have at most 1 character"),
     ("encoding: nope", "encoding", "unknown encoding 'nope' (try utf-8 or latin-1)"),
     ("path: [a.csv, b.csv]", "path", "Input should be a valid string"),
@@ -119,7 +124,7 @@ def test_a_bad_source_setting_is_one_problem_named_by_its_key(setting: str, key:
 def test_a_bad_setting_in_a_list_of_sources_names_the_item() -> None:
     text = ("sources:\n  tickets:\n    - {path: a.csv}\n"
             '    - path: b.csv\n      timezone: "+02:00"\n')
-    assert one_problem(text) == "sources.tickets[1].timezone (line 5): unknown time zone '+02:00'"
+    assert one_problem(text) == f"sources.tickets[1].timezone (line 5): {PLUS_TWO}"
 
 
 def test_a_source_that_is_neither_a_mapping_nor_a_list_is_one_problem() -> None:
@@ -201,3 +206,16 @@ def test_a_default_threshold_outside_a_changed_scale_is_named() -> None:
     # a reversed scale is that one problem, not also its thresholds
     message = one_problem("sources: {tickets: {path: t.csv}}\nkpis:\n  csat: {scale: [5, 1], satisfied_min: 4}\n")
     assert message == "kpis.csat (line 3): scale must be [lowest, highest] with lowest < highest"
+
+
+@pytest.mark.parametrize(("offset", "fixed"), [("+02:00", "'Etc/GMT-2' for a fixed UTC+02:00"),
+                                               ("-0500", "'Etc/GMT+5' for a fixed UTC-05:00"),
+                                               ("UTC+1", "'Etc/GMT-1' for a fixed UTC+01:00")])
+def test_an_offset_given_as_a_time_zone_says_what_to_write(offset: str, fixed: str) -> None:
+    message = one_problem(f'sources: {{tickets: {{path: t.csv, timezone: "{offset}"}}}}\n')
+    assert message.startswith(f"sources.tickets.timezone (line 1): unknown time zone '{offset}' (an offset is "
+                              "not a time zone: write your city's zone, e.g. 'Europe/Paris', so that local "
+                              "times follow the clock change"), message
+    assert message.endswith(f", or {fixed})")
+    half_hour = one_problem('report: {timezone: "+05:30"}\nsources: {tickets: {path: t.csv}}\n')
+    assert half_hour.endswith("so that local times follow the clock change)")
