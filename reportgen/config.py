@@ -223,7 +223,8 @@ SOURCE_KINDS = ("path", "api", "google_sheet", "warehouse")
 # (https://duckdb.org/docs/stable/sql/functions/dateformat#format-specifiers); DuckDB reads the format
 STRPTIME_DIRECTIVES = ("a", "A", "b", "B", "c", "d", "-d", "f", "g", "G", "H", "-H", "I", "-I", "j", "-j",
                        "m", "-m", "M", "-M", "n", "p", "S", "-S", "u", "U", "V", "w", "W", "x", "X",
-                       "y", "-y", "Y", "z", "Z", "%")
+                       "y", "-y", "Y", "z", "Z", "%",
+                       "T", "h")  # not in DuckDB's list, but read (%H:%M:%S; %b): strftime habits
 
 
 def check_date_format(value: str) -> str:
