@@ -75,3 +75,39 @@ def test_bytes_that_are_neither_stop_with_one_line(make_project: ProjectFactory)
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "tickets.csv, row 2: the file is not UTF-8" in lines[0], result.stderr
     assert "set encoding:" in lines[0]
+
+
+def _late_accent_export(config: Path) -> Path:
+    """200,000 ASCII rows (far past the 256 KB sample) and then one row with a cp1252 ``è``."""
+    lines = [",".join(TICKET_HEADER)]
+    lines += [f"t{i},2026-10-03T10:00:00+02:00,,,Billing,email,Ann,," for i in range(200_000)]
+    lines.append("t200000,2026-10-04T10:00:00+02:00,,,Caffè,chat,Ann,,")
+    path = config.parent / "data" / "tickets.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return path
+
+
+def test_a_windows_1252_character_past_the_sample_rereads_the_file_as_windows_1252(
+        make_project: ProjectFactory) -> None:
+    config = make_project()
+    _late_accent_export(config)
+    result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-10", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["breakdowns"]["tickets_by_category"] == {"Billing": 200_000, "Caffè": 1}
+    assert document["data_quality"]["tickets"]["rows_read"] == 200_001
+    validated = CliRunner().invoke(main, ["validate", "-c", str(config)])
+    assert "tickets.csv: read as cp1252 (detected" in validated.output, validated.output
+
+
+def test_a_set_encoding_is_not_second_guessed(make_project: ProjectFactory) -> None:
+    config = make_project(extra="")
+    text = config.read_text(encoding="utf-8").replace(
+        'tickets: {path: "data/tickets.csv", preset: generic}',
+        'tickets: {path: "data/tickets.csv", preset: generic, encoding: utf-8}')
+    config.write_text(text, encoding="utf-8")
+    _late_accent_export(config)
+    result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "tickets.csv, row 200002: the file is not UTF-8" in lines[0], result.stderr

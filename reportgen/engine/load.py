@@ -25,8 +25,10 @@ from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
 from reportgen.sources.files import (
     explain_read_error,
+    not_utf8,
     parallel_refused,
     resolve_files,
+    restage_as_fallback,
     sql_string,
     stage_file,
 )
@@ -291,9 +293,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
         skip = max(0, int(preset.header_rows) - 1)  # sub-header rows (SurveyMonkey, Qualtrics)
         sql, first_row = _skip_rows(staged.sql, skip), staged.first_row + skip
         expressions = preset.columns(dataset, staged.header, source, path)
-        if staged.encoding_detected and staged.encoding and staged.encoding != "utf-8":
-            notes.append(f"{path.name}: read as {staged.encoding} (detected; set encoding: to override)")
-        while True:  # at most twice: in parallel, then serially when a quote holds a line break
+        # in parallel, then serially when a quote holds a line break; and again as Windows-1252
+        # when bytes past the sample the encoding was detected on are not UTF-8
+        while True:
             inferred: list[str] = []
             try:
                 date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions,
@@ -307,7 +309,15 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
                     staged = staged.serial()
                     sql = _skip_rows(staged.sql, skip)
                     continue
+                fallback = restage_as_fallback(con, staged, readable, source, workdir) \
+                    if not_utf8(exc) else None
+                if fallback is not None and fallback.header == staged.header:
+                    staged = fallback
+                    sql = _skip_rows(staged.sql, skip)
+                    continue
                 raise explain_read_error(exc, staged) from None
+        if staged.encoding_detected and staged.encoding and staged.encoding != "utf-8":
+            notes.append(f"{path.name}: read as {staged.encoding} (detected; set encoding: to override)")
         notes += inferred
     except ReportgenError as exc:
         if readable != path:

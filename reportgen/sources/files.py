@@ -25,7 +25,7 @@ import duckdb
 from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, DataError, Location, ReportgenError
 from reportgen.sources.compressed import data_suffix, is_archive, unpack
-from reportgen.sources.encoding import detect_encoding
+from reportgen.sources.encoding import FALLBACK, detect_encoding
 
 SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
              ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
@@ -68,6 +68,29 @@ def parallel_refused(error: BaseException) -> bool:
     message tells to read with ``parallel=false``: retry with ``serial()``."""
     text = str(error)
     return "quoted new lines" in text or re.search(r"parallel\s*=\s*false", text) is not None
+
+
+def not_utf8(error: BaseException) -> bool:
+    """True when DuckDB stopped on bytes that are not UTF-8 (the CSV reader's message)."""
+    text = str(error).lower()
+    return "not utf-8" in text or "invalid unicode" in text
+
+
+def restage_as_fallback(con: duckdb.DuckDBPyConnection, staged: StagedFile, readable: Path,
+                        source: SourceConfig, workdir: Path) -> StagedFile | None:
+    """``staged`` read again as Windows-1252, when its UTF-8 was only detected from the sample and
+    DuckDB found bytes further on that are not UTF-8; None when that does not apply.
+
+    ``readable``: the file ``staged`` was staged from (an archive is unpacked again). A file
+    that is not valid Windows-1252 either gives None: the caller reports the UTF-8 error.
+    """
+    if not (staged.encoding_detected and staged.encoding and _is_utf8(staged.encoding)):
+        return None
+    try:
+        again = stage_file(con, readable, source.model_copy(update={"encoding": FALLBACK}), workdir)
+    except DataError:
+        return None
+    return replace(again, encoding_detected=True)
 
 
 def sql_string(value: str) -> str:
@@ -453,7 +476,7 @@ def explain_read_error(exc: duckdb.Error, staged: StagedFile) -> DataError:
     line = re.search(r"CSV Error on Line: (\d+)", message)
     if line:
         row = int(line.group(1))
-    if "not utf-8" in message.lower() or "invalid unicode" in message.lower():
+    if not_utf8(exc):
         return DataError("the file is not UTF-8", Location(file=staged.path, row=row),
                          hint="re-export it as UTF-8, or set encoding: latin-1 (or the file's "
                               "encoding) for this source")
