@@ -450,3 +450,69 @@ def test_an_error_in_a_rewritten_export_names_the_users_file(tmp_path: Path) -> 
     assert str(moved) == f"{export}: record 4 of the zendesk export: a quoted value is never closed — check it"
     unrelated = DataError("x", Location(file=tmp_path / "other.csv"))
     assert _about_original(unrelated, scratch, export, "zendesk") is unrelated
+
+
+# ---- two headers for one canonical column ----------------------------------------------------
+
+_TWO_CREATED = ("ticket_id,created_at,Created_At,category\n"
+                "T1,2024-03-15 10:00:00,2024-02-01 10:00:00,Billing\n")
+
+
+def _cli_kpis(config: Path) -> Any:
+    return CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", MONTH, "--format", "json"])
+
+
+def test_two_headers_for_one_canonical_column_stop_with_one_line(tmp_path: Path) -> None:
+    """`created_at` and `Created_At` both read as created_at: which one was meant is not
+    guessed (the first used to win silently)."""
+    (tmp_path / "two.csv").write_text(_TWO_CREATED, encoding="utf-8")
+    config = project(tmp_path, '{path: "two.csv"}')
+    result = _cli_kpis(config)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "two.csv, row 1:" in lines[0]
+    assert "column 2 'created_at'" in lines[0] and "column 3 'Created_At'" in lines[0], lines[0]
+    assert 'sources.tickets.columns: {created_at: "created_at"}' in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(("chosen", "month"), [("created_at", "2024-03"), ("Created_At", "2024-02")])
+def test_a_columns_override_naming_one_of_two_headers_resolves_them(
+        tmp_path: Path, chosen: str, month: str) -> None:
+    (tmp_path / "two.csv").write_text(_TWO_CREATED, encoding="utf-8")
+    config = project(tmp_path, f'{{path: "two.csv", columns: {{created_at: "{chosen}"}}}}')
+    assert kpis(config, month)["kpis"]["ticket_volume"] == 1
+
+
+def test_a_vendor_header_twice_in_other_casing_stops_a_preset_too(tmp_path: Path) -> None:
+    lines = (EXPORTS / "zendesk" / "tickets.csv").read_text(encoding="utf-8").splitlines()
+    lines = [line + ("," + ("Solved At" if n == 0 else "")) for n, line in enumerate(lines)]
+    (tmp_path / "zendesk.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk}}')
+    result = _cli_kpis(config)
+    assert result.exit_code == 1, result.output
+    line = result.stderr.strip()
+    assert "'Solved at'" in line and "'Solved At'" in line and "resolved_at" in line, line
+    assert "sources.tickets.columns: {resolved_at:" in line, line
+    fixed = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk, '
+                              f'columns: {{resolved_at: "Solved at"}}}}')
+    assert kpis(fixed)["kpis"]["ticket_volume"] == kpis(
+        project(tmp_path, f'{{path: "{EXPORTS / "zendesk" / "tickets.csv"}", preset: zendesk}}'))["kpis"][
+        "ticket_volume"]
+
+
+def test_a_preset_alias_beside_the_canonical_name_stops(tmp_path: Path) -> None:
+    """A Zendesk export with a `created_at` column added: the preset reads `Created at`, and the
+    other one is not silently ignored."""
+    lines = (EXPORTS / "zendesk" / "tickets.csv").read_text(encoding="utf-8").splitlines()
+    lines = [line + ("," + ("created_at" if n == 0 else "2024-01-01 00:00:00")) for n, line in enumerate(lines)]
+    (tmp_path / "zendesk.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk}}')
+    result = _cli_kpis(config)
+    assert result.exit_code == 1, result.output
+    line = result.stderr.strip()
+    assert "'Created at'" in line and "'created_at'" in line, line
+    assert "sources.tickets.columns: {created_at:" in line, line
+    fixed = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk, '
+                              f'columns: {{created_at: "Created at"}}}}')
+    assert kpis(fixed)["kpis"]["ticket_volume"] > 0

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.errors import Location, MissingColumnError, shown
+from reportgen.errors import DataError, Location, MissingColumnError, shown
 
 
 @dataclass(frozen=True)
@@ -87,20 +87,55 @@ def map_columns(
     ``overrides`` (config ``columns:``) maps a canonical name to the header used
     in the file; otherwise the canonical name itself is looked up.
     """
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        positions.setdefault(normalise(name), index)
+    groups = header_groups(header)
     spec = COLUMNS[dataset]
     check_override_names(dataset, overrides)
     mapping: dict[str, int] = {}
     for column in spec:
         wanted = overrides.get(column.name, column.name)
-        found = positions.get(normalise(wanted))
-        if found is not None:
-            mapping[column.name] = found
-        elif column.required:
-            raise missing_column_error(dataset, wanted, header, file, column.name in overrides)
+        found = groups.get(normalise(wanted))
+        if found is None:
+            if column.required:
+                raise missing_column_error(dataset, wanted, header, file, column.name in overrides)
+            continue
+        chosen = found[0] if len(found) == 1 else None
+        if chosen is None and column.name in overrides:
+            chosen = exact_header(header, wanted, found)
+        if chosen is None:
+            raise ambiguous_column_error(dataset, column.name, header, found, file)
+        mapping[column.name] = chosen
     return mapping
+
+
+def header_groups(header: Sequence[str]) -> dict[str, list[int]]:
+    """Comparison key → the positions of every header cell with that key, in order."""
+    groups: dict[str, list[int]] = {}
+    for index, name in enumerate(header):
+        groups.setdefault(normalise(name), []).append(index)
+    return groups
+
+
+def exact_header(header: Sequence[str], wanted: str, among: Sequence[int]) -> int | None:
+    """The one position among ``among`` whose header is exactly ``wanted`` (trimmed), else None:
+    how a ``columns:`` override picks one of two headers that differ only in case or spaces."""
+    exact = [i for i in among if header[i].strip() == wanted.strip()]
+    return exact[0] if len(exact) == 1 else None
+
+
+def ambiguous_column_error(dataset: str, canonical: str, header: Sequence[str], positions: Sequence[int],
+                           file: Path, why: str = "") -> DataError:
+    """Two (or more) headers a canonical column could be read from: which one is not guessed."""
+    named = [f"column {i + 1} '{shown(header[i].strip(), 40)}'" for i in positions]
+    listed = ", ".join(named[:-1]) + f" and {named[-1]}"
+    texts = [header[i].strip() for i in positions]
+    if len(set(texts)) < len(texts):
+        how = (f"rename or remove one of the headers named '{shown(texts[0], 40)}' in the file "
+               f"(a columns: override cannot tell identical headers apart)")
+    else:
+        others = " or ".join(json.dumps(t[:200]) for t in texts[1:])
+        how = (f"say which to use with sources.{dataset}.columns: "
+               f"{{{canonical}: {json.dumps(texts[0][:200])}}} (or {others}), the header as written")
+    return DataError(f"{listed} could both be {canonical}{why}", Location(file=file, row=1), hint=how)
 
 
 def missing_column_error(

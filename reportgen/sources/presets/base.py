@@ -31,7 +31,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reportgen.config import SourceConfig
 from reportgen.errors import ConfigError, DataError, Location, MissingColumnError
-from reportgen.sources.schema import check_override_names, missing_column_error, normalise
+from reportgen.sources.schema import (
+    ambiguous_column_error,
+    check_override_names,
+    exact_header,
+    missing_column_error,
+    normalise,
+)
 
 ColumnMapper = Callable[[str, Sequence[str], SourceConfig, Path], dict[str, str]]
 # (original file, source config, scratch folder) -> the file to read in its place
@@ -119,12 +125,26 @@ class Reader:
         self.path = path
         self.positions: dict[str, int] = {}
         self.zones: dict[int, str] = {}
+        # every position a key finds: two headers for one name (differing in case, spaces or a
+        # time-zone suffix) make that name ambiguous; a columns: override naming one exactly picks it
+        self.groups: dict[str, list[int]] = {}
         for index, name in enumerate(self.header):
-            self.positions.setdefault(normalise(name), index)
+            keys = [normalise(name)]
             bare, zone = header_zone(name)
             if zone is not None:
-                self.positions.setdefault(normalise(bare), index)
+                keys.append(normalise(bare))
                 self.zones[index] = zone
+            for key in dict.fromkeys(keys):
+                self.positions.setdefault(key, index)
+                self.groups.setdefault(key, []).append(index)
+        self.ambiguous: dict[int, list[int]] = {}  # a position find() returned → the rival positions
+        self.rivals: dict[str, list[int]] = {}  # canonical → [the preset's column, one named canonically]
+        for wanted in source.columns.values():
+            key = normalise(wanted)
+            if len(self.groups.get(key, ())) > 1:
+                chosen = exact_header(self.header, wanted, self.groups[key])
+                if chosen is not None:
+                    self.positions[key], self.groups[key] = chosen, [chosen]
         self._check_options(known_options)
 
     # ---- options -----------------------------------------------------------------
@@ -198,16 +218,26 @@ class Reader:
     def find(self, *names: str) -> int | None:
         """Index of the first of ``names`` present in the header (any case; a time-zone suffix ignored)."""
         for name in names:
-            found = self.positions.get(normalise(name))
+            key = normalise(name)
+            found = self.positions.get(key)
             if found is not None:
+                if len(self.groups[key]) > 1:
+                    self.ambiguous[found] = self.groups[key]
                 return found
         return None
 
     def need(self, canonical: str, *names: str) -> int:
-        """Like :meth:`find`, but a missing column is an error naming the file and the column."""
+        """Like :meth:`find`, but a missing column is an error naming the file and the column.
+
+        A header named as the canonical column itself beside the vendor's one (a ``created_at``
+        added to an export read by its ``Created at``) is ambiguous too (see :meth:`finish`).
+        """
         found = self.find(*names)
         if found is None:
             raise self.missing(names[0], f"needed for {canonical}")
+        named = self.positions.get(normalise(canonical))
+        if named is not None and named != found:
+            self.rivals[canonical] = sorted({found, named})
         return found
 
     def missing(self, column: str, why: str, hint: str | None = None) -> MissingColumnError:
@@ -365,10 +395,21 @@ class Reader:
         read_time = timestamp or self.timestamp
         result = {name: expr for name, expr in mapping.items() if expr is not None}
         check_override_names(self.dataset, self.source.columns)
+        for canonical, expression in result.items():
+            if canonical in self.source.columns:
+                continue
+            rivals = self.rivals.get(canonical) or next(
+                (self.ambiguous[i] for i in _positions_in(expression) if i in self.ambiguous), None)
+            if rivals is not None:
+                raise ambiguous_column_error(self.dataset, canonical, self.header, rivals, self.path,
+                                             f" (preset {self.preset})")
         for canonical, wanted in self.source.columns.items():
             found = self.find(wanted)
             if found is None:
                 raise missing_column_error(self.dataset, wanted, self.header, self.path, True)
+            if found in self.ambiguous:
+                raise ambiguous_column_error(self.dataset, canonical, self.header, self.ambiguous[found],
+                                             self.path)
             if canonical in TIMESTAMP_COLUMNS:
                 result[canonical] = read_time(found)
             elif canonical == "score":
@@ -376,6 +417,12 @@ class Reader:
             else:
                 result[canonical] = f"c{found}"
         return result
+
+
+def _positions_in(expression: str) -> list[int]:
+    """The file columns (``c0, c1, …``) an SQL expression reads, string literals left out."""
+    code = re.sub(r"'(?:[^']|'')*'", "", expression)
+    return [int(n) for n in re.findall(r"\bc(\d+)\b", code)]
 
 
 def read_json_document(path: Path) -> list[Any]:
