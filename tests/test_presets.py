@@ -516,3 +516,33 @@ def test_a_preset_alias_beside_the_canonical_name_stops(tmp_path: Path) -> None:
     fixed = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk, '
                               f'columns: {{created_at: "Created at"}}}}')
     assert kpis(fixed)["kpis"]["ticket_volume"] > 0
+
+
+# ---- a columns: override naming a header the file lacks --------------------------------------
+
+def test_an_override_naming_an_absent_header_suggests_a_header_for_its_column(tmp_path: Path) -> None:
+    """The hint is about the override's column (ticket_id), not about the misspelt value
+    ('nope' is closest to 'reopens', which has nothing to do with ticket ids)."""
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,created_at,replies,reopens\nT1,2024-03-15 10:00:00,1,0\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "Europe/Rome"}\nsources:\n'
+                      '  tickets: {path: tickets.csv, columns: {ticket_id: "nope"}}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", MONTH])
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert "tickets.csv, row 1: column 'nope' (from sources.tickets.columns) not found" in line, line
+    assert 'columns: {ticket_id: "nope"}' in line and "closest header for ticket_id: 'ticket_id'" in line, line
+    assert 'sources.tickets.columns: {ticket_id: "ticket_id"}' in line and "remove the override" in line, line
+    assert "reopens\"}" not in line and "{nope:" not in line, line
+
+
+def test_an_override_with_a_typo_suggests_the_header_it_resembles(tmp_path: Path) -> None:
+    path = EXPORTS / "zendesk" / "tickets.csv"
+    config = project(tmp_path, f'{{path: "{path}", preset: zendesk, columns: {{category: "Ticket Categry [list]"}}}}')
+    with pytest.raises(MissingColumnError) as caught:
+        kpis(config)
+    assert "closest header for category: 'Ticket Category [list]'" in str(caught.value), caught.value
+    assert 'sources.tickets.columns: {category: "Ticket Category [list]"}' in str(caught.value), caught.value

@@ -96,7 +96,8 @@ def map_columns(
         found = groups.get(normalise(wanted))
         if found is None:
             if column.required:
-                raise missing_column_error(dataset, wanted, header, file, column.name in overrides)
+                raise missing_column_error(dataset, wanted, header, file, column.name in overrides,
+                                       canonical=column.name, by_name=True)
             continue
         chosen = found[0] if len(found) == 1 else None
         if chosen is None and column.name in overrides:
@@ -138,18 +139,40 @@ def ambiguous_column_error(dataset: str, canonical: str, header: Sequence[str], 
     return DataError(f"{listed} could both be {canonical}{why}", Location(file=file, row=1), hint=how)
 
 
+def _closest(wanted: str, headers: Sequence[str], cutoff: float) -> str | None:
+    close = difflib.get_close_matches(normalise(wanted), [normalise(h)[:200] for h in headers], n=1,
+                                      cutoff=cutoff)
+    return next((h for h in headers if normalise(h)[:200] == close[0]), None) if close else None
+
+
 def missing_column_error(
-    dataset: str, wanted: str, header: Sequence[str], file: Path, overridden: bool
+    dataset: str, wanted: str, header: Sequence[str], file: Path, overridden: bool,
+    canonical: str | None = None, by_name: bool = False,
 ) -> MissingColumnError:
+    """``wanted`` is not in the header. With ``overridden``, ``wanted`` is the value of the
+    ``columns:`` override of ``canonical``, and the hint is about that column: the header
+    closest to the value (a typo), else — ``by_name``, where the canonical name is what is
+    looked up without the override — the header closest to the canonical name."""
     found = [h for h in header if h.strip()]
-    close = difflib.get_close_matches(normalise(wanted), [normalise(h)[:200] for h in found], n=1, cutoff=0.5)
-    closest = next((h for h in found if normalise(h)[:200] == close[0]), None) if close else None
+    closest = _closest(wanted, found, 0.5)
     listed = ", ".join(shown(h, 40) for h in found[:30]) + (" …" if len(found) > 30 else "")
     listed = listed or "none"
     delimiter = _other_delimiter(wanted, found)
     if delimiter is not None:
         how = (f"the header looks separated by {delimiter!r}: set delimiter: {json.dumps(delimiter)} "
                f"for sources.{dataset} (or leave delimiter: out to detect it)")
+    elif overridden and canonical is not None:
+        override = f"sources.{dataset}.columns: {{{canonical}: {json.dumps(wanted[:200])}}}"
+        closest = _closest(wanted, found, 0.6) or (_closest(canonical, found, 0.5) if by_name else None)
+        instead = f"the column named {canonical}" if by_name else "the preset's own column"
+        if closest:
+            how = (f"{override} names no header of the file; closest header for {canonical}: "
+                   f"'{shown(closest, 40)}': set sources.{dataset}.columns: "
+                   f"{{{canonical}: {json.dumps(closest[:200])}}}, or remove the override to read "
+                   f"{instead}")
+        else:
+            how = (f"{override} names no header of the file: set it to the header holding "
+                   f"{canonical}, or remove the override to read {instead}")
     elif closest:
         how = (f"closest match '{shown(closest, 40)}': map it with "
                f"sources.{dataset}.columns: {{{wanted}: {json.dumps(closest[:200])}}}")

@@ -406,7 +406,8 @@ class Reader:
         for canonical, wanted in self.source.columns.items():
             found = self.find(wanted)
             if found is None:
-                raise missing_column_error(self.dataset, wanted, self.header, self.path, True)
+                raise missing_column_error(self.dataset, wanted, self.header, self.path, True,
+                                           canonical=canonical)
             if found in self.ambiguous:
                 raise ambiguous_column_error(self.dataset, canonical, self.header, self.ambiguous[found],
                                              self.path)
