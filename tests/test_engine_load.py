@@ -91,3 +91,37 @@ def test_a_file_without_quotes_reads_in_parallel_with_nothing_to_fall_back_to(tm
     (tmp_path / "tickets.csv").write_text("ticket_id,created_at\nT1,2026-10-01T08:00:00Z\n", encoding="utf-8")
     staged = stage_file(duckdb.connect(), tmp_path / "tickets.csv", SourceConfig(path="tickets.csv"), tmp_path)
     assert "parallel=true" in staged.sql and staged.serial_sql is None
+
+
+def _rows_named(tmp_path: Path, text: str, name: str = "tickets.csv", extra: str = "") -> dict[str, int | None]:
+    """ticket id → the row `validate` names for its invalid created_at."""
+    (tmp_path / name).write_bytes(text.encode("utf-8"))
+    config = tmp_path / "config.yaml"
+    config.write_text(f'report: {{timezone: "UTC"}}\nsources:\n  tickets: {{path: {name}{extra}}}\n',
+                      encoding="utf-8")
+    result = Engine(load_config(config), max_problems=None).run()
+    return {str(p.value): p.row for p in result.problems}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_rows_after_blank_lines_are_named_by_their_spreadsheet_row(tmp_path: Path, newline: str) -> None:
+    """DuckDB skips empty lines; a spreadsheet shows them as rows. A quoted line break keeps its
+    record on one row (and a blank line inside quotes is part of the value, not a row)."""
+    text = ("ticket_id,created_at,category\n"
+            "T1,2026-10-01T08:00:00Z,a\n"           # row 2
+            "\n\n"                                  # rows 3, 4
+            "T2,2026-10-01T08:00:00Z,a\n"           # row 5
+            "T3,bad-3,a\n"                          # row 6
+            'T4,bad-4,"two\n\nlines"\n'             # row 7
+            "\n"                                    # row 8
+            "T5,bad-5,a\n")                         # row 9
+    assert _rows_named(tmp_path, text.replace("\n", newline)) == {"bad-3": 6, "bad-4": 7, "bad-5": 9}
+
+
+def test_rows_after_blank_lines_in_a_parallel_read_and_without_blank_lines(tmp_path: Path) -> None:
+    without = "ticket_id,created_at\nT1,2026-10-01T08:00:00Z\nT2,bad-2\nT3,\"bad-3\"\n"
+    assert _rows_named(tmp_path, without) == {"bad-2": 3, "bad-3": 4}
+    lines = ["ticket_id,created_at"] + [f"T{i},2026-10-01T08:00:00Z" for i in range(20_000)]
+    lines[10:10] = ["", ""]
+    lines.append("T-last,bad-last")
+    assert _rows_named(tmp_path, "\n".join(lines) + "\n", "big.csv") == {"bad-last": 20_004}

@@ -24,6 +24,7 @@ from reportgen.errors import ConfigError, Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
 from reportgen.sources.files import (
+    BlankLines,
     explain_read_error,
     not_utf8,
     parallel_refused,
@@ -63,9 +64,16 @@ class FileSpan:
     start: int
     first_row: int
     rows: Mapping[int, int] | None = None
+    # a CSV's empty lines (DuckDB skips them; a spreadsheet shows them) and the records before
+    # ``start`` that are not rows of the raw table (a preset's sub-header rows)
+    blank_lines: BlankLines | None = None
+    skipped: int = 0
 
     def row_of(self, rowid: int) -> int:
-        row = rowid - self.start + self.first_row
+        record = rowid - self.start
+        row = record + self.first_row
+        if self.blank_lines is not None:
+            row += self.blank_lines.before(record + self.skipped)
         return self.rows.get(row, row) if self.rows is not None else row
 
 
@@ -323,7 +331,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
         if readable != path:
             raise about_original(exc, readable, Path(inner.label) if inner else path, preset.name) from None
         raise
-    return FileSpan(str(path), start, first_row), set(expressions), rows
+    # rows of a file a preset rewrote are the rewritten file's, not the user's
+    blank_lines = BlankLines(staged.text_path, staged.delimiter) \
+        if staged.text_path is not None and staged.delimiter is not None and readable == path else None
+    return FileSpan(str(path), start, first_row, blank_lines=blank_lines, skipped=skip), set(expressions), rows
 
 
 def _skip_rows(sql: str, skip: int) -> str:

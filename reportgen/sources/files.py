@@ -8,6 +8,7 @@ XLSX is streamed through openpyxl into a temporary CSV; JSON is read as objects.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import glob
@@ -56,6 +57,9 @@ class StagedFile:
     # the same read by the serial reader, when ``sql`` reads in parallel a file whose quotes
     # might hold a line break further on than the sample (see ``parallel_refused``)
     serial_sql: str | None = None
+    # a CSV: the UTF-8 file ``sql`` reads and its delimiter (for :class:`BlankLines`)
+    text_path: Path | None = None
+    delimiter: str | None = None
 
     def serial(self) -> StagedFile:
         """This file read by the serial reader (which takes quoted line breaks)."""
@@ -333,7 +337,55 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
     sql = csv_sql(readable, len(header), delimiter, parallel=True) if parallel else serial
     return StagedFile(path, header, sql,
                       encoding=encoding, encoding_detected=source.encoding is None,
-                      serial_sql=serial if parallel and quotes else None)
+                      serial_sql=serial if parallel and quotes else None,
+                      text_path=readable, delimiter=delimiter)
+
+
+class BlankLines:
+    """Where a CSV's empty lines are, to name its records by spreadsheet row.
+
+    DuckDB's reader skips empty lines, so the ``n``-th record is not always row ``n + 2``;
+    a spreadsheet shows each empty line as a row (and a record with a quoted line break on
+    one row). Looked at only when a row is named: a byte search settles a file without an
+    empty line; a file with one is parsed once to count the empty lines before each record.
+    """
+
+    def __init__(self, path: Path, delimiter: str):
+        self.path = path
+        self.delimiter = delimiter
+        self._after: list[int] | None = None  # per empty line: the records before it
+
+    def before(self, record: int) -> int:
+        """How many empty lines come before record ``record`` (0: the first after the header)."""
+        if self._after is None:
+            self._after = self._find()
+        return bisect.bisect_right(self._after, record)
+
+    def _find(self) -> list[int]:
+        if not _has_empty_line(self.path):
+            return []
+        after: list[int] = []
+        records = -1  # the header is not a record
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            for fields in csv.reader(handle, delimiter=self.delimiter, quotechar='"', doublequote=True,
+                                     strict=False):
+                if fields:
+                    records += 1
+                elif records >= 0:
+                    after.append(records)  # it comes before record number `records`
+        return after
+
+
+def _has_empty_line(path: Path) -> bool:
+    """True when the file holds an empty line (or a blank line inside a quoted value)."""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            block = tail + chunk
+            if b"\n\n" in block or b"\n\r\n" in block:
+                return True
+            tail = block[-2:]
+    return False
 
 
 def _odd_quotes(sample: str) -> bool:
