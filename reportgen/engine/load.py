@@ -334,7 +334,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
     # rows of a file a preset rewrote are the rewritten file's, not the user's
     blank_lines = BlankLines(staged.text_path, staged.delimiter) \
         if staged.text_path is not None and staged.delimiter is not None and readable == path else None
-    return FileSpan(str(path), start, first_row, blank_lines=blank_lines, skipped=skip), set(expressions), rows
+    span = FileSpan(str(path), start, first_row, blank_lines=blank_lines, skipped=skip)
+    return span, set(expressions), rows
 
 
 def _skip_rows(sql: str, skip: int) -> str:
