@@ -209,7 +209,8 @@ def _timestamp(text: str, date_format: str | None) -> str:
     ``date_format``, a literal abbreviation in it is read as the source's ``timezone:``.
     """
     spaced = f"regexp_replace({text}, {sql_string(_SPACED_OFFSET)}, '\\1')"
-    iso = (f"CASE WHEN regexp_matches({text}, {sql_string(_NAMED_ZONE)}) "
+    # DuckDB reads a zone name only after a space: a cell without one needs no regular expression
+    iso = (f"CASE WHEN contains({text}, ' ') AND regexp_matches({text}, {sql_string(_NAMED_ZONE)}) "
            f"AND NOT regexp_matches({text}, {sql_string(_CLEAR_ZONE)}) THEN NULL "
            f"ELSE coalesce(try_cast({text} AS TIMESTAMPTZ), try_cast(upper({text}) AS TIMESTAMPTZ), "
            f"try_cast({spaced} AS TIMESTAMPTZ)) END")
