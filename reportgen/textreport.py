@@ -11,6 +11,7 @@ from reportgen.engine.reasons import REASONS
 from reportgen.errors import ReportgenError, one_line
 from reportgen.gates import EXPECTED_SKIPS
 from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS
+from reportgen.sources.schema import ID_COLUMN
 from reportgen.units import format_value
 
 
@@ -109,7 +110,7 @@ def _where(problem: RowProblem) -> str:
     """A file's row by number; a warehouse's by its id (``ticket_id 'T-9'``, or 'a row without ticket_id')."""
     if problem.row is not None:
         return f"row {problem.row}"
-    id_column = "ticket_id" if REASONS[problem.reason].dataset == "tickets" else "response_id"
+    id_column = ID_COLUMN[REASONS[problem.reason].dataset]
     return f"{id_column} {one_line(problem.key, 60)!r}" if problem.key else f"a row without {id_column}"
 
 

@@ -56,6 +56,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "surveys": SURVEY_COLUMNS,
     "business": BUSINESS_COLUMNS,
 }
+# the column that names a row of a dataset (duplicates are found by it)
+ID_COLUMN: dict[str, str] = {"tickets": "ticket_id", "surveys": "response_id"}
 
 
 def normalise(header: str) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.aggregate import file_dimension
 from reportgen.engine.quality import DatasetQuality, RowProblem
-from reportgen.engine.reasons import reasons_of
+from reportgen.engine.reasons import DISCARDED, reasons_of
 from reportgen.engine.warehouse.sql import (
     SOURCE_PLACEHOLDER,
     Pushdown,
@@ -40,7 +40,7 @@ from reportgen.measures import MEASURES, MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
 from reportgen.sources.presets.base import BLANK_LIKE
-from reportgen.sources.schema import COLUMNS
+from reportgen.sources.schema import COLUMNS, ID_COLUMN
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
 from reportgen.sources.warehouse.presets import check_preset, preset_mapping
 
@@ -184,9 +184,8 @@ def compute(config: Config, dataset: str, source: SourceConfig, where: str | Non
                            result.quality.files[0], result)
             counts = {**quality.excluded, **quality.values_discarded}
             if any(n > limit for n in counts.values()):
-                id_column = "ticket_id" if dataset == "tickets" else "response_id"
                 result.notes.append(f"{dataset}: the warehouse's rows are listed {limit} per reason at most "
-                                    f"(by {id_column}); the counts are complete")
+                                    f"(by {ID_COLUMN[dataset]}); the counts are complete")
     return result
 
 
@@ -235,8 +234,7 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
     for reason, count in counted.items():
         if not count:
             continue
-        if reason in ("invalid_first_response_at", "first_response_before_created", "invalid_resolved_at",
-                      "resolved_before_created", "invalid_replies", "invalid_reopens"):
+        if reason in DISCARDED:
             quality.values_discarded[reason] = count
         else:
             quality.excluded[reason] = count

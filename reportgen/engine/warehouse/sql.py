@@ -45,6 +45,7 @@ from reportgen.engine.reasons import reasons_of
 from reportgen.engine.sqlgen import Query, measures_sql
 from reportgen.sources.files import sql_string
 from reportgen.sources.presets.base import BLANK_LIKE
+from reportgen.sources.schema import ID_COLUMN
 
 SOURCE_PLACEHOLDER = "__reportgen_source__"
 
@@ -407,7 +408,7 @@ def problems_sql(config: Config, dataset: str, source: SourceConfig, mapping: Ma
     ctes = (tickets_cte(mapping, source, tz, shown=True) if dataset == "tickets"
             else surveys_cte(mapping, source, tz, config, shown=True))
     reasons = reasons_of(dataset)
-    id_column = "ticket_id" if dataset == "tickets" else "response_id"
+    id_column = ID_COLUMN[dataset]
     value = "CASE excluded " + " ".join(f"WHEN {sql_string(reason)} THEN _shown_{column}"
                                         for reason, column in reasons.items()
                                         if reason not in TICKET_DISCARDS) + " END"
