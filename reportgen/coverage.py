@@ -67,14 +67,11 @@ def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iter
         running = today <= last_day
         if span is not None:
             first, last = span
-            if first_day <= first <= last_day and (first - first_day).days > TOLERANCE_DAYS:
+            # the data starts late in the month or after it (a month holding only resolutions of
+            # earlier tickets, or business figures), or ends early in it or before it
+            if (first - first_day).days > TOLERANCE_DAYS:
                 reasons.append(tr.t("partial.starts", day=tr.day(first)))
-            if not running and first_day <= last <= last_day and (last_day - last).days > TOLERANCE_DAYS:
-                reasons.append(tr.t("partial.ends", day=tr.day(last)))
-            # a month outside the span (only resolutions of earlier tickets, or business figures)
-            if last_day < first:
-                reasons.append(tr.t("partial.starts", day=tr.day(first)))
-            if not running and last < first_day:
+            if not running and (last_day - last).days > TOLERANCE_DAYS:
                 reasons.append(tr.t("partial.ends", day=tr.day(last)))
         if running:
             reasons.append(tr.t("partial.running"))

@@ -116,6 +116,7 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
         scalars["assigned_tickets"] = sum(per_agent.values())
         scalars["distinct_agents"] = len(per_agent)
     lifespan_config = config.kpis.clv.customer_lifespan_years
+    unknown = [info for info in MEASURES.values() if not set(info.needs) <= columns]
     for month, measures in months.items():
         scalars = measures.scalars
         for info in MEASURES.values():
@@ -123,12 +124,11 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
                 if info.zero_when_absent and scalars.get(info.name) is None:
                     scalars[info.name] = 0
                 scalars.setdefault(info.name, None)
-        for info in MEASURES.values():
-            if not set(info.needs) <= columns:
-                if info.dimension is None:
-                    scalars[info.name] = None
-                else:
-                    measures.dims.pop(info.name, None)
+        for info in unknown:
+            if info.dimension is None:
+                scalars[info.name] = None
+            else:
+                measures.dims.pop(info.name, None)
         figures = business.get(month, {})
         for name in BUSINESS_MEASURES:
             scalars[name] = figures.get(name)

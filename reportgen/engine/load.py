@@ -204,9 +204,9 @@ def _timestamp(text: str, date_format: str | None) -> str:
     """Parse an instant: naive text is wall-clock time in the session's zone (the source's).
 
     ISO 8601 (RFC 3339's lower-case ``t``/``z`` and an offset after a space too, tried only
-    where the cast failed); a
-    value ending in a zone abbreviation does not parse (``_NAMED_ZONE``). With a
-    ``date_format``, a literal abbreviation in it is read as the source's ``timezone:``.
+    where the cast failed); a value ending in a zone abbreviation does not parse
+    (``_NAMED_ZONE``). With a ``date_format``, a literal abbreviation in it is read as the
+    source's ``timezone:``.
     """
     spaced = f"regexp_replace({text}, {sql_string(_SPACED_OFFSET)}, '\\1')"
     # DuckDB reads a zone name only after a space: a cell without one needs no regular expression
