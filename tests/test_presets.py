@@ -484,17 +484,23 @@ def test_a_columns_override_naming_one_of_two_headers_resolves_them(
     assert kpis(config, month)["kpis"]["ticket_volume"] == 1
 
 
-def test_a_vendor_header_twice_in_other_casing_stops_a_preset_too(tmp_path: Path) -> None:
+def _zendesk_with(tmp_path: Path, header: str, value: str) -> Path:
+    """The Zendesk sample export with one more column, ``header``, holding ``value`` in every row."""
     lines = (EXPORTS / "zendesk" / "tickets.csv").read_text(encoding="utf-8").splitlines()
-    lines = [line + ("," + ("Solved At" if n == 0 else "")) for n, line in enumerate(lines)]
+    lines = [line + "," + (header if n == 0 else value) for n, line in enumerate(lines)]
     (tmp_path / "zendesk.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    config = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk}}')
+    return tmp_path / "zendesk.csv"
+
+
+def test_a_vendor_header_twice_in_other_casing_stops_a_preset_too(tmp_path: Path) -> None:
+    zendesk = _zendesk_with(tmp_path, "Solved At", "")
+    config = project(tmp_path, f'{{path: "{zendesk}", preset: zendesk}}')
     result = _cli_kpis(config)
     assert result.exit_code == 1, result.output
     line = result.stderr.strip()
     assert "'Solved at'" in line and "'Solved At'" in line and "resolved_at" in line, line
     assert "sources.tickets.columns: {resolved_at:" in line, line
-    fixed = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk, '
+    fixed = project(tmp_path, f'{{path: "{zendesk}", preset: zendesk, '
                               f'columns: {{resolved_at: "Solved at"}}}}')
     assert kpis(fixed)["kpis"]["ticket_volume"] == kpis(
         project(tmp_path, f'{{path: "{EXPORTS / "zendesk" / "tickets.csv"}", preset: zendesk}}'))["kpis"][
@@ -504,16 +510,14 @@ def test_a_vendor_header_twice_in_other_casing_stops_a_preset_too(tmp_path: Path
 def test_a_preset_alias_beside_the_canonical_name_stops(tmp_path: Path) -> None:
     """A Zendesk export with a `created_at` column added: the preset reads `Created at`, and the
     other one is not silently ignored."""
-    lines = (EXPORTS / "zendesk" / "tickets.csv").read_text(encoding="utf-8").splitlines()
-    lines = [line + ("," + ("created_at" if n == 0 else "2024-01-01 00:00:00")) for n, line in enumerate(lines)]
-    (tmp_path / "zendesk.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    config = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk}}')
+    zendesk = _zendesk_with(tmp_path, "created_at", "2024-01-01 00:00:00")
+    config = project(tmp_path, f'{{path: "{zendesk}", preset: zendesk}}')
     result = _cli_kpis(config)
     assert result.exit_code == 1, result.output
     line = result.stderr.strip()
     assert "'Created at'" in line and "'created_at'" in line, line
     assert "sources.tickets.columns: {created_at:" in line, line
-    fixed = project(tmp_path, f'{{path: "{tmp_path / "zendesk.csv"}", preset: zendesk, '
+    fixed = project(tmp_path, f'{{path: "{zendesk}", preset: zendesk, '
                               f'columns: {{created_at: "Created at"}}}}')
     assert kpis(fixed)["kpis"]["ticket_volume"] > 0
 
