@@ -260,13 +260,12 @@ def test_rows_returned_do_not_grow_with_the_tickets(pg: Server) -> None:
 
 
 # ---- DuckDB file as a second real warehouse ----------------------------------------------------------
-def test_duckdb_file_warehouse_equals_the_file_engine(tmp_path: Path) -> None:
-    tickets, surveys = data.tickets(seed=3), data.surveys(seed=9)
-    database = tmp_path / "warehouse.duckdb"
+def _load_duckdb(database: Path, tickets: Sequence[data.Row], surveys: Sequence[data.Row],
+                 ticket_ddl: str = TICKET_DDL) -> None:
     con = duckdb.connect(str(database))
     try:
         con.execute("CREATE SCHEMA parity")
-        for name, ddl, rows, ordered in (("tickets", TICKET_DDL, tickets, True),
+        for name, ddl, rows, ordered in (("tickets", ticket_ddl, tickets, True),
                                          ("survey_responses", SURVEY_DDL, surveys, True),
                                          ("business", BUSINESS_DDL, data.BUSINESS, False)):
             con.execute(f"CREATE TABLE parity.{name} ({ddl.replace('double precision', 'DOUBLE')})")
@@ -275,11 +274,36 @@ def test_duckdb_file_warehouse_equals_the_file_engine(tmp_path: Path) -> None:
             con.executemany(f"INSERT INTO parity.{name} VALUES ({marks})", values)
     finally:
         con.close()
+
+
+def test_duckdb_file_warehouse_equals_the_file_engine(tmp_path: Path) -> None:
+    tickets, surveys = data.tickets(seed=3), data.surveys(seed=9)
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, surveys)
     files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
     pushed = compute_all(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity"))
     _assert_same(_kpis(pushed.months), _kpis(files.months))
     assert pushed.quality["tickets"].excluded == files.quality["tickets"].excluded
     assert pushed.quality["surveys"].as_dict()["excluded"] == files.quality["surveys"].as_dict()["excluded"]
+
+
+def test_huge_and_non_finite_counts_are_discarded_in_a_warehouse_as_in_a_file(tmp_path: Path) -> None:
+    """A count column typed DOUBLE holding 1e20, infinities, NaN, 2.5 or -3: the file engine discards
+    the value (the ticket stays); the push-down must do the same instead of failing on the cast."""
+    tickets = data.tickets(count=60, seed=4)
+    odd = (1e20, float("inf"), float("-inf"), float("nan"), 2.5, -3.0, 1e15, 999_999_999_999_999.0)
+    tickets = [(*row[:7], odd[index % len(odd)] if index % 3 == 0 else row[7],
+                odd[(index + 1) % len(odd)] if index % 5 == 0 else row[8])
+               for index, row in enumerate(tickets)]
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, data.surveys(count=40, seed=2),
+                 TICKET_DDL.replace("replies integer, reopens integer", "replies DOUBLE, reopens DOUBLE"))
+    files = Engine(_file_project(tmp_path, tickets, data.surveys(count=40, seed=2), data.BUSINESS)).run()
+    pushed = compute_all(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity"))
+    _assert_same(_kpis(pushed.months), _kpis(files.months))
+    pushed_quality, file_quality = (dict(run.quality["tickets"].as_dict(), files=None) for run in (pushed, files))
+    assert pushed_quality == file_quality
+    assert file_quality["values_discarded"], "the odd counts are discarded values, counted in Data Quality"
 
 
 # ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------

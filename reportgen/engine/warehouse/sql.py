@@ -100,7 +100,10 @@ def _number(expression: str | None) -> str:
 
 
 def _whole(column: str) -> str:
-    return f"CASE WHEN {column} >= 0 AND {column} = floor({column}) THEN CAST({column} AS BIGINT) END"
+    """As the file engine's ``clean.whole``: a whole number ≥ 0 below 1e15, else NULL. ``< 1e15`` also
+    rejects ±infinity and NaN (NaN sorts above every number in PostgreSQL), portably across dialects."""
+    return (f"CASE WHEN {column} >= 0 AND {column} = floor({column}) AND {column} < 1e15 "
+            f"THEN CAST({column} AS BIGINT) END")
 
 
 def _month(column: str, tz: str) -> str:
