@@ -12,10 +12,11 @@ from reportgen.errors import OutputError
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
+def atomic_output(target: Path, *, private: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` on success.
 
-    On any error the temporary file is removed and ``target`` is untouched.
+    On any error the temporary file is removed and ``target`` is untouched. ``private``: the
+    file is the owner's only (0600), whatever the umask (a message with its recipients).
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -27,7 +28,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
-        os.chmod(temporary, _mode_for(target))
+        os.chmod(temporary, 0o600 if private else _mode_for(target))
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -25,7 +25,7 @@ import duckdb
 from reportgen.errors import HistoryError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MonthMeasures
-from reportgen.store_file import connect_waiting
+from reportgen.store_file import connect_waiting, private
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -110,6 +110,7 @@ class HistoryStore:
                                on_wait=self.on_wait)
 
     @contextmanager
+    @private
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.path.exists():
             con = duckdb.connect(":memory:")

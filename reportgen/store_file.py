@@ -8,11 +8,14 @@ failing: one line says so, and after ``$REPORTGEN_HISTORY_LOCK_TIMEOUT`` seconds
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import duckdb
 
@@ -20,6 +23,42 @@ from reportgen.errors import HistoryError
 
 LOCK_TIMEOUT_ENV = "REPORTGEN_HISTORY_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a cron run that overlaps the previous one waits this long
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+PRIVATE = 0o077  # the permission bits a file reportgen keeps between runs never gives to others
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Files created meanwhile (a DuckDB file, its WAL, a cache) are the owner's only (0600),
+    whatever the umask: they hold customer ids and pulled records."""
+    previous = os.umask(PRIVATE)
+    os.umask(previous | PRIVATE)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def private(body: Callable[P, Iterator[T]]) -> Callable[P, Iterator[T]]:
+    """Decorate the generator of a ``@contextmanager`` that opens a store: every file created
+    while its connection is open is private (``private_files``)."""
+    @functools.wraps(body)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        with private_files():
+            yield from body(*args, **kwargs)
+    return wrapper
+
+
+def make_private(path: Path) -> None:
+    """Take the group's and others' permissions off an existing store file (and its WAL)."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(OSError):
+            mode = file.stat().st_mode & 0o777
+            if mode & PRIVATE:
+                os.chmod(file, mode & ~PRIVATE)
 
 
 def lock_timeout() -> float:
@@ -57,7 +96,11 @@ def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | Non
     told = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            with private_files():
+                con = duckdb.connect(str(path), read_only=read_only)
+            if not read_only:
+                make_private(path)
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise

@@ -105,7 +105,7 @@ def email_report(data: MonthData, settings: EmailSettings, workbook: Path, *, bu
     outcome = EmailOutcome(data.month, workbook, built, message, recipients_to, cc, bcc, summary=summary)
     if dry_run:
         assert eml is not None
-        with atomic_output(eml) as temporary:
+        with atomic_output(eml, private=True) as temporary:
             temporary.write_bytes(message_bytes(message))
         outcome.eml = eml
         return outcome

@@ -20,8 +20,6 @@ Policy:
 
 from __future__ import annotations
 
-import base64
-import re
 import smtplib
 import ssl
 import time
@@ -30,6 +28,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from reportgen.errors import OutputError
+from reportgen.redact import Redactor
+from reportgen.redact import mask_whole as mask_whole  # re-exported: the SMTP tests use it
 
 from .settings import EmailSettings
 
@@ -43,36 +43,11 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(body.split())}".strip()
 
 
-# characters that continue a value: a secret next to one of them is part of another word
-# (with password `x`, `smtp.example.com` and `x@example.com` stay as they are)
-_BEFORE = r"[\w.@+/=:-]"
-_AFTER = r"[\w@+/=:-]|\.\w"  # a full stop ends a sentence unless a word follows it
-
-
-def mask_whole(text: str, secret: str) -> str:
-    """``text`` with every whole occurrence of ``secret`` (not inside a longer value) as ``***``."""
-    if not secret:
-        return text
-    return re.sub(rf"(?<!{_BEFORE}){re.escape(secret)}(?!{_AFTER})", "***", text)
-
-
-_MASK_ANYWHERE = 4  # a secret this long is masked wherever it stands; a shorter one only whole
-
-
 def mask_secret(text: str, password: str, username: str | None = None) -> str:
     """``text`` without the password: as written (``password=…``, ``user:…`` too) and in the
     base64 forms an SMTP client sends it (``AUTH LOGIN``: the password; ``AUTH PLAIN``:
-    NUL user NUL password), which a server may echo back in its reply."""
-    if not password:
-        return text
-    forms = [base64.b64encode(password.encode()).decode()]
-    if username is not None:
-        forms.append(base64.b64encode(f"\0{username}\0{password}".encode()).decode())
-    for form in forms:
-        text = text.replace(form, "***")
-    if len(password) >= _MASK_ANYWHERE:
-        return text.replace(password, "***")
-    return mask_whole(text, password)
+    NUL user NUL password), which a server may echo back in its reply (``reportgen.redact``)."""
+    return Redactor([password], [username])(text) if password else text
 
 
 class SmtpSender:

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from reportgen.config import SourceConfig
@@ -122,7 +123,9 @@ class Connector(ABC):
         return {}
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.source.token,) if s)
+        """The token, and a password written into ``url:`` (as written and decoded)."""
+        password = url_password(self.source.url)
+        return tuple(s for s in (self.source.token, password, unquote(password or "")) if s)
 
     def max_seconds(self) -> float | None:
         value = self.source.options.get("max_minutes")
@@ -154,6 +157,14 @@ def register(cls: type[Connector]) -> type[Connector]:
     """Class decorator: make ``api: <cls.api>`` available in config files."""
     CONNECTORS[cls.api] = cls
     return cls
+
+
+def url_password(url: str | None) -> str | None:
+    """The password of ``url``'s userinfo (``https://user:pass@host``), as written; None without one."""
+    try:
+        return urlsplit(url or "").password
+    except ValueError:
+        return None
 
 
 # ---- time helpers shared by the connectors -----------------------------------------------------

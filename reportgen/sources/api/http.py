@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -34,7 +34,8 @@ from urllib.parse import urljoin, urlsplit
 import msgspec
 import requests
 
-from reportgen.errors import DataError, one_line
+from reportgen.errors import DataError
+from reportgen.redact import Redactor, excerpt
 from reportgen.retry_after import retry_after_seconds
 
 SERVER_ERRORS = frozenset({500, 502, 503, 504})
@@ -65,18 +66,6 @@ class RetryPolicy:
     read_timeout: float = 60.0
 
 
-class Redactor:
-    """Removes secret values from text (a message, a URL, a response body)."""
-
-    def __init__(self, secrets: Iterable[str | None]):
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
 @dataclass
 class HttpClient:
     """GET JSON from one vendor account, politely, within one time budget.
@@ -101,7 +90,10 @@ class HttpClient:
     deadline: float = 0.0
 
     def __post_init__(self) -> None:
-        self.redact = Redactor(self.secrets)
+        secrets = [*self.secrets, *(self.headers.values())]
+        if self.auth is not None:
+            secrets.append(self.auth[1])
+        self.redact = Redactor(secrets, [self.auth[0]] if self.auth is not None else [])
         self.deadline = self.clock() + self.policy.total_seconds
         if self.session is None:
             self.session = requests.Session()
@@ -190,7 +182,7 @@ class HttpClient:
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                     response.close()
                 else:
-                    detail = one_line(self.redact(response.text[:200]), 200)
+                    detail = excerpt(response.text, self.redact)
                     raise ApiError(f"{self.name}: HTTP {status} at {self._where(url)}"
                                    + (f": {detail}" if detail else ""),
                                    hint="check the source's url and settings") from None

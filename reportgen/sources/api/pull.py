@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -29,6 +30,7 @@ from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPol
 from reportgen.sources.api.progress import Progress, silent_progress
 from reportgen.sources.api.registry import connector_class
 from reportgen.sources.api.store import PullStore
+from reportgen.store_file import private_files
 
 ProgressFactory = Callable[[str], Progress]
 PREFETCH = 2
@@ -77,12 +79,47 @@ def store_for(config: Config) -> PullStore:
     return PullStore(path)
 
 
+def account_url(url: str | None) -> str:
+    """The account part of a source's ``url:``: scheme, host, port and path; never a user name,
+    password, query or fragment (a secret written into the URL stays out of the store)."""
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text.split("?", 1)[0].split("#", 1)[0].rpartition("@")[2].rstrip("/")
+    if not parts.netloc:
+        return text.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")
+
+
 def source_key(dataset: str, source: SourceConfig) -> str:
     """The store's name for a source: dataset, api, account URL (and form), not the credentials."""
-    parts = [dataset, source.api or "", (source.url or "").rstrip("/")]
+    return _key(dataset, source, account_url(source.url))
+
+
+def _legacy_key(dataset: str, source: SourceConfig) -> str:
+    """The name stores written before keys dropped a URL's userinfo and query gave the source."""
+    return _key(dataset, source, (source.url or "").rstrip("/"))
+
+
+def _key(dataset: str, source: SourceConfig, url: str) -> str:
+    parts = [dataset, source.api or "", url]
     if source.form:
         parts.append(source.form)
     return ":".join(parts)
+
+
+def _adopt_legacy_key(store: PullStore, dataset: str, source: SourceConfig) -> str:
+    """The source's key, after renaming what an older version stored under a key with secrets."""
+    key, legacy = source_key(dataset, source), _legacy_key(dataset, source)
+    if legacy != key:
+        store.rename_source(legacy, key)
+    return key
 
 
 def _settings_error(config: Config, problems: list[str]) -> ConfigError:
@@ -224,7 +261,7 @@ def pull_first(config: Config, *, offline: bool = False,
 def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
               progress: Progress, policy: RetryPolicy,
               session_factory: Callable[[], requests.Session] | None) -> SourcePull:
-    key = source_key(dataset, source)
+    key = _adopt_legacy_key(store, dataset, source)
     api = connector.api
     state = store.begin_full(key, dataset, api) if full else store.ensure(key, dataset, api)
     with _client(connector, policy, session_factory) as http, store.holding():
@@ -271,7 +308,7 @@ def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
     """
     connector = connector_for(config, dataset, source)
     store = store_for(config)
-    key = source_key(dataset, source)
+    key = _adopt_legacy_key(store, dataset, source)
     state = store.state(key)
     if state is None or not state.ever_complete:
         what = "nothing was pulled yet" if state is None else "the first pull has not finished"
@@ -279,10 +316,12 @@ def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
                         hint="run `reportgen pull --config …` (without --offline)")
     lookups = store.lookups(key)
     target = pulled_file(config, dataset, source)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     columns = connector.columns
-    with partial.open("w", newline="", encoding="utf-8") as handle:
+    with private_files():  # customer ids: the owner's only, like the store
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = partial.open("w", newline="", encoding="utf-8")
+    with handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for batch in store.records(key):

@@ -43,7 +43,7 @@ import duckdb
 import msgspec
 
 from reportgen.errors import HistoryError
-from reportgen.store_file import connect_waiting
+from reportgen.store_file import connect_waiting, private
 
 # DuckDB's buffer cache would otherwise keep every page written during a long pull in memory
 MEMORY_LIMIT = "64MB"
@@ -177,6 +177,7 @@ class PullStore:
         yield self._held
 
     @contextmanager
+    @private
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.path.exists():
             con = duckdb.connect(":memory:")
@@ -238,6 +239,27 @@ class PullStore:
             "INSERT OR REPLACE INTO pull_cursors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source, dataset, api, None if cursor is None else json.dumps(cursor), generation,
              full_pending, complete, ever_complete, pages, _now()])
+
+    def rename_source(self, old: str, new: str) -> bool:
+        """Move everything stored under the key ``old`` to ``new`` (one transaction); False when
+        nothing is stored under ``old``. What ``new`` already holds wins over ``old``'s."""
+        if old == new or self.state(old) is None:
+            return False
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if con.execute("SELECT 1 FROM pull_cursors WHERE source = ?", [new]).fetchone():
+                    for table in ("pulled_records", "pulled_lookups", "pull_cursors"):
+                        con.execute(f"DELETE FROM {table} WHERE source = ?", [old])
+                else:
+                    for table in ("pulled_records", "pulled_lookups", "pull_cursors"):
+                        con.execute(f"UPDATE {table} SET source = ? WHERE source = ?", [new, old])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("CHECKPOINT")
+        return True
 
     # ---- pages ---------------------------------------------------------------------------------
 

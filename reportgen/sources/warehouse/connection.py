@@ -8,7 +8,6 @@ URLs are shown through :func:`masked`, and a driver's error text is scrubbed.
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass
 
 import sqlalchemy
@@ -16,6 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from reportgen.errors import ConfigError, DataError, one_line
+from reportgen.redact import Redactor
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,8 @@ def masked(url: URL) -> str:
 def scrub(text: str, url: URL) -> str:
     """A driver's message on one line, without the URL's password."""
     flat = one_line(text.strip().splitlines()[0] if text.strip() else text, 400)
-    password = url.password
-    if password:  # as given, and as written in the URL (escaped)
-        for form in {str(password), urllib.parse.quote(str(password), safe="")}:
-            flat = flat.replace(form, "***")
-    return flat
+    # as given, as written in the URL (escaped) and in base64 (reportgen.redact)
+    return Redactor([str(url.password) if url.password else None], [url.username])(flat)
 
 
 def create_engine(url: URL, where: str) -> sqlalchemy.Engine:
