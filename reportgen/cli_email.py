@@ -17,10 +17,21 @@ from reportgen.cli_pull import offline_option, pull_first
 from reportgen.errors import ReportgenError
 
 
+def _addresses(context: click.Context, parameter: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """--to checked before anything is computed: a line break is a usage error, not a recipient."""
+    from reportgen.mail.settings import split_addresses
+
+    try:
+        split_addresses(list(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @click.command()
 @config_option
 @month_option
-@click.option("--to", "to", multiple=True, metavar="ADDRESS",
+@click.option("--to", "to", multiple=True, metavar="ADDRESS", callback=_addresses,
               help="Send only to these addresses (repeat or comma-separate); replaces outputs.email "
                    "to, cc and bcc — handy for a test.")
 @click.option("--dry-run", is_flag=True, help="Send nothing: write the exact message to --eml instead "

@@ -32,7 +32,9 @@ from reportgen.errors import ConfigError
 from reportgen.i18n import Language
 from reportgen.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
 from reportgen.settings_errors import (
+    MAX_YAML_VALUES,
     did_you_mean,
+    oversized_alias,
     problem,
     settings_error,
     unknown_key_message,
@@ -480,6 +482,12 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     """Validate config text; raise one ConfigError listing every problem."""
     name = str(config_path) if config_path else "config"
     try:
+        oversized = oversized_alias(yaml.compose(text, Loader=yaml.SafeLoader))
+        if oversized is not None:
+            raise ConfigError(
+                f"{name}: line {oversized.start_mark.line + 1}: aliases (*name) expand to more than "
+                f"{MAX_YAML_VALUES:,} values; a config never needs that many",
+                hint="write the values out instead of repeating aliases")
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise _yaml_error(name, text, exc) from None

@@ -28,6 +28,46 @@ from reportgen.errors import ConfigError
 Lines = dict[tuple[str, ...], int]
 
 
+MAX_YAML_VALUES = 10_000
+"""A config far larger than any real one; aliases (``*name``) that expand beyond it are refused
+before anything walks the document (a 1 KB "billion laughs" expands to 10⁹ values)."""
+
+
+def oversized_alias(root: yaml.Node | None, limit: int = MAX_YAML_VALUES) -> yaml.Node | None:
+    """The innermost node whose expansion (every alias copied out) exceeds ``limit`` values, or None.
+
+    Sizes are memoised per node, so the check costs one visit per distinct node, never per expansion.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once instead of looping
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        sizes[id(node)] = min(total, limit + 1)
+        return sizes[id(node)]
+
+    if root is None or size(root) <= limit:
+        return None
+    node = root
+    while True:
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        bigger = next((child for child in children if sizes[id(child)] > limit), None)
+        if bigger is None:
+            return node
+        node = bigger
+
+
 def yaml_line_numbers(text: str) -> Lines:
     """Map each YAML key path to its 1-based line, to point at problems precisely (list items by index)."""
     lines: Lines = {}
@@ -44,10 +84,10 @@ def yaml_line_numbers(text: str) -> Lines:
                 walk(item, (*prefix, str(index)))
 
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return lines
-    if root is not None:
+    if root is not None and oversized_alias(root) is None:
         walk(root, ())
     return lines
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,36 @@ def test_an_offset_given_as_a_time_zone_says_what_to_write(offset: str, fixed: s
     assert message.endswith(f", or {fixed})")
     half_hour = one_problem('report: {timezone: "+05:30"}\nsources: {tickets: {path: t.csv}}\n')
     assert half_hour.endswith("so that local times follow the clock change)")
+
+
+def alias_bomb(levels: int) -> str:
+    """"Billion laughs": each level is a list of ten aliases to the level before (10**levels values)."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    names = "abcdefghij"
+    for previous, name in itertools.pairwise(names[:levels]):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 10) + "]")
+    return MINIMAL + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [6, 9])
+def test_an_alias_bomb_is_refused_at_once_as_one_config_error(levels: int) -> None:
+    import time
+
+    text = alias_bomb(levels)
+    assert len(text) < 1500
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text)
+    assert time.perf_counter() - started < 0.5
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "aliases (*name) expand to more than 10,000 values" in message
+    # the fourth level (line 4 after MINIMAL) is the first to hold more than 10,000 values
+    assert message.startswith(f"config: line {MINIMAL.count(chr(10)) + 4}:")
+
+
+def test_aliases_within_the_bound_still_work() -> None:
+    text = MINIMAL.replace("  surveys:  {path: \"data/surveys.csv\", preset: generic}",
+                           "  surveys:  &s {path: \"data/surveys.csv\", preset: generic}")
+    config = parse_config(text)
+    assert config.sources.surveys.path == "data/surveys.csv"

@@ -313,3 +313,20 @@ def test_google_sheet_url(tmp_path: Path) -> None:
 
     assert url("KEY123") == "https://docs.google.com/spreadsheets/d/KEY123"
     assert url("https://docs.google.com/spreadsheets/d/X/edit") == "https://docs.google.com/spreadsheets/d/X/edit"
+
+
+@pytest.mark.parametrize("to", ['"a@example.com\\nb@example.com"', '["a@example.com\\r\\nBcc: b@example.com"]'])
+def test_a_line_break_in_to_is_a_config_error_not_a_recipient(tmp_path: Path, to: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from(tmp_path, f"    host: smtp.example.com\n    to: {to}\n")
+    assert "outputs.email.to" in str(caught.value) and "line break" in str(caught.value)
+
+
+@pytest.mark.parametrize("to", ["a@example.com\nb@example.com", "a@example.com\r\nBcc: b@example.com"])
+def test_a_line_break_in_the_to_option_is_a_usage_error(demo: Path, tmp_path: Path, to: str) -> None:
+    eml = tmp_path / "message.eml"
+    result = CliRunner().invoke(email_command, ["-c", str(demo), "-m", MONTH, "--dry-run", "--eml", str(eml),
+                                                "--to", to])
+    assert result.exit_code == 2, result.output
+    assert "--to" in result.output and "line break" in result.output
+    assert not eml.exists()

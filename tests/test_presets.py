@@ -550,3 +550,22 @@ def test_an_override_with_a_typo_suggests_the_header_it_resembles(tmp_path: Path
         kpis(config)
     assert "closest header for category: 'Ticket Category [list]'" in str(caught.value), caught.value
     assert 'sources.tickets.columns: {category: "Ticket Category [list]"}' in str(caught.value), caught.value
+
+
+@pytest.mark.parametrize("command", [["validate"], ["kpis", "-m", MONTH]])
+def test_an_override_of_an_optional_column_naming_an_absent_header_stops(tmp_path: Path,
+                                                                          command: list[str]) -> None:
+    """category is optional: skipping the misspelt override read every ticket as Uncategorized
+    and `validate` said there was nothing wrong."""
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,created_at,category\nT1,2024-03-15 10:00:00,Billing\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "Europe/Rome"}\nsources:\n'
+                      '  tickets: {path: tickets.csv, columns: {category: "categroy"}}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, [command[0], "-c", str(config), *command[1:]])
+    assert result.exit_code == 1, result.output
+    assert "OK: no problems found" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "column 'categroy' (from sources.tickets.columns) not found" in errors[0], errors[0]
+    assert 'set sources.tickets.columns: {category: "category"}' in errors[0], errors[0]

@@ -585,3 +585,21 @@ def test_validate_lists_a_warehouse_s_rows_by_id(pg: Server, tmp_path: Path) -> 
     assert not isinstance(source, list)
     result = compute(load_config(config), "tickets", source, max_problems=None)
     assert not result.problems and not any("PARTITION BY REASON" in sql.upper() for sql in result.statements)
+
+
+def test_an_override_naming_an_absent_warehouse_column_stops_with_the_closest(tmp_path: Path) -> None:
+    """An optional column's misspelt override was skipped: every ticket became Uncategorized."""
+    database = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("CREATE TABLE tickets (ticket_id VARCHAR, created_at TIMESTAMPTZ, category VARCHAR)")
+        con.execute("INSERT INTO tickets VALUES ('T1', '2024-03-15 10:00:00+00', 'Billing')")
+    finally:
+        con.close()
+    config = parse_config(f'sources:\n  tickets: {{warehouse: "duckdb:///{database}", table: tickets, '
+                          'columns: {category: "categroy"}}\n')
+    with pytest.raises(DataError) as raised:
+        compute_all(config)
+    message = str(raised.value)
+    assert "no column 'categroy' (columns: category)" in message, message
+    assert "closest: category;" in message, message

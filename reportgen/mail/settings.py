@@ -66,6 +66,10 @@ def split_addresses(values: list[str]) -> list[str]:
     """Addresses from a list whose items may themselves be comma-separated."""
     out: list[str] = []
     for item in values:
+        # getaddresses reads a line break as a separator: "a@x\nb@y" would add a recipient
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in item):
+            raise ValueError("an address cannot contain a line break or another control character "
+                             "(separate addresses with commas)")
         for name, addr in getaddresses([item]):
             if addr or name:
                 out.append(_address(f"{name} <{addr}>" if name else addr))

@@ -97,7 +97,9 @@ def map_columns(
         wanted = overrides.get(column.name, column.name)
         found = groups.get(normalise(wanted))
         if found is None:
-            if column.required:
+            # an override naming an absent header is a mistake even for an optional column:
+            # skipping it would silently read the column as empty (every ticket "Uncategorized")
+            if column.required or column.name in overrides:
                 raise missing_column_error(dataset, wanted, header, file, column.name in overrides,
                                        canonical=column.name, by_name=True)
             continue

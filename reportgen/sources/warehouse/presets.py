@@ -32,6 +32,7 @@ Snowflake upper case) never matter.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping, Sequence
 
 from reportgen.config import SourceConfig
@@ -57,8 +58,10 @@ def _require(found: Sequence[str], wanted: str, where: str, why: str) -> str:
     actual = _lookup(found).get(wanted.strip().lower())
     if actual is None:
         listed = ", ".join(found[:30])
+        close = difflib.get_close_matches(wanted.strip().lower(), list(_lookup(found)), n=3, cutoff=0.5)
+        closest = f"closest: {', '.join(_lookup(found)[name] for name in close)}; " if close else ""
         raise MissingColumnError(f"{where}: no column '{wanted}' ({why})",
-                                 hint=f"columns found: {listed}; map it with columns: {{...}}")
+                                 hint=f"{closest}columns found: {listed}; map it with columns: {{...}}")
     return actual
 
 
@@ -75,6 +78,8 @@ def generic(dataset: str, found: Sequence[str], source: SourceConfig, where: str
         wanted = source.columns.get(column.name, column.name)
         actual = lookup.get(wanted.strip().lower())
         if actual is None:
+            if column.name in source.columns:  # a misspelt override must not read as "no such column"
+                _require(found, wanted, where, f"columns: {column.name}")
             if column.required:
                 _require(found, wanted, where, f"the required {dataset} column {column.name}")
             continue
