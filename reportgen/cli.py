@@ -13,7 +13,15 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
+from reportgen.cli_common import (
+    accept_verbose_everywhere,
+    config_option,
+    friendly_errors,
+    month_option,
+    month_value,
+    open_config,
+    to_stderr,
+)
 from reportgen.cli_pull import offline_option, pull_first
 from reportgen.i18n import LANGUAGES
 
@@ -99,7 +107,7 @@ def build(config_path: Path, month: str, out: Path | None, offline: bool) -> Non
               help="Folder for the sample data, its config and the report.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the workbook (default: <dir>/reports/<month>.xlsx).")
-@click.option("--month", "-m", default="last", show_default=True,
+@click.option("--month", "-m", default="last", show_default=True, callback=month_value,
               help="Last month of the sample year, YYYY-MM or 'last'.")
 @friendly_errors
 def demo(folder: Path, out: Path | None, month: str) -> None:
@@ -184,6 +192,7 @@ main.add_command(email)
 main.add_command(run)
 main.add_command(history)
 main.add_command(pull)
+accept_verbose_everywhere(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

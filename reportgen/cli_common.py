@@ -26,8 +26,24 @@ config_option = click.option(
     "--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
     default="config.yaml", show_default=True, help="The reportgen config file.",
 )
+
+
+def month_value(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A month given on the command line: ``YYYY-MM`` or ``last``; anything else is a usage error
+    (exit 2) naming the option or argument as the user wrote it."""
+    from reportgen.months import is_month
+
+    option = param.param_type_name == "option"  # an argument (history drop MONTH) takes no 'last'
+    if option and value.strip().lower() == "last":
+        return value
+    if not is_month(value):
+        also = " or 'last'" if option else ""
+        raise click.BadParameter(f"'{value}' is not a month: use YYYY-MM (e.g. 2026-10){also}")
+    return value.strip()
+
+
 month_option = click.option(
-    "--month", "-m", default="last", show_default=True,
+    "--month", "-m", default="last", show_default=True, callback=month_value,
     help="Report month as YYYY-MM, or 'last' for the last complete month.",
 )
 
@@ -37,9 +53,29 @@ def to_stderr(line: str) -> None:
     click.echo(line, err=True)
 
 
+_VERBOSE = "reportgen.verbose"  # key of click's context meta, shared by a command and its group
+
+
 def _verbose() -> bool:
     ctx = click.get_current_context(silent=True)
-    return bool(ctx and ctx.find_root().params.get("verbose"))
+    return bool(ctx and (ctx.find_root().params.get("verbose") or ctx.meta.get(_VERBOSE)))
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_VERBOSE] = True
+
+
+def accept_verbose_everywhere(group: click.Group) -> None:
+    """Give every command under ``group`` its own ``--verbose``/``-v``, so that
+    ``reportgen build … --verbose`` works as well as ``reportgen --verbose build …``."""
+    for command in group.commands.values():
+        if not any(param.name == "verbose" for param in command.params):
+            command.params.append(click.Option(
+                ["--verbose", "-v"], is_flag=True, expose_value=False, callback=_set_verbose,
+                help="Show tracebacks for errors."))
+        if isinstance(command, click.Group):
+            accept_verbose_everywhere(command)
 
 
 INTERNAL_ERROR = 3  # 2 is click's: a wrong option or argument

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, open_config
+from reportgen.cli_common import config_option, friendly_errors, month_value, open_config
 
 
 @click.group()
@@ -41,18 +41,14 @@ def list_months(config_path: Path) -> None:
 
 @history.command("drop")
 @config_option
-@click.argument("month")
+@click.argument("month", callback=month_value)
 @friendly_errors
 def drop(config_path: Path, month: str) -> None:
     """Forget MONTH (YYYY-MM): the next run stores it again from the sources."""
     from reportgen.errors import HistoryError
     from reportgen.history import HistoryStore
-    from reportgen.months import parse_month_option
 
     config = open_config(config_path)
-    if month.strip().lower() == "last":
-        raise HistoryError(f"history drop: name the month ('{month}' is not one)", hint="use YYYY-MM")
-    month = parse_month_option(month, config.report.timezone)
     store = HistoryStore(config.resolve(config.history.path))
     if not store.drop(month):
         stored = ", ".join(m.month for m in store.list_months()) or "none"

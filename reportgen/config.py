@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from reportgen.errors import ConfigError
-from reportgen.i18n import Language
+from reportgen.i18n import LANGUAGES, Language, closest_language
 from reportgen.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
 from reportgen.settings_errors import (
     MAX_YAML_VALUES,
@@ -133,6 +133,15 @@ class ReportOptions(_Strict):
     language: Language = "en"  # of everything a reader sees: en, it, ro, ja (reportgen/locales)
 
     _tz = field_validator("timezone")(check_timezone)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in LANGUAGES:
+            close = closest_language(value)
+            hint = f"did you mean '{close}'? " if close else ""
+            raise ValueError(f"unknown language '{value[:40]}' ({hint}known: {', '.join(LANGUAGES)})")
+        return value
 
     @field_validator("currency")
     @classmethod

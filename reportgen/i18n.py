@@ -29,6 +29,7 @@ Use::
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import io
 import unicodedata
@@ -107,6 +108,28 @@ def _check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise ConfigError(f"report.language: '{language}' is not a supported language",
                           hint=f"use one of {', '.join(LANGUAGES)}")
+
+
+def closest_language(text: str) -> str | None:
+    """The supported language a mistaken ``language:`` most likely means: a locale (``ja_JP``),
+    a country code (``jp``, ``gb``) or a language's name in English or in itself (``Japanese``,
+    ``italiano``); None when it means none of them."""
+    from babel import UnknownLocaleError
+    from babel.core import get_global
+
+    value = text.strip().replace("-", "_")
+    if not value:
+        return None
+    candidates: list[str] = []
+    with contextlib.suppress(ValueError, TypeError, UnknownLocaleError):
+        candidates.append(Locale.parse(value).language)
+    likely = get_global("likely_subtags").get(f"und_{value.upper()}")
+    if isinstance(likely, str):
+        candidates.append(likely.split("_")[0])
+    names = {str(Locale(shown).languages[code]).casefold(): code
+             for shown in ("en", *LANGUAGES) for code in LANGUAGES}
+    candidates.append(names.get(value.casefold(), ""))
+    return next((found for found in candidates if found in LANGUAGES), None)
 
 
 def _plural_index(count: float) -> int:

@@ -22,6 +22,11 @@ def parse_month_option(text: str, timezone: str, now: datetime | None = None) ->
     return value
 
 
+def is_month(text: str) -> bool:
+    """Whether ``text`` is a month written ``YYYY-MM`` (surrounding spaces allowed)."""
+    return _PATTERN.match(text.strip()) is not None
+
+
 def shift(month: str, delta: int) -> str:
     """The month ``delta`` months after ``month`` (negative: before)."""
     year, mon = int(month[:4]), int(month[5:7])

@@ -124,9 +124,17 @@ def line_of(path: Sequence[str | int], lines: Lines) -> int | None:
 
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:
-    """``did you mean 'x'?`` for the closest known name, or ""."""
-    close = difflib.get_close_matches(word, list(known), n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
+    """``did you mean 'x'?`` for the closest known name, or "".
+
+    Besides a close spelling, a word that is the first part of exactly one name
+    (``fcr`` of ``fcr_rate``) means that name.
+    """
+    names = list(known)
+    close = difflib.get_close_matches(word, names, n=1)
+    if not close and word.strip():
+        start = word.strip().casefold() + "_"
+        close = [name for name in names if name.casefold().startswith(start)]
+    return f"did you mean '{close[0]}'?" if len(close) == 1 else ""
 
 
 def unknown_key_message(word: str, known: Sequence[str]) -> str:

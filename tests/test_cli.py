@@ -133,11 +133,83 @@ def test_month_last_is_the_last_complete_month_in_the_report_timezone() -> None:
 
 
 @pytest.mark.parametrize("bad", ["2026-13", "26-10", "October"])
-def test_bad_month_option_is_explained(bad: str, make_project: ProjectFactory) -> None:
+@pytest.mark.parametrize("command", ["kpis", "build", "publish", "email", "run"])
+def test_bad_month_option_is_a_usage_error(bad: str, command: str, make_project: ProjectFactory) -> None:
+    """A month that is not one is a usage error (exit 2, as the README says), naming the option."""
     config = make_project(TICKETS, SURVEYS, BUSINESS)
-    result = CliRunner().invoke(main, ["kpis", "--config", str(config), "--month", bad])
+    result = CliRunner().invoke(main, [command, "--config", str(config), "--month", bad])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--month'" in result.output
+    assert f"'{bad}' is not a month: use YYYY-MM (e.g. 2026-10) or 'last'" in result.output
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "last"])
+def test_history_drop_names_its_argument_not_an_option(bad: str, make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = CliRunner().invoke(main, ["history", "drop", bad, "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for 'MONTH'" in result.output and "--month" not in result.output
+    assert f"'{bad}' is not a month: use YYYY-MM (e.g. 2026-10)" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["kpis", "--month", "2026-03", "--verbose"],
+    ["kpis", "-v", "--month", "2026-03"],
+    ["build", "--month", "2026-03", "--verbose"],
+])
+def test_verbose_is_accepted_after_the_command(args: list[str], make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS)
+    result = run(*args, "--config", str(config))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" in result.stderr and "no data for 2026-03" in result.stderr
+
+
+def test_every_command_accepts_verbose() -> None:
+    import click
+
+    def commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
+        found = []
+        for name, command in group.commands.items():
+            found.append([*prefix, name])
+            if isinstance(command, click.Group):
+                found += commands(command, [*prefix, name])
+        return found
+
+    for path in commands(main, []):
+        result = CliRunner().invoke(main, [*path, "--help"])
+        assert "--verbose" in result.output, path
+
+
+@pytest.mark.parametrize(("yaml_text", "expected"), [
+    ("targets: {fcr: 0.7}\n", "targets.fcr (line 6): unknown KPI id 'fcr' (did you mean 'fcr_rate'?)"),
+    ("targets: {sla: 0.9}\n", "(did you mean 'sla_first_response_rate'?)"),
+    ("report: {language: jp}\n", "report.language (line 6): unknown language 'jp' (did you mean 'ja'?"),
+    ("report: {language: Japanese}\n", "(did you mean 'ja'?"),
+    ("report: {language: italiano}\n", "(did you mean 'it'?"),
+    ("report: {language: en_US}\n", "(did you mean 'en'?"),
+])
+def test_a_mistaken_target_or_language_gets_a_suggestion(yaml_text: str, expected: str,
+                                                          make_project: ProjectFactory) -> None:
+    config = make_project(TICKETS, SURVEYS, BUSINESS, extra=yaml_text)
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
     assert result.exit_code == 1
-    assert f"--month: '{bad}' is not a month — use YYYY-MM" in result.output
+    assert expected in result.output, result.output
+
+
+def test_validate_fails_when_the_google_key_file_is_missing(make_project: ProjectFactory,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key named by ${GOOGLE_SA_KEY} is looked at by validate, not first on the day of publishing."""
+    config = make_project(TICKETS, SURVEYS, BUSINESS, extra=(
+        "outputs:\n  google_sheets: {spreadsheet: abcdefghijkl, credentials: \"${GOOGLE_SA_KEY}\"}\n"))
+    missing = config.parent / "keys" / "missing.json"
+    monkeypatch.setenv("GOOGLE_SA_KEY", str(missing))
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert f"outputs.google_sheets.credentials: the key file {missing} does not exist" in result.output
+    missing.parent.mkdir()
+    missing.write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert result.exit_code == 1 and "is not a JSON key file" in result.output, result.output
 
 
 TICKET = ("t1", "2026-10-05T10:00:00Z", "2026-10-05T11:00:00Z", "", "Shipping", "email", "ann", "1", "0")

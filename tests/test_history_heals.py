@@ -101,7 +101,7 @@ def test_history_list_and_drop_through_the_cli(make_project: ProjectFactory) -> 
     assert again.stderr.strip() == ("error: 2026-09 is not in the history store (stored: 2026-10) — "
                                     "`reportgen history list` shows the stored months")
     bad = runner.invoke(main, ["history", "drop", "Sept", "-c", str(config)])
-    assert bad.exit_code == 1 and "'Sept' is not a month" in bad.stderr
+    assert bad.exit_code == 2 and "'Sept' is not a month" in bad.stderr
     assert store.stored_months() == ["2026-10"]
 
 

@@ -6,7 +6,8 @@ google_sheets.py  ``GoogleSheetsOutput``: outputs.google_sheets
 email.py          ``EmailOutput``: outputs.email
 
 ``configured_outputs`` lists them in the order ``reportgen run`` delivers them;
-``output_problems`` checks their settings for ``reportgen validate``.
+``output_problems`` checks their settings for ``reportgen validate``, and the credentials
+files they name (they exist and can be read; nothing is sent).
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ def output_problems(config: Config) -> list[ConfigError]:
             problems.append(ConfigError(f"{config.config_path or 'config'}: "
                                         f"{'; '.join(config.env_problems(output))}", hint=ENV_HINT))
     if "google_sheets" in config.outputs:
-        from reportgen.sheets.settings import load_settings
+        from reportgen.sheets.auth import load_key_info
+        from reportgen.sheets.settings import credentials_path, load_settings
 
         try:
-            load_settings(config)
+            key = credentials_path(config, load_settings(config))
+            if key is not None and not config.env_problems("google_sheets"):
+                load_key_info(key)  # exists, readable, a service-account key (no network)
         except ConfigError as exc:
             problems.append(exc)
     if "email" in config.outputs:
