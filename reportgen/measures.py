@@ -52,6 +52,9 @@ class MeasureInfo:
     # the measure has no value (a missing input is not 0 — an export without resolved_at is not
     # "nothing resolved")
     needs: tuple[str, ...] = ()
+    # a business-hours measure (KPI_SPEC "Business hours"): it exists only when business_hours: is
+    # configured; without it no query computes it and no KPI reads it
+    business_hours: bool = False
 
     @property
     def label_id(self) -> str:
@@ -90,6 +93,20 @@ def _survey(name: str, aggregation: Aggregation, filter: str) -> MeasureInfo:
                        filter=filter, time="submitted")
 
 
+def _business_hours(stem: str, time: TimeColumn, needs: str) -> list[MeasureInfo]:
+    """Count, sum, median and p90 of the business durations ``<stem>_business_hours``."""
+    column = f"{stem}_business_hours"
+
+    def declared(name: str, unit: Unit, aggregation: Aggregation) -> MeasureInfo:
+        return MeasureInfo(name, unit, aggregation=aggregation, column=column, time=time, needs=(needs,),
+                           business_hours=True)
+
+    return [declared(f"{stem}_business_count", "count", "count"),
+            declared(f"{stem}_business_hours_sum", "hours", "sum"),
+            declared(f"{stem}_business_median_hours", "hours", "median"),
+            declared(f"{stem}_business_p90_hours", "hours", "p90")]
+
+
 _DECLARED: list[MeasureInfo] = [
     # ---- tickets, by the month they were created in ------------------------------------
     MeasureInfo("tickets_created", "count"),
@@ -102,8 +119,9 @@ _DECLARED: list[MeasureInfo] = [
                 aggregation="median", column="first_response_hours", needs=("first_response_at",)),
     MeasureInfo("first_response_p90_hours", "hours",
                 aggregation="p90", column="first_response_hours", needs=("first_response_at",)),
-    MeasureInfo("sla_met", "count", aggregation="count_where",
-                filter="first_response_hours <= {sla_hours}", needs=("first_response_at",)),
+    MeasureInfo("sla_met", "count", aggregation="count_where",  # {sla_column}: kpis.sla.clock's durations
+                filter="{sla_column} <= {sla_hours}", needs=("first_response_at",)),
+    *_business_hours("first_response", "created", "first_response_at"),
     # ---- tickets, by the month they were resolved in -----------------------------------
     MeasureInfo("tickets_resolved", "count", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_hours_sum", "hours", aggregation="sum",
@@ -112,6 +130,7 @@ _DECLARED: list[MeasureInfo] = [
                 aggregation="median", column="resolution_hours", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_p90_hours", "hours",
                 aggregation="p90", column="resolution_hours", time="resolved", needs=("resolved_at",)),
+    *_business_hours("resolution", "resolved", "resolved_at"),
     MeasureInfo("fcr_resolved", "count", aggregation="count_where",
                 filter="replies <= {max_replies} AND reopens = 0", time="resolved",
                 needs=("resolved_at", "replies")),
@@ -154,6 +173,13 @@ _DECLARED: list[MeasureInfo] = [
 ]
 
 MEASURES: dict[str, MeasureInfo] = {info.name: info for info in _DECLARED}
+
+
+def active_measures(business_hours: bool) -> list[MeasureInfo]:
+    """The measures a run computes: the business-hours ones only when business_hours: is configured."""
+    return [info for info in MEASURES.values() if business_hours or not info.business_hours]
+
+
 BUSINESS_MEASURES: tuple[str, ...] = tuple(n for n, i in MEASURES.items() if i.aggregation == "business")
 # what an empty dimension value is shown as (None: rows without a value are left out)
 DIMENSION_DEFAULTS: dict[Dimension, str | None] = {"category": "Uncategorized", "channel": "Unknown",

@@ -16,7 +16,7 @@ from pathlib import Path
 from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
 from reportgen.engine.reasons import REASONS
 from reportgen.i18n import Translator, display_width, translator
-from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi
+from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
 from reportgen.units import change_factor
@@ -83,6 +83,7 @@ class ReportBuilder:
         self.scalars = data.scalars  # the run's KPI values, computed once for every view
         self.breakdowns = data.breakdowns
         self.partial = data.partial  # months covered only in part: marked, never compared
+        self.kpis = shown_kpis(data.config.has_business_hours)  # the business-hours ones when configured
 
     @property
     def title(self) -> str:
@@ -142,12 +143,12 @@ class ReportBuilder:
             for col in range(change_col + 1):
                 sheet.put(row, col, heading if col == 0 else None, "group")
             row += 1
-            for kpi in (k for k in KPIS if k.group == group):
+            for kpi in (k for k in self.kpis if k.group == group):
                 row = self._tracker_kpi(sheet, kpi, row, target_col, status_col, change_col)
         statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target")]
         month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
         sheet.column_widths = {
-            0: fit_width(46, (k.label_in(tr) for k in KPIS), extra=4),
+            0: fit_width(46, (k.label_in(tr) for k in self.kpis), extra=4),
             **{1 + i: month_width for i in range(n)},
             target_col: fit_width(11, [target_header]),
             status_col: fit_width(14, [*statuses, status_header], extra=3, lines=1),
@@ -271,7 +272,7 @@ class ReportBuilder:
         names: list[str] = []
         scalars = self.data.current.scalars
         row = 5
-        for kpi in (k for k in KPIS if k.has_calculator):
+        for kpi in (k for k in self.kpis if k.has_calculator):
             block_start = row
             sheet.put(row, 0, kpi.label_in(tr), "kpi_name")
             sheet.put(row, 2, kpi.definition_in(tr), "note")
@@ -308,7 +309,7 @@ class ReportBuilder:
             sheet.put(3, col, text, "header_left")
         row = 4
         words: dict[int, list[str]] = {2: [], 4: []}
-        for kpi in KPIS:
+        for kpi in self.kpis:
             unit = kpi.unit_text_in(tr)
             better = tr.t(f"direction.{kpi.direction}") if kpi.direction else "—"
             group = tr.t(f"group.{kpi.group}")

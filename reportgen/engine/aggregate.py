@@ -18,7 +18,7 @@ import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.sqlgen import Query, measures_sql
-from reportgen.measures import BUSINESS_MEASURES, DIMENSION_DEFAULTS, MEASURES, MonthMeasures
+from reportgen.measures import BUSINESS_MEASURES, DIMENSION_DEFAULTS, MEASURES, MonthMeasures, active_measures
 
 
 def label(raw: str | None, default: str | None) -> str | None:
@@ -43,7 +43,7 @@ def merge_spellings(counts: Counter[str]) -> dict[str, str]:
 def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
               months: dict[str, MonthMeasures]) -> None:
     """Run every generated query of ``dataset`` over its cleaned view and file the values by month."""
-    for query in measures_sql(dataset, config.kpis):
+    for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours):
         rows = con.execute(query.sql).fetchall()
         if query.dimension is None:
             for month, *values in rows:
@@ -116,10 +116,11 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
         scalars["assigned_tickets"] = sum(per_agent.values())
         scalars["distinct_agents"] = len(per_agent)
     lifespan_config = config.kpis.clv.customer_lifespan_years
-    unknown = [info for info in MEASURES.values() if not set(info.needs) <= columns]
+    active = active_measures(config.has_business_hours)
+    unknown = [info for info in active if not set(info.needs) <= columns]
     for month, measures in months.items():
         scalars = measures.scalars
-        for info in MEASURES.values():
+        for info in active:
             if info.dimension is None and info.aggregation != "business":
                 if info.zero_when_absent and scalars.get(info.name) is None:
                     scalars[info.name] = 0

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import duckdb
 
-from reportgen.config import KpiOptions
+from reportgen.business_hours import DAY_SECONDS, day_table
+from reportgen.config import BusinessHoursOptions, KpiOptions
 from reportgen.engine.month_keys import MonthKeys, exact_month_sql
 from reportgen.engine.reasons import DISCARDED
 
@@ -101,8 +102,50 @@ def _last_wins(id_column: str, dataset: str, extra: str = "") -> str:
         )"""
 
 
-def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool = True) -> None:
+def _epoch_day(column: str) -> str:
+    return f"CAST(floor(epoch({column}) / {DAY_SECONDS}) AS BIGINT)"
+
+
+def business_durations(con: duckdb.DuckDBPyConnection, options: BusinessHoursOptions | None,
+                       zone: str) -> tuple[str, str]:
+    """(joins, columns) of the tickets' clean query that add ``first_response_business_hours`` and
+    ``resolution_business_hours``; ("", "") without business_hours:.
+
+    Computed: the working time before each instant is read from the per-UTC-day table ``bh_days``
+    (``reportgen.business_hours``), generated here for the days the tickets span.
+    """
+    if options is None:
+        return "", ""
+    fr_ok, res_ok = "first_response_any >= created", "resolved_any >= created"
+    row = con.execute("SELECT " + ", ".join(
+        f"{kind}({_epoch_day(sane(column))})" for column in ("created_c", "first_response_c", "resolved_c")
+        for kind in ("min", "max")) + " FROM tickets_raw").fetchone()
+    days = [int(v) for v in (row or ()) if v is not None]
+    if not days:
+        nothing = "CAST(NULL AS DOUBLE)"
+        return "", f"{nothing} AS first_response_business_hours, {nothing} AS resolution_business_hours,"
+    table = day_table(options, zone, min(days), max(days))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE bh_days AS SELECT * FROM {table.values_sql()}")
+    joins = " ".join(f"LEFT JOIN bh_days {alias} ON {alias}.bh_day = {_epoch_day(column)}"
+                     for alias, column in (("bh_c", "created"), ("bh_f", "first_response_any"),
+                                           ("bh_r", "resolved_any")))
+
+    def before(column: str, alias: str) -> str:
+        return table.working_seconds_before(f"epoch({column})", alias)
+
+    created = before("created", "bh_c")
+    columns = (f"CASE WHEN {fr_ok} THEN ({before('first_response_any', 'bh_f')} - {created}) / 3600.0 END "
+               "AS first_response_business_hours, "
+               f"CASE WHEN {res_ok} THEN ({before('resolved_any', 'bh_r')} - {created}) / 3600.0 END "
+               "AS resolution_business_hours,")
+    return joins, columns
+
+
+def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool = True,
+                  business_hours: BusinessHoursOptions | None = None, business_tz: str = "UTC") -> None:
+    """``business_hours`` (in ``business_tz``): add the business durations (``business_durations``)."""
     keys = month_keys(con, "tickets", ("created_c", "resolved_c"), report_tz)
+    joins, business_columns = business_durations(con, business_hours, business_tz)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tickets_all AS
         WITH {_last_wins('ticket_id', 'tickets')},
@@ -128,9 +171,12 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool 
                  THEN (epoch(first_response_any) - epoch(created)) / 3600.0 END AS first_response_hours,
             CASE WHEN resolved_any >= created
                  THEN (epoch(resolved_any) - epoch(created)) / 3600.0 END AS resolution_hours,
+            {business_columns}
             CAST({_discards()} AS TINYINT) AS discards
-        FROM typed
+        FROM typed {joins}
     """)
+    if joins:
+        con.execute("DROP TABLE bh_days")
     con.execute("CREATE OR REPLACE TEMP VIEW tickets AS SELECT * FROM tickets_all WHERE excluded IS NULL")
 
 
