@@ -122,3 +122,48 @@ def day_table(options: BusinessHoursOptions, zone_name: str, first_day: int, las
         rows.append((day, cum, *[edge for part in padded for edge in part]))
         cum += sum(end - start for start, end in parts)
     return DayTable(rows, slots)
+
+
+def epoch_day(column: str) -> str:
+    """SQL: the UTC day number of an instant (the key of the F(t) table)."""
+    return f"CAST(floor(epoch({column}) / {DAY_SECONDS}) AS BIGINT)"
+
+
+# the business-duration columns of the cleaned tickets (reportgen.engine.sqlgen documents them)
+DURATION_COLUMNS = ("first_response_business_hours", "resolution_business_hours")
+
+
+def durations_sql(table: DayTable) -> tuple[str, str]:
+    """(joins, columns): the SQL that adds the business durations to a relation with the instants
+    ``created``, ``first_response_any`` and ``resolved_any``, reading the F(t) table ``bh_days``.
+    ``columns`` ends with a comma, to go before the select list's next column."""
+    joins = " ".join(f"LEFT JOIN bh_days {alias} ON {alias}.bh_day = {epoch_day(column)}"
+                     for alias, column in (("bh_c", "created"), ("bh_f", "first_response_any"),
+                                           ("bh_r", "resolved_any")))
+
+    def before(column: str, alias: str) -> str:
+        return table.working_seconds_before(f"epoch({column})", alias)
+
+    created = before("created", "bh_c")
+    columns = (f"CASE WHEN first_response_any >= created THEN ({before('first_response_any', 'bh_f')} "
+               f"- {created}) / 3600.0 END AS {DURATION_COLUMNS[0]}, "
+               f"CASE WHEN resolved_any >= created THEN ({before('resolved_any', 'bh_r')} - {created}) "
+               f"/ 3600.0 END AS {DURATION_COLUMNS[1]},")
+    return joins, columns
+
+
+def given_sql(first_response_minutes: str | None, resolution_minutes: str | None) -> str:
+    """The business-duration columns from the helpdesk's own business minutes (``from: helpdesk``),
+    exactly as given (a negative value is not a duration); NULL where the source has none."""
+    def hours(minutes: str | None) -> str:
+        if minutes is None:
+            return "CAST(NULL AS DOUBLE)"
+        return f"CASE WHEN {minutes} >= 0 THEN {minutes} / 60.0 END"
+
+    first, resolution = DURATION_COLUMNS
+    return (f"{hours(first_response_minutes)} AS {first}, "
+            f"CASE WHEN resolved_any >= created THEN {hours(resolution_minutes)} END AS {resolution},")
+
+
+def no_durations_sql() -> str:
+    return ", ".join(f"CAST(NULL AS DOUBLE) AS {name}" for name in DURATION_COLUMNS) + ","

@@ -55,6 +55,8 @@ class MeasureInfo:
     # a business-hours measure (KPI_SPEC "Business hours"): it exists only when business_hours: is
     # configured; without it no query computes it and no KPI reads it
     business_hours: bool = False
+    # with business_hours: {from: helpdesk}: the source column giving it (instead of ``needs``)
+    given_by: str | None = None
 
     @property
     def label_id(self) -> str:
@@ -99,7 +101,7 @@ def _business_hours(stem: str, time: TimeColumn, needs: str) -> list[MeasureInfo
 
     def declared(name: str, unit: Unit, aggregation: Aggregation) -> MeasureInfo:
         return MeasureInfo(name, unit, aggregation=aggregation, column=column, time=time, needs=(needs,),
-                           business_hours=True)
+                           business_hours=True, given_by=f"{stem}_business_minutes")
 
     return [declared(f"{stem}_business_count", "count", "count"),
             declared(f"{stem}_business_hours_sum", "hours", "sum"),
@@ -173,6 +175,12 @@ _DECLARED: list[MeasureInfo] = [
 ]
 
 MEASURES: dict[str, MeasureInfo] = {info.name: info for info in _DECLARED}
+
+
+def needed_columns(info: MeasureInfo, from_helpdesk: bool) -> tuple[str, ...]:
+    """The optional source columns ``info`` is computed from (the helpdesk's own business minutes
+    with ``business_hours: {from: helpdesk}``)."""
+    return (info.given_by,) if from_helpdesk and info.given_by else info.needs
 
 
 def active_measures(business_hours: bool) -> list[MeasureInfo]:

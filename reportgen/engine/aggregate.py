@@ -18,7 +18,13 @@ import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.sqlgen import Query, measures_sql
-from reportgen.measures import BUSINESS_MEASURES, DIMENSION_DEFAULTS, MEASURES, MonthMeasures, active_measures
+from reportgen.measures import (
+    BUSINESS_MEASURES,
+    DIMENSION_DEFAULTS,
+    MonthMeasures,
+    active_measures,
+    needed_columns,
+)
 
 
 def label(raw: str | None, default: str | None) -> str | None:
@@ -80,8 +86,15 @@ def absent_inputs(config: Config, columns: set[str]) -> list[str]:
     """A note (for `validate`) per optional ticket column no source has."""
     if not config.sources.of("tickets"):
         return []
+    helpdesk = _from_helpdesk(config)
+    needed = {column for info in active_measures(config.has_business_hours)
+              for column in needed_columns(info, helpdesk)}
     return [f"tickets: no source has a {column} column — the KPIs computed from it have no value (not 0)"
-            for column in sorted({c for info in MEASURES.values() for c in info.needs} - columns)]
+            for column in sorted(needed - columns)]
+
+
+def _from_helpdesk(config: Config) -> bool:
+    return config.business_hours is not None and config.business_hours.from_helpdesk
 
 
 def coverage(con: duckdb.DuckDBPyConnection, relation: str, column: str,
@@ -117,7 +130,8 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
         scalars["distinct_agents"] = len(per_agent)
     lifespan_config = config.kpis.clv.customer_lifespan_years
     active = active_measures(config.has_business_hours)
-    unknown = [info for info in active if not set(info.needs) <= columns]
+    helpdesk = _from_helpdesk(config)
+    unknown = [info for info in active if not set(needed_columns(info, helpdesk)) <= columns]
     for month, measures in months.items():
         scalars = measures.scalars
         for info in active:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import duckdb
 
-from reportgen.business_hours import DAY_SECONDS, day_table
+from reportgen.business_hours import day_table, durations_sql, epoch_day, given_sql, no_durations_sql
 from reportgen.config import BusinessHoursOptions, KpiOptions
 from reportgen.engine.month_keys import MonthKeys, exact_month_sql
 from reportgen.engine.reasons import DISCARDED
@@ -102,10 +102,6 @@ def _last_wins(id_column: str, dataset: str, extra: str = "") -> str:
         )"""
 
 
-def _epoch_day(column: str) -> str:
-    return f"CAST(floor(epoch({column}) / {DAY_SECONDS}) AS BIGINT)"
-
-
 def business_durations(con: duckdb.DuckDBPyConnection, options: BusinessHoursOptions | None,
                        zone: str) -> tuple[str, str]:
     """(joins, columns) of the tickets' clean query that add ``first_response_business_hours`` and
@@ -116,29 +112,17 @@ def business_durations(con: duckdb.DuckDBPyConnection, options: BusinessHoursOpt
     """
     if options is None:
         return "", ""
-    fr_ok, res_ok = "first_response_any >= created", "resolved_any >= created"
+    if options.from_helpdesk:  # the helpdesk's own minutes, loaded as numbers
+        return "", given_sql("first_response_business_minutes_d", "resolution_business_minutes_d")
     row = con.execute("SELECT " + ", ".join(
-        f"{kind}({_epoch_day(sane(column))})" for column in ("created_c", "first_response_c", "resolved_c")
+        f"{kind}({epoch_day(sane(column))})" for column in ("created_c", "first_response_c", "resolved_c")
         for kind in ("min", "max")) + " FROM tickets_raw").fetchone()
     days = [int(v) for v in (row or ()) if v is not None]
     if not days:
-        nothing = "CAST(NULL AS DOUBLE)"
-        return "", f"{nothing} AS first_response_business_hours, {nothing} AS resolution_business_hours,"
+        return "", no_durations_sql()
     table = day_table(options, zone, min(days), max(days))
     con.execute(f"CREATE OR REPLACE TEMP TABLE bh_days AS SELECT * FROM {table.values_sql()}")
-    joins = " ".join(f"LEFT JOIN bh_days {alias} ON {alias}.bh_day = {_epoch_day(column)}"
-                     for alias, column in (("bh_c", "created"), ("bh_f", "first_response_any"),
-                                           ("bh_r", "resolved_any")))
-
-    def before(column: str, alias: str) -> str:
-        return table.working_seconds_before(f"epoch({column})", alias)
-
-    created = before("created", "bh_c")
-    columns = (f"CASE WHEN {fr_ok} THEN ({before('first_response_any', 'bh_f')} - {created}) / 3600.0 END "
-               "AS first_response_business_hours, "
-               f"CASE WHEN {res_ok} THEN ({before('resolved_any', 'bh_r')} - {created}) / 3600.0 END "
-               "AS resolution_business_hours,")
-    return joins, columns
+    return durations_sql(table)
 
 
 def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool = True,
