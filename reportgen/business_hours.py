@@ -83,10 +83,16 @@ class DayTable:
     def columns(self) -> list[str]:
         return ["bh_day", "bh_cum"] + [f"bh_{kind}{k}" for k in range(1, self.slots + 1) for kind in "se"]
 
-    def values_sql(self) -> str:
+    def values_sql(self, alias: str = "bh_days") -> str:
         """``(VALUES (…), …) AS bh_days(bh_day, …)``: the table inline, for any SQL dialect."""
         body = ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in self.rows)
-        return f"(VALUES {body}) AS bh_days({', '.join(self.columns)})"
+        return f"(VALUES {body}) AS {alias}({', '.join(self.columns)})"
+
+    def typed_sql(self) -> str:
+        """A SELECT of the table with typed columns (a warehouse infers VALUES' types per literal)."""
+        columns = ", ".join(f"CAST({name} AS {'BIGINT' if name == 'bh_day' else 'DOUBLE'}) AS {name}"
+                            for name in self.columns)
+        return f"SELECT {columns} FROM {self.values_sql('bh_values')}"
 
     def working_seconds_before(self, column: str, alias: str) -> str:
         """SQL: F(t) for the epoch seconds ``column``, reading the row joined as ``alias``."""
@@ -133,20 +139,22 @@ def epoch_day(column: str) -> str:
 DURATION_COLUMNS = ("first_response_business_hours", "resolution_business_hours")
 
 
-def durations_sql(table: DayTable) -> tuple[str, str]:
+def durations_sql(table: DayTable, first_response: bool = True) -> tuple[str, str]:
     """(joins, columns): the SQL that adds the business durations to a relation with the instants
     ``created``, ``first_response_any`` and ``resolved_any``, reading the F(t) table ``bh_days``.
-    ``columns`` ends with a comma, to go before the select list's next column."""
+    ``columns`` ends with a comma, to go before the select list's next column.
+    ``first_response=False``: the source gives no first-response instant (only hours): no value."""
+    joined = (("bh_c", "created"), ("bh_f", "first_response_any"), ("bh_r", "resolved_any"))
     joins = " ".join(f"LEFT JOIN bh_days {alias} ON {alias}.bh_day = {epoch_day(column)}"
-                     for alias, column in (("bh_c", "created"), ("bh_f", "first_response_any"),
-                                           ("bh_r", "resolved_any")))
+                     for alias, column in joined if first_response or alias != "bh_f")
 
     def before(column: str, alias: str) -> str:
         return table.working_seconds_before(f"epoch({column})", alias)
 
     created = before("created", "bh_c")
-    columns = (f"CASE WHEN first_response_any >= created THEN ({before('first_response_any', 'bh_f')} "
-               f"- {created}) / 3600.0 END AS {DURATION_COLUMNS[0]}, "
+    first = (f"CASE WHEN first_response_any >= created THEN ({before('first_response_any', 'bh_f')} "
+             f"- {created}) / 3600.0 END" if first_response else "CAST(NULL AS DOUBLE)")
+    columns = (f"{first} AS {DURATION_COLUMNS[0]}, "
                f"CASE WHEN resolved_any >= created THEN ({before('resolved_any', 'bh_r')} - {created}) "
                f"/ 3600.0 END AS {DURATION_COLUMNS[1]},")
     return joins, columns
