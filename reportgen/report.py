@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from reportgen.config import Config
 from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
 from reportgen.engine.reasons import REASONS
 from reportgen.i18n import Translator, display_width, translator
@@ -364,7 +365,10 @@ class ReportBuilder:
         yield tr.t("option.ces_low_effort"), number(tr, options.ces.low_effort_min)
         yield tr.t("option.nps_bands"), "9–10 / 7–8 / 0–6"
         yield tr.t("option.fcr_max_replies"), f"{options.fcr.max_replies}"
-        yield tr.t("option.sla_hours"), number(tr, options.sla.first_response_hours)
+        sla = "option.sla_hours_business" if options.sla.clock == "business" else "option.sla_hours"
+        yield tr.t(sla), number(tr, options.sla.first_response_hours)
+        if self.config.business_hours is not None:
+            yield tr.t("option.business_hours"), business_hours_text(self.config, tr)
         yield tr.t("option.clv_lifespan"), (
             number(tr, lifespan) if lifespan else tr.t("option.clv_lifespan_default"))
         yield tr.t("option.duplicates"), tr.t("option.duplicates_value")
@@ -596,3 +600,25 @@ def number(tr: Translator, value: float) -> str:
 def build_report(data: MonthData, tr: Translator | None = None) -> Report:
     return ReportBuilder(data, tr).build()
 
+
+def business_hours_text(config: Config, tr: Translator) -> str:
+    """The working week as the Definitions tab shows it: zone, each open day's intervals, the
+    closed days (listed holidays and a country's public ones)."""
+    options = config.business_hours
+    assert options is not None
+    if options.from_helpdesk or options.week is None:
+        return tr.t("option.business_hours_helpdesk")
+    names = tr.locale.days["format"]["abbreviated"]  # 0 = Monday
+    week = options.week
+    days = [f"{names[day]} " + ", ".join(f"{_hhmm(start)}–{_hhmm(end)}" for start, end in week.of(day))
+            for day in range(7) if week.of(day)]
+    closed = [tr.day(day) for day in sorted(options.holidays)] + ([options.country + (
+        f"-{options.subdivision}" if options.subdivision else "")] if options.country else [])
+    parts = [config.business_timezone(), "; ".join(days)]
+    if closed:
+        parts.append(tr.t("option.business_hours_closed", days=tr.join(closed)))
+    return " · ".join(parts)
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
