@@ -137,6 +137,19 @@ def test_dbt_zendesk_business_minutes_from_the_helpdesk(tmp_path: Path) -> None:
     assert kpis["avg_first_response_hours"] == pytest.approx((1.5 + 15) / 2)  # the calendar minutes
     assert kpis["avg_resolution_business_hours"] == pytest.approx((1 + 5) / 2)
 
+    # the same model with a working week: dbt_zendesk gives first replies as minutes, not instants
+    week = parse_config(
+        'report: {timezone: "UTC"}\nsources:\n'
+        f'  tickets: {{warehouse: "duckdb:///{database}", table: zendesk.zendesk__ticket_metrics, '
+        'preset: dbt_zendesk}\nbusiness_hours: {week: {mon: "09:00-17:00", tue: "09:00-17:00"}}\n')
+    run = compute_all(week)
+    kpis = scalar_values(run.months["2024-06"])
+    assert kpis["avg_first_response_business_hours"] is None  # not 0
+    # ticket 1: Mon 3 Jun 08:00 → 10:00 = 1 h; ticket 2: Tue 4 Jun 08:00 → Wed 5 Jun 08:00 = 8 h
+    assert kpis["avg_resolution_business_hours"] == pytest.approx((1 + 8) / 2)
+    notes = run.results["tickets"].notes
+    assert any("first response is given as hours" in note for note in notes), notes
+
 
 @pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres", "duckdb"])
 def test_business_sql_parses_back_in_each_dialect(dialect: str) -> None:

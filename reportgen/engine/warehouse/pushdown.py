@@ -177,6 +177,10 @@ def compute(config: Config, dataset: str, source: SourceConfig, where: str | Non
         business = _business_hours(config, session, mapping, source, relation, dialect) \
             if dataset == "tickets" else None
         pushdown = build(config, dataset, source, mapping, dialect, business)
+        if business is not None and not business.from_helpdesk and "first_response_hours" in mapping:
+            result.notes.append(f"{where}: the first response is given as hours, not as an instant: the "
+                                "business-hours first-response KPIs have no value (not 0); "
+                                "business_hours: {from: helpdesk} takes the helpdesk's own business minutes")
         rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation))
         _file(pushdown, rows, result)
         hours = {"first_response_at"} if "first_response_hours" in mapping else set()  # given as hours
