@@ -216,3 +216,38 @@ def test_country_and_listed_holidays() -> None:
     # Immacolata, Christmas, Santo Stefano
     assert found == {date(2026, 8, 15), date(2026, 8, 17), date(2026, 10, 4), date(2026, 11, 1), date(2026, 12, 8),
                      date(2026, 12, 25), date(2026, 12, 26)}
+
+
+def test_random_tickets_across_both_clock_changes_match_the_reference(make_project: ProjectFactory) -> None:
+    """300 random tickets (minutes to weeks long) over Sep–Dec 2026 on a split, partly 24-hour
+    schedule in New York, the report in Rome: every month's six figures equal the reference's."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(2026)
+    week = {"mon": ["00:00-02:30", "08:00-12:00", "13:00-24:00"], "tue": ["09:00-17:30"],
+            "wed": ["01:30-03:00", "09:00-17:30"], "fri": ["09:00-12:00"], "sun": ["00:00-24:00"]}
+    holidays = [date(2026, 11, 26), date(2026, 12, 25)]
+    start = datetime(2026, 9, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    rows = []
+    for number in range(300):
+        created = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 110))
+        answered = created + timedelta(minutes=rng.choice([rng.randrange(0, 600), rng.randrange(0, 60 * 24 * 30)]))
+        resolved = answered + timedelta(minutes=rng.randrange(0, 60 * 24 * 40)) if number % 3 else None
+        rows.append((f"t{number}", created.isoformat(), answered.isoformat(),
+                     resolved.isoformat() if resolved else "", "", "", "", "", ""))
+    lines = ["business_hours:", '  timezone: "America/New_York"', "  week:", yaml_week(week),
+             f"  holidays: [{', '.join(str(d) for d in holidays)}]"]
+    config = make_project(tickets=rows, extra="\n".join(lines) + "\n")
+    for month in ("2026-09", "2026-10", "2026-11", "2026-12"):
+        kpis = month_doc(config, month)["kpis"]
+
+        def durations(column: int, of_month: int) -> list[float]:
+            return [business_hours(instant(r[1]), instant(r[column]), week, "America/New_York", holidays)
+                    for r in rows if r[column] and report_month(r[of_month]) == month]
+
+        for stem, values in (("first_response", durations(2, 1)), ("resolution", durations(3, 3))):
+            expected = summary(values)
+            assert expected is not None, (month, stem)
+            got = tuple(kpis[f"{kind}_{stem}_business_hours"] for kind in ("avg", "median", "p90"))
+            assert got == pytest.approx(expected, abs=1e-9), (month, stem)
