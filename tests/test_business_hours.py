@@ -242,12 +242,17 @@ def test_random_tickets_across_both_clock_changes_match_the_reference(make_proje
     for month in ("2026-09", "2026-10", "2026-11", "2026-12"):
         kpis = month_doc(config, month)["kpis"]
 
-        def durations(column: int, of_month: int) -> list[float]:
-            return [business_hours(instant(r[1]), instant(r[column]), week, "America/New_York", holidays)
-                    for r in rows if r[column] and report_month(r[of_month]) == month]
-
-        for stem, values in (("first_response", durations(2, 1)), ("resolution", durations(3, 3))):
+        for stem, values in (("first_response", durations(rows, 2, 1, month, week, holidays)),
+                             ("resolution", durations(rows, 3, 3, month, week, holidays))):
             expected = summary(values)
             assert expected is not None, (month, stem)
             got = tuple(kpis[f"{kind}_{stem}_business_hours"] for kind in ("avg", "median", "p90"))
             assert got == pytest.approx(expected, abs=1e-9), (month, stem)
+
+
+def durations(rows: list[tuple[str, ...]], column: int, of_month: int, month: str,
+              week: dict[str, list[str]], holidays: list[date]) -> list[float]:
+    """The reference's business hours from created to ``column`` of the rows whose ``of_month``
+    instant is in ``month`` (report zone)."""
+    return [business_hours(instant(r[1]), instant(r[column]), week, "America/New_York", holidays)
+            for r in rows if r[column] and report_month(r[of_month]) == month]
