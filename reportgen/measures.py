@@ -177,10 +177,18 @@ _DECLARED: list[MeasureInfo] = [
 MEASURES: dict[str, MeasureInfo] = {info.name: info for info in _DECLARED}
 
 
-def needed_columns(info: MeasureInfo, from_helpdesk: bool) -> tuple[str, ...]:
+# the business first-response minutes a business-clock SLA reads with business_hours: {from: helpdesk}
+_SLA_GIVEN_BY = "first_response_business_minutes"
+
+
+def needed_columns(info: MeasureInfo, from_helpdesk: bool, business_clock: bool = False) -> tuple[str, ...]:
     """The optional source columns ``info`` is computed from (the helpdesk's own business minutes
-    with ``business_hours: {from: helpdesk}``)."""
-    return (info.given_by,) if from_helpdesk and info.given_by else info.needs
+    with ``business_hours: {from: helpdesk}``; for the SLA too when its clock is business)."""
+    if from_helpdesk and info.given_by:
+        return (info.given_by,)
+    if from_helpdesk and business_clock and "{sla_column}" in (info.filter or ""):
+        return (*info.needs, _SLA_GIVEN_BY)
+    return info.needs
 
 
 def active_measures(business_hours: bool) -> list[MeasureInfo]:

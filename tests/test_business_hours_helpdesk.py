@@ -77,6 +77,9 @@ def test_a_file_without_business_minutes_gets_a_note_and_no_value(tmp_path: Path
     got = kpis(config, "2026-10")
     assert got["avg_first_response_business_hours"] is None and got["p90_resolution_business_hours"] is None
     assert got["avg_first_response_hours"] == 1
+    # a business-clock SLA without business minutes has no value either (not 0 %)
+    config.write_text(config.read_text(encoding="utf-8") + "kpis: {sla: {clock: business}}\n", encoding="utf-8")
+    assert kpis(config, "2026-10")["sla_first_response_rate"] is None
     notes = Engine(load_config(config)).run().notes
     assert [n for n in notes if "business_minutes" in n] == [
         "tickets: no source has a first_response_business_minutes column — the KPIs computed from it "

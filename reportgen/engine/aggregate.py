@@ -86,9 +86,9 @@ def absent_inputs(config: Config, columns: set[str]) -> list[str]:
     """A note (for `validate`) per optional ticket column no source has."""
     if not config.sources.of("tickets"):
         return []
-    helpdesk = _from_helpdesk(config)
+    helpdesk, business_clock = _from_helpdesk(config), config.kpis.sla.clock == "business"
     needed = {column for info in active_measures(config.has_business_hours)
-              for column in needed_columns(info, helpdesk)}
+              for column in needed_columns(info, helpdesk, business_clock)}
     return [f"tickets: no source has a {column} column — the KPIs computed from it have no value (not 0)"
             for column in sorted(needed - columns)]
 
@@ -130,8 +130,8 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
         scalars["distinct_agents"] = len(per_agent)
     lifespan_config = config.kpis.clv.customer_lifespan_years
     active = active_measures(config.has_business_hours)
-    helpdesk = _from_helpdesk(config)
-    unknown = [info for info in active if not set(needed_columns(info, helpdesk)) <= columns]
+    helpdesk, business_clock = _from_helpdesk(config), config.kpis.sla.clock == "business"
+    unknown = [info for info in active if not set(needed_columns(info, helpdesk, business_clock)) <= columns]
     for month, measures in months.items():
         scalars = measures.scalars
         for info in active:
