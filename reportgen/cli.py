@@ -151,7 +151,8 @@ def catalog(fmt: str, language: str) -> None:
     units = {k.id: k.unit_text_in(tr) for k in KPIS}
     width, unit_width = max(len(k.id) for k in KPIS), max(display_width(u) for u in units.values())
     indent = " " * (2 + width + 2 + unit_width + 2)  # the definition column, wrapped under itself
-    line_width = max(len(indent) + 40, shutil.get_terminal_size((100, 24)).columns)
+    # definitions at least 36 wide: the longest ids (median_first_response_business_hours) fit 100 columns
+    line_width = max(len(indent) + 36, shutil.get_terminal_size((100, 24)).columns)
     for group in ("primary", "secondary"):
         click.echo(tr.t(f"catalog.{group}"))
         for k in (k for k in KPIS if k.group == group):

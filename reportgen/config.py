@@ -7,7 +7,9 @@ replaced from the environment (secrets stay out of the file).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import itertools
 import os
 import re
 import urllib.parse
@@ -214,6 +216,8 @@ class FcrOptions(_Strict):
 
 class SlaOptions(_Strict):
     first_response_hours: float = Field(default=24, gt=0)
+    # which durations the SLA measures: real elapsed time, or the team's working time (business_hours:)
+    clock: Literal["calendar", "business"] = "calendar"
 
 
 class ClvOptions(_Strict):
@@ -226,6 +230,128 @@ class KpiOptions(_Strict):
     fcr: FcrOptions = FcrOptions()
     sla: SlaOptions = SlaOptions()
     clv: ClvOptions = ClvOptions()
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
+_INTERVAL = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
+
+# one working interval of a day: minutes after local midnight, start < end ≤ 24 × 60
+Interval = tuple[int, int]
+
+
+def parse_day(value: Any) -> tuple[Interval, ...]:
+    """A day's hours as written (``"09:00-16:00"`` or a list of them) → sorted intervals in minutes.
+
+    Refuses what cannot be one working day: ``"9-5"``, an end not after its start (``"18:00-09:00"``:
+    a night shift is two days' intervals), times beyond 24:00, overlapping intervals.
+    """
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ValueError('write a day\'s hours as "HH:MM-HH:MM" or a list of them')
+    intervals: list[Interval] = []
+    for item in items:
+        text = item.strip() if isinstance(item, str) else ""
+        match = _INTERVAL.fullmatch(text)
+        if match is None:
+            raise ValueError(f"'{item}' is not an interval HH:MM-HH:MM such as \"09:00-13:00\"")
+        h1, m1, h2, m2 = (int(part) for part in match.groups())
+        if m1 > 59 or m2 > 59 or h1 > 23 or h2 > 24 or (h2 == 24 and m2 > 0):
+            raise ValueError(f"'{text}' is not a time of day (00:00 to 24:00)")
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if end <= start:
+            raise ValueError(f"'{text}' ends before it starts (a shift past midnight is two intervals: "
+                             "the evening on one day, the morning on the next)")
+        intervals.append((start, end))
+    intervals.sort()
+    for (_, end), (start, _) in itertools.pairwise(intervals):
+        if start < end:
+            raise ValueError(f"intervals overlap: {_hhmm(start)} is before {_hhmm(end)}")
+    return tuple(intervals)
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class WeekSchedule(_Strict):
+    """The working intervals of each weekday in local time; a day left out is closed."""
+
+    mon: tuple[Interval, ...] = ()
+    tue: tuple[Interval, ...] = ()
+    wed: tuple[Interval, ...] = ()
+    thu: tuple[Interval, ...] = ()
+    fri: tuple[Interval, ...] = ()
+    sat: tuple[Interval, ...] = ()
+    sun: tuple[Interval, ...] = ()
+
+    _days = field_validator(*WEEKDAYS, mode="before")(parse_day)
+
+    def of(self, weekday: int) -> tuple[Interval, ...]:
+        """The intervals of a ``date.weekday()`` (0 = Monday)."""
+        return tuple(getattr(self, WEEKDAYS[weekday]))
+
+
+class BusinessHoursOptions(_Strict):
+    """The team's working time (KPI_SPEC "Business hours"): a weekly schedule, holidays, a zone;
+    or ``from: helpdesk`` for the business minutes the helpdesk itself reports."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: Literal["helpdesk"] | None = Field(default=None, alias="from")
+    timezone: str | None = None
+    week: WeekSchedule | None = None
+    holidays: tuple[dt.date, ...] = ()
+    country: str | None = None
+    subdivision: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from holidays import list_supported_countries
+
+        known = list_supported_countries()
+        code = value.strip().upper()
+        if code not in known:
+            close = did_you_mean(code, sorted(known))
+            raise ValueError(f"unknown country '{value}' (an ISO 3166 code the holidays package knows, "
+                             f"such as IT, DE, US{'; ' + close if close else ''})")
+        return code
+
+    @model_validator(mode="after")
+    def _complete(self) -> BusinessHoursOptions:
+        if self.source == "helpdesk":
+            given = [key for key in ("timezone", "week", "country", "subdivision") if getattr(self, key)]
+            given += ["holidays"] if self.holidays else []
+            if given:
+                raise ValueError(f"from: helpdesk takes the helpdesk's own business minutes; "
+                                 f"{', '.join(given)} would not be used (remove them, or remove from:)")
+            return self
+        if self.week is None or not any(self.week.of(day) for day in range(7)):
+            raise ValueError("week: needs the hours of at least one weekday, e.g. mon: \"09:00-18:00\" "
+                             "(or write from: helpdesk)")
+        if self.subdivision is not None:
+            if self.country is None:
+                raise ValueError("subdivision: needs country:")
+            from holidays import list_supported_countries
+
+            known = list_supported_countries()[self.country]
+            if self.subdivision not in known:
+                raise ValueError(f"unknown subdivision '{self.subdivision}' of {self.country} "
+                                 f"(known: {', '.join(known)})")
+        return self
+
+    @property
+    def from_helpdesk(self) -> bool:
+        return self.source == "helpdesk"
 
 
 SOURCE_KINDS = ("path", "api", "google_sheet", "warehouse")
@@ -382,6 +508,7 @@ class Config(_Strict):
     history: HistoryOptions = HistoryOptions()
     quality: QualityOptions = QualityOptions()
     kpis: KpiOptions = KpiOptions()
+    business_hours: BusinessHoursOptions | None = None
     engine: EngineOptions = EngineOptions()
     targets: dict[str, float] = Field(default_factory=dict)
     sources: Sources
@@ -409,6 +536,16 @@ class Config(_Strict):
         """A path from the config, relative to the config file's folder."""
         candidate = Path(os.path.expanduser(path))
         return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    @property
+    def has_business_hours(self) -> bool:
+        """Whether the business-hour KPIs exist (``business_hours:`` is configured)."""
+        return self.business_hours is not None
+
+    def business_timezone(self) -> str:
+        """The zone of the working schedule (default: the report's)."""
+        given = self.business_hours.timezone if self.business_hours else None
+        return given or self.report.timezone
 
     def source_timezone(self, source: SourceConfig) -> str:
         return source.timezone or self.report.timezone
@@ -470,16 +607,20 @@ def _in_userinfo(url: str, position: int) -> bool:
             and "/" not in url[scheme + 3:position])
 
 
-def _target_problems(targets: Any, lines: dict[tuple[str, ...], int]) -> list[str]:
+def _target_problems(targets: Any, lines: dict[tuple[str, ...], int], business_hours: bool) -> list[str]:
     """Targets must name scalar KPIs; a typo gets the closest id."""
     from reportgen.kpis import SCALAR_KPIS
 
     if not isinstance(targets, dict):
         return []
     ids = [kpi.id for kpi in SCALAR_KPIS]
+    needing = {kpi.id for kpi in SCALAR_KPIS if kpi.business_hours}
     problems = []
     for key in targets:
-        if key not in ids:
+        if key in needing and not business_hours:
+            problems.append(problem(("targets", str(key)), "a business-hours KPI: it needs business_hours: "
+                                    "(the team's working week, or from: helpdesk)", lines))
+        elif key not in ids:
             close = did_you_mean(str(key), ids)
             hint = f" ({close})" if close else ""
             problems.append(problem(("targets", str(key)), f"unknown KPI id '{key}'{hint}; "
@@ -515,7 +656,11 @@ def parse_config(text: str, config_path: Path | None = None) -> Config:
     except ValidationError as exc:
         problems.extend(validation_problems(exc, lines, model=Config, hidden=INTERNAL_FIELDS))
         config = None
-    problems.extend(_target_problems(raw.get("targets"), lines))
+    has_business_hours = isinstance(raw.get("business_hours"), dict)
+    problems.extend(_target_problems(raw.get("targets"), lines, has_business_hours))
+    if config is not None and config.kpis.sla.clock == "business" and not has_business_hours:
+        problems.append(problem(("kpis", "sla", "clock"), "clock: business needs business_hours: "
+                                "(the team's working week, or from: helpdesk)", lines))
     for key in INTERNAL_FIELDS:
         if key in raw:
             problems.append(problem((key,), unknown_key_message(key, _top_level_keys()), lines))

@@ -80,6 +80,11 @@ class Kpi:
         return self.expression.measures()
 
     @property
+    def business_hours(self) -> bool:
+        """A business-hours KPI (from its measures): it exists only when business_hours: is configured."""
+        return any(MEASURES[name].business_hours for name in self.inputs)
+
+    @property
     def has_calculator(self) -> bool:
         """Worth a Calculator row: a real formula, not a copied measure."""
         return self.breakdown is None and not isinstance(self.expression, Measure)
@@ -119,8 +124,12 @@ KPIS: tuple[Kpi, ...] = (
         - m("sales_marketing_spend") / m("customers_new")),
     Kpi("avg_first_response_hours", "primary", "hours", "lower",
         _mean("first_response_hours_sum", "first_response_count")),
+    Kpi("avg_first_response_business_hours", "primary", "hours", "lower",
+        _mean("first_response_business_hours_sum", "first_response_business_count")),
     Kpi("avg_resolution_hours", "primary", "hours", "lower",
         _mean("resolution_hours_sum", "tickets_resolved")),
+    Kpi("avg_resolution_business_hours", "primary", "hours", "lower",
+        _mean("resolution_business_hours_sum", "resolution_business_count")),
     Kpi("fcr_rate", "primary", "percent", "higher",
         m("fcr_resolved") / m("tickets_resolved")),
     Kpi("resolution_rate", "primary", "percent", "higher",
@@ -136,6 +145,14 @@ KPIS: tuple[Kpi, ...] = (
         m("resolution_median_hours")),
     Kpi("p90_resolution_hours", "secondary", "hours", "lower",
         m("resolution_p90_hours")),
+    Kpi("median_first_response_business_hours", "secondary", "hours", "lower",
+        m("first_response_business_median_hours")),
+    Kpi("p90_first_response_business_hours", "secondary", "hours", "lower",
+        m("first_response_business_p90_hours")),
+    Kpi("median_resolution_business_hours", "secondary", "hours", "lower",
+        m("resolution_business_median_hours")),
+    Kpi("p90_resolution_business_hours", "secondary", "hours", "lower",
+        m("resolution_business_p90_hours")),
     Kpi("sla_first_response_rate", "secondary", "percent", "higher",
         m("sla_met") / m("tickets_created")),
     Kpi("reopen_rate", "secondary", "percent", "lower",
@@ -175,14 +192,24 @@ KPI_IDS: list[str] = list(KPI_BY_ID)
 SCALAR_KPIS: tuple[Kpi, ...] = tuple(k for k in KPIS if k.breakdown is None)
 BREAKDOWN_KPIS: tuple[Kpi, ...] = tuple(k for k in KPIS if k.breakdown is not None)
 
+
+
+def shown_kpis(business_hours: bool) -> tuple[Kpi, ...]:
+    """The KPIs a report shows: the business-hours ones only when business_hours: is configured."""
+    return KPIS if business_hours else tuple(k for k in KPIS if not k.business_hours)
+
+
 # Why the overall resolution rate is resolved ÷ received (shown on the Definitions tab)
 RESOLUTION_RATE_NOTE_ID = "kpi.resolution_rate.note"
 
 
 # ---- KPI values of one month, from its measures -------------------------
 def scalar_values(measures: MonthMeasures) -> dict[str, float | None]:
-    """Every scalar KPI of the month, keyed by id (None when it has no value)."""
-    return {kpi.id: _tidy(kpi.unit, kpi.value(measures.scalars)) for kpi in SCALAR_KPIS}
+    """Every scalar KPI of the month, keyed by id (None when it has no value).
+
+    A business-hours KPI is there only when its measures are (business_hours: configured)."""
+    return {kpi.id: _tidy(kpi.unit, kpi.value(measures.scalars)) for kpi in SCALAR_KPIS
+            if not kpi.business_hours or all(name in measures.scalars for name in kpi.inputs)}
 
 
 def breakdown_values(measures: MonthMeasures) -> dict[str, dict[str, float]]:

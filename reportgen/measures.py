@@ -52,6 +52,11 @@ class MeasureInfo:
     # the measure has no value (a missing input is not 0 — an export without resolved_at is not
     # "nothing resolved")
     needs: tuple[str, ...] = ()
+    # a business-hours measure (KPI_SPEC "Business hours"): it exists only when business_hours: is
+    # configured; without it no query computes it and no KPI reads it
+    business_hours: bool = False
+    # with business_hours: {from: helpdesk}: the source column giving it (instead of ``needs``)
+    given_by: str | None = None
 
     @property
     def label_id(self) -> str:
@@ -90,6 +95,20 @@ def _survey(name: str, aggregation: Aggregation, filter: str) -> MeasureInfo:
                        filter=filter, time="submitted")
 
 
+def _business_hours(stem: str, time: TimeColumn, needs: str) -> list[MeasureInfo]:
+    """Count, sum, median and p90 of the business durations ``<stem>_business_hours``."""
+    column = f"{stem}_business_hours"
+
+    def declared(name: str, unit: Unit, aggregation: Aggregation) -> MeasureInfo:
+        return MeasureInfo(name, unit, aggregation=aggregation, column=column, time=time, needs=(needs,),
+                           business_hours=True, given_by=f"{stem}_business_minutes")
+
+    return [declared(f"{stem}_business_count", "count", "count"),
+            declared(f"{stem}_business_hours_sum", "hours", "sum"),
+            declared(f"{stem}_business_median_hours", "hours", "median"),
+            declared(f"{stem}_business_p90_hours", "hours", "p90")]
+
+
 _DECLARED: list[MeasureInfo] = [
     # ---- tickets, by the month they were created in ------------------------------------
     MeasureInfo("tickets_created", "count"),
@@ -102,8 +121,9 @@ _DECLARED: list[MeasureInfo] = [
                 aggregation="median", column="first_response_hours", needs=("first_response_at",)),
     MeasureInfo("first_response_p90_hours", "hours",
                 aggregation="p90", column="first_response_hours", needs=("first_response_at",)),
-    MeasureInfo("sla_met", "count", aggregation="count_where",
-                filter="first_response_hours <= {sla_hours}", needs=("first_response_at",)),
+    MeasureInfo("sla_met", "count", aggregation="count_where",  # {sla_column}: kpis.sla.clock's durations
+                filter="{sla_column} <= {sla_hours}", needs=("first_response_at",)),
+    *_business_hours("first_response", "created", "first_response_at"),
     # ---- tickets, by the month they were resolved in -----------------------------------
     MeasureInfo("tickets_resolved", "count", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_hours_sum", "hours", aggregation="sum",
@@ -112,6 +132,7 @@ _DECLARED: list[MeasureInfo] = [
                 aggregation="median", column="resolution_hours", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_p90_hours", "hours",
                 aggregation="p90", column="resolution_hours", time="resolved", needs=("resolved_at",)),
+    *_business_hours("resolution", "resolved", "resolved_at"),
     MeasureInfo("fcr_resolved", "count", aggregation="count_where",
                 filter="replies <= {max_replies} AND reopens = 0", time="resolved",
                 needs=("resolved_at", "replies")),
@@ -154,6 +175,27 @@ _DECLARED: list[MeasureInfo] = [
 ]
 
 MEASURES: dict[str, MeasureInfo] = {info.name: info for info in _DECLARED}
+
+
+# the business first-response minutes a business-clock SLA reads with business_hours: {from: helpdesk}
+_SLA_GIVEN_BY = "first_response_business_minutes"
+
+
+def needed_columns(info: MeasureInfo, from_helpdesk: bool, business_clock: bool = False) -> tuple[str, ...]:
+    """The optional source columns ``info`` is computed from (the helpdesk's own business minutes
+    with ``business_hours: {from: helpdesk}``; for the SLA too when its clock is business)."""
+    if from_helpdesk and info.given_by:
+        return (info.given_by,)
+    if from_helpdesk and business_clock and "{sla_column}" in (info.filter or ""):
+        return (*info.needs, _SLA_GIVEN_BY)
+    return info.needs
+
+
+def active_measures(business_hours: bool) -> list[MeasureInfo]:
+    """The measures a run computes: the business-hours ones only when business_hours: is configured."""
+    return [info for info in MEASURES.values() if business_hours or not info.business_hours]
+
+
 BUSINESS_MEASURES: tuple[str, ...] = tuple(n for n, i in MEASURES.items() if i.aggregation == "business")
 # what an empty dimension value is shown as (None: rows without a value are left out)
 DIMENSION_DEFAULTS: dict[Dimension, str | None] = {"category": "Uncategorized", "channel": "Unknown",

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from reportgen.config import Config
 from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
 from reportgen.engine.reasons import REASONS
 from reportgen.i18n import Translator, display_width, translator
-from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi
+from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
 from reportgen.units import change_factor
@@ -83,6 +84,7 @@ class ReportBuilder:
         self.scalars = data.scalars  # the run's KPI values, computed once for every view
         self.breakdowns = data.breakdowns
         self.partial = data.partial  # months covered only in part: marked, never compared
+        self.kpis = shown_kpis(data.config.has_business_hours)  # the business-hours ones when configured
 
     @property
     def title(self) -> str:
@@ -142,12 +144,12 @@ class ReportBuilder:
             for col in range(change_col + 1):
                 sheet.put(row, col, heading if col == 0 else None, "group")
             row += 1
-            for kpi in (k for k in KPIS if k.group == group):
+            for kpi in (k for k in self.kpis if k.group == group):
                 row = self._tracker_kpi(sheet, kpi, row, target_col, status_col, change_col)
         statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target")]
         month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
         sheet.column_widths = {
-            0: fit_width(46, (k.label_in(tr) for k in KPIS), extra=4),
+            0: fit_width(46, (k.label_in(tr) for k in self.kpis), extra=4),
             **{1 + i: month_width for i in range(n)},
             target_col: fit_width(11, [target_header]),
             status_col: fit_width(14, [*statuses, status_header], extra=3, lines=1),
@@ -271,7 +273,7 @@ class ReportBuilder:
         names: list[str] = []
         scalars = self.data.current.scalars
         row = 5
-        for kpi in (k for k in KPIS if k.has_calculator):
+        for kpi in (k for k in self.kpis if k.has_calculator):
             block_start = row
             sheet.put(row, 0, kpi.label_in(tr), "kpi_name")
             sheet.put(row, 2, kpi.definition_in(tr), "note")
@@ -308,7 +310,7 @@ class ReportBuilder:
             sheet.put(3, col, text, "header_left")
         row = 4
         words: dict[int, list[str]] = {2: [], 4: []}
-        for kpi in KPIS:
+        for kpi in self.kpis:
             unit = kpi.unit_text_in(tr)
             better = tr.t(f"direction.{kpi.direction}") if kpi.direction else "—"
             group = tr.t(f"group.{kpi.group}")
@@ -363,7 +365,10 @@ class ReportBuilder:
         yield tr.t("option.ces_low_effort"), number(tr, options.ces.low_effort_min)
         yield tr.t("option.nps_bands"), "9–10 / 7–8 / 0–6"
         yield tr.t("option.fcr_max_replies"), f"{options.fcr.max_replies}"
-        yield tr.t("option.sla_hours"), number(tr, options.sla.first_response_hours)
+        sla = "option.sla_hours_business" if options.sla.clock == "business" else "option.sla_hours"
+        yield tr.t(sla), number(tr, options.sla.first_response_hours)
+        if self.config.business_hours is not None:
+            yield tr.t("option.business_hours"), business_hours_text(self.config, tr)
         yield tr.t("option.clv_lifespan"), (
             number(tr, lifespan) if lifespan else tr.t("option.clv_lifespan_default"))
         yield tr.t("option.duplicates"), tr.t("option.duplicates_value")
@@ -595,3 +600,25 @@ def number(tr: Translator, value: float) -> str:
 def build_report(data: MonthData, tr: Translator | None = None) -> Report:
     return ReportBuilder(data, tr).build()
 
+
+def business_hours_text(config: Config, tr: Translator) -> str:
+    """The working week as the Definitions tab shows it: zone, each open day's intervals, the
+    closed days (listed holidays and a country's public ones)."""
+    options = config.business_hours
+    assert options is not None
+    if options.from_helpdesk or options.week is None:
+        return tr.t("option.business_hours_helpdesk")
+    names = tr.locale.days["format"]["abbreviated"]  # 0 = Monday
+    week = options.week
+    days = [f"{names[day]} " + ", ".join(f"{_hhmm(start)}–{_hhmm(end)}" for start, end in week.of(day))
+            for day in range(7) if week.of(day)]
+    closed = [tr.day(day) for day in sorted(options.holidays)] + ([options.country + (
+        f"-{options.subdivision}" if options.subdivision else "")] if options.country else [])
+    parts = [config.business_timezone(), "; ".join(days)]
+    if closed:
+        parts.append(tr.t("option.business_hours_closed", days=tr.join(closed)))
+    return " · ".join(parts)
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -10,17 +10,18 @@ from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult, RowPr
 from reportgen.engine.reasons import REASONS
 from reportgen.errors import ReportgenError, one_line
 from reportgen.gates import EXPECTED_SKIPS
-from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS
+from reportgen.kpis import KPI_BY_ID, shown_kpis
 from reportgen.sources.schema import ID_COLUMN
 from reportgen.units import format_value
 
 
 def kpi_table(document: dict[str, Any], config: Config) -> str:
     lines = [f"{config.report.title} — {document['month']}", ""]
-    width = max(len(k.label) for k in SCALAR_KPIS)
+    scalar_kpis = [k for k in shown_kpis(config.has_business_hours) if k.breakdown is None]
+    width = max(len(k.label) for k in scalar_kpis)
     for group in ("primary", "secondary"):
         lines.append(f"{group.upper()} KPIs")
-        for kpi in (k for k in SCALAR_KPIS if k.group == group):
+        for kpi in (k for k in scalar_kpis if k.group == group):
             value = format_value(document["kpis"][kpi.id], kpi.unit, config.report.currency)
             target = config.targets.get(kpi.id)
             shown = f"   target {format_value(target, kpi.unit, config.report.currency)}" if target else ""

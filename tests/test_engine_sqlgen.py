@@ -15,9 +15,16 @@ def test_every_declared_sql_measure_is_computed_exactly_once() -> None:
     options = KpiOptions()
     computed = [name for dataset in ("tickets", "surveys") for q in measures_sql(dataset, options)
                 for name in q.measures]
-    expected = [name for name, m in MEASURES.items() if m.aggregation not in ("business", "derived")]
+    expected = [name for name, m in MEASURES.items()
+                if m.aggregation not in ("business", "derived") and not m.business_hours]
     assert sorted(computed) == sorted(expected)
     assert len(computed) == len(set(computed))
+    # with business_hours: the business-hours measures too, once each
+    with_business = [name for dataset in ("tickets", "surveys")
+                     for q in measures_sql(dataset, options, business_hours=True) for name in q.measures]
+    business = [name for name, m in MEASURES.items() if m.business_hours]
+    assert len(business) == 8
+    assert sorted(with_business) == sorted(expected + business)
     # the rest are filled by the business file or derived by the engine, and nothing else exists
     rest = {name for name, m in MEASURES.items() if m.aggregation in ("business", "derived")}
     assert rest == {"backlog_open", "assigned_tickets", "distinct_agents", "customers_start",

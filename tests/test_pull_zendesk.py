@@ -52,7 +52,9 @@ def test_first_pull_maps_every_field_as_documented(zendesk: ZendeskFake, tmp_pat
         "ticket_id": "1", "created_at": "2025-01-02T09:00:00+00:00",
         "first_response_at": "2025-01-02T10:00:00+00:00",  # created + 60 calendar minutes
         "resolved_at": "2025-01-02T13:00:00+00:00", "category": "Billing & Payments",  # option name
-        "channel": "Email", "agent": "Alice Rossi", "replies": "1", "reopens": "0", "customer_id": "500"}
+        "channel": "Email", "agent": "Alice Rossi", "replies": "1", "reopens": "0", "customer_id": "500",
+        "first_response_business_minutes": "60",  # reply_time_in_minutes.business, as given
+        "resolution_business_minutes": ""}  # the fake's metric set has no full resolution time
     assert got["3"]["resolved_at"] == ""  # open: not resolved
     assert got["4"]["first_response_at"] == "" and got["4"]["agent"] == "" and got["4"]["reopens"] == "1"
     assert got["4"]["category"] == "Feature request" and got["4"]["channel"] == "Phone"

@@ -18,7 +18,13 @@ import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.sqlgen import Query, measures_sql
-from reportgen.measures import BUSINESS_MEASURES, DIMENSION_DEFAULTS, MEASURES, MonthMeasures
+from reportgen.measures import (
+    BUSINESS_MEASURES,
+    DIMENSION_DEFAULTS,
+    MonthMeasures,
+    active_measures,
+    needed_columns,
+)
 
 
 def label(raw: str | None, default: str | None) -> str | None:
@@ -43,7 +49,7 @@ def merge_spellings(counts: Counter[str]) -> dict[str, str]:
 def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
               months: dict[str, MonthMeasures]) -> None:
     """Run every generated query of ``dataset`` over its cleaned view and file the values by month."""
-    for query in measures_sql(dataset, config.kpis):
+    for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours):
         rows = con.execute(query.sql).fetchall()
         if query.dimension is None:
             for month, *values in rows:
@@ -80,8 +86,15 @@ def absent_inputs(config: Config, columns: set[str]) -> list[str]:
     """A note (for `validate`) per optional ticket column no source has."""
     if not config.sources.of("tickets"):
         return []
+    helpdesk, business_clock = _from_helpdesk(config), config.kpis.sla.clock == "business"
+    needed = {column for info in active_measures(config.has_business_hours)
+              for column in needed_columns(info, helpdesk, business_clock)}
     return [f"tickets: no source has a {column} column — the KPIs computed from it have no value (not 0)"
-            for column in sorted({c for info in MEASURES.values() for c in info.needs} - columns)]
+            for column in sorted(needed - columns)]
+
+
+def _from_helpdesk(config: Config) -> bool:
+    return config.business_hours is not None and config.business_hours.from_helpdesk
 
 
 def coverage(con: duckdb.DuckDBPyConnection, relation: str, column: str,
@@ -116,10 +129,12 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
         scalars["assigned_tickets"] = sum(per_agent.values())
         scalars["distinct_agents"] = len(per_agent)
     lifespan_config = config.kpis.clv.customer_lifespan_years
-    unknown = [info for info in MEASURES.values() if not set(info.needs) <= columns]
+    active = active_measures(config.has_business_hours)
+    helpdesk, business_clock = _from_helpdesk(config), config.kpis.sla.clock == "business"
+    unknown = [info for info in active if not set(needed_columns(info, helpdesk, business_clock)) <= columns]
     for month, measures in months.items():
         scalars = measures.scalars
-        for info in MEASURES.values():
+        for info in active:
             if info.dimension is None and info.aggregation != "business":
                 if info.zero_when_absent and scalars.get(info.name) is None:
                     scalars[info.name] = 0

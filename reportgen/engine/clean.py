@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import duckdb
 
-from reportgen.config import KpiOptions
+from reportgen.business_hours import day_table, durations_sql, epoch_day, given_sql, no_durations_sql
+from reportgen.config import BusinessHoursOptions, KpiOptions
 from reportgen.engine.month_keys import MonthKeys, exact_month_sql
 from reportgen.engine.reasons import DISCARDED
 
@@ -101,8 +102,34 @@ def _last_wins(id_column: str, dataset: str, extra: str = "") -> str:
         )"""
 
 
-def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool = True) -> None:
+def business_durations(con: duckdb.DuckDBPyConnection, options: BusinessHoursOptions | None,
+                       zone: str) -> tuple[str, str]:
+    """(joins, columns) of the tickets' clean query that add ``first_response_business_hours`` and
+    ``resolution_business_hours``; ("", "") without business_hours:.
+
+    Computed: the working time before each instant is read from the per-UTC-day table ``bh_days``
+    (``reportgen.business_hours``), generated here for the days the tickets span.
+    """
+    if options is None:
+        return "", ""
+    if options.from_helpdesk:  # the helpdesk's own minutes, loaded as numbers
+        return "", given_sql("first_response_business_minutes_d", "resolution_business_minutes_d")
+    row = con.execute("SELECT " + ", ".join(
+        f"{kind}({epoch_day(sane(column))})" for column in ("created_c", "first_response_c", "resolved_c")
+        for kind in ("min", "max")) + " FROM tickets_raw").fetchone()
+    days = [int(v) for v in (row or ()) if v is not None]
+    if not days:
+        return "", no_durations_sql()
+    table = day_table(options, zone, min(days), max(days))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE bh_days AS SELECT * FROM {table.values_sql()}")
+    return durations_sql(table)
+
+
+def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool = True,
+                  business_hours: BusinessHoursOptions | None = None, business_tz: str = "UTC") -> None:
+    """``business_hours`` (in ``business_tz``): add the business durations (``business_durations``)."""
     keys = month_keys(con, "tickets", ("created_c", "resolved_c"), report_tz)
+    joins, business_columns = business_durations(con, business_hours, business_tz)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tickets_all AS
         WITH {_last_wins('ticket_id', 'tickets')},
@@ -128,9 +155,12 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool 
                  THEN (epoch(first_response_any) - epoch(created)) / 3600.0 END AS first_response_hours,
             CASE WHEN resolved_any >= created
                  THEN (epoch(resolved_any) - epoch(created)) / 3600.0 END AS resolution_hours,
+            {business_columns}
             CAST({_discards()} AS TINYINT) AS discards
-        FROM typed
+        FROM typed {joins}
     """)
+    if joins:
+        con.execute("DROP TABLE bh_days")
     con.execute("CREATE OR REPLACE TEMP VIEW tickets AS SELECT * FROM tickets_all WHERE excluded IS NULL")
 
 

@@ -39,16 +39,21 @@ from reportgen.sources.schema import COLUMNS
 # canonical columns read and validated but not needed by any KPI yet
 _NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"ticket_id", "comment"})}
 TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at", "submitted_at"})
-NUMBERS = frozenset({"replies", "reopens", "score"})
+NUMBERS = frozenset({"replies", "reopens", "score", "first_response_business_minutes",
+                     "resolution_business_minutes"})
 IDS = frozenset({"ticket_id", "response_id"})
 PARSED = {"created_at": "created_c", "first_response_at": "first_response_c", "resolved_at": "resolved_c",
-          "submitted_at": "submitted_c", "replies": "replies_d", "reopens": "reopens_d", "score": "score_d"}
+          "submitted_at": "submitted_c", "replies": "replies_d", "reopens": "reopens_d", "score": "score_d",
+          "first_response_business_minutes": "first_response_business_minutes_d",
+          "resolution_business_minutes": "resolution_business_minutes_d"}
 # canonical column → the stored text: the whole cell for text columns, the unparsed text otherwise
 TEXT_OF = {
     "ticket_id": "ticket_id", "created_at": "created_s", "first_response_at": "first_response_s",
     "resolved_at": "resolved_s", "replies": "replies_s", "reopens": "reopens_s",
     "response_id": "response_id", "submitted_at": "submitted_s", "survey": "survey", "score": "score_s",
     "category": "category", "channel": "channel", "agent": "agent",
+    "first_response_business_minutes": "first_response_business_minutes_s",
+    "resolution_business_minutes": "resolution_business_minutes_s",
 }
 
 

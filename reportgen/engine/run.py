@@ -172,7 +172,8 @@ class Engine:
         part.notes += loaded.notes
         listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
         if dataset == "tickets":
-            clean_tickets(con, tz, row_ids=listed)
+            clean_tickets(con, tz, row_ids=listed, business_hours=config.business_hours,
+                          business_tz=config.business_timezone())
             part.columns = loaded.columns
         else:
             clean_surveys(con, tz, config.kpis, row_ids=listed)

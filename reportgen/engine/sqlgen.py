@@ -21,6 +21,8 @@ NULL, everything already validated):
     resolved_month                VARCHAR       'YYYY-MM' of resolved (NULL if unresolved)
     first_response_hours          DOUBLE        hours to first response; NULL if none/invalid
     resolution_hours              DOUBLE        hours to resolution; NULL if unresolved
+    first_response_business_hours DOUBLE        the same in working time (only with business_hours:)
+    resolution_business_hours     DOUBLE        the same in working time (only with business_hours:)
     replies                       BIGINT        agent replies; NULL when unknown/invalid
     reopens                       BIGINT        times reopened (0 when unknown/invalid)
     category, channel, agent      VARCHAR       as written (trimmed later); NULL when blank
@@ -45,7 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen.config import KpiOptions
-from reportgen.measures import MEASURES, MeasureInfo
+from reportgen.measures import MeasureInfo, active_measures
 
 _MONTH_COLUMN = {"created": "created_month", "resolved": "resolved_month", "submitted": "submitted_month"}
 
@@ -65,6 +67,8 @@ def option_values(options: KpiOptions) -> dict[str, str]:
     """The KPI options measure filters may name in braces, as SQL literals."""
     return {
         "sla_hours": _number(float(options.sla.first_response_hours)),
+        "sla_column": ("first_response_business_hours" if options.sla.clock == "business"
+                       else "first_response_hours"),
         "max_replies": str(int(options.fcr.max_replies)),
         "csat_satisfied_min": _number(float(options.csat.satisfied_min)),
         "csat_negative_max": _number(float(options.csat.negative_max)),
@@ -76,9 +80,10 @@ def _number(value: float) -> str:
     return repr(value) if not value.is_integer() else f"{value:.1f}"
 
 
-def sql_measures(dataset: str) -> list[MeasureInfo]:
-    """The declared measures of a dataset that SQL computes, in declaration order."""
-    return [m for m in MEASURES.values() if m.dataset == dataset and m.computed_in_sql]
+def sql_measures(dataset: str, business_hours: bool = False) -> list[MeasureInfo]:
+    """The declared measures of a dataset that SQL computes, in declaration order (the
+    business-hours ones only when ``business_hours``)."""
+    return [m for m in active_measures(business_hours) if m.dataset == dataset and m.computed_in_sql]
 
 
 def aggregate_expression(measure: MeasureInfo, options: dict[str, str]) -> str:
@@ -111,15 +116,17 @@ def aggregate_expression(measure: MeasureInfo, options: dict[str, str]) -> str:
     raise ValueError(f"measure {measure.name}: aggregation {kind} is not computed in SQL")
 
 
-def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None) -> list[Query]:
-    """Queries computing every SQL measure of ``dataset`` over ``relation`` (default: the dataset name).
+def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
+                 business_hours: bool = False) -> list[Query]:
+    """Queries computing every SQL measure of ``dataset`` over ``relation`` (default: the dataset name);
+    the business-hours measures too when ``business_hours`` (the relation then has their columns).
 
     One query per (time column, dimension): rows grouped by month (and dimension value).
     """
     relation = relation or dataset
     values = option_values(options)
     groups: dict[tuple[str, str | None], list[MeasureInfo]] = {}
-    for measure in sql_measures(dataset):
+    for measure in sql_measures(dataset, business_hours):
         if measure.time is None:
             raise ValueError(f"measure {measure.name}: an aggregated measure needs a time column")
         groups.setdefault((measure.time, measure.dimension), []).append(measure)

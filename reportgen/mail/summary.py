@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from reportgen.coverage import PARTIAL_MARK, partial_list
 from reportgen.i18n import Translator, translator
-from reportgen.kpis import KPIS
+from reportgen.kpis import shown_kpis
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
@@ -155,7 +155,7 @@ def headline_rows(data: MonthData) -> list[HeadlineRow]:
     comparable = data.month not in data.partial and previous_month not in data.partial
     previous = data.scalars.get(previous_month, {}) if comparable else {}
     rows: list[HeadlineRow] = []
-    for kpi in KPIS:
+    for kpi in shown_kpis(data.config.has_business_hours):
         if kpi.group != "primary" or kpi.breakdown is not None:
             continue
         value, before = current.get(kpi.id), previous.get(kpi.id)

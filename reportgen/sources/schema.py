@@ -29,6 +29,10 @@ TICKET_COLUMNS: tuple[Column, ...] = (
     Column("replies", False, "public agent replies (integer ≥ 0); needed for FCR"),
     Column("reopens", False, "times reopened (integer ≥ 0); empty = 0"),
     Column("customer_id", False, "customer reference"),
+    Column("first_response_business_minutes", False,
+           "the helpdesk's first-response time in business minutes (business_hours: {from: helpdesk})"),
+    Column("resolution_business_minutes", False,
+           "the helpdesk's resolution time in business minutes (business_hours: {from: helpdesk})"),
 )
 
 SURVEY_COLUMNS: tuple[Column, ...] = (

@@ -73,7 +73,10 @@ class ZendeskFake(FakeApi):
                    status: str = "open", type: str | None = "question", tags: list[str] | None = None,
                    channel: str = "email", assignee_id: int | None = None, requester_id: int | None = 500,
                    custom_fields: dict[int, Any] | None = None, reply_minutes: int | None = None,
-                   solved_at: str | None = None, replies: int = 0, reopens: int = 0) -> None:
+                   solved_at: str | None = None, replies: int = 0, reopens: int = 0,
+                   reply_business_minutes: int | None = None, resolution_minutes: int | None = None,
+                   resolution_business_minutes: int | None = None) -> None:
+        """``reply_business_minutes``: the business minutes Zendesk reports (default: the calendar ones)."""
         ticket = {
             "url": f"/api/v2/tickets/{ticket_id}.json", "id": ticket_id, "external_id": None,
             "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}},
@@ -98,9 +101,13 @@ class ZendeskFake(FakeApi):
             "assignee_updated_at": None, "requester_updated_at": created_at,
             "status_updated_at": updated_at or created_at, "initially_assigned_at": created_at,
             "assigned_at": created_at, "solved_at": solved_at, "latest_comment_added_at": created_at,
-            "reply_time_in_minutes": {"calendar": reply_minutes, "business": reply_minutes},
-            "first_resolution_time_in_minutes": {"calendar": None, "business": None},
-            "full_resolution_time_in_minutes": {"calendar": None, "business": None},
+            "reply_time_in_minutes": {"calendar": reply_minutes,
+                                      "business": reply_minutes if reply_business_minutes is None
+                                      else reply_business_minutes},
+            "first_resolution_time_in_minutes": {"calendar": resolution_minutes,
+                                                 "business": resolution_business_minutes},
+            "full_resolution_time_in_minutes": {"calendar": resolution_minutes,
+                                                "business": resolution_business_minutes},
             "agent_wait_time_in_minutes": {"calendar": None, "business": None},
             "requester_wait_time_in_minutes": {"calendar": None, "business": None},
             "on_hold_time_in_minutes": {"calendar": 0, "business": 0},

@@ -23,15 +23,18 @@ import sqlglot
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from reportgen.business_hours import day_table
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.aggregate import file_dimension
 from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.reasons import DISCARDED, reasons_of
 from reportgen.engine.warehouse.sql import (
     SOURCE_PLACEHOLDER,
+    BusinessHours,
     Pushdown,
     build,
     compile_sql,
+    day_range_sql,
     discovery_sql,
     problems_sql,
 )
@@ -171,7 +174,13 @@ def compute(config: Config, dataset: str, source: SourceConfig, where: str | Non
         if dataset == "business":
             _business(session, relation, mapping, result, shown, dialect)
             return result
-        pushdown = build(config, dataset, source, mapping, dialect)
+        business = _business_hours(config, session, mapping, source, relation, dialect) \
+            if dataset == "tickets" else None
+        pushdown = build(config, dataset, source, mapping, dialect, business)
+        if business is not None and not business.from_helpdesk and "first_response_hours" in mapping:
+            result.notes.append(f"{where}: the first response is given as hours, not as an instant: the "
+                                "business-hours first-response KPIs have no value (not 0); "
+                                "business_hours: {from: helpdesk} takes the helpdesk's own business minutes")
         rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation))
         _file(pushdown, rows, result)
         hours = {"first_response_at"} if "first_response_hours" in mapping else set()  # given as hours
@@ -190,6 +199,23 @@ def compute(config: Config, dataset: str, source: SourceConfig, where: str | Non
 
 
 LISTED_PER_REASON = 20
+
+
+def _business_hours(config: Config, session: _Session, mapping: dict[str, str], source: SourceConfig,
+                    relation: str, dialect: str) -> BusinessHours | None:
+    """How the tickets get their business durations: the helpdesk's minutes, or the working-time
+    table of the UTC days they span (asked of the warehouse first: one row)."""
+    options = config.business_hours
+    if options is None:
+        return None
+    if options.from_helpdesk:
+        return BusinessHours(from_helpdesk=True)
+    sql = day_range_sql(mapping, source, config.report.timezone, dialect)
+    rows = session.run(sql.replace(SOURCE_PLACEHOLDER, relation))
+    days = [int(value) for value in (rows[0] if rows else ()) if value is not None]
+    if not days:
+        return BusinessHours()
+    return BusinessHours(table=day_table(options, config.business_timezone(), min(days), max(days)))
 
 
 def _list_problems(rows: Sequence[Sequence[Any]], dataset: str, shown: str, result: WarehouseResult) -> None:

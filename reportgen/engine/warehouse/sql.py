@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
+from reportgen.business_hours import DayTable, durations_sql, epoch_day, given_sql, no_durations_sql
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.clean import TICKET_DISCARDS
 from reportgen.engine.reasons import reasons_of
@@ -149,10 +150,21 @@ numbered AS (
 )"""
 
 
-def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown: bool = False) -> str:
+@dataclass(frozen=True)
+class BusinessHours:
+    """How the pushed-down tickets get their business durations: the helpdesk's minutes
+    (``from: helpdesk``) or the F(t) table of the days they span (``reportgen.business_hours``)."""
+
+    from_helpdesk: bool = False
+    table: DayTable | None = None
+
+
+def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown: bool = False,
+                business: BusinessHours | None = None) -> str:
     """CTEs ending in ``tickets_all``: every row, with its ``excluded`` reason (NULL: usable).
 
     ``shown``: also keep the id and each column's value as read (``SHOWN``), for listing rows.
+    ``business``: also the business durations (``first_response_business_hours``, …).
     """
     get = mapping.get
     latest = source.options.get("latest_by")
@@ -170,6 +182,16 @@ def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown
     ]
     if latest:
         mapped.append(f'"{latest!s}" AS _latest')
+    business_cte, joins, business_columns = "", "", ""
+    if business is not None and business.from_helpdesk:
+        mapped += [f"{_number(get(name))} AS {name}_d"
+                   for name in ("first_response_business_minutes", "resolution_business_minutes")]
+        business_columns = given_sql("first_response_business_minutes_d", "resolution_business_minutes_d")
+    elif business is not None and business.table is not None:
+        business_cte = f"\nbh_days AS ({business.table.typed_sql()}),"
+        joins, business_columns = durations_sql(business.table, first_response=not hours_given)
+    elif business is not None:  # no ticket has an instant: no table to read
+        business_columns = no_durations_sql()
     order = _order(source, mapping, ("created_raw", "resolved_raw", "first_response_raw",
                                      "first_response_hours_raw", "category", "channel", "agent",
                                      "replies_d", "reopens_d"))
@@ -200,7 +222,7 @@ ranked AS (
   SELECT *, {_sane('created_raw')} AS created, {_sane('first_response_raw')} AS first_response_any,
          {_sane('resolved_raw')} AS resolved_any
   FROM numbered
-),
+),{business_cte}
 tickets_all AS (
   SELECT CASE WHEN id IS NULL THEN 'missing_ticket_id' WHEN _rn > 1 THEN 'duplicate'
               WHEN created_raw IS NULL THEN 'missing_created_at'
@@ -212,9 +234,18 @@ tickets_all AS (
          CASE WHEN resolved_any >= created THEN {_month('resolved_any', tz)} END AS resolved_month,
          {first_hours} AS first_response_hours,
          CASE WHEN resolved_any >= created THEN {_hours('resolved_any', 'created')} END AS resolution_hours,
-         {flags}{_shown('tickets', hours_given) if shown else ''}
-  FROM ranked
+         {business_columns}{flags}{_shown('tickets', hours_given) if shown else ''}
+  FROM ranked {joins}
 )"""
+
+
+def day_range_sql(mapping: Mapping[str, str], source: SourceConfig, tz: str, dialect: str) -> str:
+    """The statement returning the first and last UTC day number of the tickets' instants (created,
+    first response, resolved), to generate the business-hours table for (``BusinessHours``)."""
+    instants = ("created", "first_response_any", "resolved_any")
+    days = ", ".join(f"{kind}({epoch_day(column)})" for column in instants for kind in ("min", "max"))
+    sql = f"WITH {tickets_cte(mapping, source, tz)} SELECT {days} FROM ranked"
+    return compile_sql(sqlglot.parse_one(sql, read="duckdb"), dialect)
 
 
 def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, config: Config,
@@ -318,13 +349,15 @@ def _measure_branch(index: int, query: Query, width: int) -> exp.Select:
 
 
 def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[str, str],
-          dialect: str) -> Pushdown:
-    """The push-down statement of ``dataset`` (tickets or surveys) for ``dialect``."""
+          dialect: str, business: BusinessHours | None = None) -> Pushdown:
+    """The push-down statement of ``dataset`` (tickets or surveys) for ``dialect``; ``business``:
+    how the tickets get their business durations (with ``business_hours:``)."""
     tz = config.report.timezone
-    queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all"))
+    queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all",
+                                 business_hours=config.has_business_hours))
     quality = QUALITY_TICKETS if dataset == "tickets" else QUALITY_SURVEYS
     width = max([len(quality), *(len(q.measures) for q in queries)])
-    ctes = (tickets_cte(mapping, source, tz) if dataset == "tickets"
+    ctes = (tickets_cte(mapping, source, tz, business=business) if dataset == "tickets"
             else surveys_cte(mapping, source, tz, config))
     branches = [_measure_branch(i, q, width) for i, q in enumerate(queries)]
     branches.append(_quality_branch(dataset, quality, width, tz))

@@ -60,7 +60,8 @@ from reportgen.sources.api.store import Lookups, PulledRecord
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 PER_PAGE = 1000
 TICKET_COLUMNS = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category", "channel",
-                  "agent", "replies", "reopens", "customer_id")
+                  "agent", "replies", "reopens", "customer_id", "first_response_business_minutes",
+                  "resolution_business_minutes")
 CHANNELS = {
     "email": "Email", "web": "Web form", "voice": "Phone", "chat": "Chat", "api": "API",
     "mobile": "Mobile", "mobile_sdk": "Mobile", "twitter": "Twitter", "facebook": "Facebook",
@@ -98,6 +99,7 @@ class _Ticket(msgspec.Struct):
 
 class _Minutes(msgspec.Struct):
     calendar: Any = None
+    business: Any = None
 
 
 class _Metric(msgspec.Struct):
@@ -106,6 +108,7 @@ class _Metric(msgspec.Struct):
     replies: Any = None
     reopens: Any = None
     reply_time_in_minutes: _Minutes | None = None
+    full_resolution_time_in_minutes: _Minutes | None = None
 
 
 class _User(msgspec.Struct):
@@ -138,6 +141,9 @@ class _Stored(msgspec.Struct):
     replies: Any
     reopens: Any
     reply_minutes: Any
+    # the metric set's business minutes (business_hours: {from: helpdesk}); absent in older stores
+    reply_business_minutes: Any = None
+    resolution_business_minutes: Any = None
 
 
 _decode_page = msgspec.json.Decoder(_ExportPage).decode
@@ -249,6 +255,8 @@ class ZendeskTickets(Connector):
             "replies": _count(record.get("replies")),
             "reopens": _count(record.get("reopens")),
             "customer_id": text(record.get("requester_id")),
+            "first_response_business_minutes": _minutes(record.get("reply_business_minutes")),
+            "resolution_business_minutes": _minutes(record.get("resolution_business_minutes")),
         }
 
     def _category(self, record: Mapping[str, Any], lookups: Lookups) -> str | None:
@@ -271,11 +279,12 @@ class ZendeskTickets(Connector):
 
 def _record(ticket: _Ticket, metric: _Metric | None) -> PulledRecord:
     m = metric or _Metric()
-    reply = m.reply_time_in_minutes
+    reply, resolution = m.reply_time_in_minutes, m.full_resolution_time_in_minutes
     stored = _Stored(ticket.id, ticket.created_at, ticket.updated_at, ticket.status, ticket.type,
                      ticket.tags or [], ticket.via.channel if ticket.via else None, ticket.assignee_id,
                      ticket.requester_id, ticket.custom_fields or [],  # encoded as [{"id", "value"}]
-                     m.solved_at, m.replies, m.reopens, reply.calendar if reply else None)
+                     m.solved_at, m.replies, m.reopens, reply.calendar if reply else None,
+                     reply.business if reply else None, resolution.business if resolution else None)
     updated = ticket.updated_at if isinstance(ticket.updated_at, str) else None
     return PulledRecord(str(ticket.id), updated, ticket.status == "deleted", _encode(stored))
 
@@ -288,6 +297,13 @@ def custom_value(fields: Any, field_id: str) -> Any:
         if isinstance(item, dict) and str(item.get("id")) == field_id:
             return item.get("value")
     return None
+
+
+def _minutes(value: Any) -> int | float | None:
+    """A metric set's minutes as given (a number ≥ 0), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return value
 
 
 def _count(value: Any) -> int | None:

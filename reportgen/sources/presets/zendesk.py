@@ -17,6 +17,10 @@ agent                  ``Assignee``
 replies                ``Replies``
 reopens                ``Reopens``
 customer_id            ``Requester id``
+first_response_        ``First reply time in minutes within business hours`` (read with
+business_minutes       ``business_hours: {from: helpdesk}``)
+resolution_business_   ``Full resolution time in minutes within business hours`` (likewise)
+minutes
 =====================  ====================================================================
 
 Timestamps in the CSV carry no offset: they are wall-clock time in the
@@ -28,7 +32,8 @@ A ``.json`` / ``.jsonl`` file is an Incremental Ticket Export
 file with one page per line, or a plain list of tickets. ``prepare`` flattens
 it into the CSV layout above (``via.channel`` → ``Via``, ``assignee_id`` →
 ``Assignee``, ``type`` → ``Ticket type``, the metric set's ``solved_at``,
-``replies``, ``reopens`` and ``reply_time_in_minutes.calendar`` / ``.business``;
+``replies``, ``reopens``, ``reply_time_in_minutes.calendar`` / ``.business`` and
+``full_resolution_time_in_minutes.business``;
 each custom field as ``custom_field_<id>``); deleted tickets are left out and
 API timestamps are UTC. The mapping is then the same.
 
@@ -79,7 +84,8 @@ CSAT_OPTIONS = {
 _FLAT = ("Id", "Created at", "Updated at", "Subject", "Status", "Priority", "Via", "Ticket type",
          "Assignee", "Group", "Requester id", "Organization", "Tags", "Satisfaction Score",
          "Satisfaction Comment", "Solved at", "Replies", "Reopens", "First reply time in minutes",
-         "First reply time in minutes within business hours", "Full resolution time in minutes")
+         "First reply time in minutes within business hours", "Full resolution time in minutes",
+         "Full resolution time in minutes within business hours")
 
 
 def ticket_columns(dataset: str, header: Sequence[str], source: SourceConfig,
@@ -92,6 +98,8 @@ def ticket_columns(dataset: str, header: Sequence[str], source: SourceConfig,
     solved = r.find("Solved at")
     via, assignee = r.find("Via"), r.find("Assignee")
     replies, reopens, requester = r.find("Replies"), r.find("Reopens"), r.find("Requester id")
+    reply_business = r.find("First reply time in minutes within business hours")
+    resolution_business = r.find("Full resolution time in minutes within business hours")
     return r.finish({
         "ticket_id": f"c{r.need('ticket_id', 'Id', 'Ticket id')}",
         "created_at": created,
@@ -103,6 +111,8 @@ def ticket_columns(dataset: str, header: Sequence[str], source: SourceConfig,
         "replies": None if replies is None else f"c{replies}",
         "reopens": None if reopens is None else f"c{reopens}",
         "customer_id": None if requester is None else f"c{requester}",
+        "first_response_business_minutes": None if reply_business is None else f"c{reply_business}",
+        "resolution_business_minutes": None if resolution_business is None else f"c{resolution_business}",
     })
 
 
@@ -243,6 +253,7 @@ def _flat_rows(path: Path, rated_only: bool) -> Iterator[list[str]]:
             _calendar(metric.get("reply_time_in_minutes")),
             _calendar(metric.get("reply_time_in_minutes"), "business"),
             _calendar(metric.get("full_resolution_time_in_minutes")),
+            _calendar(metric.get("full_resolution_time_in_minutes"), "business"),
         ]
         yield [_text(v) for v in row] + [_text(customs.get(i)) for i in custom_ids]
 

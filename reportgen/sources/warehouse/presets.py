@@ -27,6 +27,10 @@ Snowflake upper case) never matter.
     replies                ``count_public_agent_comments`` (else ``total_agent_replies``)
     reopens                ``count_reopens``
     customer_id            ``requester_id``
+    first_response_        ``first_reply_time_business_minutes`` (read with
+    business_minutes       ``business_hours: {from: helpdesk}``)
+    resolution_business_   ``full_resolution_business_minutes`` (likewise)
+    minutes
     =====================  ============================================================
 """
 
@@ -133,6 +137,11 @@ def dbt_zendesk(dataset: str, found: Sequence[str], source: SourceConfig, where:
         if status is not None and "resolved_at" not in source.columns:  # reopened since: not resolved
             solved_now = f"lower({quote(status)}) IN ('solved', 'closed')"
             out["resolved_at"] = f"CASE WHEN {solved_now} THEN {quote(solved)} END"
+    for canonical, column in (("first_response_business_minutes", "first_reply_time_business_minutes"),
+                              ("resolution_business_minutes", "full_resolution_business_minutes")):
+        given = pick(canonical, (column,), False)
+        if given is not None:
+            out[canonical] = quote(given)
     category_column = str(source.options.get("category_column") or "")
     category = (_require(found, category_column, where, "options.category_column") if category_column
                 else pick("category", ("type",), False))
