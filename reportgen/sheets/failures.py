@@ -6,6 +6,7 @@ from google.auth import exceptions as google_exceptions
 from gspread.exceptions import APIError
 
 from reportgen.errors import OutputError
+from reportgen.transport import AsksToWait, TransportError
 
 SETTING = "outputs.google_sheets"
 
@@ -62,3 +63,16 @@ def explain_auth_error(error: Exception, *, email: str | None) -> OutputError:
                                 "download a new JSON key")
     return OutputError(f"cannot reach Google to sign in as {who} ({type(error).__name__})",
                        hint="check the network connection and any proxy settings")
+
+
+def explain_transport_error(error: TransportError, *, action: str) -> OutputError:
+    """Google kept failing, asked for a long wait, or answered what cannot be used: one line."""
+    if isinstance(error, AsksToWait):
+        return OutputError(f"Google Sheets: could not {action}: {error.what}",
+                           hint="nothing was half-written (each write is atomic); publish again later")
+    if not error.later:
+        return OutputError(f"Google Sheets: could not {action}: {error.what}",
+                           hint="nothing was half-written; check the network's proxy settings")
+    return OutputError(f"Google Sheets: {error.what}",
+                       hint="nothing was half-written (each write is atomic); wait a few minutes and "
+                            "publish again")
