@@ -189,3 +189,17 @@ def test_history_and_eml_files_are_private_whatever_the_umask(tmp_path: Path) ->
     assert stat.S_IMODE((root / "reportgen-history.duckdb").stat().st_mode) == 0o600
     assert stat.S_IMODE((root / "m.eml").stat().st_mode) == 0o600
     assert stat.S_IMODE((root / "r.xlsx").stat().st_mode) == 0o644  # a report keeps the umask's mode
+
+
+def test_a_google_error_echoing_the_access_token_is_masked() -> None:
+    import requests
+    from gspread.exceptions import APIError
+
+    from reportgen.sheets.failures import explain_api_error
+
+    response = requests.Response()
+    response.status_code = 400
+    response._content = (b'{"error": {"code": 400, "status": "INVALID_ARGUMENT", '
+                         b'"message": "bad header Authorization: Bearer ya29.a0AfH6SMBx-secret\\nsecond line"}}')
+    error = explain_api_error(APIError(response), key="k", email="sa@example.com", action="update")
+    assert "ya29" not in str(error) and "Bearer ***" in str(error) and "\n" not in str(error)

@@ -48,6 +48,10 @@ class Hostile:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     handle(self)
 
+            def handle(self) -> None:  # a client that gave up closes the connection: not an error here
+                with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                    super().handle()
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 

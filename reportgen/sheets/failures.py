@@ -6,15 +6,16 @@ from google.auth import exceptions as google_exceptions
 from gspread.exceptions import APIError
 
 from reportgen.errors import OutputError
+from reportgen.redact import Redactor, excerpt
 from reportgen.transport import AsksToWait, TransportError
 
 SETTING = "outputs.google_sheets"
 
 
 def _google_message(error: APIError) -> str:
+    """Google's message, as one short line with any echoed ``Bearer``/``Basic`` value masked."""
     message = error.error.get("message") if isinstance(error.error, dict) else None
-    text = str(message or "").strip().splitlines()
-    return text[0][:300] if text else ""
+    return excerpt(str(message or ""), Redactor(()), 300)
 
 
 def explain_api_error(error: APIError, *, key: str | None, email: str | None, action: str) -> OutputError:

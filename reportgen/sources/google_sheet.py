@@ -293,7 +293,9 @@ def _refused(exc: Any, where: str, key: str, account: str, stage: str) -> DataEr
     if status == 401:
         return DataError(f"{where}: Google refused the credentials of {account} (401)",
                          hint="check the service-account key (it may have been deleted or disabled)")
-    message = one_line(str(getattr(exc, "error", {}).get("message", "")), 160)
+    from reportgen.redact import Redactor, excerpt
+
+    message = excerpt(str(getattr(exc, "error", {}).get("message", "")), Redactor(()), 160)
     return DataError(f"{where}: cannot {stage} {key} (HTTP {status}: {message})",
                      hint="check the spreadsheet key and the worksheet name")
 
