@@ -134,6 +134,8 @@ def test_a_store_written_with_the_password_in_its_keys_is_renamed_and_continues(
         names = [row[0] for table in ("pulled_records", "pulled_lookups", "pull_cursors")
                  for row in con.execute(f"SELECT DISTINCT source FROM {table}").fetchall()]
     assert names and all("Pr0xyPa55word" not in name for name in names)
+    assert leaks(tmp_path, [], ["Pr0xyPa55word"]) == []  # not even in the file's freed blocks
+    assert [p.name for p in store.path.parent.iterdir() if p.is_file()] == [store.path.name]
 
 
 def test_store_keys_carry_no_userinfo_query_or_fragment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
