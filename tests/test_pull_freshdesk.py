@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from fakes.clock import FakeClock
 from fakes.fixtures import FD_KEY, freshdesk, freshdesk_source, write_config  # noqa: F401  (fixtures)
 from fakes.freshdesk import FreshdeskFake
 
@@ -116,9 +117,10 @@ def test_wrong_key_is_one_error_without_retry(freshdesk: FreshdeskFake, tmp_path
 def test_rate_limited_requests_are_retried_after_the_wait(freshdesk: FreshdeskFake, tmp_path: Path) -> None:
     freshdesk.fail("/api/v2/tickets", 429, retry_after="1")
     config = load_config(write_config(tmp_path, freshdesk_source(freshdesk.url)))
-    pull(config, policy=FAST)
+    clock = FakeClock(jitter=0.5)
+    pull(config, policy=clock.policy(base_seconds=0.01, total_seconds=20))
     calls = freshdesk.calls("/api/v2/tickets")
-    assert calls[1].at - calls[0].at >= 0.99 and calls[1].params == calls[0].params
+    assert clock.waits == [1.0] and calls[1].params == calls[0].params
     assert len(rows(materialize(config, "tickets", config.sources.tickets))) == 5
 
 

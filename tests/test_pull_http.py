@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from fakes.clock import FakeClock
 from fakes.server import FakeApi, Reply, Request
 
 from reportgen.sources.api.http import (
@@ -41,10 +42,10 @@ def echo() -> Iterator[Echo]:
     fake.stop()
 
 
-def client(fake: Echo, secret: str = SECRET, **policy: float) -> HttpClient:
+def client(fake: Echo, clock: FakeClock | None = None, secret: str = SECRET, **policy: float) -> HttpClient:
     settings = {"base_seconds": 0.01, "cap_seconds": 0.02, "total_seconds": 10.0, **policy}
-    return HttpClient("tickets (test)", fake.url, auth=("user", secret), secrets=(secret,),
-                      policy=RetryPolicy(**settings))  # type: ignore[arg-type]
+    chosen = clock.policy(**settings) if clock else RetryPolicy(**settings)  # type: ignore[arg-type]
+    return HttpClient("tickets (test)", fake.url, auth=("user", secret), secrets=(secret,), policy=chosen)
 
 
 def test_retry_after_takes_seconds_or_an_http_date() -> None:
@@ -57,22 +58,21 @@ def test_retry_after_takes_seconds_or_an_http_date() -> None:
 
 def test_backoff_is_exponential_with_a_cap_and_bounded_tries(echo: Echo) -> None:
     echo.fail("/x", 503, times=10)
-    http = client(echo, base_seconds=1, cap_seconds=4, max_attempts=5)
-    slept: list[float] = []
-    http.sleep, http.jitter = slept.append, lambda: 1.0
-    with pytest.raises(ApiError, match="503 server error, still after 5 tries"):
+    clock = FakeClock(jitter=1.0)  # 1: the ceiling of full jitter
+    http = client(echo, clock, base_seconds=1, cap_seconds=4, max_attempts=5, total_seconds=60)
+    with pytest.raises(ApiError, match="503 server error, still after 5 tries in 11 s"):
         http.get_json("/x")
-    assert slept == [1, 2, 4, 4]  # min(cap, base·2ⁿ) × jitter (here 1: the ceiling of full jitter)
+    assert clock.waits == [1, 2, 4, 4]  # min(cap, base·2ⁿ) × jitter
     assert len(echo.requests) == 5
 
 
 def test_retry_after_wins_over_a_shorter_backoff(echo: Echo) -> None:
     echo.fail("/x", 429, retry_after="1")
-    http = client(echo)
-    started = time.monotonic()
+    clock = FakeClock(jitter=0.5)
+    http = client(echo, clock)
     assert http.get_json("/x")["ok"] is True
-    assert time.monotonic() - started >= 0.99 and http.waits == [1.0]
-    assert echo.requests[1].at - echo.requests[0].at >= 0.99
+    assert http.waits == clock.waits == [1.0]  # not the 5 ms of the backoff
+    assert len(echo.requests) == 2
 
 
 def test_a_slow_answer_times_out_and_is_asked_again(echo: Echo) -> None:
@@ -103,12 +103,12 @@ def test_other_client_errors_are_not_retried_and_secrets_are_masked(echo: Echo) 
 
 
 def test_the_total_time_bound_is_never_crossed(echo: Echo) -> None:
-    echo.fail("/x", 429, retry_after="5", times=3)
-    http = client(echo, total_seconds=1.0)
-    started = time.monotonic()
-    with pytest.raises(TimeBudgetSpent, match="time limit of 1 s"):
+    echo.fail("/x", 503, times=3)
+    clock = FakeClock(jitter=1.0)
+    http = client(echo, clock, base_seconds=2, cap_seconds=10, total_seconds=5.0)
+    with pytest.raises(TimeBudgetSpent, match="503 server error; the time limit of 5 s is reached"):
         http.get_json("/x")
-    assert time.monotonic() - started < 4.0 and len(echo.requests) == 1  # the 5 s wait never began
+    assert clock.waits == [2] and len(echo.requests) == 2  # the next 4 s wait would cross 5 s: not begun
 
 
 def test_refused_connection_is_retried_then_reported() -> None:

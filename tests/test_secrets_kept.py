@@ -134,6 +134,8 @@ def test_a_store_written_with_the_password_in_its_keys_is_renamed_and_continues(
         names = [row[0] for table in ("pulled_records", "pulled_lookups", "pull_cursors")
                  for row in con.execute(f"SELECT DISTINCT source FROM {table}").fetchall()]
     assert names and all("Pr0xyPa55word" not in name for name in names)
+    assert leaks(tmp_path, [], ["Pr0xyPa55word"]) == []  # not even in the file's freed blocks
+    assert [p.name for p in store.path.parent.iterdir() if p.is_file()] == [store.path.name]
 
 
 def test_store_keys_carry_no_userinfo_query_or_fragment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,3 +191,17 @@ def test_history_and_eml_files_are_private_whatever_the_umask(tmp_path: Path) ->
     assert stat.S_IMODE((root / "reportgen-history.duckdb").stat().st_mode) == 0o600
     assert stat.S_IMODE((root / "m.eml").stat().st_mode) == 0o600
     assert stat.S_IMODE((root / "r.xlsx").stat().st_mode) == 0o644  # a report keeps the umask's mode
+
+
+def test_a_google_error_echoing_the_access_token_is_masked() -> None:
+    import requests
+    from gspread.exceptions import APIError
+
+    from reportgen.sheets.failures import explain_api_error
+
+    response = requests.Response()
+    response.status_code = 400
+    response._content = (b'{"error": {"code": 400, "status": "INVALID_ARGUMENT", '
+                         b'"message": "bad header Authorization: Bearer ya29.a0AfH6SMBx-secret\\nsecond line"}}')
+    error = explain_api_error(APIError(response), key="k", email="sa@example.com", action="update")
+    assert "ya29" not in str(error) and "Bearer ***" in str(error) and "\n" not in str(error)

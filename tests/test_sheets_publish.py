@@ -191,6 +191,16 @@ def test_retries_are_bounded(google: Google, report: Report) -> None:
     assert clock.waits == []
 
 
+def test_a_day_long_retry_after_is_said_at_once(google: Google, report: Report) -> None:
+    book = google.fake.new_spreadsheet()
+    google.fake.fail("GET", f"/v4/spreadsheets/{book.key}", 429, retry_after="86400")
+    clock = Clock()
+    with pytest.raises(OutputError) as caught:
+        publish(google, report, SheetsSettings(spreadsheet=book.key), policy=clock.policy())
+    assert "the server asks to wait 24 h, more than the 2 min left" in str(caught.value)
+    assert "publish again later" in (caught.value.hint or "") and clock.waits == []
+
+
 def test_not_shared_names_the_account_to_share_with(google: Google, report: Report) -> None:
     book = google.fake.new_spreadsheet()
     google.fake.denied.add(book.key)

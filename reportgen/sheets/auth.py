@@ -38,45 +38,47 @@ def check_key_permissions(path: Path, warn: Callable[[str], None]) -> None:
              f"restrict it with: chmod 600 {path}")
 
 
-def load_key_info(path: Path) -> dict[str, Any]:
-    """The parsed service-account key; ConfigError without ever quoting its contents."""
+def load_key_info(path: Path, setting: str = SETTING) -> dict[str, Any]:
+    """The parsed service-account key; ConfigError (naming ``setting``) without ever quoting its contents."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{SETTING}: the key file {path} does not exist",
+        raise ConfigError(f"{setting}: the key file {path} does not exist",
                           hint="download a JSON key of the service account from Google Cloud "
                                "(IAM → Service accounts → Keys) and give its path") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{SETTING}: cannot read the key file {path} ({type(exc).__name__})") from None
+        raise ConfigError(f"{setting}: cannot read the key file {path} ({type(exc).__name__})") from None
     try:
         info = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{SETTING}: {path} is not a JSON key file (invalid JSON at line {exc.lineno})",
+        raise ConfigError(f"{setting}: {path} is not a JSON key file (invalid JSON at line {exc.lineno})",
                           hint="give the JSON key downloaded for the service account") from None
     if not isinstance(info, dict):
-        raise ConfigError(f"{SETTING}: {path} is not a service-account JSON key")
+        raise ConfigError(f"{setting}: {path} is not a service-account JSON key")
     missing = [name for name in REQUIRED_KEY_FIELDS if not isinstance(info.get(name), str) or not info[name]]
     if missing:
-        raise ConfigError(f"{SETTING}: {path} lacks {', '.join(missing)}",
+        raise ConfigError(f"{setting}: {path} lacks {', '.join(missing)}",
                           hint="give the JSON key of a service account, not an OAuth client file")
     if info["type"] != "service_account":
-        raise ConfigError(f"{SETTING}: {path} is a '{info['type'] if len(info['type']) < 40 else '?'}' "
+        raise ConfigError(f"{setting}: {path} is a '{info['type'] if len(info['type']) < 40 else '?'}' "
                           "key, not a service-account key",
                           hint="remove `credentials` to use application default credentials instead")
     return info
 
 
-def load_credentials(path: Path | None, warn: Callable[[str], None]) -> tuple[Credentials, str | None]:
-    """Credentials with the Sheets + Drive (files it opens/creates) scopes, and the account's e-mail."""
+def load_credentials(path: Path | None, warn: Callable[[str], None],
+                     setting: str = SETTING) -> tuple[Credentials, str | None]:
+    """Credentials with the Sheets + Drive (files it opens/creates) scopes, and the account's e-mail;
+    problems name ``setting`` (the config key that gave the key file)."""
     if path is not None:
         if path.exists():
             check_key_permissions(path, warn)
-        info = load_key_info(path)
+        info = load_key_info(path, setting)
         try:
             credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
                 info, scopes=list(SCOPES))
         except (ValueError, KeyError, TypeError):
-            raise ConfigError(f"{SETTING}: {path} holds a malformed service-account key "
+            raise ConfigError(f"{setting}: {path} holds a malformed service-account key "
                               "(the private key or an id does not parse)",
                               hint="download a fresh JSON key for the service account") from None
         return credentials, str(info["client_email"])
@@ -84,7 +86,7 @@ def load_credentials(path: Path | None, warn: Callable[[str], None]) -> tuple[Cr
         credentials, _project = google.auth.default(scopes=list(SCOPES))
     except google_exceptions.DefaultCredentialsError:
         raise OutputError("no Google credentials found",
-                          hint=f"set {SETTING} to a service-account key file, or run "
+                          hint=f"set {setting} to a service-account key file, or run "
                                "`gcloud auth application-default login`") from None
     email = getattr(credentials, "service_account_email", None)
     return credentials, email if isinstance(email, str) and "@" in email else None

@@ -6,14 +6,16 @@ from google.auth import exceptions as google_exceptions
 from gspread.exceptions import APIError
 
 from reportgen.errors import OutputError
+from reportgen.redact import Redactor, excerpt
+from reportgen.transport import AsksToWait, TransportError
 
 SETTING = "outputs.google_sheets"
 
 
 def _google_message(error: APIError) -> str:
+    """Google's message, as one short line with any echoed ``Bearer``/``Basic`` value masked."""
     message = error.error.get("message") if isinstance(error.error, dict) else None
-    text = str(message or "").strip().splitlines()
-    return text[0][:300] if text else ""
+    return excerpt(str(message or ""), Redactor(()), 300)
 
 
 def explain_api_error(error: APIError, *, key: str | None, email: str | None, action: str) -> OutputError:
@@ -62,3 +64,16 @@ def explain_auth_error(error: Exception, *, email: str | None) -> OutputError:
                                 "download a new JSON key")
     return OutputError(f"cannot reach Google to sign in as {who} ({type(error).__name__})",
                        hint="check the network connection and any proxy settings")
+
+
+def explain_transport_error(error: TransportError, *, action: str) -> OutputError:
+    """Google kept failing, asked for a long wait, or answered what cannot be used: one line."""
+    if isinstance(error, AsksToWait):
+        return OutputError(f"Google Sheets: could not {action}: {error.what}",
+                           hint="nothing was half-written (each write is atomic); publish again later")
+    if not error.later:
+        return OutputError(f"Google Sheets: could not {action}: {error.what}",
+                           hint="nothing was half-written; check the network's proxy settings")
+    return OutputError(f"Google Sheets: {error.what}",
+                       hint="nothing was half-written (each write is atomic); wait a few minutes and "
+                            "publish again")

@@ -45,8 +45,8 @@ from reportgen.sheets.calls import (
     permissions_call,
     share_call,
 )
-from reportgen.sheets.client import GoogleApi, RetryBudget, RetryPolicy, UncertainWrite
-from reportgen.sheets.failures import explain_api_error, explain_auth_error
+from reportgen.sheets.client import GoogleApi, RetryBudget, RetryPolicy, TransportError, UncertainWrite
+from reportgen.sheets.failures import explain_api_error, explain_auth_error, explain_transport_error
 from reportgen.sheets.settings import SheetsSettings
 
 NEW_KEY = "NEW_SPREADSHEET_ID"  # stands for the created spreadsheet's key in a dry run
@@ -134,6 +134,8 @@ class Publisher:
             raise explain_api_error(exc, key=self.key, email=self.email, action=action) from None
         except (google_exceptions.RefreshError, google_exceptions.TransportError) as exc:
             raise explain_auth_error(exc, email=self.email) from None
+        except TransportError as exc:  # retries or time spent, a body too large, a redirect elsewhere
+            raise explain_transport_error(exc, action=action) from None
         return PublishResult(state.spreadsheet_id or self.key, state.url or spreadsheet_url(self.key),
                              created, added, shared, api.sent)
 

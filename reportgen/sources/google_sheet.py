@@ -217,8 +217,9 @@ def read_sheet(config: Config, dataset: str, source: SourceConfig, *,
     from gspread.exceptions import APIError
 
     from reportgen.errors import OutputError
-    from reportgen.sheets.auth import SETTING, load_credentials
+    from reportgen.sheets.auth import load_credentials
     from reportgen.sheets.client import GoogleApi, RetryPolicy
+    from reportgen.transport import AsksToWait, TransportError
 
     where = f"sources.{dataset}.google_sheet"
     key = spreadsheet_key(source.google_sheet or "")
@@ -228,9 +229,7 @@ def read_sheet(config: Config, dataset: str, source: SourceConfig, *,
     path, setting = credentials_file(config, source)
     named = setting if setting != "credentials" else f"sources.{dataset}.credentials"
     try:
-        credentials, email = load_credentials(path, warn)
-    except ConfigError as exc:
-        raise ConfigError(exc.problem.replace(SETTING, named), exc.location, exc.hint) from None
+        credentials, email = load_credentials(path, warn, setting=named)
     except OutputError as exc:
         raise DataError(f"{where}: {exc.problem}", hint=f"set {named} to a service-account key file, or run "
                                                           "`gcloud auth application-default login`") from None
@@ -252,10 +251,11 @@ def read_sheet(config: Config, dataset: str, source: SourceConfig, *,
                                         params={"valueRenderOption": RENDER, "majorDimension": "ROWS"}))
     except APIError as exc:
         raise _refused(exc, where, key, account, stage) from None
-    except OutputError as exc:
-        raise DataError(f"{where}: {exc.problem.removeprefix('Google Sheets: ')} for spreadsheet {key}",
-                        hint="Google is busy or unreachable; nothing was read — run again in a few minutes"
-                        ) from None
+    except TransportError as exc:
+        hint = ("Google asks to wait; nothing was read — run again later" if isinstance(exc, AsksToWait)
+                else "Google is busy or unreachable; nothing was read — run again in a few minutes"
+                if exc.later else "nothing was read; check the network's proxy settings")
+        raise DataError(f"{where}: {exc.what} for spreadsheet {key}", hint=hint) from None
     except (OSError, ValueError) as exc:  # requests' connection errors are OSErrors
         raise DataError(f"{where}: cannot reach Google Sheets ({type(exc).__name__})",
                         hint="check the network connection and run again") from None
@@ -293,7 +293,9 @@ def _refused(exc: Any, where: str, key: str, account: str, stage: str) -> DataEr
     if status == 401:
         return DataError(f"{where}: Google refused the credentials of {account} (401)",
                          hint="check the service-account key (it may have been deleted or disabled)")
-    message = one_line(str(getattr(exc, "error", {}).get("message", "")), 160)
+    from reportgen.redact import Redactor, excerpt
+
+    message = excerpt(str(getattr(exc, "error", {}).get("message", "")), Redactor(()), 160)
     return DataError(f"{where}: cannot {stage} {key} (HTTP {status}: {message})",
                      hint="check the spreadsheet key and the worksheet name")
 

@@ -42,6 +42,7 @@ API_KEYS = ("url", "email", "token", "start", "category", "form")
 # options: accepted by every api source
 COMMON_OPTIONS = {
     "max_minutes": "bound on the wall-clock time of one pull of this source (default 30)",
+    "max_body_mb": "the most one answer of the API may hold, decoded, in MiB (default 64)",
 }
 
 
@@ -105,9 +106,10 @@ class Connector(ABC):
                 close = difflib.get_close_matches(str(key), list(allowed), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(allowed)}"
                 found.append(f"{where}.options.{key}: unknown option for api: {cls.api} ({hint})")
-            elif key == "max_minutes" and (isinstance(value, bool) or not isinstance(value, int | float)
-                                           or value <= 0):
-                found.append(f"{where}.options.max_minutes: must be a positive number of minutes")
+            elif key in ("max_minutes", "max_body_mb") and (
+                    isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+                unit = "minutes" if key == "max_minutes" else "MiB"
+                found.append(f"{where}.options.{key}: must be a positive number of {unit}")
         return found
 
     @property
@@ -130,6 +132,11 @@ class Connector(ABC):
     def max_seconds(self) -> float | None:
         value = self.source.options.get("max_minutes")
         return float(value) * 60 if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def max_body_bytes(self) -> int | None:
+        value = self.source.options.get("max_body_mb")
+        return int(float(value) * 2 ** 20) if isinstance(value, int | float) and not isinstance(value, bool) \
+            else None
 
     # ---- the vendor ----------------------------------------------------------------------------
 

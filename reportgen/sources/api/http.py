@@ -1,69 +1,79 @@
-"""Polite, bounded HTTP for the API connectors (``requests`` + reportgen's own retry policy).
+"""The API connectors' HTTP client: the shared transport (``reportgen/transport.py``) + their messages.
 
-Why ``requests``: it is already installed (gspread and google-auth use it), is
-well kept, pools keep-alive connections per session and is what tests can
-point at a local server by URL. urllib3's ``Retry`` honours ``Retry-After``
-but has no bound on the total time spent and no per-vendor messages, so the
-policy is ours (the same shape as ``reportgen/sheets/client.py``):
+The policy is the transport's: ``429``, ``5xx``, timeouts and refused
+connections are retried with truncated exponential backoff and full jitter,
+never sooner than ``Retry-After``, at most ``max_attempts`` tries per request
+and, for the whole pull of one source, at most ``total_seconds`` (default 30
+minutes, ``options.max_minutes``), the deadline holding while a body is read;
+a body is capped (64 MiB decoded, ``options.max_body_mb``); a redirect to
+another host or port is refused. Here the failures become one line naming the
+source and what to do:
 
-* ``429``: wait ``Retry-After`` (seconds or an HTTP date), else the backoff;
-* ``500/502/503/504``, timeouts and refused connections: truncated
-  exponential backoff with full jitter, ``uniform(0, min(cap, base·2ⁿ))``,
-  never shorter than ``Retry-After`` when the server sends one;
-* at most ``max_attempts`` tries per request and, for the whole pull of one
-  source, at most ``total_seconds`` of wall-clock time (default 30 minutes):
-  a wait that would cross the deadline is not started — :class:`TimeBudgetSpent`
-  is raised instead, so the caller can say what is missing;
 * ``401``/``403``: :class:`AuthError` at once, never retried;
-* any other ``4xx``: :class:`ApiError` at once (a retry would get the same answer).
+* any other ``4xx``: :class:`ApiError` at once, quoting at most a short scrubbed
+  line of the body (a retry would get the same answer);
+* the time limit, or a server asking for a longer wait than is left:
+  :class:`TimeBudgetSpent` (``the API asks to wait 24 h``: run again later);
+* a page that is not what the connector expects, too large, or from another
+  host: :class:`ApiError` whose hint is to check ``url``.
 
 Only GET is sent, so every retry is safe. Secrets (the token, the password)
-are handed to the client, which removes them from every message it builds;
-requests' own exceptions are never chained (their text could quote a URL).
+are handed to the client, which removes every form of them from every message
+it builds (``reportgen.redact``); requests' own exceptions are never chained
+(their text could quote a URL).
 """
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import msgspec
 import requests
 
 from reportgen.errors import DataError
 from reportgen.redact import Redactor, excerpt
-from reportgen.retry_after import retry_after_seconds
+from reportgen.retry_after import retry_after_seconds as retry_after_seconds
+from reportgen.transport import (
+    AsksToWait,
+    BodyTooLarge,
+    OutOfTime,
+    Policy,
+    RedirectRefused,
+    Transport,
+    TransportError,
+    where,
+)
 
-SERVER_ERRORS = frozenset({500, 502, 503, 504})
 USER_AGENT = "reportgen (+https://github.com/reportgen/reportgen)"
+RetryPolicy = Policy  # the pulls' policy: 30 minutes a source by default
 
 
 class ApiError(DataError):
-    """A vendor API did not give what a pull needs (after any retries)."""
+    """A vendor API did not give what a pull needs (after any retries).
+
+    ``later``: running the pull again later may help (vendor trouble, time); else a setting must
+    change (the hint says which)."""
+
+    later = False
 
 
 class AuthError(ApiError):
     """401/403: the credentials are wrong or lack the permission; never retried."""
 
 
+class VendorTrouble(ApiError):
+    """The vendor kept failing (5xx, 429, no answer) through every try."""
+
+    later = True
+
+
 class TimeBudgetSpent(ApiError):
-    """The pull's total time bound was reached before the vendor answered."""
+    """The pull's total time bound was reached before the vendor answered (or it asked to wait longer)."""
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long and how often to try; documented in docs/PULL.md."""
-
-    base_seconds: float = 1.0
-    cap_seconds: float = 60.0
-    max_attempts: int = 8  # tries per request, the first included
-    total_seconds: float = 1800.0  # the whole pull of one source
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
+    later = True
 
 
 @dataclass
@@ -81,29 +91,23 @@ class HttpClient:
     secrets: tuple[str, ...] = ()
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     hint_auth: str = "check the source's email and token"
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-    jitter: Callable[[], float] = random.random
     session: requests.Session | None = None
-    sent: int = 0
-    waits: list[float] = field(default_factory=list)
-    deadline: float = 0.0
 
     def __post_init__(self) -> None:
         secrets = [*self.secrets, *(self.headers.values())]
         if self.auth is not None:
             secrets.append(self.auth[1])
         self.redact = Redactor(secrets, [self.auth[0]] if self.auth is not None else [])
-        self.deadline = self.clock() + self.policy.total_seconds
         if self.session is None:
             self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json",
                                      **self.headers})
         if self.auth is not None:
             self.session.auth = self.auth
+        self.transport = Transport(self.session, self.policy.start())
 
     def __repr__(self) -> str:  # never the credentials
-        return f"HttpClient({self.name!r}, {self.base_url!r})"
+        return f"HttpClient({self.name!r}, {self.redact(self.base_url)!r})"
 
     def close(self) -> None:
         if self.session is not None:
@@ -115,15 +119,25 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def sent(self) -> int:
+        """HTTP requests sent (retries and redirects included)."""
+        return self.transport.sent
+
+    @property
+    def waits(self) -> list[float]:
+        """The waits between tries so far, in seconds."""
+        return self.transport.budget.waits
+
     def remaining(self) -> float:
         """Seconds left in the pull's time budget."""
-        return self.deadline - self.clock()
+        return self.transport.budget.remaining()
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/")) if "://" not in path else path
 
     def _where(self, url: str) -> str:
-        return self.redact(urlsplit(url).path or "/")
+        return self.redact(where(url))
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """The decoded JSON body of ``GET path`` (retrying as documented above)."""
@@ -131,77 +145,46 @@ class HttpClient:
         try:
             return msgspec.json.decode(body)
         except msgspec.DecodeError:
-            raise ApiError(f"{self.name}: {self._where(self.url(path))} did not answer with JSON",
-                           hint="check the source's url: it must be the account's base URL") from None
+            raise self.not_a_page(path, "did not answer with JSON") from None
+
+    def not_a_page(self, path: str, what: str) -> ApiError:
+        """An answer that is not the page asked for (an HTML page, a login form, truncated JSON)."""
+        return ApiError(f"{self.name}: {self._where(self.url(path))} {what}",
+                        hint="check the source's url: it must be the account's base URL")
 
     def get_bytes(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
-        """The body of ``GET path``, read in large chunks (a 1.6 MB export page in one go)."""
-        response = self.get(path, params, stream=True)
-        try:
-            return b"".join(response.iter_content(chunk_size=1 << 20))
-        except requests.RequestException as exc:
-            raise ApiError(f"{self.name}: {self._where(response.url)}: the answer broke off "
-                           f"({type(exc).__name__})", hint="try again") from None
-        finally:
-            response.close()
+        """The body of ``GET path`` (retrying as documented above)."""
+        return self.get(path, params).content
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *,
-            stream: bool = False) -> requests.Response:
-        """``GET path`` with the retry policy; the successful response."""
-        assert self.session is not None
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
+        """``GET path`` with the retry policy; the successful response, its body read."""
         url = self.url(path)
-        attempt = 0
-        while True:
-            left = self.remaining()
-            if left <= 0:
-                raise self._budget_spent(url, "no time left")
-            retry_after: float | None = None
-            self.sent += 1
-            try:
-                response = self.session.get(
-                    url, params=params, allow_redirects=True, stream=stream,
-                    timeout=(min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left)))
-            except requests.Timeout:
-                failure = "no answer in time"
-            except requests.ConnectionError:
-                failure = "cannot connect"
-            except requests.RequestException as exc:
-                raise ApiError(f"{self.name}: {self._where(url)}: request failed "
-                               f"({type(exc).__name__})", hint="check the source's url") from None
-            else:
-                status = response.status_code
-                if status < 400:
-                    return response
-                if status in (401, 403):
-                    response.close()
-                    what = "401 unauthorized" if status == 401 else "403 forbidden"
-                    raise AuthError(f"{self.name}: {what} at {self._where(url)}: the credentials were "
-                                    "refused", hint=self.hint_auth) from None
-                if status == 429 or status in SERVER_ERRORS:
-                    failure = "429 rate limited" if status == 429 else f"{status} server error"
-                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                    response.close()
-                else:
-                    detail = excerpt(response.text, self.redact)
-                    raise ApiError(f"{self.name}: HTTP {status} at {self._where(url)}"
-                                   + (f": {detail}" if detail else ""),
-                                   hint="check the source's url and settings") from None
-            self._wait(attempt, retry_after, url, failure)
-            attempt += 1
-
-    def _wait(self, attempt: int, retry_after: float | None, url: str, failure: str) -> None:
-        policy = self.policy
-        delay = min(policy.cap_seconds, policy.base_seconds * 2 ** attempt) * self.jitter()
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        if attempt + 1 >= policy.max_attempts:
-            raise ApiError(f"{self.name}: {self._where(url)}: {failure}, still after {attempt + 1} tries",
-                           hint="the vendor is having trouble; try again later")
-        if self.clock() + delay > self.deadline:
-            raise self._budget_spent(url, failure)
-        self.waits.append(delay)
-        self.sleep(delay)
-
-    def _budget_spent(self, url: str, failure: str) -> TimeBudgetSpent:
-        return TimeBudgetSpent(f"{self.name}: {self._where(url)}: {failure}; the pull's time limit of "
-                               f"{self.policy.total_seconds:.0f} s is reached")
+        at = self._where(url)
+        try:
+            response = self.transport.request("GET", url, params=params)
+        except AsksToWait as exc:
+            raise TimeBudgetSpent(f"{self.name}: {at}: {self.redact(exc.what)}",
+                                  hint="the API asks to wait; run `reportgen pull` again later") from None
+        except OutOfTime as exc:
+            raise TimeBudgetSpent(f"{self.name}: {at}: {self.redact(exc.what)}") from None
+        except BodyTooLarge as exc:
+            raise ApiError(f"{self.name}: {at}: {exc.what}",
+                           hint="check the source's url; if pages are really that large, raise "
+                                "options.max_body_mb") from None
+        except RedirectRefused as exc:
+            raise ApiError(f"{self.name}: {at}: {self.redact(exc.what)}",
+                           hint="set the source's url to the address the account really answers at"
+                           ) from None
+        except TransportError as exc:
+            raise VendorTrouble(f"{self.name}: {at}: {self.redact(exc.what)}",
+                                hint="the vendor is having trouble; try again later") from None
+        status = response.status_code
+        if status < 400:
+            return response
+        if status in (401, 403):
+            what = "401 unauthorized" if status == 401 else "403 forbidden"
+            raise AuthError(f"{self.name}: {what} at {at}: the credentials were refused",
+                            hint=self.hint_auth) from None
+        detail = excerpt(response.content.decode("utf-8", "replace"), self.redact)
+        raise ApiError(f"{self.name}: HTTP {status} at {at}" + (f": {detail}" if detail else ""),
+                       hint="check the source's url and settings") from None

@@ -26,7 +26,7 @@ import requests
 from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.sources.api.base import Connector, Page
-from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy, TimeBudgetSpent
+from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy
 from reportgen.sources.api.progress import Progress, silent_progress
 from reportgen.sources.api.registry import connector_class
 from reportgen.sources.api.store import PullStore
@@ -34,6 +34,7 @@ from reportgen.store_file import private_files
 
 ProgressFactory = Callable[[str], Progress]
 PREFETCH = 2
+STUCK_PAGES = 3  # a cursor unchanged this many pages in a row (with more to come) stops the pull
 
 
 class PullIncomplete(ApiError):
@@ -155,6 +156,9 @@ def _client(connector: Connector, policy: RetryPolicy,
     seconds = connector.max_seconds()
     if seconds is not None:
         policy = replace(policy, total_seconds=seconds)
+    body = connector.max_body_bytes()
+    if body is not None:
+        policy = replace(policy, max_body_bytes=body)
     return HttpClient(connector.label, connector.url, auth=connector.credentials(),
                       headers=connector.headers(), secrets=connector.secrets(), policy=policy,
                       hint_auth=connector.auth_hint,
@@ -266,25 +270,33 @@ def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: C
     state = store.begin_full(key, dataset, api) if full else store.ensure(key, dataset, api)
     with _client(connector, policy, session_factory) as http, store.holding():
         fetcher = _Fetcher(connector.pages(http, state.cursor), ahead=PREFETCH)
+        same = 0  # pages in a row whose cursor did not move although more was to come
         try:
             while (page := fetcher.next(idle=store.release)) is not None:
+                same = same + 1 if page.cursor == state.cursor and not page.end_of_stream else 0
                 state = store.commit_page(key, dataset, api, state, page.records, page.cursor, page.lookups,
                                           end_of_stream=page.end_of_stream)
                 progress.page(len(page.records))
                 if page.end_of_stream:
                     break
+                if same >= STUCK_PAGES:
+                    raise ApiError(f"{connector.label}: the API answered {same + 1} pages in a row with the "
+                                   "same cursor and more to come, so the pull would never end",
+                                   hint="check the source's url; if it is right, the vendor's API is "
+                                        "misbehaving: try again later")
         except AuthError:
             raise
-        except (TimeBudgetSpent, ApiError) as exc:
+        except ApiError as exc:
             store.release()
             kept, _ = store.counts(key)
             progress.finish("stopped")
             why = exc.problem.removeprefix(f"{connector.label}: ")
+            later = "run `reportgen pull` again later to continue from there"
             raise PullIncomplete(
                 f"{connector.label}: pull stopped ({why}); not pulled yet: "
                 f"{connector.position(state.cursor)}; the stored data is intact "
                 f"({kept:,} records up to the last complete page)",
-                hint="run `reportgen pull` again later to continue from there") from None
+                hint=(exc.hint or later) if not exc.later else later) from None
         finally:
             fetcher.close()
         store.release()

@@ -32,6 +32,7 @@ file is never held between pages.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -258,8 +259,25 @@ class PullStore:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-            con.execute("CHECKPOINT")
+            self._rewrite(con)
         return True
+
+    def _rewrite(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Write the whole file afresh (the history's tables too), then put it in place, so that no
+        freed block of the old file keeps what was just removed (a secret in a key)."""
+        fresh = self.path.with_name(f".{self.path.name}.rewrite.tmp")
+        for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        con.execute("CHECKPOINT")
+        row = con.execute("SELECT current_database()").fetchone()
+        name = str(row[0]) if row else "memory"
+        target = str(fresh).replace("'", "''")
+        con.execute(f"ATTACH '{target}' AS reportgen_fresh")
+        try:
+            con.execute(f'COPY FROM DATABASE "{name}" TO reportgen_fresh')
+        finally:
+            con.execute("DETACH reportgen_fresh")
+        os.replace(fresh, self.path)  # still holding the old file: no other run writes in between
 
     # ---- pages ---------------------------------------------------------------------------------
 
