@@ -2,8 +2,9 @@
 
 DuckDB lets one process write a file at a time. A monthly cron run that overlaps the
 previous one (a pull still paging, a build still storing) waits for the file instead of
-failing: one line says so, and after ``$REPORTGEN_HISTORY_LOCK_TIMEOUT`` seconds
-(10 minutes by default) the run stops with one line naming the file and the setting.
+failing: one line says so (once a run, however often the run opens the file), and after
+``$REPORTGEN_HISTORY_LOCK_TIMEOUT`` seconds (10 minutes by default) the run stops with one
+line naming the file and the setting.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+_TOLD: set[str] = set()  # files this process already said it waits for: one line a run, not one a connection
+
+
 def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | None = None,
                     on_wait: Callable[[str], None] | None = None,
                     what: str = "the history store") -> duckdb.DuckDBPyConnection:
@@ -54,7 +58,6 @@ def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | Non
     timeout = lock_timeout() if timeout is None else timeout
     on_wait = on_wait or to_stderr
     deadline = time.monotonic() + timeout
-    told = False
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
@@ -66,8 +69,8 @@ def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | Non
                     f"{path}: {what} is still in use by another process after {duration(timeout)}",
                     hint="check for a stuck reportgen run; the wait is set by "
                          f"${LOCK_TIMEOUT_ENV} (seconds)") from None
-            if not told:
+            if str(path) not in _TOLD:
                 on_wait(f"waiting for {what} {path}: another reportgen run is using it "
                         f"(up to {duration(timeout)})")
-                told = True
+                _TOLD.add(str(path))
             time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
