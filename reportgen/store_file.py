@@ -40,6 +40,24 @@ def duration(seconds: float) -> str:
     return f"{seconds:g} second{'s' if seconds != 1 else ''}"
 
 
+# what DuckDB says about a file whose blocks were overwritten or cut short (a crash of the disk,
+# a copy that stopped half-way): not a bug of reportgen, and not a foreign file
+_DAMAGE_SIGNS = ("corrupt database file", "could not read enough bytes", "checksum")
+
+
+def is_damaged(error: BaseException) -> bool:
+    """True when a DuckDB error says the file itself is damaged."""
+    text = str(error).lower()
+    return isinstance(error, duckdb.Error) and any(sign in text for sign in _DAMAGE_SIGNS)
+
+
+def damaged_error(path: Path, what: str, error: BaseException, fix: str) -> HistoryError:
+    """One line: ``<path>: <what> is damaged (DuckDB's words) — move it aside …, <fix>``."""
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return HistoryError(f"{path}: {what} is damaged ({first[:200]})",
+                        hint=f"move it aside (mv {path} {path}.damaged), then {fix}")
+
+
 def to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
