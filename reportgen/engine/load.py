@@ -35,7 +35,7 @@ from reportgen.sources.files import (
 )
 from reportgen.sources.presets import get_preset
 from reportgen.sources.schema import COLUMNS
-from reportgen.sources.text import drop_controls_sql
+from reportgen.sources.text import drop_controls_sql, has_controls_sql
 
 # canonical columns read and validated but not needed by any KPI yet
 _NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"ticket_id", "comment"})}
@@ -165,19 +165,19 @@ def stored_columns(dataset: str) -> list[tuple[str, str, str]]:
 
 
 def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
-            blanks: frozenset[str]) -> tuple[str, str, str]:
+            blanks: frozenset[str]) -> tuple[str, str, str, str]:
     """The SELECT lists turning a staged file's text columns into the stored columns.
 
-    Three levels so each cell is parsed and checked once: the inner list names every
-    cell's text (``__t_…``) and parsed value (``__p_…``); the middle one applies the
-    control-character rule (``sources.text``) to ids and names (``__x_…``); the outer one
-    keeps the text of a parsed column only where parsing failed, and ``_ctl``: whether the
-    rule dropped anything from the row (a length comparison, no second scan).
+    Levels so each cell is parsed and checked once: the inner list names every cell's text
+    (``__t_…``) and parsed value (``__p_…``); the next one, ``__ctl``: whether the row's ids
+    and names hold a control character (``sources.text``: one regular expression over them
+    joined, cheaper than one per cell); the next applies the rule to those that do (``__x_…``);
+    the outer one keeps the text of a parsed column only where parsing failed, and ``__ctl``.
     """
     inner: dict[str, str] = {}
     middle: list[str] = []
     outer = []
-    lengths: list[tuple[str, str]] = []
+    checked: list[str] = []
     for stored, kind, canonical in stored_columns(dataset):
         text = expressions.get(canonical, "NULL::VARCHAR")
         inner[f"__t_{canonical}"] = text
@@ -190,23 +190,20 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
         elif stored == canonical:  # an id is stored trimmed: the key duplicates are found by
             if canonical in expressions:
                 x = f"__x_{canonical}"
-                middle.append(f"{drop_controls_sql(t)} AS {x}")
-                lengths.append((t, x))
+                middle.append(f"CASE WHEN __ctl THEN {drop_controls_sql(t)} ELSE {t} END AS {x}")
+                checked.append(t)
             else:
                 x = t
             kept = f"trim({x})" if canonical in IDS else x
             outer.append(f"CASE WHEN {blank_like(x, blanks)} THEN NULL ELSE {kept} END")
         else:  # the text of a parsed column, kept only when it did not parse
             outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END")
-    if lengths:
-        before = " + ".join(f"coalesce(strlen({t}), 0)" for t, _ in lengths)
-        after = " + ".join(f"coalesce(strlen({x}), 0)" for _, x in lengths)
-        outer.append(f"({before}) <> ({after})")
-    else:
-        outer.append("false")
+    joined = f"concat_ws('', {', '.join(checked)})" if checked else "''"
+    outer.append("__ctl")
     texts = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__t_"))
     parsed = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__p_"))
-    return ", ".join(outer), ", ".join(["*", *middle]), texts + (f", {parsed}" if parsed else "")
+    return (", ".join(outer), ", ".join(["*", *middle]), f"*, {has_controls_sql(joined)} AS __ctl",
+            texts + (f", {parsed}" if parsed else ""))
 
 
 # a zone written as a name at the end of a cell: read only when unambiguous (UTC, GMT, an IANA
@@ -335,10 +332,11 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
             try:
                 date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions,
                                                                        path, inferred)
-                select, checked, cells = _select(dataset, expressions, date_format, preset.blank_values)
+                select, cleaned, checked, cells = _select(dataset, expressions, date_format,
+                                                          preset.blank_values)
+                read = f"SELECT {cleaned} FROM (SELECT {checked} FROM (SELECT {cells} FROM ({sql})))"
                 rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
-                                   f"FROM (SELECT {checked} FROM (SELECT {cells} FROM ({sql})))"
-                              )  # an INSERT returns its row count
+                                   f"FROM ({read})")  # an INSERT returns its row count
                 break
             except duckdb.Error as exc:
                 if staged.serial_sql and parallel_refused(exc):  # a failed statement added no row

@@ -10,8 +10,8 @@ breaks stay in the data (a quoted multi-line cell is text); whatever is printed 
 escapes them (``reportgen.errors.one_line``).
 
 ``CONTROL_PATTERN`` is the rule as a regular expression (Python ``re``, DuckDB's RE2 and
-PostgreSQL alike read ``\\xHH`` and ``\\u00HH`` classes); :func:`drop_controls` applies it in
-Python, :func:`drop_controls_sql` in DuckDB SQL.
+PostgreSQL alike read ``\\xHH`` classes); :func:`drop_controls` applies it in Python,
+:func:`has_controls_sql` and :func:`drop_controls_sql` in DuckDB SQL.
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ def has_controls(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
-def drop_controls_sql(text: str) -> str:
-    """SQL (DuckDB): ``text`` (an expression or column) with the rule applied.
+_SQL_PATTERN = "'" + CONTROL_PATTERN + "'"  # a DuckDB string keeps backslashes: RE2 reads \\xHH
 
-    The replacement only runs on the cells that hold a control character.
-    """
-    pattern = "'" + CONTROL_PATTERN + "'"
-    return f"CASE WHEN regexp_matches({text}, {pattern}) THEN regexp_replace({text}, {pattern}, '', 'g') " \
-           f"ELSE {text} END"
+
+def has_controls_sql(text: str) -> str:
+    """SQL (DuckDB): true when ``text`` holds a character the rule drops (NULL for NULL)."""
+    return f"regexp_matches({text}, {_SQL_PATTERN})"
+
+
+def drop_controls_sql(text: str) -> str:
+    """SQL (DuckDB): ``text`` (an expression or column) with the rule applied."""
+    return f"regexp_replace({text}, {_SQL_PATTERN}, '', 'g')"
