@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.config import parse_config
+from reportgen.config import Config, parse_config
 from reportgen.errors import HistoryError
 from reportgen.history import HistoryStore
 from reportgen.measures import MonthMeasures
@@ -48,7 +48,7 @@ def old_single_file_store(path: Path) -> None:
     old.commit_page("k", "tickets", "zendesk", state, [rec("2", "b")], {"c": 2})
 
 
-def config_at(folder: Path) -> object:
+def config_at(folder: Path) -> Config:
     return parse_config('history: {path: "state/reportgen.duckdb"}\nsources:\n  tickets: {api: zendesk}\n',
                         folder / "config.yaml")
 
@@ -57,8 +57,7 @@ def test_an_older_single_file_store_is_split_once_keeping_everything(tmp_path: P
     history = tmp_path / "state" / "reportgen.duckdb"
     history.parent.mkdir()
     old_single_file_store(history)
-    config = parse_config('history: {path: "state/reportgen.duckdb"}\nsources:\n  tickets: {api: zendesk}\n',
-                          tmp_path / "config.yaml")
+    config = config_at(tmp_path)
     store = store_for(config)
     assert store.path == tmp_path / "state" / "reportgen-pulled.duckdb"
     assert kept(store) == {"1": "a", "2": "b"}
@@ -103,8 +102,7 @@ def test_a_damaged_pulled_store_is_named_and_rebuilt_without_touching_the_histor
     assert HistoryStore(history).stored_months() == ["2024-01"]  # …and the history is all there
 
 
-def test_a_damaged_history_is_one_line_saying_so_not_an_internal_error(make_project: object,
-                                                                       tmp_path: Path) -> None:
+def test_a_damaged_history_is_one_line_saying_so_not_an_internal_error(tmp_path: Path) -> None:
     from conftest import TICKET_HEADER, write_rows
 
     root = tmp_path / "p"
@@ -132,3 +130,50 @@ def test_a_damaged_history_is_one_line_saying_so_not_an_internal_error(make_proj
         assert f"mv {copy} {copy}.damaged" in result.stderr
         config.write_text(config.read_text(encoding="utf-8").replace("copy.duckdb", "h.duckdb"), encoding="utf-8")
         copy.unlink()
+
+
+OLD_RELEASE = "e6d00e5"  # the last commit writing pulled records into the history file
+
+
+def test_a_store_written_by_the_previous_code_is_split(tmp_path: Path) -> None:
+    """The previous code itself (from git) writes the single-file store; this code reads it."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    old = tmp_path / "old"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(root), "archive", OLD_RELEASE, "reportgen"],
+                             capture_output=True, timeout=60)
+    if archive.returncode != 0:
+        pytest.skip(f"commit {OLD_RELEASE} not in this checkout")
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True, timeout=60)
+    project = tmp_path / "project"
+    project.mkdir()
+    config = project / "config.yaml"
+    config.write_text('history: {path: "state/reportgen.duckdb"}\nsources:\n  tickets: {api: zendesk}\n',
+                      encoding="utf-8")
+    script = """
+import reportgen, sys
+assert reportgen.__file__.startswith(sys.argv[1]), reportgen.__file__
+from reportgen.config import load_config
+from reportgen.history import HistoryStore
+from reportgen.measures import MonthMeasures
+from reportgen.sources.api import store_for
+from reportgen.sources.api.store import PulledRecord
+store = store_for(load_config(sys.argv[2]))
+measures = MonthMeasures()
+measures.scalars["tickets_created"] = 3
+HistoryStore(store.path).save({"2024-01": measures}, replace=set())
+state = store.ensure("k", "tickets", "zendesk")
+store.commit_page("k", "tickets", "zendesk", state, [PulledRecord("1", None, False, {"v": "a"})], {"c": 1})
+"""
+    subprocess.run([sys.executable, "-c", script, str(old), str(config)], check=True, timeout=120,
+                   env={**os.environ, "PYTHONPATH": str(old)}, cwd=project)
+    history = project / "state" / "reportgen.duckdb"
+    assert "pull_cursors" in tables(history)  # the old layout: one file
+    store = store_for(parse_config(config.read_text(encoding="utf-8"), config))
+    assert store.path == project / "state" / "reportgen-pulled.duckdb"
+    assert kept(store) == {"1": "a"}
+    assert HistoryStore(history).stored_months() == ["2024-01"]
+    assert "pull_cursors" not in tables(history)
