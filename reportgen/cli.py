@@ -66,6 +66,7 @@ def validate(config_path: Path) -> None:
     excluded.
     """
     from reportgen.engine import Engine
+    from reportgen.errors import one_line
     from reportgen.gates import QualityGateError, gate_failures
     from reportgen.outputs import output_problems
     from reportgen.sources.api import check_credentials
@@ -74,7 +75,7 @@ def validate(config_path: Path) -> None:
     config = open_config(config_path)
     result = Engine(config, max_problems=None, collect=True).run()
     for note in result.notes:
-        click.echo(f"note: {note}")
+        click.echo(one_line(f"note: {note}"))
     gate = [QualityGateError(line) for line in gate_failures(result, config)]
     text, ok = validation_report(result, [*output_problems(config), *check_credentials(config), *gate])
     click.echo(text)

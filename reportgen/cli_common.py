@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, one_line
 
 if TYPE_CHECKING:
     from reportgen.config import Config
@@ -50,7 +50,7 @@ month_option = click.option(
 
 def to_stderr(line: str) -> None:
     """A notice for the person running reportgen (rows excluded, …): one line on stderr."""
-    click.echo(line, err=True)
+    click.echo(one_line(line), err=True)
 
 
 _VERBOSE = "reportgen.verbose"  # key of click's context meta, shared by a command and its group
@@ -104,7 +104,7 @@ def friendly_errors(func: F) -> F:
         except Exception as exc:  # a bug: still one line unless --verbose
             if _verbose():
                 traceback.print_exc()
-            first = str(exc).splitlines()[0] if str(exc) else ""
+            first = one_line(str(exc).splitlines()[0], 300) if str(exc) else ""
             click.echo(f"internal error: {type(exc).__name__}: {first} (run with --verbose "
                        "for details and please report it)", err=True)
             sys.exit(INTERNAL_ERROR)

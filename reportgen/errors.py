@@ -19,7 +19,8 @@ from pathlib import Path
 
 MAX_MESSAGE = 2000  # characters; a message quoting a 10 MB value stays readable
 
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+# C0, DEL and C1 (U+0080–U+009F: 0x9b is a terminal's CSI): nothing from the data reaches a terminal raw
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), *range(127, 160))}
 _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,7 @@ def atomic_output(target: Path, *, private: bool = False) -> Iterator[Path]:
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(target)
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write here ({exc.strerror})",
@@ -34,6 +37,29 @@ def atomic_output(target: Path, *, private: bool = False) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+
+
+LEFTOVER_AGE = 3600.0  # seconds: a temporary file this old is no write in progress but a killed run's
+
+
+def remove_leftovers(target: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed run left beside ``target`` (``.2026-10.xlsx.k3j_x9a1.tmp``).
+
+    Only files named the way ``atomic_output`` names them, with ``target``'s extension, and older
+    than ``LEFTOVER_AGE`` (a run writing now is left alone); returns the removed paths.
+    """
+    pattern = re.compile(r"\..+" + re.escape(target.suffix) + r"\.[a-z0-9_]{8}\.tmp")
+    limit = (time.time() if now is None else now) - LEFTOVER_AGE
+    removed: list[Path] = []
+    with contextlib.suppress(OSError):
+        for path in target.parent.iterdir():
+            if not pattern.fullmatch(path.name):
+                continue
+            with contextlib.suppress(OSError):
+                if path.is_file() and not path.is_symlink() and path.stat().st_mtime < limit:
+                    path.unlink()
+                    removed.append(path)
+    return removed
 
 
 def _mode_for(target: Path) -> int:

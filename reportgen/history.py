@@ -25,7 +25,11 @@ import duckdb
 from reportgen.errors import HistoryError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MonthMeasures
-from reportgen.store_file import connect_waiting, private
+from reportgen.store_file import connect_waiting, damaged_error, is_damaged, private
+
+# what to do with a damaged history file (the records pulled from APIs are in another file)
+DAMAGED_HISTORY_FIX = ("run `reportgen build` again: it stores every month your sources still cover "
+                       "(months older than your data come back only from a backup of the file)")
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -119,20 +123,31 @@ class HistoryStore:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 con = self._open(read_only)
-            except duckdb.IOException as exc:
+            except duckdb.Error as exc:
+                if is_damaged(exc):
+                    raise damaged_error(self.path, "the history store", exc, DAMAGED_HISTORY_FIX) from None
+                if not isinstance(exc, duckdb.IOException):
+                    raise HistoryError(
+                        f"{self.path}: not a reportgen history store ({str(exc).splitlines()[0]})",
+                        hint="point history.path at a new file; do not reuse other databases",
+                    ) from None
                 text = str(exc)
                 raise HistoryError(f"{self.path}: cannot open the history store ({text.splitlines()[0]})",
                                    hint="check the path and permissions of history.path") from None
-            except (duckdb.Error, OSError) as exc:
+            except OSError as exc:
                 raise HistoryError(
                     f"{self.path}: not a reportgen history store ({str(exc).splitlines()[0]})",
                     hint="point history.path at a new file; do not reuse other databases",
                 ) from None
+        try:
             if not read_only:
                 con.execute(_SCHEMA)
                 self._check_version(con)
-        try:
             yield con
+        except duckdb.Error as exc:
+            if is_damaged(exc):  # blocks read only now (a month's rows) can be the damaged ones
+                raise damaged_error(self.path, "the history store", exc, DAMAGED_HISTORY_FIX) from None
+            raise
         finally:
             con.close()
 

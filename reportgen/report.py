@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reportgen.config import Config
 from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
-from reportgen.engine.reasons import REASONS
+from reportgen.engine.reasons import CONTROL_CHARACTERS, REASONS
 from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
@@ -36,6 +36,8 @@ TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY
 
 def reason_meaning(tr: Translator, reason: str) -> str:
     """What a Data Quality reason code means, in the report's language ("" for an unknown code)."""
+    if reason == CONTROL_CHARACTERS:
+        return tr.t("quality.control_characters")
     return REASONS[reason].meaning_in(tr) if reason in REASONS else ""
 
 
@@ -464,7 +466,8 @@ class ReportBuilder:
         any_reason = False
         for name in ("tickets", "surveys"):
             q = quality[name]
-            for reason, count in sorted({**q.excluded, **q.values_discarded}.items()):
+            cleaned = {CONTROL_CHARACTERS: q.control_characters} if q.control_characters else {}
+            for reason, count in sorted({**q.excluded, **q.values_discarded, **cleaned}.items()):
                 any_reason = True
                 sheet.put(row, 0, tr.t(f"dataset.{name}"), "label")
                 sheet.put(row, 1, reason, "wrap")

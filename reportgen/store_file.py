@@ -2,8 +2,9 @@
 
 DuckDB lets one process write a file at a time. A monthly cron run that overlaps the
 previous one (a pull still paging, a build still storing) waits for the file instead of
-failing: one line says so, and after ``$REPORTGEN_HISTORY_LOCK_TIMEOUT`` seconds
-(10 minutes by default) the run stops with one line naming the file and the setting.
+failing: one line says so (once a run, however often the run opens the file), and after
+``$REPORTGEN_HISTORY_LOCK_TIMEOUT`` seconds (10 minutes by default) the run stops with one
+line naming the file and the setting.
 """
 
 from __future__ import annotations
@@ -78,8 +79,29 @@ def duration(seconds: float) -> str:
     return f"{seconds:g} second{'s' if seconds != 1 else ''}"
 
 
+# what DuckDB says about a file whose blocks were overwritten or cut short (a crash of the disk,
+# a copy that stopped half-way): not a bug of reportgen, and not a foreign file
+_DAMAGE_SIGNS = ("corrupt database file", "could not read enough bytes", "checksum")
+
+
+def is_damaged(error: BaseException) -> bool:
+    """True when a DuckDB error says the file itself is damaged."""
+    text = str(error).lower()
+    return isinstance(error, duckdb.Error) and any(sign in text for sign in _DAMAGE_SIGNS)
+
+
+def damaged_error(path: Path, what: str, error: BaseException, fix: str) -> HistoryError:
+    """One line: ``<path>: <what> is damaged (DuckDB's words) — move it aside …, <fix>``."""
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return HistoryError(f"{path}: {what} is damaged ({first[:200]})",
+                        hint=f"move it aside (mv {path} {path}.damaged), then {fix}")
+
+
 def to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
+
+
+_TOLD: set[str] = set()  # files this process already said it waits for: one line a run, not one a connection
 
 
 def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | None = None,
@@ -93,7 +115,6 @@ def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | Non
     timeout = lock_timeout() if timeout is None else timeout
     on_wait = on_wait or to_stderr
     deadline = time.monotonic() + timeout
-    told = False
     while True:
         try:
             with private_files():
@@ -109,8 +130,8 @@ def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | Non
                     f"{path}: {what} is still in use by another process after {duration(timeout)}",
                     hint="check for a stuck reportgen run; the wait is set by "
                          f"${LOCK_TIMEOUT_ENV} (seconds)") from None
-            if not told:
+            if str(path) not in _TOLD:
                 on_wait(f"waiting for {what} {path}: another reportgen run is using it "
                         f"(up to {duration(timeout)})")
-                told = True
+                _TOLD.add(str(path))
             time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))

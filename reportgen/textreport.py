@@ -1,4 +1,8 @@
-"""Plain-text views for the terminal: the KPI table and the validation report."""
+"""Plain-text views for the terminal: the KPI table and the validation report.
+
+Every line goes through ``errors.one_line``: a name from the data (a category, an agent, a
+file name) never brings a control character to the terminal (``ESC ]0;…BEL`` retitles it).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 from reportgen.config import Config
 from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult, RowProblem
-from reportgen.engine.reasons import REASONS
+from reportgen.engine.reasons import CONTROL_CHARACTERS, REASONS
 from reportgen.errors import ReportgenError, one_line
 from reportgen.gates import EXPECTED_SKIPS
 from reportgen.kpis import KPI_BY_ID, shown_kpis
@@ -31,10 +35,15 @@ def kpi_table(document: dict[str, Any], config: Config) -> str:
         counts = document["breakdowns"][kpi_id]
         lines.append(KPI_BY_ID[kpi_id].label)
         for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            lines.append(f"  {key:<30} {count:>8}")
+            lines.append(f"  {one_line(key):<30} {count:>8}")
         lines.append("")
     lines.append(_quality_summary(document["data_quality"]))
-    return "\n".join(lines).rstrip()
+    return _printable(lines).rstrip()
+
+
+def _printable(lines: Sequence[str]) -> str:
+    """The lines joined for a terminal: control characters in any of them escaped."""
+    return "\n".join(one_line(line) for line in lines)
 
 
 def _quality_summary(quality: dict[str, Any]) -> str:
@@ -86,6 +95,9 @@ def validation_report(result: EngineResult,
             count = quality.excluded.get(reason) or quality.values_discarded.get(reason)
             if count:
                 lines.append(f"  {reason}: {count:,}")
+        if quality.control_characters:
+            lines.append(f"  {CONTROL_CHARACTERS}: {quality.control_characters:,} (rows whose ids or names "
+                         "had control characters removed; the rows are used)")
     business = result.quality["business"]
     if business.files:
         lines.append(f"business: {business.rows_used} month(s)")
@@ -104,7 +116,7 @@ def validation_report(result: EngineResult,
         else:
             lines.append(f"problems found: {counts} — the rows listed above are excluded or their "
                          "values ignored")
-    return "\n".join(lines), ok
+    return _printable(lines), ok
 
 
 def _where(problem: RowProblem) -> str:

@@ -218,11 +218,13 @@ class Quality:
     duplicates: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     values_discarded: dict[str, int] = field(default_factory=dict)
+    control_characters: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows_read": self.rows_read, "rows_used": self.rows_used, "duplicates": self.duplicates,
                 "excluded": dict(sorted(self.excluded.items())),
-                "values_discarded": dict(sorted(self.values_discarded.items()))}
+                "values_discarded": dict(sorted(self.values_discarded.items())),
+                "control_characters": self.control_characters}
 
 
 @dataclass
@@ -246,14 +248,30 @@ class Response:
     score: float
 
 
-def _records(rows: Sequence[Sequence[object]], header: Sequence[str]) -> list[dict[str, str]]:
+# KPI_SPEC/CONTRACT: control characters (C0 but tab, LF, CR; DEL; C1) are dropped from ids and names
+NAMES = frozenset({"ticket_id", "category", "channel", "agent", "response_id", "survey"})
+
+
+def _is_dropped(character: str) -> bool:
+    code = ord(character)
+    return (code < 32 and character not in "\t\n\r") or 127 <= code <= 159
+
+
+def _records(rows: Sequence[Sequence[object]], header: Sequence[str],
+             quality: Quality | None = None) -> list[dict[str, str]]:
     names = [h.strip().lower() for h in header]
     records = []
     for row in rows:
         values = [cell(v) for v in row] + [""] * (len(names) - len(row))
         record: dict[str, str] = {}
+        dropped = False
         for name, value in zip(names, values, strict=False):
+            if name in NAMES and any(_is_dropped(c) for c in value):
+                dropped = True
+                value = "".join(c for c in value if not _is_dropped(c))
             record.setdefault(name, value)
+        if dropped and quality is not None:
+            quality.control_characters += 1
         records.append(record)
     return records
 
@@ -285,7 +303,7 @@ def clean_tickets(rows: Sequence[Sequence[object]], header: Sequence[str],
                   zone: str) -> tuple[list[Ticket], Quality]:
     quality = Quality(rows_read=len(rows))
     tickets = []
-    for record in _last_wins(_records(rows, header), "ticket_id", "missing_ticket_id", quality):
+    for record in _last_wins(_records(rows, header, quality), "ticket_id", "missing_ticket_id", quality):
         created = parse_instant(record.get("created_at", ""), zone)
         if created == MISSING:
             _bump(quality.excluded, "missing_created_at")
@@ -341,7 +359,7 @@ def clean_surveys(rows: Sequence[Sequence[object]], header: Sequence[str], zone:
     quality = Quality(rows_read=len(rows))
     responses = []
     scales = {"csat": options.csat_scale, "ces": options.ces_scale}
-    for record in _last_wins(_records(rows, header), "response_id", "missing_response_id", quality):
+    for record in _last_wins(_records(rows, header, quality), "response_id", "missing_response_id", quality):
         submitted = parse_instant(record.get("submitted_at", ""), zone)
         kind = record.get("survey", "").lower()
         score = parse_number(record.get("score", ""))

@@ -133,9 +133,9 @@ def ticket_rows(draw: st.DrawFn, zone: str, ids: st.SearchStrategy[str]) -> tupl
     return (
         ticket_id, created_text,
         draw(optional_after(created, zone)), draw(optional_after(created, zone)),
-        draw(st.sampled_from(("", "Shipping", "Billing", " Billing "))),
+        draw(st.sampled_from(("", "Shipping", "Billing", " Billing ", "Bill\x07ing"))),
         draw(st.sampled_from(("", "email", "chat", "phone "))),
-        draw(st.sampled_from(("", "", "Ann", "Bob", " Ann", "Cy"))),
+        draw(st.sampled_from(("", "", "Ann", "Bob", " Ann", "Cy", "\x1b]0;x\x07Ann"))),
         draw(st.sampled_from(COUNT_TEXT)), draw(st.sampled_from(COUNT_TEXT)),
     )
 

@@ -40,7 +40,7 @@ def files_containing(folder: Path, secret: str) -> list[Path]:
 
 
 def stored_ids(config: Path) -> list[str]:
-    store = config.parent / "state" / "reportgen.duckdb"
+    store = config.parent / "state" / "reportgen-pulled.duckdb"  # beside the history (api.split)
     with duckdb.connect(str(store), read_only=True) as con:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records ORDER BY record_id").fetchall()]
 

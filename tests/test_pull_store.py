@@ -64,7 +64,8 @@ def test_full_pull_drops_what_it_did_not_see_again_only_at_the_end(tmp_path: Pat
     assert kept(store) == {"1": "bb", "3": "bb"}  # 2 was not seen again: gone
 
 
-def test_tables_live_beside_the_history_tables(tmp_path: Path) -> None:
+def test_tables_live_in_their_own_file_beside_the_history(tmp_path: Path) -> None:
+    """What can be pulled again is apart from what cannot: ``pull --full`` rebuilds one file."""
     from reportgen.config import parse_config
     from reportgen.history import HistoryStore
     from reportgen.sources.api import store_for
@@ -72,10 +73,11 @@ def test_tables_live_beside_the_history_tables(tmp_path: Path) -> None:
     config = parse_config('history: {path: "reportgen.duckdb"}\nsources:\n  tickets: {api: zendesk}\n',
                           tmp_path / "config.yaml")
     store = store_for(config)  # a pull creating the file first
-    path = tmp_path / "reportgen.duckdb"
+    path = tmp_path / "reportgen-pulled.duckdb"
     assert store.path == path
     store.commit_page("k", "tickets", "zendesk", store.ensure("k", "tickets", "zendesk"), [rec("1")], {})
     with duckdb.connect(str(path), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert {"pulled_records", "pulled_lookups", "pull_cursors"} <= tables
-    assert HistoryStore(path).stored_months() == []
+    assert not (tmp_path / "reportgen.duckdb").exists()
+    assert HistoryStore(tmp_path / "reportgen.duckdb").stored_months() == []

@@ -181,7 +181,7 @@ def test_delighted_default_url_is_the_vendors() -> None:
 
 
 def stored_ids(config: Path) -> list[str]:
-    with duckdb.connect(str(config.parent / "state" / "reportgen.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(config.parent / "state" / "reportgen-pulled.duckdb"), read_only=True) as con:
         return [r[0] for r in con.execute("SELECT DISTINCT record_id FROM pulled_records ORDER BY record_id").fetchall()]
 
 

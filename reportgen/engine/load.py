@@ -35,6 +35,7 @@ from reportgen.sources.files import (
 )
 from reportgen.sources.presets import get_preset
 from reportgen.sources.schema import COLUMNS
+from reportgen.sources.text import drop_controls_sql, has_controls_sql
 
 # canonical columns read and validated but not needed by any KPI yet
 _NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"ticket_id", "comment"})}
@@ -169,15 +170,19 @@ def stored_columns(dataset: str) -> list[tuple[str, str, str]]:
 
 
 def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
-            blanks: frozenset[str]) -> tuple[str, str]:
+            blanks: frozenset[str]) -> tuple[str, str, str, str]:
     """The SELECT lists turning a staged file's text columns into the stored columns.
 
-    Two levels so each cell is parsed once: the inner list names every cell's text
-    (``__t_…``) and parsed value (``__p_…``); the outer one keeps the text of a
-    parsed column only where parsing failed.
+    Levels so each cell is parsed and checked once: the inner list names every cell's text
+    (``__t_…``) and parsed value (``__p_…``); the next one, ``__ctl``: whether the row's ids
+    and names hold a control character (``sources.text``: one regular expression over them
+    joined, cheaper than one per cell); the next applies the rule to those that do (``__x_…``);
+    the outer one keeps the text of a parsed column only where parsing failed, and ``__ctl``.
     """
     inner: dict[str, str] = {}
+    middle: list[str] = []
     outer = []
+    checked: list[str] = []
     for stored, kind, canonical in stored_columns(dataset):
         text = expressions.get(canonical, "NULL::VARCHAR")
         inner[f"__t_{canonical}"] = text
@@ -188,13 +193,22 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
         if kind in ("TIMESTAMPTZ", "DOUBLE"):
             outer.append(p)
         elif stored == canonical:  # an id is stored trimmed: the key duplicates are found by
-            kept = f"trim({t})" if canonical in IDS else t
-            outer.append(f"CASE WHEN {blank_like(t, blanks)} THEN NULL ELSE {kept} END")
+            if canonical in expressions:
+                x = f"__x_{canonical}"
+                middle.append(f"CASE WHEN __ctl THEN {drop_controls_sql(t)} ELSE {t} END AS {x}")
+                checked.append(t)
+            else:
+                x = t
+            kept = f"trim({x})" if canonical in IDS else x
+            outer.append(f"CASE WHEN {blank_like(x, blanks)} THEN NULL ELSE {kept} END")
         else:  # the text of a parsed column, kept only when it did not parse
             outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END")
+    joined = f"concat_ws('', {', '.join(checked)})" if checked else "''"
+    outer.append("__ctl")
     texts = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__t_"))
     parsed = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__p_"))
-    return ", ".join(outer), texts + (f", {parsed}" if parsed else "")
+    return (", ".join(outer), ", ".join(["*", *middle]), f"*, {has_controls_sql(joined)} AS __ctl",
+            texts + (f", {parsed}" if parsed else ""))
 
 
 # a zone written as a name at the end of a cell: read only when unambiguous (UTC, GMT, an IANA
@@ -225,9 +239,10 @@ def _timestamp(text: str, date_format: str | None) -> str:
 
 
 def create_raw_table(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
-    """An empty ``{dataset}_raw``: the stored columns plus the index of the file each row came from."""
+    """An empty ``{dataset}_raw``: the stored columns, ``_ctl`` (control characters were dropped
+    from the row: ``sources.text``) and the index of the file each row came from."""
     col_defs = ", ".join(f"{name} {kind}" for name, kind, _ in stored_columns(dataset))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _file INTEGER)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {dataset}_raw ({col_defs}, _ctl BOOLEAN, _file INTEGER)")
 
 
 def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, workdir: Path,
@@ -252,9 +267,10 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
                 raise
             loaded.fatal.append(exc)
             continue
+        read_as = _scratch(source) if source.kind == "api" else source
         for path in paths:
             try:
-                span, columns, rows = _load_file(con, dataset, source, path, workdir,
+                span, columns, rows = _load_file(con, dataset, read_as, path, workdir,
                                                  file_index=len(loaded.spans), start=loaded.rows_read,
                                                  notes=loaded.notes)
             except ReportgenError as exc:
@@ -268,6 +284,13 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
     return loaded
 
 
+def _scratch(source: SourceConfig) -> SourceConfig:
+    """A source whose file reportgen wrote itself (pulled records, a sheet's values): UTF-8 text
+    whatever its cells hold, so a NUL pulled in a field is a control character in a value
+    (``sources.text``), never "not a text file"."""
+    return source.model_copy(update={"encoding": "utf-8"})
+
+
 def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, source: SourceConfig,
                 workdir: Path, loaded: Loaded, collect: bool) -> None:
     """A ``google_sheet:`` source: one values request, a scratch CSV, problems told about the sheet."""
@@ -278,7 +301,7 @@ def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, so
         # date-times are wall-clock time in the sheet's zone unless the source says otherwise
         con.execute(f"SET TimeZone = {sql_string(config.source_timezone(sheet.source))}")
         try:
-            span, columns, rows = _load_file(con, dataset, sheet.source, sheet.path, workdir,
+            span, columns, rows = _load_file(con, dataset, _scratch(sheet.source), sheet.path, workdir,
                                              file_index=len(loaded.spans), start=loaded.rows_read,
                                              notes=loaded.notes)
         except ReportgenError as exc:
@@ -314,9 +337,11 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
             try:
                 date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions,
                                                                        path, inferred)
-                select, cells = _select(dataset, expressions, date_format, preset.blank_values)
+                select, cleaned, checked, cells = _select(dataset, expressions, date_format,
+                                                          preset.blank_values)
+                read = f"SELECT {cleaned} FROM (SELECT {checked} FROM (SELECT {cells} FROM ({sql})))"
                 rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
-                                   f"FROM (SELECT {cells} FROM ({sql}))")  # an INSERT returns its row count
+                                   f"FROM ({read})")  # an INSERT returns its row count
                 break
             except duckdb.Error as exc:
                 if staged.serial_sql and parallel_refused(exc):  # a failed statement added no row

@@ -21,6 +21,7 @@ class DatasetQuality:
     duplicates: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     values_discarded: dict[str, int] = field(default_factory=dict)
+    control_characters: int = 0  # rows whose ids or names had control characters dropped (sources.text)
 
     def as_dict(self, with_rows_only: bool = False) -> dict[str, Any]:
         if with_rows_only:
@@ -29,6 +30,7 @@ class DatasetQuality:
             "files": self.files, "rows_read": self.rows_read, "rows_used": self.rows_used,
             "duplicates": self.duplicates, "excluded": dict(sorted(self.excluded.items())),
             "values_discarded": dict(sorted(self.values_discarded.items())),
+            "control_characters": self.control_characters,
         }
 
 
@@ -65,6 +67,8 @@ def count_quality(con: duckdb.DuckDBPyConnection, loaded: Loaded) -> DatasetQual
         else:
             quality.excluded[reason] = count
     quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
+    row = con.execute(f"SELECT count(*) FROM {dataset}_raw WHERE _ctl").fetchone()
+    quality.control_characters = int(row[0]) if row else 0
     if dataset == "tickets":
         counts = ", ".join(f"count(*) FILTER (WHERE {discarded(reason)})" for reason in TICKET_DISCARDS)
         row = con.execute(f"SELECT {counts} FROM tickets").fetchone()

@@ -59,6 +59,11 @@ REASONS: dict[str, Reason] = {
     )
 }
 
+CONTROL_CHARACTERS = "control_characters"
+"""Not a reason anything is left out, but listed beside the reasons on the Data Quality tab and by
+`validate`: the rows whose ids or names had control characters dropped (``sources.text``); what it
+means is the catalogues' ``quality.control_characters``."""
+
 # reason → the canonical column it is about, per dataset (the shape older callers use)
 TICKET_REASONS: dict[str, str] = {r.name: r.column for r in REASONS.values() if r.dataset == "tickets"}
 SURVEY_REASONS: dict[str, str] = {r.name: r.column for r in REASONS.values() if r.dataset == "surveys"}

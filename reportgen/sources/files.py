@@ -180,13 +180,29 @@ def _read_sample(path: Path) -> bytes:
                         hint="check that the file exists and that you may read it") from None
 
 
+def _looks_binary(head: bytes) -> bool:
+    """True for a file that is not text: NULs throughout (UTF-16 without a BOM), or a NUL in
+    bytes that are not UTF-8 (a workbook or PDF renamed .csv). A stray NUL in a UTF-8 export
+    is a control character in a value, dropped like any other (``sources.text``)."""
+    nuls = head.count(b"\x00")
+    if not nuls:
+        return False
+    if nuls * 100 > len(head):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3  # not just a character cut by the sample's end
+    return False
+
+
 def _decode_sample(sample: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
     """Decoded sample and the encoding the whole file is in."""
     if encoding:
         return sample.decode(encoding, errors="replace"), encoding
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return sample.decode("utf-16", errors="replace"), "utf-16"
-    if b"\x00" in sample[:4096]:
+    if _looks_binary(sample[:4096]):
         raise DataError("this is not a text file (it contains binary data)", Location(file=path),
                         hint="export the data as CSV, XLSX, JSON or Parquet")
     try:

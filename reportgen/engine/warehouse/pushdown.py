@@ -44,6 +44,7 @@ from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
 from reportgen.sources.presets.base import BLANK_LIKE
 from reportgen.sources.schema import COLUMNS, ID_COLUMN
+from reportgen.sources.text import drop_controls
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
 from reportgen.sources.warehouse.presets import check_preset, preset_mapping
 
@@ -270,10 +271,12 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
 
 
 def _name(raw: Any) -> str | None:
-    """A grouped category/channel/agent value; blank-like text (``-``, ``n/a`` …) is no value."""
-    if raw is None or str(raw).strip().lower() in BLANK_LIKE:
+    """A grouped category/channel/agent value without control characters (``sources.text``: the
+    names with and without them merge); blank-like text (``-``, ``n/a`` …) is no value."""
+    text = None if raw is None else drop_controls(str(raw))
+    if text is None or text.strip().lower() in BLANK_LIKE:
         return None
-    return str(raw)
+    return text
 
 
 def _typed(measure: str, value: Any) -> Any:

@@ -67,16 +67,13 @@ def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[t
 
 
 def store_for(config: Config) -> PullStore:
-    """The embedded store: the history file (``history.path``), one DuckDB file per project.
+    """The embedded store of pulled records: its own file beside the history (``api.split``),
+    the pulled tables of an older project's history file moved there first."""
+    from reportgen.sources.api.split import move_pulled_tables, pulled_store_path
 
-    When a pull creates that file, the history's tables are created first (through the history's
-    own code), so a later read of the history finds its (empty) tables, not a foreign file.
-    """
-    path = config.resolve(config.history.path)
-    if not path.exists():
-        from reportgen.history import HistoryStore
-
-        HistoryStore(path).save({}, [])
+    history = config.resolve(config.history.path)
+    path = pulled_store_path(history)
+    move_pulled_tables(history, path)
     return PullStore(path)
 
 

@@ -1,7 +1,8 @@
 """The pulled records and their cursors, in the embedded DuckDB file.
 
-By default the file is the history store's (``history.path``): one DuckDB file
-per project, with these tables kept apart from the history tables:
+The file is the history's neighbour (``api.split``: ``reportgen-history-pulled.duckdb``
+beside ``reportgen-history.duckdb``), so a damaged one is rebuilt with ``pull --full``
+without touching the history. Its tables:
 
 ``pulled_records``  (source, record_id, seq) → the vendor record as pulled
                     (JSON), its ``updated_at``, a ``deleted`` flag and the pull
@@ -44,7 +45,10 @@ import duckdb
 import msgspec
 
 from reportgen.errors import HistoryError
-from reportgen.store_file import connect_waiting, private
+from reportgen.store_file import connect_waiting, damaged_error, is_damaged, private
+
+# everything in this file can be pulled again; the history is kept in its own file
+DAMAGED_FIX = "run `reportgen pull --full` to pull every record again (the history is not in this file)"
 
 # DuckDB's buffer cache would otherwise keep every page written during a long pull in memory
 MEMORY_LIMIT = "64MB"
@@ -80,7 +84,8 @@ CREATE TABLE IF NOT EXISTS pull_cursors (
     committed_at VARCHAR NOT NULL
 );
 """
-
+SCHEMA = _SCHEMA  # for moving the tables out of an older project's history file (api.split)
+PULLED_TABLES = ("pulled_records", "pulled_lookups", "pull_cursors")
 
 # each record's current version: the row of the latest page that held it
 _LATEST = ("SELECT record_id, arg_max(data, seq) AS data, arg_max(deleted, seq) AS deleted "
@@ -188,18 +193,28 @@ class PullStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 con = connect_waiting(self.path, timeout=self.lock_timeout, on_wait=self.on_wait,
                                       what="the store of pulled records")
-            except duckdb.IOException as exc:
+            except duckdb.Error as exc:
+                if is_damaged(exc):
+                    raise damaged_error(self.path, "the store of pulled records", exc, DAMAGED_FIX) from None
+                if not isinstance(exc, duckdb.IOException):
+                    raise HistoryError(f"{self.path}: not a reportgen store ({str(exc).splitlines()[0]})",
+                                       hint="point history.path at a new file") from None
                 text = str(exc)
                 raise HistoryError(f"{self.path}: cannot open the store ({text.splitlines()[0]})",
                                    hint="check the path and permissions of history.path") from None
-            except (duckdb.Error, OSError) as exc:
+            except OSError as exc:
                 raise HistoryError(f"{self.path}: not a reportgen store ({str(exc).splitlines()[0]})",
                                    hint="point history.path at a new file") from None
-            con.execute(_SCHEMA)
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute("SET threads = 1")  # a page is small: worker threads cost more than they save
         try:
+            if not (read_only and not self.path.exists()):
+                con.execute(_SCHEMA)
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("SET threads = 1")  # a page is small: worker threads cost more than they save
             yield con
+        except duckdb.Error as exc:
+            if is_damaged(exc):
+                raise damaged_error(self.path, "the store of pulled records", exc, DAMAGED_FIX) from None
+            raise
         finally:
             con.close()
 
