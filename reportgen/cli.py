@@ -184,6 +184,7 @@ def _wrapped(text: str, line_width: int, first: str, indent: str) -> str:
 # (registered here so `reportgen --help` lists everything)
 from reportgen.cli_email import email, run  # noqa: E402
 from reportgen.cli_history import history  # noqa: E402
+from reportgen.cli_init import init  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
 from reportgen.cli_pull import pull  # noqa: E402
 
@@ -192,6 +193,7 @@ main.add_command(email)
 main.add_command(run)
 main.add_command(history)
 main.add_command(pull)
+main.add_command(init)
 accept_verbose_everywhere(main)
 
 

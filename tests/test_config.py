@@ -91,7 +91,7 @@ def test_invalid_yaml_gives_the_line(tmp_path: Path) -> None:
 
 
 def test_missing_config_file_says_how_to_start(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"config file not found.*config.example.yaml"):
+    with pytest.raises(ConfigError, match=r"config file not found.*`reportgen init`"):
         load_config(tmp_path / "nope.yaml")
 
 
