@@ -316,9 +316,8 @@ def _read_details(found: Export, con: Any, staged: Any, skip: int, expressions: 
             f"SELECT {expressions[name]} FROM ({staged.sql}) LIMIT {SAMPLE_ROWS} OFFSET {skip}").fetchall()
             if row[0] is not None]
         if any(_DECIMAL_COMMA.match(v) for v in values):
-            found.notes.append(f"check: {name} is written with a decimal comma (e.g. 1234,50); reportgen "
-                               "reads numbers with a decimal point: export them so, or with a "
-                               "spreadsheet's plain number format")
+            found.notes.append(f"check: {name} is written with a decimal comma (e.g. 1.234,50): "
+                               "`reportgen validate` tells whether every number is read as meant")
             break
 
 

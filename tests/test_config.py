@@ -35,7 +35,7 @@ def test_minimal_config_from_the_issue_is_valid(tmp_path: Path) -> None:
 
 
 def test_example_config_is_valid() -> None:
-    config = load_config(Path(__file__).parents[1] / "config.example.yaml")
+    config = load_config(Path(__file__).parents[1] / "reportgen" / "config.example.yaml")
     assert config.targets["nps"] == 40
 
 

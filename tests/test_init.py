@@ -17,6 +17,7 @@ from reportgen.config import load_config, parse_config
 ROOT = Path(__file__).parents[1]
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 ZENDESK = EXPORTS / "zendesk" / "tickets.csv"
+EXAMPLE = ROOT / "reportgen" / "config.example.yaml"  # every key with its default, shipped in the package
 
 
 def init(folder: Path, *args: str) -> Result:
@@ -222,7 +223,7 @@ def test_every_other_key_is_written_commented_out_with_its_default(tmp_path: Pat
         return re.sub(r"^[\s#]*", "", line).strip()
 
     shown = {bare(line) for line in written if line.lstrip().startswith("#")}
-    example = (ROOT / "config.example.yaml").read_text(encoding="utf-8").splitlines()
+    example = EXAMPLE.read_text(encoding="utf-8").splitlines()
     keys = [line for line in example[2:] if bare(line) and line not in ("sources:", "report:")
             and not re.match(r"^\s+timezone: \"Europe/Rome\"\s+# IANA", line)]
     missing = [line for line in keys if bare(line) not in shown]
@@ -233,11 +234,12 @@ def test_every_other_key_is_written_commented_out_with_its_default(tmp_path: Pat
 
 
 def test_the_example_config_ships_inside_the_package() -> None:
+    """One file: the package's, which the README links to and init copies."""
     packaged = files("reportgen").joinpath("config.example.yaml").read_text(encoding="utf-8")
-    assert packaged == (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    assert packaged == EXAMPLE.read_text(encoding="utf-8")
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "config.example.yaml" in data["tool"]["setuptools"]["package-data"]["reportgen"]
-    load_config(ROOT / "reportgen" / "config.example.yaml")
+    assert "](reportgen/config.example.yaml)" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_missing_config_error_says_reportgen_init(tmp_path: Path) -> None:
