@@ -598,4 +598,3 @@ def test_an_override_with_a_typo_suggests_the_header_it_resembles(tmp_path: Path
         kpis(config)
     assert "closest header for category: 'Ticket Category [list]'" in str(caught.value), caught.value
     assert 'sources.tickets.columns: {category: "Ticket Category [list]"}' in str(caught.value), caught.value
-
