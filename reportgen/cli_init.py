@@ -26,11 +26,10 @@ def init(exports: tuple[Path, ...], apis: tuple[str, ...], folder: Path, force: 
     from the file. Every other key is written commented out with its default. An existing
     config.yaml is replaced only with --force.
     """
-    from reportgen.starter import config_text, inspect_export, write_config
+    from reportgen.starter import check_target, config_text, inspect_export, write_config
 
     target = folder / "config.yaml"
-    if target.exists() and not force:  # before reading the exports: nothing to do
-        write_config(target, "", force=False)
+    check_target(target, force)  # before reading any export
     found = [inspect_export(path) for path in exports]
     for export in found:
         click.echo(export.summary)

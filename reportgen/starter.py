@@ -47,6 +47,8 @@ VENDORS = {"generic": "canonical columns", "zendesk": "Zendesk", "freshdesk": "F
            "delighted": "Delighted", "zendesk_csat": "Zendesk satisfaction ratings"}
 TIMESTAMPS = {"tickets": "created_at", "surveys": "submitted_at"}
 SAMPLE_ROWS = 5000
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu",
+                        "GMT", "Etc/GMT"})
 
 # words of a question (any case) that say which survey it is; a question naming none is told by its scale
 _KIND_WORDS: dict[str, tuple[str, ...]] = {
@@ -288,7 +290,9 @@ def _read_details(found: Export, con: Any, staged: Any, skip: int, expressions: 
     if staged.encoding_detected and staged.encoding and staged.encoding.replace("-", "").lower() != "utf8":
         found.keys["encoding"] = json.dumps(staged.encoding)
         found.notes.append(f"the file is not UTF-8: read as {staged.encoding} (detected)")
-    zones = [zone for zone in (header_zone(h)[1] for h in header) if zone]
+    # a zone the export states for its times (Intercom's "(America/New_York)": the workspace's);
+    # UTC, as Typeform states it, says how the vendor writes times, not where the team is
+    zones = [zone for zone in (header_zone(h)[1] for h in header) if zone and zone not in _UTC_NAMES]
     found.zone = zones[0] if zones else None
     column = TIMESTAMPS.get(found.dataset)
     if column and column in expressions:
@@ -298,8 +302,9 @@ def _read_details(found: Export, con: Any, staged: Any, skip: int, expressions: 
         if values and all(_OFFSET.search(v.strip()) for v in values):
             found.notes.append("time stamps carry their time zone (an offset, or one stated by the export)")
         elif values:
-            found.notes.append("check: time stamps carry no time zone: they are read in the source's "
-                               "timezone: (the helpdesk or survey account's zone)")
+            found.notes.append("check: its times carry no time zone: they are read in report.timezone; "
+                               "when the account's zone (helpdesk or survey settings) differs, set "
+                               "timezone: for this source")
             try:
                 order = infer_date_format(values, file=found.path, column=column, dataset=found.dataset)
             except DataError:
@@ -340,7 +345,7 @@ def local_timezone() -> str:
             ZoneInfo(name)
         except (ValueError, KeyError, OSError):
             continue
-        return "UTC" if name in ("Etc/UTC", "Etc/Universal", "Universal", "Zulu") else name
+        return "UTC" if name in _UTC_NAMES else name
     return "UTC"
 
 
@@ -414,9 +419,10 @@ def config_text(exports: Sequence[Export], apis: Sequence[str], folder: Path,
                     "Zendesk's satisfaction ratings (Good → 5, Bad → 1) in the same export"]), None))
     for api in apis:
         by_dataset[API_SOURCES[api][0]].append((None, api))
-    zone = next((e.zone for e in exports if e.zone), None)
-    timezone, zone_note = (zone, "stated by the export") if zone else \
-        (local_timezone(), "check: this computer's; IANA name of the team's zone")
+    stating = next((e for e in exports if e.zone), None)
+    timezone, zone_note = (stating.zone, f"check: the zone {stating.path.name} states; months start at "
+                                         "midnight in this zone") if stating and stating.zone else \
+        (local_timezone(), "check: this computer's zone; months start at midnight in this zone")
     given = ", ".join(e.path.name for e in exports) or "no export"
     out = [
         f"# reportgen configuration, written by `reportgen init` on {(today or date.today()).isoformat()} "
@@ -470,13 +476,18 @@ def _sources(by_dataset: dict[str, list[tuple[Export | None, str | None]]], fold
     return out
 
 
-def write_config(target: Path, text: str, force: bool) -> None:
-    """Write ``text`` to ``target``; an existing file only with ``force`` (replaced whole, never half)."""
+def check_target(target: Path, force: bool) -> None:
+    """An existing config is replaced only with ``force``; a folder never."""
+    if target.is_dir():
+        raise ConfigError(f"{target} is a folder")
     if target.exists() and not force:
         raise ConfigError(f"{target} already exists", hint="pass --force to replace it, or --dir to "
                                                            "write the config into another folder")
-    if target.is_dir():
-        raise ConfigError(f"{target} is a folder")
+
+
+def write_config(target: Path, text: str, force: bool) -> None:
+    """Write ``text`` to ``target``; an existing file only with ``force`` (replaced whole, never half)."""
+    check_target(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=target.parent)
     try:

@@ -136,6 +136,18 @@ def test_typeform_question_with_html_and_a_detected_layout(tmp_path: Path) -> No
     assert "tickets: 1 file(s), 2 rows read, 2 used" in checked.output
 
 
+def test_the_report_zone_is_one_an_export_states_not_typeforms_utc(tmp_path: Path) -> None:
+    result = init(tmp_path, str(EXPORTS / "typeform" / "responses.csv"),
+                  str(EXPORTS / "intercom" / "conversations.csv"))
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "config.yaml").read_text(encoding="utf-8")
+    assert 'timezone: "America/New_York"  # check: the zone conversations.csv states' in text
+    typeform_only = init(tmp_path / "t", str(ZENDESK), str(EXPORTS / "typeform" / "responses.csv"),
+                         "--force")
+    assert typeform_only.exit_code == 0
+    assert "# check: this computer's zone" in (tmp_path / "t" / "config.yaml").read_text(encoding="utf-8")
+
+
 def test_a_survey_without_words_is_told_by_its_scale(tmp_path: Path) -> None:
     typeform = tmp_path / "typeform.csv"
     typeform.write_text("#,Your score,Submit Date (UTC)\nr1,0,2024-03-02 10:00:00\nr2,9,2024-03-03 10:00:00\n",
