@@ -110,6 +110,7 @@ class Export:
     notes: list[str] = field(default_factory=list)  # comments written above the source
     zone: str | None = None  # a time zone the export states (a header suffix)
     ratings: bool = False  # a Zendesk export holding Good / Bad satisfaction ratings
+    highest: dict[str, float] = field(default_factory=dict)  # survey kind → highest score seen
 
     @property
     def summary(self) -> str:
@@ -314,6 +315,13 @@ def _read_details(found: Export, con: Any, staged: Any, skip: int, expressions: 
                 if order.format is not None and "date_format" not in found.options:
                     found.keys["date_format"] = json.dumps(order.format)
                     found.notes.append(f"dates are written {order.describe()} (detected)")
+    if found.dataset == "surveys" and {"survey", "score"} <= set(expressions):
+        rows = con.execute(
+            f"SELECT lower(trim(CAST({expressions['survey']} AS VARCHAR))), "
+            f"max(try_cast({expressions['score']} AS DOUBLE)) FROM (SELECT * FROM ({staged.sql}) "
+            f"LIMIT {SAMPLE_ROWS} OFFSET {skip}) GROUP BY ALL").fetchall()
+        found.highest = {str(kind): float(top) for kind, top in rows
+                         if kind in SURVEY_KINDS and top is not None}
     numeric = [name for name in expressions if name not in ("month", *TIMESTAMPS.values())
                and found.dataset == "business"]
     for name in numeric:
@@ -442,6 +450,15 @@ def config_text(exports: Sequence[Export], apis: Sequence[str], folder: Path,
                     out.append(f"  timezone: {json.dumps(timezone)}  # {zone_note}")
                 else:
                     out.append(_commented(line, 2))
+        elif key == "kpis" and _scales(exports):
+            out.append(lines[0])
+            scales = _scales(exports)
+            for line in lines[1:]:
+                kind = re.match(r"^\s+(\w+):", line)
+                if kind and kind.group(1) in scales:
+                    out.append(f"  {kind.group(1)}: {scales[kind.group(1)]}")
+                else:
+                    out.append(_commented(line, 2))
         elif key == "sources":
             out += _sources(by_dataset, folder)
             out += ["  # Other kinds of sources and every source key (replace one above with one of these):"]
@@ -449,6 +466,25 @@ def config_text(exports: Sequence[Export], apis: Sequence[str], folder: Path,
         else:
             out += [_commented(line) for line in lines]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+# CSAT or CES answers above 5: the scale the vendor asks on (Delighted's CES: 1–7 agreement)
+SCALES = {
+    ("ces", 7): "{scale: [1, 7], low_effort_min: 5}  # check: answers up to 7 seen; 5 = somewhat agree",
+    ("csat", 7): "{scale: [1, 7], satisfied_min: 6, negative_max: 2}  # check: answers up to 7 seen",
+    ("csat", 10): "{scale: [1, 10], satisfied_min: 8, negative_max: 4}  # check: answers up to 10 seen",
+    ("ces", 10): "{scale: [1, 10], low_effort_min: 8}  # check: answers up to 10 seen",
+}
+
+
+def _scales(exports: Sequence[Export]) -> dict[str, str]:
+    """kpis.csat / kpis.ces settings for surveys answered above the default 1–5 scale."""
+    found: dict[str, str] = {}
+    for kind in ("csat", "ces"):
+        top = max((e.highest.get(kind, 0) for e in exports), default=0)
+        if top > 5:
+            found[kind] = SCALES[(kind, 7 if top <= 7 else 10)]
+    return found
 
 
 def _sources(by_dataset: dict[str, list[tuple[Export | None, str | None]]], folder: Path) -> list[str]:

@@ -104,6 +104,18 @@ def test_delighted_export_and_its_one_response_of_another_kind(export: str, tmp_
     assert checked.output.splitlines()[-1].startswith("problems found: 0 fatal problems, 1 row excluded")
 
 
+def test_ces_answered_on_delighteds_seven_point_scale_sets_kpis_ces(tmp_path: Path) -> None:
+    delighted = tmp_path / "delighted.csv"
+    delighted.write_text("id,survey_type,score,created_at\n1,ces,7,1709290800\n2,ces,3,1709290900\n"
+                         "3,nps,10,1709291000\n4,csat,5,1709291100\n", encoding="utf-8")
+    assert init(tmp_path, str(ZENDESK), str(delighted)).exit_code == 0
+    config = tmp_path / "config.yaml"
+    kpis = yaml.safe_load(config.read_text(encoding="utf-8"))["kpis"]
+    assert kpis == {"ces": {"scale": [1, 7], "low_effort_min": 5}}  # csat stays at its default 1–5
+    checked = validate(config)
+    assert checked.exit_code == 0, checked.output
+
+
 def test_a_zendesk_export_with_ratings_also_feeds_the_surveys(tmp_path: Path) -> None:
     assert init(tmp_path, str(ZENDESK)).exit_code == 0
     found = sources(tmp_path / "config.yaml")
@@ -241,7 +253,7 @@ def test_every_other_key_is_written_commented_out_with_its_default(tmp_path: Pat
     missing = [line for line in keys if bare(line) not in shown]
     assert missing == []
     parsed = yaml.safe_load("\n".join(written))
-    assert set(parsed) == {"report", "sources"}  # nothing else is set
+    assert set(parsed) == {"report", "sources"}  # nothing else is set (no survey above 1–5)
     assert set(parsed["report"]) == {"timezone"}
 
 
