@@ -131,8 +131,9 @@ def test_typeform_question_with_html_and_a_detected_layout(tmp_path: Path) -> No
                        "T2;02/03/2024 11:30;\n", encoding="utf-8")
     typeform = tmp_path / "exports" / "typeform.csv"
     typeform.write_text(
-        "#,How easy was it to get help from <strong>Acme</strong>?,Why?,Response Type,Submit Date (UTC)\n"
-        "r1,5,Quick,completed,2024-03-02 10:00:00\nr2,2,,completed,2024-03-03 10:00:00\n", encoding="utf-8")
+        "#,How easy was it to get help from <strong>Acme</strong>?,Why?,ticket_id,Response Type,"
+        "Submit Date (UTC)\nr1,5,Quick,T1,completed,2024-03-02 10:00:00\n"
+        "r2,2,,T2,completed,2024-03-03 10:00:00\n", encoding="utf-8")
     folder = tmp_path / "exports"
     result = init(folder, str(tickets), str(typeform))
     assert result.exit_code == 0, result.output
@@ -142,7 +143,7 @@ def test_typeform_question_with_html_and_a_detected_layout(tmp_path: Path) -> No
                                    "date_format": "%d/%m/%Y %H:%M"}
     assert found["surveys"][0]["options"] == {
         "score_column": "How easy was it to get help from <strong>Acme</strong>?", "survey": "ces",
-        "comment_column": "Why?"}
+        "comment_column": "Why?", "ticket_column": "ticket_id"}
     checked = validate(config)
     assert checked.exit_code == 0, checked.output
     assert "tickets: 1 file(s), 2 rows read, 2 used" in checked.output
