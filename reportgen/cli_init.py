@@ -26,13 +26,15 @@ def init(exports: tuple[Path, ...], apis: tuple[str, ...], folder: Path, force: 
     from the file. Every other key is written commented out with its default. An existing
     config.yaml is replaced only with --force.
     """
-    from reportgen.starter import check_target, config_text, inspect_export, write_config
+    from reportgen.starter import check_target, config_text, inspect_export, ratings_as_surveys, write_config
 
     target = folder / "config.yaml"
     check_target(target, force)  # before reading any export
     found = [inspect_export(path) for path in exports]
     for export in found:
         click.echo(export.summary)
+    for export in ratings_as_surveys(found, apis):
+        click.echo(f"{export.path.name}: its satisfaction ratings feed the surveys (preset zendesk_csat)")
     write_config(target, config_text(found, list(dict.fromkeys(apis)), folder), force)
     click.echo(f"Wrote {target}")
     click.echo(f"Next: reportgen validate --config {target}")

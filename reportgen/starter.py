@@ -413,6 +413,13 @@ def _shown_path(path: Path, base: Path) -> str:
         return str(absolute)
 
 
+def ratings_as_surveys(exports: Sequence[Export], apis: Sequence[str]) -> list[Export]:
+    """The Zendesk exports whose satisfaction ratings are the surveys: when no other survey is given."""
+    if any(e.dataset == "surveys" for e in exports) or any(API_SOURCES[a][0] == "surveys" for a in apis):
+        return []
+    return [export for export in exports if export.ratings]
+
+
 def config_text(exports: Sequence[Export], apis: Sequence[str], folder: Path,
                 today: date | None = None) -> str:
     """The commented config.yaml for ``exports`` and ``apis`` in ``folder``."""
@@ -420,11 +427,9 @@ def config_text(exports: Sequence[Export], apis: Sequence[str], folder: Path,
                                                                       "business": []}
     for export in exports:
         by_dataset[export.dataset].append((export, None))
-    if not by_dataset["surveys"]:  # Zendesk's satisfaction ratings: the surveys when no other is given
-        for export in exports:
-            if export.ratings:
-                by_dataset["surveys"].append((Export(export.path, "zendesk_csat", "surveys", notes=[
-                    "Zendesk's satisfaction ratings (Good → 5, Bad → 1) in the same export"]), None))
+    for export in ratings_as_surveys(exports, apis):
+        by_dataset["surveys"].append((Export(export.path, "zendesk_csat", "surveys", notes=[
+            "Zendesk's satisfaction ratings (Good → 5, Bad → 1) in the same export"]), None))
     for api in apis:
         by_dataset[API_SOURCES[api][0]].append((None, api))
     stating = next((e for e in exports if e.zone), None)

@@ -117,10 +117,15 @@ def test_ces_answered_on_delighteds_seven_point_scale_sets_kpis_ces(tmp_path: Pa
 
 
 def test_a_zendesk_export_with_ratings_also_feeds_the_surveys(tmp_path: Path) -> None:
-    assert init(tmp_path, str(ZENDESK)).exit_code == 0
+    result = init(tmp_path, str(ZENDESK))
+    assert "tickets.csv: its satisfaction ratings feed the surveys (preset zendesk_csat)" in result.output
     found = sources(tmp_path / "config.yaml")
     assert [s["preset"] for s in found["surveys"]] == ["zendesk_csat"]
     assert found["surveys"][0]["path"] == found["tickets"][0]["path"]
+    # another survey source given: the ratings are left to it
+    with_api = init(tmp_path / "api", str(ZENDESK), "--api", "delighted")
+    assert "satisfaction ratings" not in with_api.output
+    assert [s.get("api") for s in sources(tmp_path / "api" / "config.yaml")["surveys"]] == ["delighted"]
 
 
 def test_typeform_question_with_html_and_a_detected_layout(tmp_path: Path) -> None:
