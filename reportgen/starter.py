@@ -106,7 +106,7 @@ class Export:
     preset: str
     dataset: str
     options: dict[str, Any] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)  # delimiter, encoding, date_format, timezone
+    keys: dict[str, str] = field(default_factory=dict)  # delimiter, encoding, date_format (as YAML)
     notes: list[str] = field(default_factory=list)  # comments written above the source
     zone: str | None = None  # a time zone the export states (a header suffix)
     ratings: bool = False  # a Zendesk export holding Good / Bad satisfaction ratings
@@ -124,9 +124,8 @@ def inspect_export(path: Path) -> Export:
     """Recognise ``path``'s preset and dataset and choose the options it needs."""
     import duckdb
 
-    from reportgen.sources.compressed import data_suffix, is_archive, unpack
-    from reportgen.sources.files import SUPPORTED, stage_file
-    from reportgen.sources.presets import PRESETS
+    from reportgen.sources.compressed import data_suffix, is_archive
+    from reportgen.sources.files import SUPPORTED
 
     if not path.is_file():
         raise DataError(f"file '{path}' does not exist", hint="give the path of an export")
@@ -134,8 +133,23 @@ def inspect_export(path: Path) -> Export:
         raise DataError(f"unsupported file type '{path.suffix or '(none)'}'", Location(file=path),
                         hint="give a .csv, .xlsx, .json, .jsonl or .parquet export (or one in a .zip/.gz)")
     con = duckdb.connect()
-    tried: list[str] = []
+    try:
+        found = _recognise(con, path)
+    finally:
+        con.close()
+    return found
+
+
+def _recognise(con: Any, path: Path) -> Export:
+    """The first preset (of CANDIDATES) whose mapping reads ``path``, with what it needs."""
+    import duckdb
+
+    from reportgen.sources.compressed import is_archive, unpack
+    from reportgen.sources.files import explain_read_error, stage_file
+    from reportgen.sources.presets import PRESETS
+
     header: list[str] = []
+    unreadable: ReportgenError | None = None  # why no preset could even read the file
     with tempfile.TemporaryDirectory(prefix="reportgen-init-") as scratch:
         workdir = Path(scratch)
         staged_by_file: dict[Path, Any] = {}
@@ -150,27 +164,31 @@ def inspect_export(path: Path) -> Export:
                     staged_by_file[readable] = stage_file(con, readable, plain, workdir)
                 staged = staged_by_file[readable]
             except ReportgenError as exc:
-                tried.append(f"{name}: {exc.problem}")
+                unreadable = unreadable or exc
                 continue
             header = list(staged.header)
             skip = max(0, preset.header_rows - 1)
-            rows = _sample(con, staged.sql, len(header))
-            subheaders, rows = rows[:skip], rows[skip:]
-            for dataset in preset.datasets:
-                found = Export(path, name, dataset)
-                if name in _ONE_QUESTION:
-                    _choose_question(found, header, subheaders, rows)
-                try:
-                    expressions = preset.columns(dataset, header, SourceConfig(
-                        path=str(path), preset=name, options=found.options), path)
-                except ReportgenError as exc:
-                    tried.append(f"{name}: {exc.problem}")
-                    continue
-                _read_details(found, con, staged, skip, expressions, header)
-                if name == "delighted" and "survey" in expressions:
-                    _note_other_kinds(found, con, staged.sql, expressions["survey"])
-                found.ratings = name == "zendesk" and _has_ratings(header, rows)
-                return found
+            try:
+                rows = _sample(con, staged.sql, len(header))
+                subheaders, rows = rows[:skip], rows[skip:]
+                for dataset in preset.datasets:
+                    found = Export(path, name, dataset)
+                    if name in _ONE_QUESTION:
+                        _choose_question(found, header, subheaders, rows)
+                    try:
+                        expressions = preset.columns(dataset, header, SourceConfig(
+                            path=str(path), preset=name, options=found.options), path)
+                    except ReportgenError:
+                        continue
+                    _read_details(found, con, staged, skip, expressions, header)
+                    if name == "delighted" and "survey" in expressions:
+                        _note_other_kinds(found, con, staged.sql, expressions["survey"])
+                    found.ratings = name == "zendesk" and _has_ratings(header, rows)
+                    return found
+            except duckdb.Error as exc:  # the rows do not read as the header promised (a ragged row…)
+                raise explain_read_error(exc, staged) from None
+    if not header and unreadable is not None:
+        raise unreadable
     listed = ", ".join(h for h in header[:12]) + (" …" if len(header) > 12 else "")
     raise DataError(f"not recognised as an export of any preset (columns found: {listed or 'none'})",
                     Location(file=path),

@@ -209,6 +209,19 @@ def test_an_unrecognised_file_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "config.yaml").exists()
 
 
+@pytest.mark.parametrize(("name", "expected"), [
+    ("tickets_unclosed_quote.csv", "tickets_unclosed_quote.csv, row 3: a quoted value opens here"),
+    ("tickets_ragged.csv", "tickets_ragged.csv, row 4: this row has more fields than the header"),
+    ("garbage.csv", "garbage.csv: this is not a text file"),
+])
+def test_an_unreadable_export_gets_the_readers_own_one_line(name: str, expected: str, tmp_path: Path) -> None:
+    result = init(tmp_path, str(ROOT / "tests" / "bad_inputs" / name))
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert expected in result.output
+    assert not (tmp_path / "config.yaml").exists()
+
+
 @pytest.mark.parametrize(("api", "dataset", "variables"), [
     ("zendesk", "tickets", ["ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"]),
     ("freshdesk", "tickets", ["FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"]),
