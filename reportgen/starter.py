@@ -262,7 +262,7 @@ def _choose_question(found: Export, header: Sequence[str], subheaders: Sequence[
     found.options["survey"] = kind
     if labels:
         found.options["score_labels"] = labels
-    how = "from the question's words" if _kind_by_words(text(index)) else f"from the answers' scale ({scale})"
+    how = "from the question's words" if _kind_by_words(text(index)) else "from the answers' scale"
     found.notes.append(f"check: score_column is the question whose answer is the score; survey: {kind} "
                        f"was guessed {how} (answers seen: {scale})")
     for other in range(len(header)):

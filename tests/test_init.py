@@ -174,7 +174,7 @@ def test_a_survey_without_words_is_told_by_its_scale(tmp_path: Path) -> None:
     options = sources(tmp_path / "config.yaml")["surveys"][0]["options"]
     assert options == {"score_column": "Your score", "survey": "nps"}
     text = re.sub(r"\n\s*#\s+", " ", (tmp_path / "config.yaml").read_text(encoding="utf-8"))  # notes unwrapped
-    assert "survey: nps was guessed from the answers' scale (0–9)" in text
+    assert "survey: nps was guessed from the answers' scale (answers seen: 0–9)" in text
 
 
 def test_a_decimal_comma_is_pointed_out(tmp_path: Path) -> None:
