@@ -14,7 +14,7 @@ import click
 
 from reportgen import __version__
 from reportgen.cli_common import (
-    accept_verbose_everywhere,
+    VerboseGroup,
     config_option,
     friendly_errors,
     month_option,
@@ -26,7 +26,7 @@ from reportgen.cli_pull import offline_option, pull_first
 from reportgen.i18n import LANGUAGES
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=VerboseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(__version__, prog_name="reportgen")
 def main(verbose: bool) -> None:
@@ -186,15 +186,16 @@ def _wrapped(text: str, line_width: int, first: str, indent: str) -> str:
 # (registered here so `reportgen --help` lists everything)
 from reportgen.cli_email import email, run  # noqa: E402
 from reportgen.cli_history import history  # noqa: E402
+from reportgen.cli_init import init  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
 from reportgen.cli_pull import pull  # noqa: E402
 
 main.add_command(publish)
+main.add_command(init)
 main.add_command(email)
 main.add_command(run)
 main.add_command(history)
 main.add_command(pull)
-accept_verbose_everywhere(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -66,16 +66,24 @@ def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> Non
         ctx.meta[_VERBOSE] = True
 
 
-def accept_verbose_everywhere(group: click.Group) -> None:
-    """Give every command under ``group`` its own ``--verbose``/``-v``, so that
+def accept_verbose(command: click.Command) -> None:
+    """Give ``command`` (and every command under it) its own ``--verbose``/``-v``, so that
     ``reportgen build … --verbose`` works as well as ``reportgen --verbose build …``."""
-    for command in group.commands.values():
-        if not any(param.name == "verbose" for param in command.params):
-            command.params.append(click.Option(
-                ["--verbose", "-v"], is_flag=True, expose_value=False, callback=_set_verbose,
-                help="Show tracebacks for errors."))
-        if isinstance(command, click.Group):
-            accept_verbose_everywhere(command)
+    if not any(param.name == "verbose" for param in command.params):
+        command.params.append(click.Option(
+            ["--verbose", "-v"], is_flag=True, expose_value=False, callback=_set_verbose,
+            help="Show tracebacks for errors."))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_verbose(sub)
+
+
+class VerboseGroup(click.Group):
+    """A command group whose every command, however it is added, also takes ``--verbose``."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        accept_verbose(cmd)
+        super().add_command(cmd, name)
 
 
 INTERNAL_ERROR = 3  # 2 is click's: a wrong option or argument

@@ -726,7 +726,8 @@ def load_config(path: str | Path) -> Config:
     except FileNotFoundError:
         raise ConfigError(
             f"{config_path}: config file not found",
-            hint="pass --config PATH, or start from config.example.yaml",
+            hint="pass --config PATH, or write one with `reportgen init` (give it your exports: "
+                 "`reportgen init tickets.csv surveys.csv`)",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{config_path}: cannot read the config file ({exc})") from None

@@ -36,7 +36,7 @@ def test_minimal_config_from_the_issue_is_valid(tmp_path: Path) -> None:
 
 
 def test_example_config_is_valid() -> None:
-    config = load_config(Path(__file__).parents[1] / "config.example.yaml")
+    config = load_config(Path(__file__).parents[1] / "reportgen" / "config.example.yaml")
     assert config.targets["nps"] == 40
 
 
@@ -92,7 +92,7 @@ def test_invalid_yaml_gives_the_line(tmp_path: Path) -> None:
 
 
 def test_missing_config_file_says_how_to_start(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"config file not found.*config.example.yaml"):
+    with pytest.raises(ConfigError, match=r"config file not found.*`reportgen init`"):
         load_config(tmp_path / "nope.yaml")
 
 

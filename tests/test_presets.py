@@ -376,6 +376,54 @@ def test_missing_score_column_option_and_missing_question(tmp_path: Path) -> Non
         kpis(config)
 
 
+# ---- column options match the header as a reader sees it -----------------------------------
+
+def test_typeform_question_with_html_is_found_by_its_plain_text(tmp_path: Path) -> None:
+    """Typeform writes a question's formatting into the header; the option names the text a reader sees."""
+    path = tmp_path / "typeform.csv"
+    path.write_text(
+        "#,How likely are you to recommend <strong>Acme</strong> to a friend?,"
+        "What&apos;s the <em>one</em> thing we could do better?,Response Type,Submit Date (UTC)\n"
+        "r1,10,Faster replies &amp; more,completed,2024-03-02 10:00:00\n"
+        "r2,3,,completed,2024-03-03 10:00:00\n"
+        "r3,9,,completed,2024-03-04 10:00:00\n", encoding="utf-8")
+    options = ('{score_column: "how likely are you to recommend ACME to a friend?", survey: nps, '
+               "comment_column: \"What's the one thing we could do better?\"}")
+    config = project(tmp_path, generic_tickets(), f'{{path: "{path}", preset: typeform, options: {options}}}')
+    k = kpis(config)["kpis"]
+    assert k["nps_responses"] == 3
+    assert k["nps"] == pytest.approx((2 - 1) / 3 * 100)  # 10 and 9 promote, 3 detracts
+
+
+def test_surveymonkey_entity_in_a_header_is_found_by_its_plain_text(tmp_path: Path) -> None:
+    path = tmp_path / "surveymonkey.csv"
+    path.write_text(
+        "Respondent ID,End Date,What&apos;s your overall satisfaction?,What&apos;s on your mind?\n"
+        ",,Response,Open-Ended Response\n"
+        "1,03/04/2024 10:15:00 AM,5,Great\n"
+        "2,03/05/2024 10:15:00 AM,2,Slow\n", encoding="utf-8")
+    options = ("{score_column: \"What's your overall satisfaction?\", survey: csat, "
+               "comment_column: \"What's on your mind?\"}")
+    config = project(tmp_path, generic_tickets(), f'{{path: "{path}", preset: surveymonkey, options: {options}}}')
+    k = kpis(config)["kpis"]
+    assert k["csat_responses"] == 2
+    assert k["csat"] == pytest.approx(1 / 2)
+
+
+def test_an_optional_column_an_option_names_is_not_called_required(tmp_path: Path) -> None:
+    path = EXPORTS / "typeform" / "responses.csv"
+    options = ('{score_column: "How likely are you to recommend Acme to a friend or colleague?", survey: nps, '
+               'comment_column: "What could we do beter?"}')
+    config = project(tmp_path, generic_tickets(), f'{{path: "{path}", preset: typeform, options: {options}}}')
+    with pytest.raises(MissingColumnError) as caught:
+        kpis(config)
+    message = str(caught.value)
+    assert "required" not in message, message
+    assert "column 'What could we do beter?' not found" in message
+    assert ("closest header: 'What could we do better?': set sources.surveys.options.comment_column: "
+            '"What could we do better?"') in message
+
+
 def test_unknown_option_is_a_config_error(tmp_path: Path) -> None:
     path = EXPORTS / "zendesk" / "tickets.csv"
     config = project(tmp_path, f'{{path: "{path}", preset: zendesk, options: {{category_colum: Group}}}}')

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,9 +66,27 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 ID_COLUMN: dict[str, str] = {"tickets": "ticket_id", "surveys": "response_id"}
 
 
+# HTML that survey tools put into question titles used as headers (Typeform's
+# ``recommend <strong>Acme</strong>``, SurveyMonkey's ``What&apos;s``): a line break or a block
+# separates words, an inline tag does not
+_HTML_TAG = re.compile(r"<(/?)(a|abbr|b|big|br|cite|code|del|div|em|font|h[1-6]|i|ins|li|mark|p|q|s|small|"
+                       r"span|strike|strong|sub|sup|u)\b[^<>]*>", re.IGNORECASE)
+_BLOCK_TAGS = frozenset({"br", "div", "p", "li", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _without_html(text: str) -> str:
+    """The text a reader sees: HTML tags dropped, entities (``&apos;``, ``&amp;``) decoded."""
+    text = _HTML_TAG.sub(lambda tag: " " if tag.group(2).lower() in _BLOCK_TAGS else "", text)
+    return html.unescape(text)
+
+
 def normalise(header: str) -> str:
-    """Header comparison key: trimmed, case-folded, inner whitespace collapsed."""
-    return " ".join(header.replace("\ufeff", "").split()).casefold()
+    """Header comparison key: HTML tags and entities as a reader sees them, trimmed, case-folded,
+    inner whitespace collapsed."""
+    text = header.replace("\ufeff", "")
+    if "<" in text or "&" in text:
+        text = _without_html(text)
+    return " ".join(text.split()).casefold()
 
 
 def check_override_names(dataset: str, overrides: Mapping[str, str]) -> None:

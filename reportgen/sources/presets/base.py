@@ -10,7 +10,8 @@ where each value is and how to turn a vendor's notation into canonical text
 
 Rules shared by every preset (docs/PRESETS.md repeats them for users):
 
-* headers match case-insensitively and whitespace-tolerantly;
+* headers match case-insensitively and whitespace-tolerantly, HTML tags and entities read as
+  text (``recommend <strong>Acme</strong>`` = ``recommend Acme``);
 * ``columns: {canonical: "Vendor header"}`` replaces the preset's mapping of
   that canonical column; a timestamp or score picked this way is still read
   the preset's way (header time zone, ``date_format``, score labels);
@@ -22,6 +23,7 @@ Rules shared by every preset (docs/PRESETS.md repeats them for users):
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -240,20 +242,29 @@ class Reader:
             self.rivals[canonical] = sorted({found, named})
         return found
 
-    def missing(self, column: str, why: str, hint: str | None = None) -> MissingColumnError:
+    def missing(self, column: str, why: str, hint: str | None = None,
+                required: bool = True) -> MissingColumnError:
+        """``column`` is not in the file: ``required`` for a column the preset needs; a column an
+        option names is just a column (the hint then says how to set the option)."""
         present = [h for h in self.header if h.strip()]
-        close = difflib.get_close_matches(normalise(column), [normalise(h) for h in present], n=1,
-                                          cutoff=0.6)
-        closest = next((h for h in present if normalise(h) == close[0]), None) if close else None
+        closest = self.closest_header(column)
         listed = ", ".join(present[:12]) + (" …" if len(present) > 12 else "")
         advice = hint or (f"closest match '{closest}'; " if closest else "") + \
             f"check that the file is the export preset '{self.preset}' reads, or map the column " \
             f"with columns: (columns found: {listed})"
         return MissingColumnError(
-            f"{self.preset} export: required column '{column}' not found ({why})",
+            f"{self.preset} export: {'required column' if required else 'column'} '{column}' not found "
+            f"({why})",
             Location(file=self.path, row=1),
             hint=advice,
         )
+
+    def closest_header(self, column: str) -> str | None:
+        """The file's header closest to ``column`` (compared as :func:`normalise` sees them), if any."""
+        present = [h for h in self.header if h.strip()]
+        close = difflib.get_close_matches(normalise(column), [normalise(h) for h in present], n=1,
+                                          cutoff=0.6)
+        return next((h for h in present if normalise(h) == close[0]), None) if close else None
 
     def column_option(self, option: str, why: str) -> int | None:
         """The column an option names (e.g. ``score_column``); an error when the file lacks it."""
@@ -262,7 +273,14 @@ class Reader:
             return None
         found = self.find(name)
         if found is None:
-            raise self.missing(name, f"named by sources.{self.dataset}.options.{option}, {why}")
+            closest = self.closest_header(name)
+            setting = f"sources.{self.dataset}.options.{option}"
+            listed = ", ".join(h for h in self.header[:12] if h.strip())
+            listed += " …" if len(self.header) > 12 else ""
+            hint = (f"closest header: '{closest}': set {setting}: "
+                    f"{json.dumps(closest[:200], ensure_ascii=False)}" if closest else
+                    f"set {setting} to one of the file's headers (columns found: {listed})")
+            raise self.missing(name, f"named by {setting}, {why}", hint=hint, required=False)
         return found
 
     # ---- SQL over one column -------------------------------------------------------------
