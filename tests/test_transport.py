@@ -167,7 +167,7 @@ class RedirectingZendesk(ZendeskFake):
 
 
 def stored_ids(config: Path) -> list[str]:
-    store = config.parent / "state" / "reportgen.duckdb"
+    store = config.parent / "state" / "reportgen-pulled.duckdb"
     with duckdb.connect(str(store), read_only=True) as con:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records").fetchall()]
 
