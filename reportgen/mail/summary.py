@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reportgen.blocks import report_blocks
 from reportgen.coverage import PARTIAL_MARK, partial_list
 from reportgen.i18n import Translator, translator
-from reportgen.kpis import KPIS
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
 from reportgen.units import format_change, format_value
-from reportgen.verdicts import month_change, target_status
 
 from .settings import google_sheet_url
 
@@ -146,22 +145,18 @@ def _translator(data: MonthData) -> Translator:
 
 
 def headline_rows(data: MonthData) -> list[HeadlineRow]:
-    """The primary scalar KPIs of the month, in registry order."""
+    """The primary scalar KPIs of the month, in registry order (the report's KPI rows: ``reportgen.blocks``;
+    no month-over-month verdict against a partial month, either side)."""
     tr = _translator(data)
     currency = data.config.report.currency
-    current = data.scalars.get(data.month, {})
-    previous_month = shift(data.month, -1)
-    # no month-over-month verdict against a partial month (either side)
-    comparable = data.month not in data.partial and previous_month not in data.partial
-    previous = data.scalars.get(previous_month, {}) if comparable else {}
     rows: list[HeadlineRow] = []
-    for kpi in KPIS:
+    for block in report_blocks(data, tr).kpis:
+        kpi = block.kpi
         if kpi.group != "primary" or kpi.breakdown is not None:
             continue
-        value, before = current.get(kpi.id), previous.get(kpi.id)
-        target = data.config.targets.get(kpi.id)
-        change, change_tone = month_change(kpi, before, value)
-        status, status_tone = target_status(kpi, value, target)
+        row = block.rows[0]
+        value, target, change, change_tone = row.value, row.target, row.change, row.change_tone
+        status, status_tone = row.status, row.status_tone
         if not status:
             status = "status.no_target" if target is None else "status.no_data" if value is None else ""
         if change is None:
