@@ -73,6 +73,25 @@ class KpiRow:
     def previous(self) -> float | None:
         return self.values[-2] if len(self.values) >= 2 else None
 
+    @property
+    def status_shown(self) -> str:
+        """The status as a reader sees it beside the value: the verdict, else why there is none
+        ("status.no_target", "status.no_data"), else "" (a KPI without a direction)."""
+        if self.status:
+            return self.status
+        return "status.no_target" if self.target is None else "status.no_data" if self.value is None else ""
+
+    @property
+    def change_word(self) -> str:
+        """"change.better" / "change.worse" / "change.no_change", or "" (no change, or no direction)."""
+        if self.change is None:
+            return ""
+        if self.change == 0:
+            return "change.no_change"
+        if self.kpi.direction is None:
+            return ""
+        return "change.better" if self.change_tone == "good" else "change.worse"
+
 
 @dataclass(frozen=True)
 class KpiBlock:

@@ -156,15 +156,8 @@ def headline_rows(data: MonthData) -> list[HeadlineRow]:
             continue
         row = block.rows[0]
         value, target, change, change_tone = row.value, row.target, row.change, row.change_tone
-        status, status_tone = row.status, row.status_tone
-        if not status:
-            status = "status.no_target" if target is None else "status.no_data" if value is None else ""
-        if change is None:
-            change_text, word = "", ""
-        else:
-            change_text = format_change(change, kpi.unit, currency, tr)
-            word = ("change.no_change" if change == 0 else "" if kpi.direction is None
-                    else "change.better" if change_tone == "good" else "change.worse")
+        status, status_tone, word = row.status_shown, row.status_tone, row.change_word
+        change_text = "" if change is None else format_change(change, kpi.unit, currency, tr)
         rows.append(HeadlineRow(
             id=kpi.id, label=kpi.label_in(tr), value=format_value(value, kpi.unit, currency, tr),
             raw_value=value, change=change_text, change_word=tr.t(word) if word else "",
