@@ -4,6 +4,7 @@ base.py           ``Output`` (the interface) and ``Delivered`` (what earlier out
 xlsx.py           ``XlsxOutput``: the local workbook (always built by ``reportgen run``)
 google_sheets.py  ``GoogleSheetsOutput``: outputs.google_sheets
 email.py          ``EmailOutput``: outputs.email
+site.py           ``SiteOutput``: outputs.site (the report archive, a static site)
 
 ``configured_outputs`` lists them in the order ``reportgen run`` delivers them;
 ``output_problems`` checks their settings for ``reportgen validate``.
@@ -26,9 +27,10 @@ def configured_outputs(config: Config) -> list[tuple[Output, bool]]:
     """
     from reportgen.outputs.email import EmailOutput
     from reportgen.outputs.google_sheets import GoogleSheetsOutput
+    from reportgen.outputs.site import SiteOutput
     from reportgen.outputs.xlsx import XlsxOutput
 
-    outputs: list[Output] = [XlsxOutput(), GoogleSheetsOutput(), EmailOutput()]
+    outputs: list[Output] = [XlsxOutput(), GoogleSheetsOutput(), EmailOutput(), SiteOutput()]
     return [(output, not output.key or output.key in config.outputs) for output in outputs]
 
 
@@ -44,6 +46,13 @@ def output_problems(config: Config) -> list[ConfigError]:
 
         try:
             load_settings(config)
+        except ConfigError as exc:
+            problems.append(exc)
+    if "site" in config.outputs:
+        from reportgen.site import site_dir
+
+        try:
+            site_dir(config)
         except ConfigError as exc:
             problems.append(exc)
     if "email" in config.outputs:
