@@ -196,12 +196,19 @@ class SiteBuilder:
         span = tr.t("common.month_span", first=labels[0], last=labels[-1])
         title = tr.t("chart.title", title=block.title)
         dimension = tr.t(f"dimension.{block.kpi.breakdown}")
-        svg = line_chart(
-            chart_id, title, tr.t("site.chart_desc", title=title, span=span, dimension=dimension),
-            labels, [Line(key, values) for key, values in zip(block.keys, block.values, strict=True)],
-            tr.t("chart.x_axis"), tr.t("chart.y_axis"), lambda v: self.value(v, "count"))
+        lines = [Line(key, values) for key, values in zip(block.keys, block.values, strict=True)]
+        description = tr.t("site.chart_desc", title=title, span=span, dimension=dimension)
+        x_title, y_title = tr.t("chart.x_axis"), tr.t("chart.y_axis")
+
+        def count(value: float) -> str:
+            return self.value(value, "count")
+
+        # a wide chart, and a narrow one for phones (CSS shows one of them)
+        svg = line_chart(chart_id, title, description, labels, lines, x_title, y_title, count)
+        narrow = line_chart(f"{chart_id}-narrow", title, description, labels, lines, x_title, y_title, count,
+                            width=360, height=260, max_labels=4, css_class="chart narrow")
         return {
-            "id": chart_id, "title": title, "svg": svg, "span": span, "key_header": dimension,
+            "id": chart_id, "title": title, "svg": svg, "narrow": narrow, "span": span,
             "legend": [(legend_swatch(i), key) for i, key in enumerate(block.keys)],
             "keys": block.keys, "months": labels,
             "rows": [(label, [self.value(block.values[k][i], "count") for k in range(len(block.keys))],

@@ -50,7 +50,7 @@ def test_names_from_the_data_are_escaped_everywhere(make_project: ProjectFactory
     page = (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
     assert SCRIPT not in page and "<script" not in page  # no script at all, least of all the data's
     assert html.escape(SCRIPT, quote=False) in page  # shown as text: legend, table, SVG
-    assert page.count('data-series="&lt;script&gt;alert(1)&lt;/script&gt;"') == 1
+    assert page.count('data-series="&lt;script&gt;alert(1)&lt;/script&gt;"') == 2  # wide and narrow chart
     assert FORMULA not in page  # quotes escaped, shown as text
     assert page.count(FORMULA.replace('"', "&#34;")) >= 3  # legend, figures table, SVG
 

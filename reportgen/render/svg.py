@@ -60,9 +60,10 @@ def marker(shape: str, x: float, y: float, colour: str) -> str:
 
 def line_chart(chart_id: str, title: str, description: str, x_labels: Sequence[str], lines: Sequence[Line],
                x_title: str, y_title: str, number: Callable[[float], str],
-               width: int = 720, height: int = 320) -> Markup:
-    """A line chart: y from 0, gridlines at round steps, every x label (every other when crowded)."""
-    left, right, top, bottom = 64, 40, 16, 64
+               width: int = 640, height: int = 320, max_labels: int = 8, css_class: str = "chart") -> Markup:
+    """A line chart: y from 0, gridlines at round steps, at most ``max_labels`` x labels (the last
+    one always)."""
+    left, right, top, bottom = (64 if width > 480 else 52), 40, 16, 64
     plot_w, plot_h = width - left - right, height - top - bottom
     highest = max((v for line in lines for v in line.values if v is not None), default=0.0)
     ticks = nice_ticks(float(highest))
@@ -76,16 +77,16 @@ def line_chart(chart_id: str, title: str, description: str, x_labels: Sequence[s
         return top + plot_h * (1 - value / y_max)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart">',
+             f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="{css_class}">',
              f'<title id="{chart_id}-title">{escape(title)}</title>',
              f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
-             '<g class="grid" font-size="12" fill="#333">']
+             '<g class="grid" font-size="13" fill="#333">']
     for tick in ticks:
         y = _num(y_at(tick))
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y}" y2="{y}" stroke="#d9d9d9"/>')
         parts.append(f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle">'
                      f"{escape(number(tick))}</text>")
-    every = 1 if n <= 8 else 2
+    every = max(1, math.ceil(n / max_labels))
     for index, label in enumerate(x_labels):
         if (n - 1 - index) % every:
             continue  # the last month is always labelled
@@ -95,10 +96,10 @@ def line_chart(chart_id: str, title: str, description: str, x_labels: Sequence[s
     parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#595959"/>')
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
                  'stroke="#595959"/>')
-    parts.append(f'<text x="{left + plot_w / 2:g}" y="{height - 12}" text-anchor="middle" font-size="13" '
+    parts.append(f'<text x="{left + plot_w / 2:g}" y="{height - 12}" text-anchor="middle" font-size="14" '
                  f'fill="#333">{escape(x_title)}</text>')
     parts.append(f'<text transform="translate(16 {top + plot_h / 2:g}) rotate(-90)" text-anchor="middle" '
-                 f'font-size="13" fill="#333">{escape(y_title)}</text>')
+                 f'font-size="14" fill="#333">{escape(y_title)}</text>')
     for number_, line in enumerate(lines):
         colour = PALETTE[number_ % len(PALETTE)]
         shape = MARKERS[number_ % len(MARKERS)]
