@@ -333,7 +333,8 @@ def build_site(run: MonthRun, out: str | Path | None = None, workbook: Path | No
     """The site of every stored month, with the run's month in it (its history updated first).
 
     ``workbook``: the report month's workbook when already written (``reportgen run``); else the
-    run writes it beside its page. Other months get the workbook at report.output when it exists.
+    run writes it beside its page. Other months get the workbook at report.output when it exists
+    (and report.output has ``{month}`` in it: else it is this month's file).
     """
     config = run.config
     data = run.data  # the engine's run and its history update, both gated
@@ -346,7 +347,9 @@ def build_site(run: MonthRun, out: str | Path | None = None, workbook: Path | No
             partial[month] = data.partial[month]
         elif month in data.from_run:
             partial.pop(month, None)
-    workbooks = {m.month: report_path(config, m.month) for m in stored}
+    # other months' workbooks where report.output puts them (only when it names one file per month)
+    workbooks = ({m.month: report_path(config, m.month) for m in stored}
+                 if "{month}" in config.report.output else {})
     if workbook is None:
         name = report_path(config, run.month).name
         workbook = (write_workbook or _write_workbook)(run, target / run.month / name)

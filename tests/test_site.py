@@ -127,6 +127,15 @@ def test_site_command_and_run_step(make_project: ProjectFactory, tmp_path: Path)
     # the workbook `run` built is the one beside the page
     assert (archive / "2026-10" / "2026-10.xlsx").read_bytes() == \
         (config.parent / "reports" / "2026-10.xlsx").read_bytes()
+    # September's workbook was never built: its page says so, and links nothing
+    september = (archive / "2026-09" / "index.html").read_text(encoding="utf-8")
+    assert "No workbook of this month is kept" in september and ".xlsx\"" not in september
+    # once built, the next run copies it beside September's page
+    assert CliRunner().invoke(main, ["build", "--config", str(config), "--month", "2026-09"]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", "--config", str(config), "--month", "2026-10"]).exit_code == 0
+    assert (archive / "2026-09" / "2026-09.xlsx").read_bytes() == \
+        (config.parent / "reports" / "2026-09.xlsx").read_bytes()
+    assert 'href="2026-09.xlsx"' in (archive / "2026-09" / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_wrong_site_setting_is_one_line(make_project: ProjectFactory) -> None:
@@ -159,3 +168,24 @@ def test_demo_month_page_matches_the_golden_html(demo_sites: dict[str, Path], la
         golden.write_text(page, encoding="utf-8")
     assert page == golden.read_text(encoding="utf-8"), "site page changed: review, then pytest --update-golden"
     assert f'<html lang="{language}">' in page
+
+
+def test_partial_months_are_marked_and_not_compared(make_project: ProjectFactory, tmp_path: Path) -> None:
+    # the export starts on 25 September: September is partial, October whole
+    tickets = [("s1", "2026-09-25T10:00:00+02:00", "", "", "Shipping", "email", "", "", ""),
+               *TICKETS[1:]]
+    config = make_project(tickets=tickets, surveys=[("n1", "2026-09-26T10:00:00+02:00", "nps", 10),
+                                                    ("n2", "2026-10-10T10:00:00+02:00", "nps", 10)])
+    build_site(MonthRun(load_config(config), "2026-10"), tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    months = table_rows(index, "data-month")
+    assert months["2026-09"] == ["Sep 2026 ◐", "1", "◐ partial month: data from 25 Sep 2026"]
+    assert months["2026-10"] == ["Oct 2026", "3", "whole month"]
+    october = table_rows((tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8"))
+    # against a partial previous month: its value marked, no change
+    assert october["nps"][1:4] == ["100.0", "100.0 ◐", "—"]
+    assert october["ticket_volume"][1:4] == ["3", "1 ◐", "—"]
+    assert "◐ No change is shown: this month or the one before it is a partial month" in \
+        (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    september = (tmp_path / "site" / "2026-09" / "index.html").read_text(encoding="utf-8")
+    assert "◐ Partial month (data from 25 Sep 2026): no change or verdict is shown against it" in september
