@@ -189,3 +189,18 @@ def test_partial_months_are_marked_and_not_compared(make_project: ProjectFactory
         (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
     september = (tmp_path / "site" / "2026-09" / "index.html").read_text(encoding="utf-8")
     assert "◐ Partial month (data from 25 Sep 2026): no change or verdict is shown against it" in september
+
+
+def test_a_month_from_history_reads_as_when_it_was_the_report_month(make_project: ProjectFactory) -> None:
+    from reportgen.blocks import report_blocks
+    from reportgen.coverage import stored_partial_months
+
+    config = load_config(hostile_project(make_project))
+    run = MonthRun(config, "2026-10")
+    computed = report_blocks(run.data)
+    stored = HistoryStore(config.resolve(config.history.path)).stored_kpis()
+    partial = stored_partial_months({m.month: m.completeness for m in stored if m.completeness})
+    from_history = SiteBuilder(config, stored, partial, {}).blocks("2026-10")
+    assert from_history.window == computed.window == ("2026-09", "2026-10")
+    assert [b.rows for b in from_history.kpis] == [b.rows for b in computed.kpis]
+    assert from_history.volume == computed.volume
