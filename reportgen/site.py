@@ -337,8 +337,8 @@ def build_site(run: MonthRun, out: str | Path | None = None, workbook: Path | No
     (and report.output has ``{month}`` in it: else it is this month's file).
     """
     config = run.config
+    target = site_dir(config, out)  # a wrong outputs.site stops before anything is read or stored
     data = run.data  # the engine's run and its history update, both gated
-    target = site_dir(config, out)
     tr = translator(config.report.language)
     stored = HistoryStore(config.resolve(config.history.path)).stored_kpis()
     partial = stored_partial_months({m.month: m.completeness for m in stored if m.completeness}, tr)

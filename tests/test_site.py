@@ -143,6 +143,10 @@ def test_a_wrong_site_setting_is_one_line(make_project: ProjectFactory) -> None:
     result = CliRunner().invoke(main, ["site", "--config", str(config), "--month", "2026-10"])
     assert result.exit_code == 1
     assert "outputs.site: only dir: is known here" in result.output
+    assert not (config.parent / "site").exists()  # nothing written, not even history
+    assert not (config.parent / "reportgen-history.duckdb").exists()
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert result.exit_code == 1 and "outputs.site: only dir: is known here" in result.output
 
 
 @pytest.fixture(scope="module")
