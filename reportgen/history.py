@@ -259,18 +259,22 @@ class HistoryStore:
     def list_months(self) -> list[StoredMonth]:
         """Every stored month, oldest first."""
         with self._connect(read_only=True) as con:
-            columns = {str(r[0]) for r in con.execute("DESCRIBE months").fetchall()}
-            extra = ("days_with_data, usable_rows" if {"days_with_data", "usable_rows"} <= columns
-                     else "NULL, NULL")
-            rows = con.execute(f"SELECT month, saved_at, {extra} FROM months ORDER BY month").fetchall()
+            return self._list_months(con)
+
+    @staticmethod
+    def _list_months(con: duckdb.DuckDBPyConnection) -> list[StoredMonth]:
+        columns = {str(r[0]) for r in con.execute("DESCRIBE months").fetchall()}
+        extra = ("days_with_data, usable_rows" if {"days_with_data", "usable_rows"} <= columns
+                 else "NULL, NULL")
+        rows = con.execute(f"SELECT month, saved_at, {extra} FROM months ORDER BY month").fetchall()
         return [StoredMonth(month, saved_at,
                             None if days is None or rows_ is None else Completeness(int(days), int(rows_)))
                 for month, saved_at, days, rows_ in rows]
 
     def stored_kpis(self) -> list[StoredKpis]:
         """Every stored month with its KPI values and data quality, oldest first (one read)."""
-        months = self.list_months()
         with self._connect(read_only=True) as con:
+            months = self._list_months(con)
             quality = dict(con.execute("SELECT month, data_quality FROM months").fetchall())
             values = con.execute("SELECT month, kpi, dimension, value FROM kpi_values").fetchall()
         scalars: dict[str, dict[str, float | None]] = {m.month: {k.id: None for k in SCALAR_KPIS}
