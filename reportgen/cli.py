@@ -189,6 +189,7 @@ from reportgen.cli_history import history  # noqa: E402
 from reportgen.cli_init import init  # noqa: E402
 from reportgen.cli_publish import publish  # noqa: E402
 from reportgen.cli_pull import pull  # noqa: E402
+from reportgen.cli_site import site  # noqa: E402
 
 main.add_command(publish)
 main.add_command(init)
@@ -196,6 +197,7 @@ main.add_command(email)
 main.add_command(run)
 main.add_command(history)
 main.add_command(pull)
+main.add_command(site)
 
 
 if __name__ == "__main__":  # pragma: no cover

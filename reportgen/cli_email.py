@@ -85,7 +85,7 @@ def run(config_path: Path, month: str, offline: bool) -> None:
     """Build the workbook, then publish and email it as configured; one line per step.
 
     Steps: build (always), publish (when outputs.google_sheets is set), email
-    (when outputs.email is set). The month is computed once and every step
+    (when outputs.email is set), site (when outputs.site is set). The month is computed once and every step
     delivers that same run. A failing step does not stop the others; the
     exit code is 0 only when every step succeeded.
     """

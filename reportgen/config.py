@@ -500,7 +500,7 @@ class EngineOptions(_Strict):
     threads: int | None = Field(default=None, ge=1, le=256)
 
 
-KNOWN_OUTPUTS = ["google_sheets", "email"]
+KNOWN_OUTPUTS = ["google_sheets", "email", "site"]
 
 
 class Config(_Strict):

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from reportgen.errors import HistoryError
-from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS, breakdown_values, scalar_values
 from reportgen.measures import MonthMeasures
 from reportgen.store_file import connect_waiting, damaged_error, is_damaged, private
 
@@ -92,6 +92,18 @@ class StoredMonth:
     month: str
     saved_at: datetime
     completeness: Completeness | None  # None: stored before completeness was recorded
+
+
+@dataclass(frozen=True)
+class StoredKpis:
+    """One stored month with the KPI values stored with it (read, not recomputed)."""
+
+    month: str
+    saved_at: datetime
+    completeness: Completeness | None
+    kpis: dict[str, float | None]  # scalar KPI id → value (every scalar KPI of the registry)
+    breakdowns: dict[str, dict[str, float]]  # per-dimension KPI id → dimension value → value
+    data_quality: dict[str, Any]  # the data quality of the run that stored it
 
 
 class HistoryStore:
@@ -263,13 +275,37 @@ class HistoryStore:
     def list_months(self) -> list[StoredMonth]:
         """Every stored month, oldest first."""
         with self._connect(read_only=True) as con:
-            columns = {str(r[0]) for r in con.execute("DESCRIBE months").fetchall()}
-            extra = ("days_with_data, usable_rows" if {"days_with_data", "usable_rows"} <= columns
-                     else "NULL, NULL")
-            rows = con.execute(f"SELECT month, saved_at, {extra} FROM months ORDER BY month").fetchall()
+            return self._list_months(con)
+
+    @staticmethod
+    def _list_months(con: duckdb.DuckDBPyConnection) -> list[StoredMonth]:
+        columns = {str(r[0]) for r in con.execute("DESCRIBE months").fetchall()}
+        extra = ("days_with_data, usable_rows" if {"days_with_data", "usable_rows"} <= columns
+                 else "NULL, NULL")
+        rows = con.execute(f"SELECT month, saved_at, {extra} FROM months ORDER BY month").fetchall()
         return [StoredMonth(month, saved_at,
                             None if days is None or rows_ is None else Completeness(int(days), int(rows_)))
                 for month, saved_at, days, rows_ in rows]
+
+    def stored_kpis(self) -> list[StoredKpis]:
+        """Every stored month with its KPI values and data quality, oldest first (one read)."""
+        with self._connect(read_only=True) as con:
+            months = self._list_months(con)
+            quality = dict(con.execute("SELECT month, data_quality FROM months").fetchall())
+            values = con.execute("SELECT month, kpi, dimension, value FROM kpi_values").fetchall()
+        scalars: dict[str, dict[str, float | None]] = {m.month: {k.id: None for k in SCALAR_KPIS}
+                                                       for m in months}
+        breakdowns: dict[str, dict[str, dict[str, float]]] = {m.month: {} for m in months}
+        for month, kpi_id, dimension, value in values:
+            if month not in scalars or kpi_id not in KPI_BY_ID:
+                continue  # a KPI this version no longer has
+            value = _shown(kpi_id, value)
+            if dimension == "":
+                scalars[month][kpi_id] = value
+            elif value is not None:
+                breakdowns[month].setdefault(kpi_id, {})[dimension] = value
+        return [StoredKpis(m.month, m.saved_at, m.completeness, scalars[m.month], breakdowns[m.month],
+                           json.loads(quality.get(m.month) or "{}")) for m in months]
 
     def drop(self, month: str) -> bool:
         """Forget one month (its measures and KPI values); False when it was not stored."""
@@ -319,6 +355,13 @@ class HistoryStore:
 
 def _completeness_row(value: Completeness | None) -> tuple[int | None, int | None]:
     return (None, None) if value is None else (value.days_with_data, value.usable_rows)
+
+
+def _shown(kpi_id: str, value: float | None) -> float | None:
+    """A stored KPI value as the run gave it: a whole count as an int."""
+    if value is not None and KPI_BY_ID[kpi_id].unit == "count" and float(value).is_integer():
+        return int(value)
+    return value
 
 
 def _num(value: float | None) -> float | None:

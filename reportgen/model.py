@@ -1,7 +1,10 @@
-"""A neutral report model: tabs, cells, charts — no xlsx or Sheets specifics.
+"""The spreadsheet grid of a report: tabs, cells, charts — no xlsx or Sheets specifics.
 
-Both renderers (xlsx, Google Sheets) draw the same model, so the workbook and
-the shared sheet cannot drift apart. Positions are 0-based (row, column);
+What a report shows is in its blocks (``reportgen.blocks``: KPI rows, series,
+breakdown tables), which every output reads; ``reportgen.report`` lays them out
+as this grid. Both spreadsheet renderers (``render/``: xlsx, Google Sheets) draw
+the same grid, so the workbook and the shared sheet cannot drift apart; the
+email and the HTML site read the blocks instead. Positions are 0-based (row, column);
 formulas are A1-notation strings that both Excel and Sheets understand.
 
 Safety rule carried by the types: a ``str`` value is always text. Only the

@@ -1,9 +1,11 @@
-"""History + registry → the neutral report model of one month, in the report's language.
+"""The report's blocks (``reportgen.blocks``) → the spreadsheet grid of one month, in the report's language.
 
-Every number placed here comes from the engine's measures through the KPI
-registry; the Calculator's formulas come from the same KPI expressions, and
-their cached values are the engine's values. Every text comes from the message
-catalogues (``reportgen.i18n``) of ``report.language``.
+The grid (``reportgen.model``: cells, A1 formulas, widths, page breaks) is what
+the xlsx and Google Sheets renderers (``render/``) draw; what is shown — KPI rows
+with values, targets and verdicts, the series, the breakdown tables — comes
+from the blocks every output reads. The Calculator's formulas come from the
+same KPI expressions, and their cached values are the engine's values. Every
+text comes from the message catalogues (``reportgen.i18n``) of ``report.language``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from reportgen.blocks import KpiRow, SeriesBlock, Table, report_blocks
 from reportgen.config import Config
 from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
 from reportgen.engine.reasons import CONTROL_CHARACTERS, REASONS
@@ -21,7 +24,6 @@ from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
 from reportgen.units import change_factor
-from reportgen.verdicts import month_change, target_status
 
 # the tabs' names in English (other languages: the catalogues' "tab.*" messages)
 TRACKER = "KPI Tracker"
@@ -87,6 +89,7 @@ class ReportBuilder:
         self.breakdowns = data.breakdowns
         self.partial = data.partial  # months covered only in part: marked, never compared
         self.kpis = shown_kpis(data.config.has_business_hours)  # the business-hours ones when configured
+        self.blocks = report_blocks(data, self.tr)  # what every output shows; laid out here as a grid
 
     @property
     def title(self) -> str:
@@ -104,15 +107,6 @@ class ReportBuilder:
     def _heading(self, sheet: Sheet, title: str, subtitle: str) -> None:
         sheet.put(0, 0, title, "title")
         sheet.put(1, 0, subtitle, "subtitle")
-
-    def _keys(self, kpi_id: str) -> list[str]:
-        """Dimension values seen in the window, busiest in the report month first."""
-        totals: dict[str, float] = {}
-        for month in self.window:
-            for key, value in self.breakdowns.get(month, {}).get(kpi_id, {}).items():
-                totals[key] = totals.get(key, 0) + value
-        current = self.breakdowns.get(self.month, {}).get(kpi_id, {})
-        return sorted(totals, key=lambda k: (-current.get(k, 0), -totals[k], k))
 
     # ---- 1. KPI Tracker ---------------------------------------------------------
     def tracker(self) -> Sheet:
@@ -146,8 +140,9 @@ class ReportBuilder:
             for col in range(change_col + 1):
                 sheet.put(row, col, heading if col == 0 else None, "group")
             row += 1
-            for kpi in (k for k in self.kpis if k.group == group):
-                row = self._tracker_kpi(sheet, kpi, row, target_col, status_col, change_col)
+            for block in (b for b in self.blocks.kpis if b.kpi.group == group):
+                row = self._tracker_kpi(sheet, block.kpi, block.rows, row, target_col, status_col,
+                                        change_col)
         statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target")]
         month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
         sheet.column_widths = {
@@ -161,13 +156,11 @@ class ReportBuilder:
         sheet.row_heights = {0: 24, header: 30}
         return sheet
 
-    def _tracker_kpi(self, sheet: Sheet, kpi: Kpi, row: int, target_col: int, status_col: int,
-                     change_col: int) -> int:
+    def _tracker_kpi(self, sheet: Sheet, kpi: Kpi, rows: tuple[KpiRow, ...], row: int, target_col: int,
+                     status_col: int, change_col: int) -> int:
         unit = value_style(kpi)
         if kpi.breakdown is None:
-            series = [self.scalars.get(m, {}).get(kpi.id) for m in self.window]
-            self._tracker_row(sheet, row, kpi.label_in(self.tr), "label", kpi, unit, series, target_col,
-                              status_col, change_col, with_target=True)
+            self._tracker_row(sheet, row, rows[0], "label", unit, target_col, status_col, change_col)
             return row + 1
         sheet.put(row, 0, kpi.label_in(self.tr), "label")
         if kpi.breakdown == "agent":
@@ -176,38 +169,32 @@ class ReportBuilder:
         for col in range(1, change_col + 1):
             sheet.put(row, col, None, "value")
         row += 1
-        for key in self._keys(kpi.id):
-            series = [self.breakdowns.get(m, {}).get(kpi.id, {}).get(key) for m in self.window]
-            self._tracker_row(sheet, row, key, "sublabel", kpi, unit, series, target_col, status_col,
-                              change_col, with_target=False)
+        for kpi_row in rows:
+            self._tracker_row(sheet, row, kpi_row, "sublabel", unit, target_col, status_col, change_col)
             row += 1
         return row
 
-    def _tracker_row(self, sheet: Sheet, row: int, label: str, label_style: str, kpi: Kpi, unit: str,
-                     series: list[float | None], target_col: int, status_col: int, change_col: int,
-                     with_target: bool) -> None:
-        sheet.put(row, 0, label, label_style)
-        for index, value in enumerate(series):
+    def _tracker_row(self, sheet: Sheet, row: int, kpi_row: KpiRow, label_style: str, unit: str,
+                     target_col: int, status_col: int, change_col: int) -> None:
+        kpi = kpi_row.kpi
+        sheet.put(row, 0, kpi_row.label, label_style)
+        for index, value in enumerate(kpi_row.values):
             sheet.put(row, 1 + index, value, f"value:{unit}")
-        target = self.config.targets.get(kpi.id) if with_target else None
-        sheet.put(row, target_col, target, f"value:{unit}")
-        current = series[-1]
-        status, status_tone = target_status(kpi, current, target)
-        style = {"good": "status_good", "bad": "status_bad"}.get(status_tone, "status_none")
-        sheet.put(row, status_col, self.tr.t(status) if status else None, style)
-        if len(series) < 2:
+        sheet.put(row, target_col, kpi_row.target, f"value:{unit}")
+        style = {"good": "status_good", "bad": "status_bad"}.get(kpi_row.status_tone, "status_none")
+        sheet.put(row, status_col, self.tr.t(kpi_row.status) if kpi_row.status else None, style)
+        if len(kpi_row.values) < 2:
             sheet.put(row, change_col, None, "change")
             return
-        previous = series[-2]
-        if self.window[-1] in self.partial or self.window[-2] in self.partial:
+        if not self.blocks.comparable:
             sheet.put(row, change_col, "", "change", note=self.tr.t("tracker.partial_no_change"))
             return
         current_ref, previous_ref = a1(row, target_col - 1), a1(row, target_col - 2)
         factor = f"*{change_factor(kpi.unit)}" if change_factor(kpi.unit) != 1 else ""
         formula = (f'=IF(OR({current_ref}="",{previous_ref}=""),"",'
                    f"({current_ref}-{previous_ref}){factor})")
-        change, tone = month_change(kpi, previous, current)
-        sheet.put(row, change_col, "" if change is None else change, f"change:{unit}:{tone}",
+        change = kpi_row.change
+        sheet.put(row, change_col, "" if change is None else change, f"change:{unit}:{kpi_row.change_tone}",
                   formula=formula)
 
     # ---- 2. Ticket Volume ---------------------------------------------------------
@@ -216,8 +203,9 @@ class ReportBuilder:
         sheet = Sheet(tr.t("tab.volume"), tab_color="#2E75B6")
         first, last = tr.month(self.window[0]), tr.month(self.window[-1])
         self._heading(sheet, tr.t("volume.title", first=first, last=last), tr.t("volume.subtitle"))
-        end = self._volume_block(sheet, 3, "tickets_by_category", tr.t("volume.by_category"))
-        self._volume_block(sheet, end + 2, "tickets_by_channel", tr.t("volume.by_channel"))
+        top = 3
+        for block in self.blocks.volume:
+            top = self._volume_block(sheet, top, block) + 2
         widths = {0: fit_width(12.0, [tr.t("common.month"), *(tr.month(m) for m in self.window)])}
         for (_, col), cell in sheet.cells.items():
             if col and cell.style == "header" and isinstance(cell.value, str):
@@ -226,8 +214,8 @@ class ReportBuilder:
         sheet.freeze = (0, 1)
         return sheet
 
-    def _volume_block(self, sheet: Sheet, top: int, kpi_id: str, title: str) -> int:
-        keys = self._keys(kpi_id)
+    def _volume_block(self, sheet: Sheet, top: int, block: SeriesBlock) -> int:
+        keys, title = block.keys, block.title
         sheet.put(top, 0, title, "kpi_name")
         header = top + 1
         sheet.row_heights[header] = 30
@@ -237,18 +225,17 @@ class ReportBuilder:
         total_col = len(keys) + 1
         sheet.put(header, total_col, self.tr.t("common.total"), "header")
         first = header + 1
-        for offset, month in enumerate(self.window):
+        for offset, month in enumerate(block.months):
             row = first + offset
             sheet.put(row, 0, month_date(month), "month_row")
-            counts = self.breakdowns.get(month, {}).get(kpi_id)
-            for index, key in enumerate(keys):
-                value = None if counts is None else counts.get(key, 0)
-                sheet.put(row, 1 + index, value, "value:count")
+            for index in range(len(keys)):
+                sheet.put(row, 1 + index, block.values[index][offset], "value:count")
             span = f"{a1(row, 1)}:{a1(row, max(1, total_col - 1))}"
-            total: float | str = "" if counts is None else sum(counts.get(k, 0) for k in keys)
+            month_total = block.totals[offset]
+            total: float | str = "" if month_total is None else month_total
             sheet.put(row, total_col, total, "total",
                       formula=f'=IF(COUNT({span})=0,"",SUM({span}))' if keys else None)
-        last = first + len(self.window) - 1
+        last = first + len(block.months) - 1
         series = tuple(
             Series(key, (header, 1 + index), Range(sheet.name, first, 1 + index, last, 1 + index))
             for index, key in enumerate(keys)
@@ -381,25 +368,9 @@ class ReportBuilder:
         tr = self.tr
         sheet = Sheet(tr.t("tab.agents"), tab_color="#C55A11")
         self._heading(sheet, tr.t("agents.title", month=tr.month(self.month)), tr.t("agents.subtitle"))
-        headers = (tr.t("agents.col.agent"), tr.t("common.tickets"), tr.t("agents.col.resolved"),
-                   tr.t("agents.col.resolution_rate"), tr.t("agents.col.answered"),
-                   tr.t("agents.col.avg_first_response"))
-        for col, text in enumerate(headers):
-            sheet.put(3, col, text, "header" if col else "header_left")
-        dims = self.data.current.dims
-        tickets = dims.get("agent_tickets", {})
-        breakdown = self.breakdowns.get(self.month, {})
-        order = sorted(tickets, key=lambda a: (-tickets[a], a))
-        for offset, agent in enumerate(order):
-            row = 4 + offset
-            sheet.put(row, 0, agent, "label")
-            sheet.put(row, 1, tickets[agent], "value:count")
-            sheet.put(row, 2, dims.get("agent_resolved", {}).get(agent), "value:count")
-            sheet.put(row, 3, breakdown.get("agent_resolution_rate", {}).get(agent), "value:percent")
-            sheet.put(row, 4, dims.get("agent_first_response_count", {}).get(agent), "value:count")
-            sheet.put(row, 5, breakdown.get("agent_avg_first_response_hours", {}).get(agent),
-                      "value:hours")
-        if not order:
+        table = self.blocks.agents
+        headers = self._table(sheet, 3, table)
+        if not table.rows:
             sheet.put(4, 0, tr.t("agents.none"), "note")
         widths = {0: 28, 1: 10, 2: 10, 3: 15, 4: 10, 5: 18}
         sheet.column_widths = {col: fit_width(width, [headers[col]], extra=1, lines=2)
@@ -413,23 +384,24 @@ class ReportBuilder:
         sheet = Sheet(tr.t("tab.channels"), tab_color="#BF8F00")
         self._heading(sheet, tr.t("channels.title", month=tr.month(self.month)), tr.t("channels.subtitle"))
         row = 3
-        headers = (tr.t("common.tickets"), tr.t("common.share"))
-        for count_id, share_id, name in (("tickets_by_channel", "channel_share", tr.t("common.channel")),
-                                         ("tickets_by_category", "category_share", tr.t("common.category"))):
-            sheet.put(row, 0, name, "header_left")
-            sheet.put(row, 1, headers[0], "header")
-            sheet.put(row, 2, headers[1], "header")
-            counts = self.breakdowns.get(self.month, {}).get(count_id, {})
-            shares = self.breakdowns.get(self.month, {}).get(share_id, {})
-            row += 1
-            for key in sorted(counts, key=lambda k: (-counts[k], k)):
-                sheet.put(row, 0, key, "label")
-                sheet.put(row, 1, counts[key], "value:count")
-                sheet.put(row, 2, shares.get(key), "value:percent")
-                row += 1
-            row += 2
-        sheet.column_widths = {0: 28, 1: fit_width(10, [headers[0]]), 2: fit_width(10, [headers[1]])}
+        headers: tuple[str, ...] = ()
+        for table in self.blocks.channels:
+            headers = self._table(sheet, row, table)
+            row += 1 + len(table.rows) + 2
+        sheet.column_widths = {0: 28, 1: fit_width(10, [headers[1]]), 2: fit_width(10, [headers[2]])}
         return sheet
+
+    def _table(self, sheet: Sheet, top: int, table: Table) -> tuple[str, ...]:
+        """A breakdown table: its header row at ``top``, a row per dimension value below; the headers."""
+        headers = (self.tr.t(table.key_header), *(self.tr.t(col.header) for col in table.columns))
+        for col, text in enumerate(headers):
+            sheet.put(top, col, text, "header" if col else "header_left")
+        for offset, (key, values) in enumerate(table.rows):
+            row = top + 1 + offset
+            sheet.put(row, 0, key, "label")
+            for index, (column, value) in enumerate(zip(table.columns, values, strict=True)):
+                sheet.put(row, 1 + index, value, f"value:{column.unit}")
+        return headers
 
     # ---- 6. Data Quality ----------------------------------------------------------------------
     def quality(self) -> Sheet:

@@ -363,7 +363,7 @@ def test_run_builds_and_emails(start_server: Any, make_project: ProjectFactory) 
     assert lines[0].startswith("build: ok — ") and lines[0].endswith("2026-10.xlsx")
     assert lines[1] == "publish: skipped (outputs.google_sheets is not configured)"
     assert lines[2].startswith("email: ok — sent to ceo@example.com")
-    assert len(lines) == 3
+    assert lines[3] == "site: skipped (outputs.site is not configured)" and len(lines) == 4
     check_delivery(server, config)
 
 
@@ -478,7 +478,8 @@ def test_one_run_computes_the_month_and_its_kpi_values_once(start_server: Any, m
         "outputs:\n", "outputs:\n  google_sheets: {title: One report}\n"))
     result = invoke(run_command, config)
     assert result.exit_code == 0, result.output
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["build", "publish", "email"]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["build", "publish", "email",
+                                                                           "site"]
     assert len(engine_runs) == 1
     # the tickets cover 4 months (Jul–Oct), all inside the window: each month's values derived once
     assert sorted(scalar_months) == [5 * 3, 6 * 3, 7 * 3, 12 * 3] and len(breakdown_months) == 4

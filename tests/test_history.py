@@ -94,3 +94,22 @@ def test_history_keeps_kpi_values_for_analysts(tmp_path: Path) -> None:
     with duckdb.connect(str(path), read_only=True) as con:
         row = con.execute("SELECT value FROM kpi_values WHERE month='2026-10' AND kpi='nps'").fetchone()
     assert row is not None and abs(row[0] - 70.0) < 1e-9  # (8 − 1) / 10 × 100
+
+
+def test_stored_months_lists_every_month_with_its_kpi_values(make_project: ProjectFactory) -> None:
+    from reportgen.api import stored_months
+
+    config_path = make_project(tickets=SEPTEMBER + OCTOBER)
+    compute_month(load_config(config_path), "2026-10")
+    months = stored_months(config_path)
+    assert [m["month"] for m in months] == ["2026-09", "2026-10"]
+    october = months[1]
+    # by hand: two tickets in October, both Return, both by chat; no survey → no NPS
+    assert october["kpis"]["ticket_volume"] == 2 and isinstance(october["kpis"]["ticket_volume"], int)
+    assert october["kpis"]["nps"] is None
+    assert october["breakdowns"]["tickets_by_category"] == {"Return": 2}
+    assert october["breakdowns"]["channel_share"] == {"chat": 1.0}
+    assert october["data_quality"]["tickets"]["rows_read"] == 3
+    # a dropped month is gone from the list
+    HistoryStore(load_config(config_path).resolve("reportgen-history.duckdb")).drop("2026-09")
+    assert [m["month"] for m in stored_months(config_path)] == ["2026-10"]

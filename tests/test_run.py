@@ -58,7 +58,8 @@ def test_a_dry_run_leaves_the_history_store_alone(tmp_path: Path) -> None:
 def test_the_workbook_output_records_what_it_wrote(tmp_path: Path) -> None:
     config = load_config(write_three_month_project(tmp_path))
     outputs = configured_outputs(config)
-    assert [(o.step, on) for o, on in outputs] == [("build", True), ("publish", False), ("email", False)]
+    assert [(o.step, on) for o, on in outputs] == [("build", True), ("publish", False), ("email", False),
+                                                   ("site", False)]
     done = Delivered()
     detail = outputs[0][0].deliver(MonthRun(config, "2026-10"), done)
     assert done.workbook is not None and done.workbook.is_file() and detail == str(done.workbook)

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reportgen.blocks import MonthBlocks, report_blocks
 from reportgen.coverage import PARTIAL_MARK, partial_list
 from reportgen.i18n import Translator, translator
-from reportgen.kpis import shown_kpis
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
 from reportgen.units import format_change, format_value
-from reportgen.verdicts import month_change, target_status
 
 from .settings import google_sheet_url
 
@@ -145,31 +144,20 @@ def _translator(data: MonthData) -> Translator:
     return translator(data.config.report.language)
 
 
-def headline_rows(data: MonthData) -> list[HeadlineRow]:
-    """The primary scalar KPIs of the month, in registry order."""
+def headline_rows(data: MonthData, blocks: MonthBlocks | None = None) -> list[HeadlineRow]:
+    """The primary scalar KPIs of the month, in registry order (the report's KPI rows: ``reportgen.blocks``;
+    no month-over-month verdict against a partial month, either side)."""
     tr = _translator(data)
     currency = data.config.report.currency
-    current = data.scalars.get(data.month, {})
-    previous_month = shift(data.month, -1)
-    # no month-over-month verdict against a partial month (either side)
-    comparable = data.month not in data.partial and previous_month not in data.partial
-    previous = data.scalars.get(previous_month, {}) if comparable else {}
     rows: list[HeadlineRow] = []
-    for kpi in shown_kpis(data.config.has_business_hours):
+    for block in (blocks or report_blocks(data, tr)).kpis:
+        kpi = block.kpi
         if kpi.group != "primary" or kpi.breakdown is not None:
             continue
-        value, before = current.get(kpi.id), previous.get(kpi.id)
-        target = data.config.targets.get(kpi.id)
-        change, change_tone = month_change(kpi, before, value)
-        status, status_tone = target_status(kpi, value, target)
-        if not status:
-            status = "status.no_target" if target is None else "status.no_data" if value is None else ""
-        if change is None:
-            change_text, word = "", ""
-        else:
-            change_text = format_change(change, kpi.unit, currency, tr)
-            word = ("change.no_change" if change == 0 else "" if kpi.direction is None
-                    else "change.better" if change_tone == "good" else "change.worse")
+        row = block.rows[0]
+        value, target, change, change_tone = row.value, row.target, row.change, row.change_tone
+        status, status_tone, word = row.status_shown, row.status_tone, row.change_word
+        change_text = "" if change is None else format_change(change, kpi.unit, currency, tr)
         rows.append(HeadlineRow(
             id=kpi.id, label=kpi.label_in(tr), value=format_value(value, kpi.unit, currency, tr),
             raw_value=value, change=change_text, change_word=tr.t(word) if word else "",
@@ -187,13 +175,13 @@ def _category_counts(data: MonthData, month: str) -> dict[str, float] | None:
     return data.breakdowns[month].get("tickets_by_category", {})
 
 
-def top_categories(data: MonthData, limit: int = TOP_CATEGORIES) -> list[CategoryRow]:
-    counts = _category_counts(data, data.month) or {}
-    shares = data.breakdowns.get(data.month, {}).get("category_share", {})
-    order = sorted(counts, key=lambda k: (-counts[k], k))[:limit]
+def top_categories(data: MonthData, limit: int = TOP_CATEGORIES, blocks: MonthBlocks | None = None
+                   ) -> list[CategoryRow]:
+    """The busiest categories of the month: the report's category table (``reportgen.blocks``)."""
     tr = _translator(data)
-    return [CategoryRow(name, format_value(counts[name], "count", tr=tr),
-                        format_value(shares.get(name), "percent", tr=tr), counts[name]) for name in order]
+    table = next(t for t in (blocks or report_blocks(data, tr)).channels if t.key_header == "common.category")
+    return [CategoryRow(name, format_value(count, "count", tr=tr), format_value(share, "percent", tr=tr),
+                        count or 0) for name, (count, share) in table.rows[:limit]]
 
 
 def find_spikes(data: MonthData) -> list[Spike]:
@@ -230,11 +218,12 @@ def find_spikes(data: MonthData) -> list[Spike]:
     return spikes
 
 
-def volume_trend(data: MonthData) -> list[TrendPoint]:
+def volume_trend(data: MonthData, blocks: MonthBlocks | None = None) -> list[TrendPoint]:
     """Tickets created per month over the report window (None for months without data)."""
     tr = _translator(data)
-    return [TrendPoint(m, tr.month_image(m), data.scalars.get(m, {}).get("ticket_volume"))
-            for m in data.window]
+    volume = (blocks or report_blocks(data, tr)).kpi("ticket_volume")
+    return [TrendPoint(m, tr.month_image(m), value)
+            for m, value in zip(data.window, volume.values, strict=True)]
 
 
 def data_quality_line(data: MonthData) -> str | None:
@@ -265,16 +254,17 @@ def partial_months_line(data: MonthData) -> str | None:
 def summarize(data: MonthData) -> EmailSummary:
     """The email's content for the report month of ``data``."""
     tr = _translator(data)
-    volume = data.scalars.get(data.month, {}).get("ticket_volume")
+    blocks = report_blocks(data, tr)  # what the workbook shows, read by the email too
+    volume = blocks.kpi("ticket_volume").value
     return EmailSummary(
         title=data.config.report.title,
         month=data.month,
         month_label=tr.month_long(data.month),
         previous_label=tr.month_long(shift(data.month, -1)),
-        headline=headline_rows(data),
-        top_categories=top_categories(data),
+        headline=headline_rows(data, blocks),
+        top_categories=top_categories(data, blocks=blocks),
         spikes=find_spikes(data),
-        trend=volume_trend(data),
+        trend=volume_trend(data, blocks),
         sheet_url=google_sheet_url(data.config),
         data_quality=data_quality_line(data),
         partial_months=partial_months_line(data),

@@ -4,6 +4,7 @@ base.py           ``Output`` (the interface) and ``Delivered`` (what earlier out
 xlsx.py           ``XlsxOutput``: the local workbook (always built by ``reportgen run``)
 google_sheets.py  ``GoogleSheetsOutput``: outputs.google_sheets
 email.py          ``EmailOutput``: outputs.email
+site.py           ``SiteOutput``: outputs.site (the report archive, a static site)
 
 ``configured_outputs`` lists them in the order ``reportgen run`` delivers them;
 ``output_problems`` checks their settings for ``reportgen validate``, and the credentials
@@ -27,9 +28,10 @@ def configured_outputs(config: Config) -> list[tuple[Output, bool]]:
     """
     from reportgen.outputs.email import EmailOutput
     from reportgen.outputs.google_sheets import GoogleSheetsOutput
+    from reportgen.outputs.site import SiteOutput
     from reportgen.outputs.xlsx import XlsxOutput
 
-    outputs: list[Output] = [XlsxOutput(), GoogleSheetsOutput(), EmailOutput()]
+    outputs: list[Output] = [XlsxOutput(), GoogleSheetsOutput(), EmailOutput(), SiteOutput()]
     return [(output, not output.key or output.key in config.outputs) for output in outputs]
 
 
@@ -48,6 +50,13 @@ def output_problems(config: Config) -> list[ConfigError]:
             key = credentials_path(config, load_settings(config))
             if key is not None and not config.env_problems("google_sheets"):
                 load_key_info(key)  # exists, readable, a service-account key (no network)
+        except ConfigError as exc:
+            problems.append(exc)
+    if "site" in config.outputs:
+        from reportgen.site import site_dir
+
+        try:
+            site_dir(config)
         except ConfigError as exc:
             problems.append(exc)
     if "email" in config.outputs:

@@ -1,0 +1,279 @@
+"""The report model: blocks every output reads — KPI rows, series, breakdown tables, notes.
+
+    blocks = report_blocks(data)                        # a run's month (MonthData)
+    blocks.kpi("nps").value, blocks.kpi("nps").status   # "status.on_target", tone "good"
+    blocks.volume[0].values                             # tickets per category and month
+
+A block holds values (numbers, never text made from them), targets, verdicts
+(``reportgen.verdicts``) and marks (partial months), and no layout: the
+spreadsheet grid (cells, A1 formulas, widths, page breaks) is drawn from the
+blocks by ``reportgen.report`` into ``reportgen.model`` for ``render/`` (xlsx,
+Google Sheets); the email (``reportgen.mail.summary``) and the site
+(``reportgen.site``) read the same blocks and format values with
+``reportgen.units``. Blocks are built from a month's values
+(:class:`MonthValues`), whether a run just computed them or history stored
+them, so a month shown from history reads exactly as when it was the report
+month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from reportgen.i18n import Translator, translator
+from reportgen.kpis import KPI_BY_ID, Kpi, shown_kpis
+from reportgen.monthdata import MonthData
+from reportgen.verdicts import NEUTRAL, month_change, target_status
+
+Scalars = Mapping[str, Mapping[str, float | None]]  # month → KPI id → value
+Breakdowns = Mapping[str, Mapping[str, Mapping[str, float]]]  # month → KPI id → dimension value → value
+
+
+@dataclass(frozen=True)
+class MonthValues:
+    """What blocks are built from: the KPI values of a report month's window, and its partial months.
+
+    ``dims``: the report month's measures per dimension value (the Agents table's counts),
+    empty when they are not at hand.
+    """
+
+    month: str
+    window: Sequence[str]
+    scalars: Scalars
+    breakdowns: Breakdowns
+    partial: Mapping[str, str] = field(default_factory=dict)
+    dims: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    business_hours: bool = False  # the business-hours KPIs are shown (configured)
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One line of the KPI table: a KPI (or one dimension value of it) over the window.
+
+    ``status`` is a message id ("status.on_target", …) or "" (no target, no value, no
+    direction); ``change`` is None when there is nothing to compare (no previous month, a
+    missing value, or a partial month on either side: ``MonthBlocks.comparable``).
+    """
+
+    kpi: Kpi
+    label: str
+    values: tuple[float | None, ...]  # one per window month
+    target: float | None
+    status: str
+    status_tone: str
+    change: float | None
+    change_tone: str
+    key: str | None = None  # the dimension value of a breakdown row
+
+    @property
+    def value(self) -> float | None:
+        return self.values[-1] if self.values else None
+
+    @property
+    def previous(self) -> float | None:
+        return self.values[-2] if len(self.values) >= 2 else None
+
+    @property
+    def status_shown(self) -> str:
+        """The status as a reader sees it beside the value: the verdict, else why there is none
+        ("status.no_target", "status.no_data"), else "" (a KPI without a direction)."""
+        if self.status:
+            return self.status
+        return "status.no_target" if self.target is None else "status.no_data" if self.value is None else ""
+
+    @property
+    def change_word(self) -> str:
+        """"change.better" / "change.worse" / "change.no_change", or "" (no change, or no direction)."""
+        if self.change is None:
+            return ""
+        if self.change == 0:
+            return "change.no_change"
+        if self.kpi.direction is None:
+            return ""
+        return "change.better" if self.change_tone == "good" else "change.worse"
+
+
+@dataclass(frozen=True)
+class KpiBlock:
+    """One KPI of the registry: one row (a scalar), one per dimension value (category, channel), or
+    none (per agent: a table of its own)."""
+
+    kpi: Kpi
+    label: str
+    rows: tuple[KpiRow, ...]
+
+
+@dataclass(frozen=True)
+class SeriesBlock:
+    """A KPI per dimension value and month (tickets by category): keys busiest first.
+
+    ``values[k][i]``: key ``keys[k]`` in ``months[i]``; None when the month has no data, 0 when
+    it has data but none for that key. ``totals[i]``: the month's sum (None: no data).
+    """
+
+    kpi: Kpi
+    title: str
+    months: tuple[str, ...]
+    keys: tuple[str, ...]
+    values: tuple[tuple[float | None, ...], ...]
+    totals: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a breakdown table: its header (message id), unit, and where its values come from —
+    a KPI per dimension (``kpi``) or a measure per dimension (``measure``) of the report month."""
+
+    header: str
+    unit: str
+    source: str  # "kpi" | "measure"
+    name: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """The report month by one dimension: a row per value, ordered by the first column, largest first."""
+
+    key_header: str  # message id
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, tuple[float | None, ...]], ...]
+
+
+# The Agents and Channels tables, declared once (every output draws them from here)
+AGENT_TABLE: tuple[str, tuple[Column, ...]] = ("agents.col.agent", (
+    Column("common.tickets", "count", "measure", "agent_tickets"),
+    Column("agents.col.resolved", "count", "measure", "agent_resolved"),
+    Column("agents.col.resolution_rate", "percent", "kpi", "agent_resolution_rate"),
+    Column("agents.col.answered", "count", "measure", "agent_first_response_count"),
+    Column("agents.col.avg_first_response", "hours", "kpi", "agent_avg_first_response_hours"),
+))
+CHANNEL_TABLES: tuple[tuple[str, tuple[Column, ...]], ...] = (
+    ("common.channel", (Column("common.tickets", "count", "kpi", "tickets_by_channel"),
+                        Column("common.share", "percent", "kpi", "channel_share"))),
+    ("common.category", (Column("common.tickets", "count", "kpi", "tickets_by_category"),
+                         Column("common.share", "percent", "kpi", "category_share"))),
+)
+VOLUME_SERIES: tuple[tuple[str, str], ...] = (("tickets_by_category", "volume.by_category"),
+                                             ("tickets_by_channel", "volume.by_channel"))
+
+
+@dataclass(frozen=True)
+class MonthBlocks:
+    """Every block of one report month, in the report's language."""
+
+    title: str
+    month: str
+    language: str
+    currency: str
+    window: tuple[str, ...]
+    partial: Mapping[str, str]  # window months covered only in part → why
+    kpis: tuple[KpiBlock, ...]
+    volume: tuple[SeriesBlock, ...]
+    agents: Table
+    channels: tuple[Table, ...]
+
+    @property
+    def comparable(self) -> bool:
+        """Whether the report month is compared with the one before (neither partial)."""
+        return comparable(self.window, self.partial)
+
+    def kpi(self, kpi_id: str) -> KpiRow:
+        """The row of a scalar KPI."""
+        block = next(b for b in self.kpis if b.kpi.id == kpi_id)
+        return block.rows[0]
+
+
+def comparable(window: Sequence[str], partial: Mapping[str, str]) -> bool:
+    """Whether the last month of ``window`` is compared with the one before: both exist, neither partial."""
+    return len(window) >= 2 and not ({window[-1], window[-2]} & partial.keys())
+
+
+def ordered_keys(values: MonthValues, kpi_id: str) -> list[str]:
+    """Dimension values seen in the window, busiest in the report month first."""
+    totals: dict[str, float] = {}
+    for month in values.window:
+        for key, value in values.breakdowns.get(month, {}).get(kpi_id, {}).items():
+            totals[key] = totals.get(key, 0) + value
+    current = values.breakdowns.get(values.month, {}).get(kpi_id, {})
+    return sorted(totals, key=lambda k: (-current.get(k, 0), -totals[k], k))
+
+
+def _row(kpi: Kpi, label: str, series: tuple[float | None, ...],
+         target: float | None, comparable: bool, key: str | None = None) -> KpiRow:
+    status, status_tone = target_status(kpi, series[-1] if series else None, target)
+    change, change_tone = (month_change(kpi, series[-2], series[-1]) if comparable and len(series) >= 2
+                           else (None, NEUTRAL))
+    return KpiRow(kpi, label, series, target, status, status_tone, change, change_tone, key)
+
+
+def kpi_blocks(values: MonthValues, targets: Mapping[str, float], tr: Translator) -> tuple[KpiBlock, ...]:
+    """Every KPI of the registry (primary, then secondary) over the window."""
+    window = list(values.window)
+    compared = comparable(window, values.partial)
+    blocks: list[KpiBlock] = []
+    for group in ("primary", "secondary"):
+        for kpi in (k for k in shown_kpis(values.business_hours) if k.group == group):
+            label = kpi.label_in(tr)
+            if kpi.breakdown is None:
+                series = tuple(values.scalars.get(m, {}).get(kpi.id) for m in window)
+                rows: tuple[KpiRow, ...] = (_row(kpi, label, series, targets.get(kpi.id), compared),)
+            elif kpi.breakdown == "agent":
+                rows = ()
+            else:
+                rows = tuple(
+                    _row(kpi, key, tuple(values.breakdowns.get(m, {}).get(kpi.id, {}).get(key)
+                                                 for m in window), None, compared, key)
+                    for key in ordered_keys(values, kpi.id))
+            blocks.append(KpiBlock(kpi, label, rows))
+    return tuple(blocks)
+
+
+def series_block(values: MonthValues, kpi_id: str, title: str) -> SeriesBlock:
+    keys = ordered_keys(values, kpi_id)
+    per_month = [values.breakdowns.get(m, {}).get(kpi_id) if m in values.breakdowns else None
+                 for m in values.window]
+    return SeriesBlock(
+        KPI_BY_ID[kpi_id], title, tuple(values.window), tuple(keys),
+        tuple(tuple(None if counts is None else counts.get(key, 0) for counts in per_month) for key in keys),
+        tuple(None if counts is None else sum(counts.get(k, 0) for k in keys) for counts in per_month),
+    )
+
+
+def table(values: MonthValues, key_header: str, columns: tuple[Column, ...]) -> Table:
+    """The report month by one dimension (``Column`` sources); rows by the first column, largest first."""
+    breakdown = values.breakdowns.get(values.month, {})
+
+    def column(col: Column) -> Mapping[str, float]:
+        return (values.dims if col.source == "measure" else breakdown).get(col.name, {})
+
+    first = column(columns[0])
+    cells = [column(col) for col in columns]
+    order = sorted(first, key=lambda k: (-first[k], k))
+    return Table(key_header, columns, tuple((key, tuple(c.get(key) for c in cells)) for key in order))
+
+
+def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], currency: str,
+                 tr: Translator) -> MonthBlocks:
+    """Every block of the month ``values.month``, with texts in ``tr``'s language."""
+    return MonthBlocks(
+        title=title, month=values.month, language=tr.language, currency=currency,
+        window=tuple(values.window), partial=dict(values.partial),
+        kpis=kpi_blocks(values, targets, tr),
+        volume=tuple(series_block(values, kpi_id, tr.t(title_id)) for kpi_id, title_id in VOLUME_SERIES),
+        agents=table(values, *AGENT_TABLE),
+        channels=tuple(table(values, key_header, columns) for key_header, columns in CHANNEL_TABLES),
+    )
+
+
+def month_values(data: MonthData) -> MonthValues:
+    """The values of a run's month (computed or read from history by ``MonthRun``)."""
+    return MonthValues(data.month, data.window, data.scalars, data.breakdowns, data.partial,
+                       data.current.dims, data.config.has_business_hours)
+
+
+def report_blocks(data: MonthData, tr: Translator | None = None) -> MonthBlocks:
+    """The blocks of a run's month, in the report's language (or ``tr``'s)."""
+    report = data.config.report
+    return build_blocks(month_values(data), report.title, data.config.targets, report.currency,
+                        tr or translator(report.language))

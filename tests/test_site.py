@@ -1,0 +1,210 @@
+"""The report archive (`reportgen site`): pages from history, escaped names, atomic writes, speed, goldens.
+
+The pages are checked here as files; tests/test_site_browser.py opens them in Chromium.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import ProjectFactory, write_rows
+from site_support import FORMULA, SCRIPT, TICKETS, hostile_project, table_rows
+
+from reportgen.cli import main
+from reportgen.config import load_config
+from reportgen.demo import write_demo_project
+from reportgen.history import HistoryStore
+from reportgen.run import MonthRun
+from reportgen.site import SiteBuilder, build_site
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_month_page_shows_the_hand_computed_kpis(make_project: ProjectFactory, tmp_path: Path) -> None:
+    config = hostile_project(make_project)
+    result = build_site(MonthRun(load_config(config), "2026-10"), tmp_path / "site")
+    assert result.months == ("2026-09", "2026-10")
+    page = (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    rows = table_rows(page)
+    # KPI | Oct | Sep | change | target | status — by hand: NPS 33.3 vs 100.0, target 40
+    assert rows["nps"] == ["Net Promoter Score", "33.3", "100.0", "−66.7 (worse)", "40.0", "Below target"]
+    assert rows["ticket_volume"] == ["Ticket volume", "3", "1", "+2", "—", ""]
+    assert '<html lang="en">' in page
+    # the workbook sits beside the page and opens
+    workbook = tmp_path / "site" / "2026-10" / "2026-10.xlsx"
+    assert 'href="2026-10.xlsx"' in page
+    assert openpyxl.load_workbook(workbook)["KPI Tracker"]["A1"].value.startswith("Test Report")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert list(table_rows(index, "data-month")) == ["2026-10", "2026-09"]  # newest first
+    assert table_rows(index)["nps"][:4] == ["Net Promoter Score", "33.3", "40.0", "Below target"]
+
+
+def test_names_from_the_data_are_escaped_everywhere(make_project: ProjectFactory, tmp_path: Path) -> None:
+    config = hostile_project(make_project)
+    build_site(MonthRun(load_config(config), "2026-10"), tmp_path / "site")
+    page = (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    assert SCRIPT not in page and "<script" not in page  # no script at all, least of all the data's
+    assert html.escape(SCRIPT, quote=False) in page  # shown as text: legend, table, SVG
+    assert page.count('data-series="&lt;script&gt;alert(1)&lt;/script&gt;"') == 2  # wide and narrow chart
+    assert FORMULA not in page  # quotes escaped, shown as text
+    assert page.count(FORMULA.replace('"', "&#34;")) >= 3  # legend, figures table, SVG
+
+
+def test_a_dropped_month_leaves_the_site(make_project: ProjectFactory, tmp_path: Path) -> None:
+    config_path = hostile_project(make_project)
+    site = tmp_path / "site"
+    build_site(MonthRun(load_config(config_path), "2026-10"), site)
+    assert (site / "2026-09" / "index.html").is_file()
+    # the export now holds October only, and September is dropped from history
+    write_rows(config_path.parent / "data" / "tickets.csv",
+               ("ticket_id", "created_at", "first_response_at", "resolved_at", "category", "channel",
+                "agent", "replies", "reopens"), TICKETS[1:])
+    config = load_config(config_path)
+    write_rows(config_path.parent / "data" / "surveys.csv", ("response_id", "submitted_at", "survey", "score"),
+               [("n2", "2026-10-10T10:00:00+02:00", "nps", 10)])
+    assert HistoryStore(config.resolve(config.history.path)).drop("2026-09")
+    (site / "2026-09" / "notes.txt").write_text("the team's own file", encoding="utf-8")
+    result = build_site(MonthRun(config, "2026-10"), site)
+    assert result.months == ("2026-10",) and result.removed == ("2026-09",)
+    assert not (site / "2026-09" / "index.html").exists()
+    assert (site / "2026-09" / "notes.txt").is_file()  # not ours: left alone
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "2026-09/" not in index and list(table_rows(index, "data-month")) == ["2026-10"]
+
+
+def test_a_build_that_fails_half_way_leaves_the_old_site(make_project: ProjectFactory, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(hostile_project(make_project))
+    site = tmp_path / "site"
+    build_site(MonthRun(config, "2026-10"), site)
+    before = {p: p.read_bytes() for p in site.rglob("*.html")}
+    rendered = SiteBuilder.month_page
+
+    def page_then_crash(self: SiteBuilder, month: str) -> str:
+        if month == "2026-10":
+            raise OSError("disk full")
+        return rendered(self, month).replace("Net Promoter Score", "CHANGED")
+
+    monkeypatch.setattr(SiteBuilder, "month_page", page_then_crash)
+    with pytest.raises(OSError):
+        build_site(MonthRun(config, "2026-10"), site)
+    # September was rewritten whole; October and the index are the old ones; no temporary file is left
+    assert "CHANGED" in (site / "2026-09" / "index.html").read_text(encoding="utf-8")
+    assert (site / "2026-10" / "index.html").read_bytes() == before[site / "2026-10" / "index.html"]
+    assert (site / "index.html").read_bytes() == before[site / "index.html"]
+    assert not [p for p in site.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_36_stored_months_build_in_under_a_second(make_project: ProjectFactory, tmp_path: Path) -> None:
+    months = [f"{2024 + i // 12}-{i % 12 + 1:02d}" for i in range(36)]
+    tickets = [(f"t{m}-{k}", f"{m}-{day:02d}T10:00:00+01:00", "", "", f"cat{k % 7}", f"ch{k % 4}", "", "", "")
+               for m in months for k, day in enumerate((1, 5, 9, 13, 17, 21, 25, 28))]
+    config = load_config(make_project(tickets=tickets))
+    run = MonthRun(config, months[-1])
+    assert run.data.month == months[-1]  # the engine's run and the history update are not the site's
+    started = time.perf_counter()
+    result = build_site(run, tmp_path / "site")
+    elapsed = time.perf_counter() - started
+    assert len(result.months) == 36 and len(list((tmp_path / "site").glob("*/index.html"))) == 36
+    assert elapsed < 1.0, f"36 months took {elapsed:.2f} s"
+
+
+def test_site_command_and_run_step(make_project: ProjectFactory, tmp_path: Path) -> None:
+    config = hostile_project(make_project, extra='outputs:\n  site: {dir: "archive"}\n')
+    result = CliRunner().invoke(main, ["site", "--config", str(config), "--month", "2026-10",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Site of 2 months written to" in result.output and (tmp_path / "out" / "index.html").is_file()
+    result = CliRunner().invoke(main, ["run", "--config", str(config), "--month", "2026-10"])
+    assert result.exit_code == 0, result.output
+    assert "site: ok" in result.output
+    archive = config.parent / "archive"
+    # the workbook `run` built is the one beside the page
+    assert (archive / "2026-10" / "2026-10.xlsx").read_bytes() == \
+        (config.parent / "reports" / "2026-10.xlsx").read_bytes()
+    # September's workbook was never built: its page says so, and links nothing
+    september = (archive / "2026-09" / "index.html").read_text(encoding="utf-8")
+    assert "No workbook of this month is kept" in september and ".xlsx\"" not in september
+    # once built, the next run copies it beside September's page
+    assert CliRunner().invoke(main, ["build", "--config", str(config), "--month", "2026-09"]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", "--config", str(config), "--month", "2026-10"]).exit_code == 0
+    assert (archive / "2026-09" / "2026-09.xlsx").read_bytes() == \
+        (config.parent / "reports" / "2026-09.xlsx").read_bytes()
+    assert 'href="2026-09.xlsx"' in (archive / "2026-09" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_wrong_site_setting_is_one_line(make_project: ProjectFactory) -> None:
+    config = hostile_project(make_project, extra='outputs:\n  site: {folder: "x"}\n')
+    result = CliRunner().invoke(main, ["site", "--config", str(config), "--month", "2026-10"])
+    assert result.exit_code == 1
+    assert "outputs.site: only dir: is known here" in result.output
+    assert not (config.parent / "site").exists()  # nothing written, not even history
+    assert not (config.parent / "reportgen-history.duckdb").exists()
+    result = CliRunner().invoke(main, ["validate", "--config", str(config)])
+    assert result.exit_code == 1 and "outputs.site: only dir: is known here" in result.output
+
+
+@pytest.fixture(scope="module")
+def demo_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    sites: dict[str, Path] = {}
+    for language in ("en", "ja"):
+        folder = tmp_path_factory.mktemp(f"demo-{language}")
+        config_path = write_demo_project(folder, end_month="2026-10")
+        text = config_path.read_text(encoding="utf-8")
+        config_path.write_text(text.replace("report:\n", f"report:\n  language: {language}\n", 1),
+                               encoding="utf-8")
+        build_site(MonthRun(load_config(config_path), "2026-10"), folder / "site")
+        sites[language] = folder / "site"
+    return sites
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_demo_month_page_matches_the_golden_html(demo_sites: dict[str, Path], language: str,
+                                                 update_golden: bool) -> None:
+    page = (demo_sites[language] / "2026-10" / "index.html").read_text(encoding="utf-8")
+    golden = GOLDEN / f"demo_site_2026-10_{language}.html"
+    if update_golden:
+        golden.write_text(page, encoding="utf-8")
+    assert page == golden.read_text(encoding="utf-8"), "site page changed: review, then pytest --update-golden"
+    assert f'<html lang="{language}">' in page
+
+
+def test_partial_months_are_marked_and_not_compared(make_project: ProjectFactory, tmp_path: Path) -> None:
+    # the export starts on 25 September: September is partial, October whole
+    tickets = [("s1", "2026-09-25T10:00:00+02:00", "", "", "Shipping", "email", "", "", ""),
+               *TICKETS[1:]]
+    config = make_project(tickets=tickets, surveys=[("n1", "2026-09-26T10:00:00+02:00", "nps", 10),
+                                                    ("n2", "2026-10-10T10:00:00+02:00", "nps", 10)])
+    build_site(MonthRun(load_config(config), "2026-10"), tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    months = table_rows(index, "data-month")
+    assert months["2026-09"] == ["Sep 2026 ◐", "1", "◐ partial month: data from 25 Sep 2026"]
+    assert months["2026-10"] == ["Oct 2026", "3", "whole month"]
+    october = table_rows((tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8"))
+    # against a partial previous month: its value marked, no change
+    assert october["nps"][1:4] == ["100.0", "100.0 ◐", "—"]
+    assert october["ticket_volume"][1:4] == ["3", "1 ◐", "—"]
+    assert "◐ No change is shown: this month or the one before it is a partial month" in \
+        (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    september = (tmp_path / "site" / "2026-09" / "index.html").read_text(encoding="utf-8")
+    assert "◐ Partial month (data from 25 Sep 2026): no change or verdict is shown against it" in september
+
+
+def test_a_month_from_history_reads_as_when_it_was_the_report_month(make_project: ProjectFactory) -> None:
+    from reportgen.blocks import report_blocks
+    from reportgen.coverage import stored_partial_months
+
+    config = load_config(hostile_project(make_project))
+    run = MonthRun(config, "2026-10")
+    computed = report_blocks(run.data)
+    stored = HistoryStore(config.resolve(config.history.path)).stored_kpis()
+    partial = stored_partial_months({m.month: m.completeness for m in stored if m.completeness})
+    from_history = SiteBuilder(config, stored, partial, {}).blocks("2026-10")
+    assert from_history.window == computed.window == ("2026-09", "2026-10")
+    assert [b.rows for b in from_history.kpis] == [b.rows for b in computed.kpis]
+    assert from_history.volume == computed.volume
