@@ -34,6 +34,7 @@ from reportgen.sources.files import (
     stage_file,
 )
 from reportgen.sources.presets import get_preset
+from reportgen.sources.presets.base import INSTANT_MACRO
 from reportgen.sources.schema import COLUMNS
 
 # canonical columns read and validated but not needed by any KPI yet
@@ -219,6 +220,12 @@ def _timestamp(text: str, date_format: str | None) -> str:
     return f"coalesce(CAST(try_strptime({text}, {sql_string(date_format)}) AS TIMESTAMPTZ), {iso})"
 
 
+def _define_instant(con: duckdb.DuckDBPyConnection, date_format: str | None) -> None:
+    """The macro a preset's derived instant (created + a duration) reads its start with
+    (``INSTANT_MACRO``): the same parse as the file's timestamp columns."""
+    con.execute(f"CREATE OR REPLACE TEMP MACRO {INSTANT_MACRO}(t) AS {_timestamp('t', date_format)}")
+
+
 def create_raw_table(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
     """An empty ``{dataset}_raw``: the stored columns plus the index of the file each row came from."""
     col_defs = ", ".join(f"{name} {kind}" for name, kind, _ in stored_columns(dataset))
@@ -307,8 +314,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
         while True:
             inferred: list[str] = []
             try:
+                _define_instant(con, source.date_format)  # derived instants of the inference: ISO
                 date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions,
                                                                        path, inferred)
+                _define_instant(con, date_format)  # derived instants read as created_at is
                 select, cells = _select(dataset, expressions, date_format, preset.blank_values)
                 rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
                                    f"FROM (SELECT {cells} FROM ({sql}))")  # an INSERT returns its row count
