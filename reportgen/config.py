@@ -269,6 +269,9 @@ class SourceConfig(_Strict):
     columns: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    # the decimal mark of the files' numbers: "," reads 4,5 and 1.234,56; default: per column
+    # in a ";" file (``reportgen.sources.decimals``), else "."
+    decimal: Literal[",", "."] | None = None
     encoding: str | None = None
     sheet: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)  # preset-specific settings

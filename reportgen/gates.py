@@ -46,7 +46,8 @@ FIXES: dict[str, str] = {
     "missing_survey": "no survey kind — set the survey column, or options: {{survey: nps|csat|ces}}",
     "unknown_survey_kind": "the survey kind must be nps, csat or ces — check the survey column",
     "missing_score": "no score — check sources.{dataset}.columns: score (or options.score_column)",
-    "invalid_score": "the scores are not numbers — check the score column (or options.score_labels)",
+    "invalid_score": ("the scores are not numbers — check the score column (or options.score_labels; "
+                      "decimal: \",\" on the source for scores such as 4,5)"),
     "score_out_of_scale": "the scores are outside the scale — check kpis.csat.scale / kpis.ces.scale "
                           "and the survey kind",
 }

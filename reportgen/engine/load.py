@@ -23,6 +23,7 @@ from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
+from reportgen.sources.decimals import DECIMAL_COMMA_NOTE, as_decimal_point, decimal_comma_columns
 from reportgen.sources.files import (
     BlankLines,
     explain_read_error,
@@ -308,12 +309,14 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
         staged = stage_file(con, readable, source, workdir)
         skip = max(0, int(preset.header_rows) - 1)  # sub-header rows (SurveyMonkey, Qualtrics)
         sql, first_row = _skip_rows(staged.sql, skip), staged.first_row + skip
-        expressions = preset.columns(dataset, staged.header, source, path)
+        mapped = preset.columns(dataset, staged.header, source, path)
         # in parallel, then serially when a quote holds a line break; and again as Windows-1252
         # when bytes past the sample the encoding was detected on are not UTF-8
         while True:
             inferred: list[str] = []
             try:
+                expressions = _decimal_commas(con, dataset, source, staged.delimiter, sql, mapped, path,
+                                              inferred)
                 _define_instant(con, source.date_format)  # derived instants of the inference: ISO
                 date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions,
                                                                        path, inferred)
@@ -345,12 +348,35 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
     blank_lines = BlankLines(staged.text_path, staged.delimiter) \
         if staged.text_path is not None and staged.delimiter is not None and readable == path else None
     span = FileSpan(str(path), start, first_row, blank_lines=blank_lines, skipped=skip)
-    return span, set(expressions), rows
+    return span, set(mapped), rows
 
 
 def _skip_rows(sql: str, skip: int) -> str:
     """The records of ``sql`` after the first ``skip`` (sub-header rows are not records)."""
     return f"SELECT * FROM ({sql}) OFFSET {skip}" if skip else sql
+
+
+def _decimal_commas(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig,
+                    delimiter: str | None, sql: str, expressions: dict[str, str], path: Path,
+                    notes: list[str]) -> dict[str, str]:
+    """``expressions`` with the number columns written with decimal commas read as numbers.
+
+    ``decimal: ","`` on the source: every number column; ``"."``: none; unset: the columns of
+    a ``;`` file the whole column shows to use decimal commas (``reportgen.sources.decimals``).
+    """
+    names = ([c.name for c in COLUMNS["business"] if c.name != "month"] if dataset == "business"
+             else sorted(NUMBERS))
+    numbers = {name: expressions[name] for name in names if name in expressions}
+    if source.kind != "path" or source.decimal == "." or not numbers:
+        return expressions
+    if source.decimal == ",":
+        chosen = list(numbers)
+    elif delimiter == ";":
+        chosen = decimal_comma_columns(con, sql, numbers)
+        notes += [DECIMAL_COMMA_NOTE.format(file=path.name, column=name) for name in chosen]
+    else:
+        return expressions
+    return {**expressions, **{name: as_decimal_point(numbers[name]) for name in chosen}}
 
 
 _DATE_SAMPLE = 1000  # rows looked at before deciding a file's timestamps need the whole-column check
