@@ -148,6 +148,9 @@ class QualityOptions(_Strict):
     """The quality gate: a run fails when a dataset has rows but more than this share is excluded."""
 
     max_excluded_share: float = Field(default=0.5, ge=0, le=1)
+    # days a report month's data may start after its first day or end before its last and still be
+    # whole (reportgen.coverage); a partial report month stops build, publish, email and run
+    month_gap_days: int = Field(default=2, ge=0, le=27)
 
 
 class ScaleOptions(_Strict):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
+from reportgen.coverage import PARTIAL_MARK, mark_partial_tabs, partial_legend, partial_list, partial_note
 from reportgen.engine.reasons import REASONS
 from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi
@@ -91,6 +91,8 @@ class ReportBuilder:
     def build(self) -> Report:
         sheets = [self.tracker(), self.volume(), self.calculator(), self.definitions(),
                   self.agents(), self.channels(), self.quality(), self.tidy_data()]
+        if self.month in self.partial:  # a report month sent with --allow-partial: said on every tab
+            mark_partial_tabs(sheets, {self.month: self.partial[self.month]}, self.tr)
         for sheet in sheets:
             fit_row_heights(sheet)
             place_page_breaks(sheet)
@@ -188,7 +190,8 @@ class ReportBuilder:
         target = self.config.targets.get(kpi.id) if with_target else None
         sheet.put(row, target_col, target, f"value:{unit}")
         current = series[-1]
-        status, status_tone = target_status(kpi, current, target)
+        # no verdict on a partial report month (sent with --allow-partial)
+        status, status_tone = target_status(kpi, None if self.month in self.partial else current, target)
         style = {"good": "status_good", "bad": "status_bad"}.get(status_tone, "status_none")
         sheet.put(row, status_col, self.tr.t(status) if status else None, style)
         if len(series) < 2:
@@ -214,7 +217,8 @@ class ReportBuilder:
         self._heading(sheet, tr.t("volume.title", first=first, last=last), tr.t("volume.subtitle"))
         end = self._volume_block(sheet, 3, "tickets_by_category", tr.t("volume.by_category"))
         self._volume_block(sheet, end + 2, "tickets_by_channel", tr.t("volume.by_channel"))
-        widths = {0: fit_width(12.0, [tr.t("common.month"), *(tr.month(m) for m in self.window)])}
+        labels = (f"{tr.month(m)} {PARTIAL_MARK}" if m in self.partial else tr.month(m) for m in self.window)
+        widths = {0: fit_width(12.0, [tr.t("common.month"), *labels])}
         for (_, col), cell in sheet.cells.items():
             if col and cell.style == "header" and isinstance(cell.value, str):
                 widths[col] = max(widths.get(col, 12.0), min(30.0, display_width(cell.value) * 1.1 + 2))
@@ -235,7 +239,11 @@ class ReportBuilder:
         first = header + 1
         for offset, month in enumerate(self.window):
             row = first + offset
-            sheet.put(row, 0, month_date(month), "month_row")
+            if month in self.partial:  # a text with the mark, as on the tracker; the note says why
+                sheet.put(row, 0, f"{self.tr.month(month)} {PARTIAL_MARK}", "month_row",
+                          note=partial_note(self.partial[month], self.tr))
+            else:
+                sheet.put(row, 0, month_date(month), "month_row")
             counts = self.breakdowns.get(month, {}).get(kpi_id)
             for index, key in enumerate(keys):
                 value = None if counts is None else counts.get(key, 0)
@@ -255,9 +263,15 @@ class ReportBuilder:
                 title=self.tr.t("chart.title", title=title),
                 categories=Range(sheet.name, first, 0, last, 0),
                 series=series, anchor=(chart_top, 0),
-                x_title=self.tr.t("chart.x_axis"), y_title=self.tr.t("chart.y_axis"),
+                x_title=self._x_title(), y_title=self.tr.t("chart.y_axis"),
             ))
         return chart_top + 20  # the chart is about 19 rows tall
+
+    def _x_title(self) -> str:
+        """The volume charts' month axis, naming the window's partial months (◐) when there are any."""
+        partial = {m: why for m, why in self.partial.items() if m in self.window}
+        axis = self.tr.t("chart.x_axis")
+        return f"{axis} — {PARTIAL_MARK} {partial_list(partial, self.tr)}" if partial else axis
 
     # ---- 3. Calculator --------------------------------------------------------------
     def calculator(self) -> Sheet:

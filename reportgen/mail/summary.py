@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reportgen.coverage import PARTIAL_MARK, partial_list
+from reportgen.coverage import PARTIAL_MARK, marked_month, partial_list
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPIS
 from reportgen.monthdata import MonthData
@@ -92,6 +92,7 @@ class TrendPoint:
     month: str
     label: str  # as drawn in the chart image (Latin script: '2026/10' in Japanese)
     tickets: float | None
+    partial: bool = False  # covered only in part: drawn with the ◐ mark
 
 
 @dataclass
@@ -161,8 +162,11 @@ def headline_rows(data: MonthData) -> list[HeadlineRow]:
         value, before = current.get(kpi.id), previous.get(kpi.id)
         target = data.config.targets.get(kpi.id)
         change, change_tone = month_change(kpi, before, value)
-        status, status_tone = target_status(kpi, value, target)
-        if not status:
+        # no verdict on a partial report month (sent with --allow-partial)
+        status, status_tone = target_status(kpi, None if data.month in data.partial else value, target)
+        if data.month in data.partial:
+            status = ""
+        elif not status:
             status = "status.no_target" if target is None else "status.no_data" if value is None else ""
         if change is None:
             change_text, word = "", ""
@@ -233,7 +237,7 @@ def find_spikes(data: MonthData) -> list[Spike]:
 def volume_trend(data: MonthData) -> list[TrendPoint]:
     """Tickets created per month over the report window (None for months without data)."""
     tr = _translator(data)
-    return [TrendPoint(m, tr.month_image(m), data.scalars.get(m, {}).get("ticket_volume"))
+    return [TrendPoint(m, tr.month_image(m), data.scalars.get(m, {}).get("ticket_volume"), m in data.partial)
             for m in data.window]
 
 
@@ -269,7 +273,10 @@ def summarize(data: MonthData) -> EmailSummary:
     return EmailSummary(
         title=data.config.report.title,
         month=data.month,
-        month_label=tr.month_long(data.month),
+        # a partial report month (sent with --allow-partial) says so wherever the month is named:
+        # subject, header, intro: 'Nov 2026 ◐ (data until 4 Nov 2026)'
+        month_label=(marked_month(tr.month_long(data.month), data.partial[data.month], tr)
+                     if data.month in data.partial else tr.month_long(data.month)),
         previous_label=tr.month_long(shift(data.month, -1)),
         headline=headline_rows(data),
         top_categories=top_categories(data),
