@@ -118,8 +118,14 @@ class MonthRun:
     def check_whole_month(self) -> None:
         """Unless partial months are allowed: stop (one line, ``PartialMonthError``) when the report
         month's data covers it only in part. ``reportgen run`` asks before its first step."""
+        if self.allow_partial:
+            return
+        try:
+            result = self.engine
+        except ReportgenError:
+            return  # what could not be read is told by the first step that needs it
         # a run whose rows fail the quality gate stops on that first (``check``)
-        if not self.allow_partial and not gate_failures(self.engine, self.config):
+        if not gate_failures(result, self.config):
             try:
                 check_whole_month(self.engine, self.config, self.month)
             except ReportgenError as exc:
