@@ -19,6 +19,8 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner, Result
+from fakes.fixtures import write_config, zendesk, zendesk_source  # noqa: F401  (zendesk: a fixture)
+from fakes.zendesk import ZendeskFake
 
 from reportgen.cli import main
 from reportgen.coverage import month_bounds, month_gaps
@@ -175,3 +177,22 @@ def test_a_whole_month_email_keeps_its_verdicts(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     html = _html(email.message_from_bytes(eml.read_bytes()))
     assert "Below target" in html
+
+
+def test_an_api_pull_covers_the_month_up_to_the_pull(zendesk: ZendeskFake,  # noqa: F811
+                                                      tmp_path: Path) -> None:
+    """January 2025's tickets run from the 2nd to the 8th, pulled long after: the pull saw every
+    change up to now, so the month is whole (a file ending on the 8th would not be)."""
+    config = write_config(tmp_path, zendesk_source(zendesk.url))
+    out = tmp_path / "january.xlsx"
+    result = invoke("build", "--config", str(config), "--month", "2025-01", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    # the same tickets as a file end on their last record, the 8th: 23 days before the 31st
+    export = tmp_path / "file" / "tickets.csv"
+    export.parent.mkdir()
+    export.write_text("ticket_id,created_at\n1,2025-01-02T09:00:00Z\n6,2025-01-08T09:00:00Z\n", encoding="utf-8")
+    config = write_config(tmp_path / "file", '{path: "tickets.csv"}')
+    result = invoke("build", "--config", str(config), "--month", "2025-01", "--out", str(out))
+    assert result.exit_code == 1
+    assert "tickets data from 2 Jan 2025 to 8 Jan 2025, 23 days before 31 Jan 2025" in result.stderr

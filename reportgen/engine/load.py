@@ -13,6 +13,7 @@ needs the scratch folder, in :func:`_load_sheet` beside it).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -89,6 +90,8 @@ class Loaded:
     columns: set[str] = field(default_factory=set)  # canonical columns found in at least one file
     fatal: list[ReportgenError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # inferred reading choices, for `validate`
+    # api: sources: when each one's last pull finished (the data covers time up to then)
+    pulled_until: list[dt.datetime] = field(default_factory=list)
 
     @property
     def files(self) -> list[str]:
@@ -255,6 +258,12 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
                 raise
             loaded.fatal.append(exc)
             continue
+        if source.kind == "api":
+            from reportgen.sources.api import pulled_until
+
+            until = pulled_until(config, dataset, source)
+            if until is not None:
+                loaded.pulled_until.append(until)
         for path in paths:
             try:
                 span, columns, rows = _load_file(con, dataset, source, path, workdir,

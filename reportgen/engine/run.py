@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -182,6 +183,9 @@ class Engine:
         con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
+        if covered is not None and loaded.pulled_until:  # an API pull covers up to the (oldest) pull
+            pulled = min(loaded.pulled_until).astimezone(ZoneInfo(tz)).date()
+            covered = (covered[0], max(covered[1], pulled))
         if covered is not None:
             part.coverage[dataset] = covered
         con.execute(f"DROP VIEW {dataset}")
