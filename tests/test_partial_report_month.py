@@ -196,3 +196,30 @@ def test_an_api_pull_covers_the_month_up_to_the_pull(zendesk: ZendeskFake,  # no
     result = invoke("build", "--config", str(config), "--month", "2025-01", "--out", str(out))
     assert result.exit_code == 1
     assert "tickets data from 2 Jan 2025 to 8 Jan 2025, 23 days before 31 Jan 2025" in result.stderr
+
+
+def test_an_earlier_partial_month_is_marked_on_the_volume_tab_its_charts_and_the_email_chart(
+        tmp_path: Path) -> None:
+    """A first export from 25 September: September's 7 days next to a whole October must not read
+    as a jump without the mark (today only the tracker marked it)."""
+    (tmp_path / "zendesk.csv").write_text(zendesk_export(dt.date(2026, 9, 25), dt.date(2026, 10, 31)),
+                                          encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(f'report: {{title: "Support", timezone: "{ZONE}"}}\n'
+                      'sources:\n  tickets: {path: "zendesk.csv", preset: zendesk}\n'
+                      'outputs:\n  email: {from: "r@example.com", to: [ceo@example.com]}\n', encoding="utf-8")
+    out = tmp_path / "october.xlsx"
+    result = invoke("build", "--config", str(config), "--month", "2026-10", "--out", str(out))
+    assert result.exit_code == 0, result.output  # October is whole: no stop, no flag needed
+    volume = openpyxl.load_workbook(out)["Ticket Volume"]
+    months = [cell.value for cell in volume["A"] if cell.value is not None]
+    assert months.count("Sep 2026 ◐") == 2 and "Oct 2026 ◐" not in months
+    assert volume.cell(3, 1).value is None  # no legend under the title: the report month is whole
+    with zipfile.ZipFile(out) as archive:
+        charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/")]
+    assert charts and all("◐ Sep 2026 (data from 25 Sep 2026)" in chart for chart in charts)
+    eml = tmp_path / "october.eml"
+    result = invoke("email", "--config", str(config), "--month", "2026-10", "--dry-run", "--eml", str(eml))
+    assert result.exit_code == 0, result.output
+    alt = re.search(r'<img [^>]*alt="([^"]*)"', _html(email.message_from_bytes(eml.read_bytes())))
+    assert alt and "Sep 2026 ◐" in alt.group(1) and "Oct 2026 ◐" not in alt.group(1)
