@@ -68,7 +68,7 @@ PARTIAL_LINE = ("{month} is a partial month: {what} (quality.month_gap_days: {ga
 PARTIAL_DATA = "{dataset} data from {first} to {last}, {short}"
 PARTIAL_STARTS = "{days} days after {month_first}"
 PARTIAL_ENDS = "{days} days before {month_last}"
-PARTIAL_RUNNING = "{month} has not ended yet ({dataset} data until {last})"
+PARTIAL_RUNNING = "it has not ended yet ({dataset} data until {last})"
 PARTIAL_FIXES = {"path": "export the whole month again", "api": "pull again (`reportgen pull`)"}
 PARTIAL_FIX_OTHER = "read the whole month again"
 PARTIAL_RUNNING_FIX = "report it once the month has ended"
@@ -168,7 +168,7 @@ def partial_month_failure(result: EngineResult, config: Config, month: str,
         return None
     month_first, month_last = month_bounds(month)
     if running:
-        what, fix = PARTIAL_RUNNING.format(month=month, dataset=dataset, last=_day(last)), PARTIAL_RUNNING_FIX
+        what, fix = PARTIAL_RUNNING.format(dataset=dataset, last=_day(last)), PARTIAL_RUNNING_FIX
     else:
         short = [PARTIAL_STARTS.format(days=(first - month_first).days, month_first=_day(month_first))] \
             if late else []

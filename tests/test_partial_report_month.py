@@ -223,3 +223,26 @@ def test_an_earlier_partial_month_is_marked_on_the_volume_tab_its_charts_and_the
     assert result.exit_code == 0, result.output
     alt = re.search(r'<img [^>]*alt="([^"]*)"', _html(email.message_from_bytes(eml.read_bytes())))
     assert alt and "Sep 2026 ◐" in alt.group(1) and "Oct 2026 ◐" not in alt.group(1)
+
+
+def test_the_line_for_a_month_starting_late_or_still_running() -> None:
+    """The stop line names the first and last day with data and the fix for each kind of gap."""
+    from reportgen.config import parse_config
+    from reportgen.engine import EngineResult
+    from reportgen.gates import partial_month_failure
+
+    config = parse_config('report: {timezone: "UTC"}\nsources:\n  tickets: {path: "t.csv"}\n', Path("c.yaml"))
+    late = EngineResult({}, {}, [], coverage={"tickets": (dt.date(2026, 9, 25), dt.date(2026, 10, 31))})
+    assert partial_month_failure(late, config, "2026-09", today=dt.date(2026, 12, 6)) == (
+        "2026-09 is a partial month: tickets data from 25 Sep 2026 to 31 Oct 2026, 24 days after "
+        "1 Sep 2026 (quality.month_gap_days: 2) — export the whole month again, or add --allow-partial "
+        "to send it marked ◐ and without verdicts")
+    assert partial_month_failure(late, config, "2026-10", today=dt.date(2026, 12, 6)) is None
+    running = EngineResult({}, {}, [], coverage={"tickets": (dt.date(2026, 11, 1), dt.date(2026, 12, 6))})
+    assert partial_month_failure(running, config, "2026-12", today=dt.date(2026, 12, 6)) == (
+        "2026-12 is a partial month: it has not ended yet (tickets data until 6 Dec 2026) "
+        "(quality.month_gap_days: 2) — report it once the month has ended, or add --allow-partial "
+        "to send it marked ◐ and without verdicts")
+    surveys_only = EngineResult({}, {}, [], coverage={"surveys": (dt.date(2026, 11, 4), dt.date(2026, 11, 30))})
+    assert "surveys data from 4 Nov 2026" in str(
+        partial_month_failure(surveys_only, config, "2026-11", today=dt.date(2026, 12, 6)))
