@@ -246,3 +246,19 @@ def test_the_line_for_a_month_starting_late_or_still_running() -> None:
     surveys_only = EngineResult({}, {}, [], coverage={"surveys": (dt.date(2026, 11, 4), dt.date(2026, 11, 30))})
     assert "surveys data from 4 Nov 2026" in str(
         partial_month_failure(surveys_only, config, "2026-11", today=dt.date(2026, 12, 6)))
+
+
+def test_an_allowed_partial_month_is_marked_in_the_google_sheet_too(tmp_path: Path) -> None:
+    config = project(tmp_path)
+    requests = tmp_path / "requests.json"
+    result = invoke("publish", "--config", str(config), "--month", "last", "--dry-run", "--allow-partial",
+                    "--requests-out", str(requests))
+    assert result.exit_code == 0, result.output
+    text = requests.read_text(encoding="utf-8")
+    assert f"{month_bounds(LAST)[0]:%b %Y} ◐" in text and f"data until {day(END_DAY)}" in text
+    assert "Below target" not in text
+    # the whole month before: its verdict is there (so its absence above means something)
+    result = invoke("publish", "--config", str(config), "--month", BEFORE, "--dry-run",
+                    "--requests-out", str(requests))
+    assert result.exit_code == 0, result.output
+    assert "Below target" in requests.read_text(encoding="utf-8")
