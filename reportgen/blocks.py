@@ -65,6 +65,7 @@ class KpiRow:
     change: float | None
     change_tone: str
     key: str | None = None  # the dimension value of a breakdown row
+    partial: bool = False  # the report month is partial (sent with --allow-partial): no verdict
 
     @property
     def value(self) -> float | None:
@@ -78,7 +79,7 @@ class KpiRow:
     def status_shown(self) -> str:
         """The status as a reader sees it beside the value: the verdict, else why there is none
         ("status.no_target", "status.no_data"), else "" (a KPI without a direction)."""
-        if self.status:
+        if self.status or self.partial:
             return self.status
         return "status.no_target" if self.target is None else "status.no_data" if self.value is None else ""
 
@@ -200,30 +201,34 @@ def ordered_keys(values: MonthValues, kpi_id: str) -> list[str]:
 
 
 def _row(kpi: Kpi, label: str, series: tuple[float | None, ...],
-         target: float | None, comparable: bool, key: str | None = None) -> KpiRow:
-    status, status_tone = target_status(kpi, series[-1] if series else None, target)
+         target: float | None, comparable: bool, key: str | None = None, partial: bool = False) -> KpiRow:
+    """``partial``: the report month is covered only in part (sent with --allow-partial): no verdict."""
+    status, status_tone = target_status(kpi, None if partial or not series else series[-1], target)
     change, change_tone = (month_change(kpi, series[-2], series[-1]) if comparable and len(series) >= 2
                            else (None, NEUTRAL))
-    return KpiRow(kpi, label, series, target, status, status_tone, change, change_tone, key)
+    return KpiRow(kpi, label, series, target, "" if partial else status, status_tone, change, change_tone,
+                  key, partial)
 
 
 def kpi_blocks(values: MonthValues, targets: Mapping[str, float], tr: Translator) -> tuple[KpiBlock, ...]:
     """Every KPI of the registry (primary, then secondary) over the window."""
     window = list(values.window)
     compared = comparable(window, values.partial)
+    partial = values.month in values.partial
     blocks: list[KpiBlock] = []
     for group in ("primary", "secondary"):
         for kpi in (k for k in shown_kpis(values.business_hours) if k.group == group):
             label = kpi.label_in(tr)
             if kpi.breakdown is None:
                 series = tuple(values.scalars.get(m, {}).get(kpi.id) for m in window)
-                rows: tuple[KpiRow, ...] = (_row(kpi, label, series, targets.get(kpi.id), compared),)
+                rows: tuple[KpiRow, ...] = (_row(kpi, label, series, targets.get(kpi.id), compared,
+                                                    partial=partial),)
             elif kpi.breakdown == "agent":
                 rows = ()
             else:
                 rows = tuple(
                     _row(kpi, key, tuple(values.breakdowns.get(m, {}).get(kpi.id, {}).get(key)
-                                                 for m in window), None, compared, key)
+                                                 for m in window), None, compared, key, partial)
                     for key in ordered_keys(values, kpi.id))
             blocks.append(KpiBlock(kpi, label, rows))
     return tuple(blocks)

@@ -15,6 +15,7 @@ import click
 from reportgen import __version__
 from reportgen.cli_common import (
     VerboseGroup,
+    allow_partial_option,
     config_option,
     friendly_errors,
     month_option,
@@ -89,15 +90,16 @@ def validate(config_path: Path) -> None:
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the workbook (default: report.output from the config).")
 @offline_option
+@allow_partial_option
 @friendly_errors
-def build(config_path: Path, month: str, out: Path | None, offline: bool) -> None:
+def build(config_path: Path, month: str, out: Path | None, offline: bool, allow_partial: bool) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
     pull_first(config, offline)
-    run = MonthRun(config, month, notify=to_stderr)
+    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 

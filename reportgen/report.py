@@ -17,7 +17,7 @@ from pathlib import Path
 
 from reportgen.blocks import KpiRow, SeriesBlock, Table, report_blocks
 from reportgen.config import Config
-from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
+from reportgen.coverage import PARTIAL_MARK, mark_partial_tabs, partial_legend, partial_list, partial_note
 from reportgen.engine.reasons import CONTROL_CHARACTERS, REASONS
 from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
@@ -98,6 +98,8 @@ class ReportBuilder:
     def build(self) -> Report:
         sheets = [self.tracker(), self.volume(), self.calculator(), self.definitions(),
                   self.agents(), self.channels(), self.quality(), self.tidy_data()]
+        if self.month in self.partial:  # a report month sent with --allow-partial: said on every tab
+            mark_partial_tabs(sheets, {self.month: self.partial[self.month]}, self.tr)
         for sheet in sheets:
             fit_row_heights(sheet)
             place_page_breaks(sheet)
@@ -206,7 +208,8 @@ class ReportBuilder:
         top = 3
         for block in self.blocks.volume:
             top = self._volume_block(sheet, top, block) + 2
-        widths = {0: fit_width(12.0, [tr.t("common.month"), *(tr.month(m) for m in self.window)])}
+        labels = (f"{tr.month(m)} {PARTIAL_MARK}" if m in self.partial else tr.month(m) for m in self.window)
+        widths = {0: fit_width(12.0, [tr.t("common.month"), *labels])}
         for (_, col), cell in sheet.cells.items():
             if col and cell.style == "header" and isinstance(cell.value, str):
                 widths[col] = max(widths.get(col, 12.0), min(30.0, display_width(cell.value) * 1.1 + 2))
@@ -227,7 +230,11 @@ class ReportBuilder:
         first = header + 1
         for offset, month in enumerate(block.months):
             row = first + offset
-            sheet.put(row, 0, month_date(month), "month_row")
+            if month in self.partial:  # a text with the mark, as on the tracker; the note says why
+                sheet.put(row, 0, f"{self.tr.month(month)} {PARTIAL_MARK}", "month_row",
+                          note=partial_note(self.partial[month], self.tr))
+            else:
+                sheet.put(row, 0, month_date(month), "month_row")
             for index in range(len(keys)):
                 sheet.put(row, 1 + index, block.values[index][offset], "value:count")
             span = f"{a1(row, 1)}:{a1(row, max(1, total_col - 1))}"
@@ -246,9 +253,15 @@ class ReportBuilder:
                 title=self.tr.t("chart.title", title=title),
                 categories=Range(sheet.name, first, 0, last, 0),
                 series=series, anchor=(chart_top, 0),
-                x_title=self.tr.t("chart.x_axis"), y_title=self.tr.t("chart.y_axis"),
+                x_title=self._x_title(), y_title=self.tr.t("chart.y_axis"),
             ))
         return chart_top + 20  # the chart is about 19 rows tall
+
+    def _x_title(self) -> str:
+        """The volume charts' month axis, naming the window's partial months (◐) when there are any."""
+        partial = {m: why for m, why in self.partial.items() if m in self.window}
+        axis = self.tr.t("chart.x_axis")
+        return f"{axis} — {PARTIAL_MARK} {partial_list(partial, self.tr)}" if partial else axis
 
     # ---- 3. Calculator --------------------------------------------------------------
     def calculator(self) -> Sheet:

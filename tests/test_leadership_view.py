@@ -41,7 +41,7 @@ def test_source_files_are_shown_relative_to_the_config_never_as_machine_paths(tm
     outside = tmp_path / "exports" / "home-of-someone"
     outside.mkdir(parents=True)
     (root / "data" / "tickets.csv").write_text(
-        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-02T09:00:00Z\n", encoding="utf-8")
+        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-31T09:00:00Z\n", encoding="utf-8")
     (outside / "surveys.csv").write_text(
         "response_id,submitted_at,survey,score\nS1,2026-10-02T10:00:00Z,nps,9\n", encoding="utf-8")
     config = root / "config.yaml"

@@ -29,7 +29,7 @@ def project(tmp_path: Path, port: int = 25) -> Path:
     root = tmp_path / "project"
     (root / "data").mkdir(parents=True)
     (root / "data" / "tickets.csv").write_text(
-        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-02T09:00:00Z\n", encoding="utf-8")
+        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-31T09:00:00Z\n", encoding="utf-8")
     config = root / "config.yaml"
     config.write_text(
         "sources:\n  tickets: {path: data/tickets.csv}\n"
