@@ -44,6 +44,7 @@ def doc(project: Path) -> dict[str, Any]:
     return month_kpis(project, "2026-10")
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path) -> None:
     first = write_demo_project(tmp_path / "a")
     second = write_demo_project(tmp_path / "b")
@@ -55,6 +56,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
     assert tree(other.parent)["data/tickets-2026-10.csv"] != files["data/tickets-2026-10.csv"]
 
 
+@pytest.mark.slow
 def test_rewriting_the_demo_is_stable_and_drops_stale_exports(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     write_demo_project(folder, end_month="2026-12")

@@ -190,6 +190,8 @@ def test_data_values_are_not_translated(built: tuple[str, Path, Path]) -> None:
     assert set(CATEGORIES) <= shown  # category names are data, written as given (and as text)
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_japanese_workbook_renders_with_cjk_glyphs(tmp_path: Path) -> None:
     """LibreOffice draws the Japanese texts with a CJK font (a missing font shows tofu boxes)."""
     if not shutil.which("pdffonts"):

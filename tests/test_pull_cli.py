@@ -119,6 +119,7 @@ def test_time_limit_via_cli_names_what_is_missing(zendesk: ZendeskFake, tmp_path
     assert stored_ids(config) == ["1", "2"]
 
 
+@pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     fake = ZendeskFake(ZD_EMAIL, ZD_TOKEN, page_cap=3)
     fake.add_user(7, "Alice Rossi")
@@ -181,6 +182,7 @@ def test_report_commands_pull_first_unless_offline(zendesk: ZendeskFake, tmp_pat
     assert materialize(config, "tickets", config.sources.tickets).exists()
 
 
+@pytest.mark.slow
 def test_full_flag_and_nothing_to_pull(zendesk: ZendeskFake, tmp_path: Path) -> None:
     config = write_config(tmp_path / "a", zendesk_source(zendesk.url))
     assert run_cli("pull", "--config", str(config)).returncode == 0

@@ -131,6 +131,7 @@ def test_delighted_kpis_and_the_next_pull_asks_only_for_changes(delighted: Delig
     assert kpis["nps"] == pytest.approx(40.0) and kpis["csat"] == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_delighted_rate_limit_waits_as_long_as_retry_after_says(delighted: DelightedFake, tmp_path: Path,
                                                                 small_pages: None) -> None:
     delighted.fail(RESPONSES, 429, retry_after="1", after=1)
@@ -183,6 +184,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT DISTINCT record_id FROM pulled_records ORDER BY record_id").fetchall()]
 
 
+@pytest.mark.slow
 def test_delighted_kill_9_mid_pull_then_resume(tmp_path: Path) -> None:
     fake = DelightedFake(DL_KEY)
     for i in range(1, 251):  # 250 responses: pages of 100, 100, 50

@@ -161,6 +161,7 @@ def test_category_type_and_tags(zendesk: ZendeskFake, tmp_path: Path) -> None:
     assert rows(materialize(config, "tickets", config.sources.tickets))["3"]["category"] == "refunds"
 
 
+@pytest.mark.slow
 def test_rate_limit_waits_as_long_as_retry_after_says(zendesk: ZendeskFake, tmp_path: Path) -> None:
     zendesk.fail(EXPORT, 429, retry_after="1", after=1)  # the second export request is rate limited
     config = load_config(write_config(tmp_path, zendesk_source(zendesk.url)))

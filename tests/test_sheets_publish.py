@@ -162,6 +162,7 @@ def test_an_applied_write_whose_answer_was_lost_is_replanned_not_repeated(google
     assert sum(len(s.charts) for s in book.sheets) == 2
 
 
+@pytest.mark.slow
 def test_a_write_that_times_out_is_replanned(google: Google, report: Report) -> None:
     book = google.fake.new_spreadsheet()
     google.fake.fail("POST", ":batchUpdate", stall=2.5)  # applied after the client gave up
