@@ -207,3 +207,27 @@ def test_japanese_workbook_renders_with_cjk_glyphs(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "ネットプロモータースコア（NPS）" in text and "2026年10月" in text
+
+
+def _quality_project(make_project: Any, language: str) -> Path:
+    config = make_project(
+        tickets=[("T1", "2026-10-01T09:00:00Z", "", "", "", "email", "Ann", "1", "0"),
+                 ("T2", "2026-10-02T09:00:00Z", "", "", "Billing", "email", "Ann", "1", "0")],
+        surveys=[("S1", "2026-10-03T09:00:00Z", "csat", "5"), ("S2", "2026-10-03T10:00:00Z", "csat", ""),
+                 ("S3", "2026-10-03T11:00:00Z", "csat", "4")],
+        folder=f"quality-{language}")
+    text = config.read_text(encoding="utf-8").replace('currency: "EUR"}', f'currency: "EUR", language: {language}}}')
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("language", ["it", "ro", "ja"])
+def test_data_quality_reasons_are_named_in_the_language(make_project: Any, language: str) -> None:
+    """The reason column showed the code (missing_score); it shows the reason's name in the language."""
+    config = _quality_project(make_project, language)
+    target, _ = build_workbook(load_config(config), "2026-10", config.parent / "report.xlsx")
+    tr = translator(language)
+    quality = openpyxl.load_workbook(target)[tr.t("tab.quality")]
+    reasons = [str(row[1].value) for row in quality.iter_rows() if row[0].value == tr.t("dataset.surveys")
+               and isinstance(row[3].value, int) and row[1].value is not None and row[4].value]
+    assert reasons == [{"it": "punteggio mancante", "ro": "scor lipsă", "ja": "スコアなし"}[language]]
