@@ -149,7 +149,8 @@ class ReportBuilder:
             row += 1
             for kpi in (k for k in KPIS if k.group == group):
                 row = self._tracker_kpi(sheet, kpi, row, target_col, status_col, change_col)
-        statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target")]
+        statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target",
+                                                             "slower_than_target", "faster_than_target")]
         month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
         sheet.column_widths = {
             0: fit_width(46, (k.label_in(tr) for k in KPIS), extra=4),

@@ -210,7 +210,7 @@ def test_summary_matches_the_tracker_for_every_headline_kpi(demo: Path) -> None:
                    "avg_first_response_hours", "avg_resolution_hours", "fcr_rate", "resolution_rate"]
     for row in summary.headline:
         assert row.raw_value == scalar_values(data.current)[row.id]
-        assert row.status in ("On target", "Below target", "Above target", "No target")
+        assert row.status in ("On target", "Below target", "Above target", "Slower than target", "No target")
         if row.status != "No target":
             assert row.status_tone in ("good", "bad")
 
