@@ -104,13 +104,14 @@ def build(config_path: Path, month: str, out: Path | None, offline: bool) -> Non
 @friendly_errors
 def demo(folder: Path, out: Path | None, month: str) -> None:
     """Generate a year of realistic sample data and build its report — no config needed."""
-    from reportgen.demo import write_demo_project
+    from reportgen.demo import PLANTED_PROBLEMS, write_demo_project
     from reportgen.months import parse_month_option
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
+    to_stderr(PLANTED_PROBLEMS)  # before the run's "1 of … rows excluded" notice, which it explains
     run = MonthRun(open_config(config_path), end, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Demo report for {run.month}: {target}")

@@ -22,7 +22,8 @@ def target_status(kpi: Kpi, current: float | None, target: float | None) -> tupl
     if met:
         return "status.on_target", GOOD
     if kpi.unit == "hours":
-        return ("status.faster_than_target" if kpi.direction == "higher" else "status.slower_than_target"), BAD
+        return ("status.faster_than_target" if kpi.direction == "higher"
+                else "status.slower_than_target"), BAD
     return ("status.below_target" if kpi.direction == "higher" else "status.above_target"), BAD
 
 
