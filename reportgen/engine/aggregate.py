@@ -3,7 +3,9 @@
 Dimension values (category, channel, agent) are merged here, on the few distinct
 values the queries return: names that differ only in case or surrounding spaces
 are one value, shown in its most frequent spelling over the whole dataset (by
-number of tickets; on a tie, the spelling that sorts first). An empty value is
+number of tickets; on a tie, the spelling that sorts first), preferring a spelling
+that is not all capitals when there is one ("Web form" over a more frequent
+"WEB FORM": the report is read by leadership). An empty value is
 the dimension's default (``Uncategorized``, ``Unknown``) or, for agents, no agent.
 """
 
@@ -28,13 +30,14 @@ def label(raw: str | None, default: str | None) -> str | None:
 
 
 def merge_spellings(counts: Counter[str]) -> dict[str, str]:
-    """Trimmed spelling → the spelling shown for it (case-insensitive groups, most frequent wins)."""
+    """Trimmed spelling → the spelling shown for it (case-insensitive groups, most frequent wins, but
+    a spelling in all capitals only when the group has no other)."""
     groups: dict[str, Counter[str]] = {}
     for spelling, count in counts.items():
         groups.setdefault(spelling.casefold(), Counter())[spelling] += count
     shown: dict[str, str] = {}
     for spellings in groups.values():
-        best = min(spellings, key=lambda s: (-spellings[s], s))
+        best = min(spellings, key=lambda s: (s.isupper(), -spellings[s], s))
         for spelling in spellings:
             shown[spelling] = best
     return shown
