@@ -115,7 +115,7 @@ def test_body_values_are_the_engines(demo: Path, tmp_path: Path) -> None:
         assert f"<strong>{shown}</strong>" in html
     # month-over-month change: percentage points for percentages, signed, with a word
     csat_change = (current["csat"] - previous["csat"]) * 100  # type: ignore[operator]
-    expected = f"{'+' if csat_change > 0 else '−'}{abs(csat_change):.1f} pp"
+    expected = f"{'+' if csat_change > 0 else '−'}{abs(csat_change):.1f}\u00a0pp"
     word = "better" if csat_change > 0 else "worse"
     assert f"{expected} ({word})" in text and expected in html
     volume_change = int(current["ticket_volume"] - previous["ticket_volume"])  # type: ignore[operator]
@@ -195,8 +195,8 @@ def test_spike_rule(make_project: ProjectFactory) -> None:
 
 
 def test_format_change() -> None:
-    assert format_change(3.4, KPI_BY_ID["csat"].unit) == "+3.4 pp"
-    assert format_change(-0.5, KPI_BY_ID["avg_first_response_hours"].unit) == "−0.5 h"
+    assert format_change(3.4, KPI_BY_ID["csat"].unit) == "+3.4\u00a0pp"
+    assert format_change(-0.5, KPI_BY_ID["avg_first_response_hours"].unit) == "−0.5\u00a0h"
     assert format_change(12, KPI_BY_ID["ticket_volume"].unit) == "+12"
     assert format_change(-1234.5, KPI_BY_ID["cac"].unit, "EUR") == "−€1,234.50"
     assert format_change(0, KPI_BY_ID["nps"].unit) == "±0.0"

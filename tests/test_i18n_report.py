@@ -142,9 +142,27 @@ def test_email_is_in_the_language(built: tuple[str, Path, Path]) -> None:
     csat = next(row for row in summary.headline if row.id == "csat")
     assert csat.label == next(k for k in KPIS if k.id == "csat").label_in(tr)
     if language in ("it", "ro"):
-        assert re.fullmatch(r"\d+,\d %?", csat.value.replace("%", " %").replace("  ", " ")), csat.value
+        assert re.fullmatch(r"\d+,\d\u00a0?%", csat.value), csat.value  # 66,7% (it), 66,7 % (ro)
     assert summary.month_label == tr.month_long("2026-10")
     assert all(point.label.isascii() for point in summary.trend)  # drawn with a Latin-only font
+
+
+def test_numbers_in_the_email_never_wrap_their_unit(built: tuple[str, Path, Path]) -> None:
+    """Romanian targets wrapped "%" onto a line of its own: a no-break space, and number cells nowrap."""
+    language, config_path, _ = built
+    config = load_config(config_path)
+    summary = summarize(compute_month(config, "2026-10"))
+    summary.workbook_name = "report.xlsx"
+    _, html = render_bodies(config, summary)
+    csat = next(row for row in summary.headline if row.id == "csat")
+    hours = next(row for row in summary.headline if row.id == "avg_resolution_hours")
+    if language == "ro":
+        assert csat.target.endswith("\u00a0%") and hours.value.endswith("\u00a0h"), (csat.target, hours.value)
+    for row in summary.headline:
+        assert " " not in row.value + row.target + row.change, row  # every space is a no-break one
+    cells = [cell for cell in re.findall(r'<td align="right"[^>]*>', html) if "color:" not in cell]
+    assert cells and all("white-space:nowrap" in cell for cell in cells), cells
+    assert f"<span style=\"white-space:nowrap;\">{csat.change}</span>" in html  # the change, with its word
 
 
 def test_romanian_plural_forms_in_the_email(tmp_path: Path) -> None:
