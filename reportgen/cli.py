@@ -150,26 +150,18 @@ def catalog(fmt: str, language: str) -> None:
         for k in (k for k in KPIS if k.group == group):
             unit = units[k.id] + " " * (unit_width - display_width(units[k.id]))
             first = f"  {k.id:<{width}}  {unit}  "
+            if tr.language != "en":  # the id is the config's key; its name is what a reader knows
+                click.echo(_wrapped(k.label_in(tr), line_width, first, indent))
+                first = indent
             click.echo(_wrapped(k.definition_in(tr), line_width, first, indent))
         click.echo("")
 
 
 def _wrapped(text: str, line_width: int, first: str, indent: str) -> str:
-    """``text`` wrapped under its column; text without spaces (Japanese) by display width."""
-    import textwrap
+    """``text`` wrapped under its column, by display width (Japanese characters take two columns)."""
+    from reportgen.i18n import wrap_by_width
 
-    from reportgen.i18n import display_width
-
-    if display_width(text) == len(text):
-        return textwrap.fill(text, line_width, initial_indent=first, subsequent_indent=indent)
-    lines, line = [], ""
-    room = line_width - len(indent)
-    for char in text:
-        if display_width(line + char) > room:
-            lines.append(line)
-            line = ""
-        line += char
-    lines.append(line)
+    lines = wrap_by_width(text, line_width - len(indent))
     return "\n".join((first if number == 0 else indent) + part for number, part in enumerate(lines))
 
 
