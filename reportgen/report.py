@@ -17,6 +17,7 @@ from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
 from reportgen.engine.reasons import REASONS
 from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import KPIS, MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi
+from reportgen.measures import dimension_value_in
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
 from reportgen.units import change_factor
@@ -180,7 +181,8 @@ class ReportBuilder:
         row += 1
         for key in self._keys(kpi.id):
             series = [self.breakdowns.get(m, {}).get(kpi.id, {}).get(key) for m in self.window]
-            self._tracker_row(sheet, row, key, "sublabel", kpi, unit, series, target_col, status_col,
+            shown = dimension_value_in(kpi.breakdown or "", key, self.tr)
+            self._tracker_row(sheet, row, shown, "sublabel", kpi, unit, series, target_col, status_col,
                               change_col, with_target=False)
             row += 1
         return row
@@ -235,7 +237,8 @@ class ReportBuilder:
         sheet.row_heights[header] = 30
         sheet.put(header, 0, self.tr.t("common.month"), "header_left")
         for index, key in enumerate(keys):
-            sheet.put(header, 1 + index, key, "header")
+            sheet.put(header, 1 + index, dimension_value_in(kpi_id.removeprefix("tickets_by_"), key, self.tr),
+                      "header")
         total_col = len(keys) + 1
         sheet.put(header, total_col, self.tr.t("common.total"), "header")
         first = header + 1
@@ -422,7 +425,7 @@ class ReportBuilder:
             shares = self.breakdowns.get(self.month, {}).get(share_id, {})
             row += 1
             for key in sorted(counts, key=lambda k: (-counts[k], k)):
-                sheet.put(row, 0, key, "label")
+                sheet.put(row, 0, dimension_value_in(count_id.removeprefix("tickets_by_"), key, tr), "label")
                 sheet.put(row, 1, counts[key], "value:count")
                 sheet.put(row, 2, shares.get(key), "value:percent")
                 row += 1

@@ -78,6 +78,17 @@ def test_a_spelling_in_capitals_is_shown_only_when_there_is_no_other(tmp_path: P
     assert october["tickets_by_channel"] == {"web form": 4, "SMS": 2}
 
 
+def test_the_default_written_in_another_language_is_the_default(tmp_path: Path) -> None:
+    """An Italian export's "Senza categoria" is what an Italian report calls an empty category: one name."""
+    rows = [t("1", "2026-10-05T10:00:00Z"), t("2", "2026-10-05T10:00:00Z", category="senza categoria"),
+            t("3", "2026-10-05T10:00:00Z", category="未分類", channel="Sconosciuto"),
+            t("4", "2026-10-05T10:00:00Z", category="Billing", channel="chat")]
+    write_rows(tmp_path / "t.csv", TICKET_HEADER, rows)
+    october = breakdown_values(run(tmp_path, '  tickets: {path: t.csv}\n').months["2026-10"])
+    assert october["tickets_by_category"] == {"Uncategorized": 3, "Billing": 1}
+    assert october["tickets_by_channel"] == {"Unknown": 3, "chat": 1}
+
+
 def test_an_empty_name_joins_its_default_written_in_another_case(tmp_path: Path) -> None:
     """'' is Uncategorized/Unknown; 'uncategorized' written in the data is the same name."""
     rows = [t("1", "2026-10-05T10:00:00Z"), t("2", "2026-10-05T10:00:00Z", category="-", channel="n/a"),

@@ -249,3 +249,19 @@ def test_data_quality_reasons_are_named_in_the_language(make_project: Any, langu
     reasons = [str(row[1].value) for row in quality.iter_rows() if row[0].value == tr.t("dataset.surveys")
                and isinstance(row[3].value, int) and row[1].value is not None and row[4].value]
     assert reasons == [{"it": "punteggio mancante", "ro": "scor lipsă", "ja": "スコアなし"}[language]]
+
+
+@pytest.mark.parametrize("language", ["it", "ro", "ja"])
+def test_the_category_of_tickets_without_one_is_named_in_the_language(make_project: Any, language: str) -> None:
+    """"Uncategorized" (written by reportgen, not the data) stayed English in every report."""
+    config = _quality_project(make_project, language)
+    target, _ = build_workbook(load_config(config), "2026-10", config.parent / "report.xlsx")
+    tr = translator(language)
+    name = {"it": "Senza categoria", "ro": "Necategorizat", "ja": "未分類"}[language]
+    book = openpyxl.load_workbook(target)
+    channels = [str(row[0].value) for row in book[tr.t("tab.channels")].iter_rows() if row[0].value]
+    assert name in channels and "Billing" in channels and "Uncategorized" not in channels
+    volume = [str(cell.value) for row in book[tr.t("tab.volume")].iter_rows() for cell in row if cell.value]
+    assert name in volume and "Uncategorized" not in volume
+    summary = summarize(compute_month(load_config(config), "2026-10"))
+    assert {row.name for row in summary.top_categories} == {name, "Billing"}

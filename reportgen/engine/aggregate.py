@@ -6,7 +6,9 @@ are one value, shown in its most frequent spelling over the whole dataset (by
 number of tickets; on a tie, the spelling that sorts first), preferring a spelling
 that is not all capitals when there is one ("Web form" over a more frequent
 "WEB FORM": the report is read by leadership). An empty value is
-the dimension's default (``Uncategorized``, ``Unknown``) or, for agents, no agent.
+the dimension's default (``Uncategorized``, ``Unknown``) or, for agents, no agent; a
+value spelled like the default in any report language ("Senza categoria", "未分類") is
+the default too, so each report shows it once, in its own language.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.sqlgen import Query, measures_sql
-from reportgen.measures import BUSINESS_MEASURES, DIMENSION_DEFAULTS, MEASURES, MonthMeasures
+from reportgen.measures import (
+    BUSINESS_MEASURES,
+    DIMENSION_DEFAULTS,
+    MEASURES,
+    MonthMeasures,
+    default_spellings,
+)
 
 
 def label(raw: str | None, default: str | None) -> str | None:
@@ -62,14 +70,20 @@ def file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[st
     dimension = query.dimension
     assert dimension in DIMENSION_DEFAULTS
     default = DIMENSION_DEFAULTS[dimension]
+    aliases = default_spellings(dimension)
+
+    def name_of(raw: object) -> str | None:  # the default also when written in any language
+        name = label(None if raw is None else str(raw), default)
+        return default if name is not None and name.casefold() in aliases else name
+
     spellings: Counter[str] = Counter()
     for _, raw, first, *_ in rows:  # an empty value is the default, merged with its other spellings
-        name = label(None if raw is None else str(raw), default)
+        name = name_of(raw)
         if name is not None:
             spellings[name] += int(cast(float, first))
     shown = merge_spellings(spellings)
     for month, raw, *values in rows:
-        name = label(None if raw is None else str(raw), default)
+        name = name_of(raw)
         if name is None:
             continue
         key = shown[name]
