@@ -23,7 +23,9 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.config import load_config
+from reportgen.engine.reasons import REASONS
 from reportgen.errors import DataError
+from reportgen.i18n import translator
 from reportgen.sources import files as source_files
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -186,6 +188,7 @@ def quality_tab(path: Path) -> tuple[dict[str, tuple[int, ...]], dict[tuple[str,
     and per (dataset, reason) the row count."""
     book = openpyxl.load_workbook(path, data_only=True)
     sheet = book["Data Quality"]
+    code_of = {reason.label_in(translator("en")): code for code, reason in REASONS.items()}  # shown by name
     totals: dict[str, tuple[int, ...]] = {}
     reasons: dict[tuple[str, str], int] = {}
     for row in sheet.iter_rows(values_only=True):
@@ -194,7 +197,7 @@ def quality_tab(path: Path) -> tuple[dict[str, tuple[int, ...]], dict[tuple[str,
         if isinstance(row[1], int):
             totals[str(row[0])] = tuple(int(v) for v in row[1:7])
         elif isinstance(row[1], str):
-            reasons[(str(row[0]), row[1])] = int(row[3])
+            reasons[(str(row[0]), code_of[row[1]])] = int(row[3])
     book.close()
     return totals, reasons
 
