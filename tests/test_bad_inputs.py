@@ -167,6 +167,7 @@ def test_fatal_input_stops_build_with_one_line_and_keeps_the_old_report(case: Fa
     assert not (config.parent / "reportgen-history.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_fatal_error_end_to_end_through_the_installed_command(tmp_path: Path) -> None:
     config = project(tmp_path, tickets="tickets_missing_column.csv")
     out = tmp_path / "report.xlsx"
@@ -304,6 +305,7 @@ def _can_drop_capabilities() -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_unreadable_file_end_to_end(tmp_path: Path) -> None:
     """chmod 000 does not stop root, so as root the command runs without the capabilities that let
     root ignore mode bits: a real permission check either way, never skipped when running as root

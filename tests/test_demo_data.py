@@ -213,6 +213,7 @@ def test_every_month_has_its_kpis(project: Path) -> None:
     assert 300 <= first["ticket_volume"] <= 450
 
 
+@pytest.mark.slow
 def test_the_demo_says_its_bad_rows_are_planted(tmp_path: Path) -> None:
     """"1 of 4,737 rows excluded" alone made a first user think the demo itself was broken."""
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--month", "2026-10"])

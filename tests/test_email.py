@@ -75,6 +75,7 @@ def dry_run(config: Path, eml: Path, *extra: str) -> EmailMessage:
     return read_eml(eml)
 
 
+@pytest.mark.slow
 def test_dry_run_writes_the_whole_message(demo: Path, tmp_path: Path) -> None:
     message = dry_run(demo, tmp_path / "out" / "message.eml")
     config = load_config(demo)
@@ -101,6 +102,7 @@ def test_dry_run_writes_the_whole_message(demo: Path, tmp_path: Path) -> None:
     assert b"\r\n" in (tmp_path / "out" / "message.eml").read_bytes()[:200]
 
 
+@pytest.mark.slow
 def test_body_values_are_the_engines(demo: Path, tmp_path: Path) -> None:
     message = dry_run(demo, tmp_path / "m.eml")
     text, html = bodies(message)

@@ -112,6 +112,7 @@ def _kpis(config: Path, timeout: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, env=env)
 
 
+@pytest.mark.slow
 def test_a_second_run_waits_for_the_store_then_runs(make_project: ProjectFactory) -> None:
     config = make_project(tickets=ROWS)
     history = config.parent / "reportgen-history.duckdb"

@@ -251,6 +251,7 @@ def test_data_quality_reasons_are_named_in_the_language(make_project: Any, langu
     assert reasons == [{"it": "punteggio mancante", "ro": "scor lipsă", "ja": "スコアなし"}[language]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["it", "ro", "ja"])
 def test_the_category_of_tickets_without_one_is_named_in_the_language(make_project: Any, language: str) -> None:
     """"Uncategorized" (written by reportgen, not the data) stayed English in every report."""

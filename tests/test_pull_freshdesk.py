@@ -56,6 +56,7 @@ def test_custom_field_category(freshdesk: FreshdeskFake, tmp_path: Path) -> None
     assert got["101"]["category"] == "App" and got["102"]["category"] == "Web" and got["103"]["category"] == ""
 
 
+@pytest.mark.slow
 def test_incremental_updates_and_deletions_then_kpis(freshdesk: FreshdeskFake, tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path / "pull", freshdesk_source(freshdesk.url)))
     pull(config, policy=FAST)

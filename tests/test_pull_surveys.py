@@ -91,6 +91,7 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 CES_1_7 = "kpis: {ces: {scale: [1, 7], low_effort_min: 5}}\n"
 
 
+@pytest.mark.slow
 def test_delighted_pull_maps_responses_and_pages_by_updated_since(delighted: DelightedFake, tmp_path: Path,
                                                                   small_pages: None) -> None:
     config = load_config(project(tmp_path, delighted_source(delighted.url, ticket_property="Ticket ID")))
@@ -109,6 +110,7 @@ def test_delighted_pull_maps_responses_and_pages_by_updated_since(delighted: Del
     assert set(got) == {str(i) for i in range(1, 10)}  # responses read twice are stored once
 
 
+@pytest.mark.slow
 def test_delighted_kpis_and_the_next_pull_asks_only_for_changes(delighted: DelightedFake, tmp_path: Path,
                                                                 small_pages: None) -> None:
     config = load_config(project(tmp_path / "pull", delighted_source(delighted.url)))
@@ -264,6 +266,7 @@ def test_typeform_pull_pages_back_with_before_tokens(typeform: TypeformFake, tmp
     assert got["t03"]["score"] == "" and set(got) == {"t01", "t02", "t03", "t04", "t05"}
 
 
+@pytest.mark.slow
 def test_typeform_kpis_and_the_next_pull_looks_back_a_day(typeform: TypeformFake, tmp_path: Path) -> None:
     config = load_config(project(tmp_path / "pull", typeform_source(typeform.url)))
     pull(config, policy=FAST)

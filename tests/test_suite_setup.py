@@ -44,6 +44,7 @@ def _profile(**env: str) -> str:
                           text=True, check=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_ci_runs_the_full_examples_and_the_loop_a_tenth() -> None:
     assert _profile(CI="true") == "ci 600 5"
     assert _profile() == "loop 60 1"
