@@ -43,6 +43,11 @@ def reason_meaning(tr: Translator, reason: str) -> str:
     return REASONS[reason].meaning_in(tr) if reason in REASONS else ""
 
 
+def reason_label(tr: Translator, reason: str) -> str:
+    """A Data Quality reason's short name in the report's language (the code for an unknown one)."""
+    return REASONS[reason].label_in(tr) if reason in REASONS else reason
+
+
 def fit_width(minimum: float, texts: Iterable[str], extra: float = 2, lines: int = 1) -> float:
     """A column width showing the longest of ``texts`` in ``lines`` lines; at least ``minimum``."""
     longest = max((display_width(text) for text in texts), default=0)
@@ -145,7 +150,8 @@ class ReportBuilder:
             for block in (b for b in self.blocks.kpis if b.kpi.group == group):
                 row = self._tracker_kpi(sheet, block.kpi, block.rows, row, target_col, status_col,
                                         change_col)
-        statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target")]
+        statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target",
+                                                             "slower_than_target", "faster_than_target")]
         month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
         sheet.column_widths = {
             0: fit_width(46, (k.label_in(tr) for k in self.kpis), extra=4),
@@ -455,7 +461,7 @@ class ReportBuilder:
             for reason, count in sorted({**q.excluded, **q.values_discarded, **cleaned}.items()):
                 any_reason = True
                 sheet.put(row, 0, tr.t(f"dataset.{name}"), "label")
-                sheet.put(row, 1, reason, "wrap")
+                sheet.put(row, 1, reason_label(tr, reason), "wrap")
                 sheet.merges.append((row, 1, row, 2))
                 sheet.put(row, 2, None, "wrap")
                 sheet.put(row, 3, count, "value:count")

@@ -53,6 +53,7 @@ def no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(GOOGLE_VAR, raising=False)
 
 
+@pytest.mark.slow
 def test_dry_runs_and_local_commands_need_no_secret(tmp_path: Path) -> None:
     config = project(tmp_path)
     eml = tmp_path / "message.eml"

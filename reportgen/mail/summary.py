@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from reportgen.blocks import MonthBlocks, report_blocks
 from reportgen.coverage import PARTIAL_MARK, marked_month, partial_list
 from reportgen.i18n import Translator, translator
+from reportgen.measures import dimension_value_in
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
@@ -213,7 +214,8 @@ def find_spikes(data: MonthData) -> list[Spike]:
         if count >= SPIKE_RATIO * average and count - average >= SPIKE_MIN_INCREASE:
             rise = tr.number((count / average - 1) * 100, 0, grouping=False) if average else ""
             increase = tr.t("email.spike_increase", percent=rise) if average else tr.t("email.spike_new")
-            spikes.append(Spike(name, format_value(count, "count", tr=tr), tr.number(average, 1), increase,
+            spikes.append(Spike(dimension_value_in("category", name, tr), format_value(count, "count", tr=tr),
+                                tr.number(average, 1), increase,
                                 count, average))
     spikes.sort(key=lambda s: (-(s.raw_tickets - s.raw_average), s.name))
     return spikes
