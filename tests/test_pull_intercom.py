@@ -146,7 +146,7 @@ def test_pull_pages_with_starting_after_and_the_kpis_match_the_reference(interco
                         "sort": {"field": "updated_at", "order": "ascending"}, "pagination": {"per_page": 3}}
     assert asked[1]["pagination"]["starting_after"]  # from the first answer's pages.next
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in intercom.requests)
-    # 9 conversations changed since start, pages of 3 (the last full page is followed by an empty one)
+    # 9 conversations changed since start: 3 pages of 3, the last without pages.next
     assert [s.records for s in summary.sources] == [9, 9] and summary.sources[0].kept == 9
     assert summary.sources[1].kept == 9  # every conversation stored; the rated ones are responses
     expected = truth(intercom)
@@ -185,6 +185,20 @@ def test_a_429_waits_until_the_rate_limit_window_resets(intercom: IntercomFake, 
     calls = searches(intercom)
     assert calls[2] == calls[1]  # the same page asked again
     assert summary.sources[0].kept == 9
+
+
+def test_a_page_saying_no_request_is_left_waits_for_the_reset_before_the_next(intercom: IntercomFake,
+                                                                            tmp_path: Path, small_pages: None) -> None:
+    intercom.spent_at[1] = 20  # the first page's answer: X-RateLimit-Remaining 0, reset in 20 s
+    config = load_config(project(tmp_path, intercom.url))
+    clock = FakeClock()
+    summary = pull(config, datasets=["tickets"], policy=clock.policy(total_seconds=120))
+    assert len(clock.waits) == 1 and 18 <= clock.waits[0] <= 20.5  # no 429 needed
+    assert len(searches(intercom)) == 3 and summary.sources[0].kept == 9
+    with pytest.raises(PullIncomplete) as caught:  # a reset later than the time left: one line, not a wait
+        intercom.spent_at[4] = 3600  # the first page of the next pull
+        pull(config, datasets=["tickets"], full=True, policy=FakeClock().policy(total_seconds=60))
+    assert "the rate limit is spent" in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_a_wrong_token_is_one_line_without_the_token(intercom: IntercomFake, tmp_path: Path) -> None:

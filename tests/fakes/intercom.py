@@ -58,6 +58,7 @@ class IntercomFake(FakeApi):
         self.admins: dict[str, dict[str, Any]] = {}
         self.conversations: dict[str, dict[str, Any]] = {}
         self.malformed_after: int | None = None  # answer this many searches, then HTML
+        self.spent_at: dict[int, int] = {}  # search number (1-based) → its answer says 0 left, reset in N s
 
     # ---- the workspace ------------------------------------------------------------------------
     def add_admin(self, admin_id: int, name: str) -> None:
@@ -115,8 +116,11 @@ class IntercomFake(FakeApi):
         self.faults.append(Fault(SEARCH, 429, 1, headers, after=after))
 
     # ---- serving ------------------------------------------------------------------------------
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, search: int = 0) -> dict[str, str]:
         used = len(self.requests)
+        if search in self.spent_at:
+            return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(int(time.time()) + self.spent_at[search])}
         return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(max(1, self.limit - used)),
                 "X-RateLimit-Reset": str(int(time.time()) + 10)}
 
@@ -169,4 +173,4 @@ class IntercomFake(FakeApi):
         if rest and page:
             pages["next"] = {"page": 2, "starting_after": _cursor((page[-1].get(field) or 0, page[-1]["id"]))}
         return Reply(200, {"type": "conversation.list", "pages": pages, "total_count": len(chosen),
-                           "conversations": [json.loads(json.dumps(r)) for r in page]}, self._headers())
+                           "conversations": [json.loads(json.dumps(r)) for r in page]}, self._headers(searches))
