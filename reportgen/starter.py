@@ -98,7 +98,7 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     ]),
     "intercom": ("tickets", [
         ("api", "intercom", ""),
-        ("token", '"${INTERCOM_TOKEN}"', "an access token of your Intercom app (Developer Hub → Authentication)"),
+        ("token", '"${INTERCOM_TOKEN}"', "your Intercom app's access token (Developer Hub → Authentication)"),
         ("options", "{category: tags}", 'check: the first tag, or "custom_attribute:<name>"'),
     ]),
     "intercom_csat": ("surveys", [
