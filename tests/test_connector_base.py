@@ -162,3 +162,26 @@ def test_the_readme_example_connector_works_as_written() -> None:
     assert connector.canonical({"id": 1, "created_at": "2025-01-02T09:00:00Z", "assignee_id": 3},
                                {"agent": {"3": "Ann"}}) == {
         "ticket_id": "1", "created_at": "2025-01-02T09:00:00+00:00", "agent": "Ann"}
+
+
+def test_intercom_mapping_tables() -> None:
+    from reportgen.sources.api.intercom import IntercomCsat, IntercomTickets
+
+    record = {"id": "42", "created_at": 86400, "updated_at": 90000, "state": "closed", "tags": ["", "Billing"],
+              "channel": "phone_call", "admin_assignee_id": 7, "customer_id": "c-9",
+              "custom_attributes": {"Product": "App"}, "first_admin_reply_at": 90000, "last_close_at": 93600,
+              "count_reopens": 2, "rating": 4, "remark": " fine ", "rated_at": 97200}
+    tickets = IntercomTickets("tickets", SourceConfig(api="intercom", token="t"), "UTC")
+    assert tickets.canonical(record, {"admin": {"7": "Ann"}}) == {
+        "ticket_id": "42", "created_at": "1970-01-02T00:00:00+00:00", "first_response_at": "1970-01-02T01:00:00+00:00",
+        "resolved_at": "1970-01-02T02:00:00+00:00", "category": "Billing", "channel": "Phone", "agent": "Ann",
+        "reopens": 2, "customer_id": "c-9"}
+    assert "replies" not in tickets.columns  # no count of teammate replies: FCR has no value, never a 0
+    assert tickets.canonical({**record, "state": "snoozed"}, {})["resolved_at"] is None  # type: ignore[index]
+    by_attribute = IntercomTickets("tickets", SourceConfig(api="intercom", token="t", options={
+        "category": "custom_attribute:Product"}), "UTC")
+    assert by_attribute.canonical(record, {})["category"] == "App"  # type: ignore[index]
+    csat = IntercomCsat("surveys", SourceConfig(api="intercom_csat", token="t"), "UTC")
+    assert csat.canonical(record, {}) == {"response_id": "42", "submitted_at": "1970-01-02T03:00:00+00:00",
+                                          "survey": "csat", "score": 4, "ticket_id": "42", "comment": "fine"}
+    assert csat.canonical({**record, "rating": None}, {}) is None  # not rated: not a response

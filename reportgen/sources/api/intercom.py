@@ -55,6 +55,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
+import msgspec
 from pydantic import field_validator
 
 from reportgen.sources.api.declarative import DeclarativeConnector, Rule, count, name_of, take
@@ -93,33 +94,105 @@ class IntercomSettings(ApiSettings):
     options: IntercomOptions = IntercomOptions()
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+# A search page decoded straight into the fields the report needs (msgspec makes no Python object
+# for a message body, a title or a contact's details). Types are loose where the reference allows
+# several; the mapping checks the values.
+class _Tag(msgspec.Struct):
+    name: Any = None
 
 
-def _record(item: Any, body: Any = None) -> PulledRecord | None:
+class _Tags(msgspec.Struct):
+    tags: list[_Tag] | None = None
+
+
+class _Source(msgspec.Struct):
+    type: Any = None
+
+
+class _Contact(msgspec.Struct):
+    id: Any = None
+
+
+class _Contacts(msgspec.Struct):
+    contacts: list[_Contact] | None = None
+
+
+class _Statistics(msgspec.Struct):
+    first_admin_reply_at: Any = None
+    last_close_at: Any = None
+    count_reopens: Any = None
+
+
+class _Rating(msgspec.Struct):
+    rating: Any = None
+    remark: Any = None
+    created_at: Any = None
+
+
+class _Conversation(msgspec.Struct):
+    id: Any = None
+    created_at: Any = None
+    updated_at: Any = None
+    state: Any = None
+    admin_assignee_id: Any = None
+    tags: _Tags | None = None
+    source: _Source | None = None
+    contacts: _Contacts | None = None
+    custom_attributes: Any = None
+    statistics: _Statistics | None = None
+    conversation_rating: _Rating | None = None
+
+
+class _Next(msgspec.Struct):
+    starting_after: Any = None
+
+
+class _Pages(msgspec.Struct):
+    next: _Next | None = None
+
+
+class _SearchPage(msgspec.Struct):
+    conversations: list[_Conversation]
+    pages: _Pages | None = None
+
+
+class _Stored(msgspec.Struct):
     """What is kept of a conversation (never its messages, title or the contacts' details)."""
-    if not isinstance(item, Mapping) or item.get("id") is None:
+
+    id: Any
+    created_at: Any
+    updated_at: Any
+    state: Any
+    tags: list[Any]
+    channel: Any
+    admin_assignee_id: Any
+    customer_id: Any
+    custom_attributes: dict[str, Any]
+    first_admin_reply_at: Any
+    last_close_at: Any
+    count_reopens: Any
+    rating: Any
+    remark: Any
+    rated_at: Any
+
+
+_decode_page = msgspec.json.Decoder(_SearchPage).decode
+_encode = msgspec.json.Encoder().encode
+
+
+def _record(item: _Conversation, body: Any = None) -> PulledRecord | None:
+    if item.id is None:
         return None
-    stats = _mapping(item.get("statistics"))
-    tags = item.get("tags")
-    names = [t.get("name") for t in (tags.get("tags") or []) if isinstance(t, Mapping)] \
-        if isinstance(tags, Mapping) else []
-    contacts = item.get("contacts")
-    people = contacts.get("contacts") if isinstance(contacts, Mapping) else None
-    first = _mapping(people[0]) if isinstance(people, list) and people else {}
-    source, rating = _mapping(item.get("source")), _mapping(item.get("conversation_rating"))
-    data = {
-        "id": item.get("id"), "created_at": item.get("created_at"), "updated_at": item.get("updated_at"),
-        "state": item.get("state"), "tags": names, "channel": source.get("type"),
-        "admin_assignee_id": item.get("admin_assignee_id"), "customer_id": first.get("id"),
-        "custom_attributes": _mapping(item.get("custom_attributes")),
-        "first_admin_reply_at": stats.get("first_admin_reply_at"),
-        "last_close_at": stats.get("last_close_at"),
-        "count_reopens": stats.get("count_reopens"),
-        "rating": rating.get("rating"), "remark": rating.get("remark"), "rated_at": rating.get("created_at"),
-    }
-    return PulledRecord(str(item["id"]), unix_iso(item.get("updated_at")), False, data)
+    stats, rating = item.statistics or _Statistics(), item.conversation_rating or _Rating()
+    people = item.contacts.contacts if item.contacts else None
+    stored = _Stored(item.id, item.created_at, item.updated_at, item.state,
+                     [t.name for t in (item.tags.tags or []) if t.name is not None] if item.tags else [],
+                     item.source.type if item.source else None, item.admin_assignee_id,
+                     people[0].id if people else None,
+                     item.custom_attributes if isinstance(item.custom_attributes, dict) else {},
+                     stats.first_admin_reply_at, stats.last_close_at, stats.count_reopens,
+                     rating.rating, rating.remark, rating.created_at)
+    return PulledRecord(str(item.id), unix_iso(item.updated_at), False, _encode(stored))
 
 
 def _category(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
@@ -191,6 +264,9 @@ class IntercomTickets(DeclarativeConnector):
             pagination["starting_after"] = params["starting_after"]
         return {"query": {"field": "updated_at", "operator": ">", "value": params["updated_at"]},
                 "sort": {"field": "updated_at", "order": "ascending"}, "pagination": pagination}
+
+    def decode(self, stream: Stream, content: bytes) -> Any:
+        return _decode_page(content)
 
     def lookups(self, http: HttpClient) -> Lookups:
         body = http.get_json(ADMINS)
