@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from reportgen.config import Config, SourceConfig
+from reportgen.config import DATASETS, ApiSource, Config
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.sources.api.base import Connector, Page
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy
@@ -62,9 +62,9 @@ class PullSummary:
     sources: tuple[SourcePull, ...]
 
 
-def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[tuple[str, SourceConfig]]:
+def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[tuple[str, ApiSource]]:
     """(dataset, source) for every ``api:`` source, in dataset order (a dataset may list several)."""
-    return config.sources.of_kind("api") if datasets is None else config.sources.of_kind("api", datasets)
+    return config.sources.of_kind(ApiSource, DATASETS if datasets is None else datasets)
 
 
 def store_for(config: Config) -> PullStore:
@@ -96,24 +96,24 @@ def account_url(url: str | None) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")
 
 
-def source_key(dataset: str, source: SourceConfig) -> str:
+def source_key(dataset: str, source: ApiSource) -> str:
     """The store's name for a source: dataset, api, account URL (and form), not the credentials."""
     return _key(dataset, source, account_url(source.url))
 
 
-def _legacy_key(dataset: str, source: SourceConfig) -> str:
+def _legacy_key(dataset: str, source: ApiSource) -> str:
     """The name stores written before keys dropped a URL's userinfo and query gave the source."""
     return _key(dataset, source, (source.url or "").rstrip("/"))
 
 
-def _key(dataset: str, source: SourceConfig, url: str) -> str:
+def _key(dataset: str, source: ApiSource, url: str) -> str:
     parts = [dataset, source.api or "", url]
     if source.form:
         parts.append(source.form)
     return ":".join(parts)
 
 
-def _adopt_legacy_key(store: PullStore, dataset: str, source: SourceConfig) -> str:
+def _adopt_legacy_key(store: PullStore, dataset: str, source: ApiSource) -> str:
     """The source's key, after renaming what an older version stored under a key with secrets."""
     key, legacy = source_key(dataset, source), _legacy_key(dataset, source)
     if legacy != key:
@@ -140,7 +140,7 @@ def settings_problems(config: Config, datasets: Iterable[str] | None = None) -> 
     return problems
 
 
-def connector_for(config: Config, dataset: str, source: SourceConfig) -> Connector:
+def connector_for(config: Config, dataset: str, source: ApiSource) -> Connector:
     """The source's connector, after checking its api settings (one ConfigError lists them all)."""
     cls = connector_class(dataset, source.api or "")
     problems = cls.problems(dataset, source)
@@ -260,7 +260,7 @@ def pull_first(config: Config, *, offline: bool = False,
     return pull(config, progress=progress)
 
 
-def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
+def _pull_one(store: PullStore, dataset: str, source: ApiSource, connector: Connector, *, full: bool,
               progress: Progress, policy: RetryPolicy,
               session_factory: Callable[[], requests.Session] | None) -> SourcePull:
     key = _adopt_legacy_key(store, dataset, source)
@@ -304,14 +304,14 @@ def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: C
                           line)
 
 
-def pulled_file(config: Config, dataset: str, source: SourceConfig) -> Path:
+def pulled_file(config: Config, dataset: str, source: ApiSource) -> Path:
     """Where ``materialize`` writes a source's canonical rows: a cache folder next to the store."""
     store = store_for(config).path
     digest = hashlib.sha256(source_key(dataset, source).encode()).hexdigest()[:10]
     return store.parent / f"{store.name}.pulled" / f"{dataset}-{source.api}-{digest}.csv"
 
 
-def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
+def materialize(config: Config, dataset: str, source: ApiSource) -> Path:
     """Write the stored records of one source as canonical rows (CSV) and return the file.
 
     Deleted records are left out. Raises DataError when nothing was ever pulled completely.
@@ -343,7 +343,7 @@ def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
     return target
 
 
-def pulled_until(config: Config, dataset: str, source: SourceConfig) -> datetime | None:
+def pulled_until(config: Config, dataset: str, source: ApiSource) -> datetime | None:
     """When the source's last pull reached the end of the stream (UTC): the data covers time up to
     then, however quiet its last days were; None when the last pull did not finish."""
     state = store_for(config).state(source_key(dataset, source))
