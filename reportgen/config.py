@@ -536,6 +536,13 @@ class WarehouseSource(SourceConfig):
     table: str | None = None
     query: str | None = None
 
+    @model_validator(mode="after")
+    def _one_relation(self) -> WarehouseSource:
+        if (self.table is None) == (self.query is None):
+            raise ValueError('a warehouse source takes exactly one of table: or query: '
+                             '(table: "analytics.tickets" or query: "SELECT … FROM …")')
+        return self
+
 
 SOURCE_MODELS: tuple[type[SourceConfig], ...] = (FileSource, ApiSource, SheetSource, WarehouseSource)
 

@@ -26,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from reportgen.config import ApiSource
 from reportgen.sources.api.times import parse_start
 
-# the keys an api source may use (config.ApiSource); each connector's Settings says which it takes
-API_KEYS = ("url", "email", "token", "start", "category", "form")
+# the keys an api source may use besides api: and options: (config.ApiSource); each connector's
+# Settings says which it takes
+API_KEYS = tuple(key for key in ApiSource.KEYS if key not in ("api", "timezone", "options"))
 KINDS = ("nps", "csat", "ces")
 
 
