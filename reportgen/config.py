@@ -395,8 +395,10 @@ class SourceConfig(_Strict):
     only its ``KEYS``: a key of another kind is refused with the kind it applies to.
 
     This base holds how the rows a source yields are read (an ``api:`` or ``google_sheet:``
-    source's rows are read from a scratch file, like a file's). ``SourceConfig(path=…)`` and
-    ``SourceConfig.model_validate({…})`` build the model of the kind the keys name.
+    source's rows are read from a scratch file, like a file's); a reading key a kind does not take
+    keeps its default (reportgen sets ``encoding`` of the scratch file it wrote itself).
+    ``SourceConfig(path=…)`` and ``SourceConfig.model_validate({…})`` build the model of the kind
+    the keys name.
     """
 
     KIND: ClassVar[str] = ""  # the key naming the kind (SOURCE_KINDS)
@@ -429,7 +431,8 @@ class SourceConfig(_Strict):
         """Refuse every key this kind does not take, each with its own location and, for a key
         of another kind, the kind it applies to; the kind's own keys are validated alongside."""
         if cls is SourceConfig:  # SourceConfig.model_validate({...}): the model of the kind named
-            return _source_model(data).model_validate(data)
+            model = type(data) if isinstance(data, SourceConfig) else _source_model(data)
+            return model.model_validate(data)
         if not isinstance(data, dict):
             return handler(data)
         refused = {key: cls._refusal(str(key)) for key in data if key not in cls.KEYS}

@@ -96,6 +96,8 @@ def test_source_config_builds_the_model_of_the_kind_its_keys_name() -> None:
     assert type(SourceConfig(api="typeform", token="t", form="F1")) is ApiSource
     assert type(SourceConfig(path="t.csv")) is FileSource
     assert type(SourceConfig.model_validate({"google_sheet": "1AbC"})) is SheetSource
+    file = FileSource(path="t.csv")
+    assert SourceConfig.model_validate(file) is file
     with pytest.raises(ValueError, match="form applies to api: sources, not path: ones"):
         SourceConfig(path="t.csv", form="F1")
     with pytest.raises(ValueError, match=r"exactly one of path:, api:, google_sheet: or warehouse: \(none"):
