@@ -17,6 +17,7 @@ import duckdb
 from reportgen.config import Config
 from reportgen.engine.aggregate import absent_inputs, aggregate, coverage, finish
 from reportgen.engine.clean import clean_surveys, clean_tickets
+from reportgen.engine.drivers import keep_survey_rows, survey_drivers, ticket_drivers
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
 from reportgen.engine.warehouse import pushed_down
@@ -151,6 +152,7 @@ class Engine:
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
+            survey_drivers(con, config, months)  # responses by the segments of their tickets
             business, quality = self._business(con, Path(workdir), result.fatal)
             result.quality["business"] = quality
             finish(months, config, business, columns)
@@ -182,6 +184,10 @@ class Engine:
         # the raw rows were for row numbers and texts: their memory goes to the aggregates
         con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
+        if dataset == "tickets":  # the drivers' segments (reportgen.engine.drivers)
+            ticket_drivers(con, config, part.months)
+        else:
+            keep_survey_rows(con)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
         if covered is not None:
             part.coverage[dataset] = covered
