@@ -16,13 +16,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import TICKET_HEADER, write_rows
+from markupsafe import escape
 
 from reportgen.api import build_workbook, compute_month
 from reportgen.blocks import report_blocks
 from reportgen.config import load_config
 from reportgen.i18n import translator
+from reportgen.mail.message import render_bodies
 from reportgen.mail.summary import summarize
 from reportgen.model import Sheet
+from reportgen.render.sheets import batch_update_body, new_spreadsheet_state
 from reportgen.report import build_report
 from reportgen.units import spreadsheet_format
 
@@ -30,13 +33,14 @@ SURVEY_HEADER = ("response_id", "submitted_at", "survey", "score", "ticket_id")
 AGENTS = ("Ann", "Bob", "Cleo", "Dan")
 
 
-def month_rows(month: str, days: int, shipping: int) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+def month_rows(month: str, days: int, shipping: int, name: str = "Shipping"
+               ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     tickets, surveys = [], []
     others = (100 - shipping) // 2
-    categories = ["Shipping"] * shipping + ["Billing"] * others + ["Account"] * others
+    categories = [name] * shipping + ["Billing"] * others + ["Account"] * others
     for i, category in enumerate(categories):
         created = f"{month}-{1 + i % days:02d}T08:00:00Z"
-        hours = 8 if category == "Shipping" else 2
+        hours = 8 if category == name else 2
         first = f"{created[:11]}{8 + hours:02d}:00:00Z"
         agent = AGENTS[i % 4]
         tickets.append((f"{month}-{i}", created, first, "", category, ("Email", "Chat")[i // 4 % 2], agent,
@@ -46,9 +50,10 @@ def month_rows(month: str, days: int, shipping: int) -> tuple[list[tuple[str, ..
     return tickets, surveys
 
 
-def planted_project(root: Path, language: str) -> Path:
-    september, september_surveys = month_rows("2026-09", 30, 10)
-    october, october_surveys = month_rows("2026-10", 31, 30)
+def planted_project(root: Path, language: str, name: str = "Shipping") -> Path:
+    """The planted months; ``name``: what the growing category is called."""
+    september, september_surveys = month_rows("2026-09", 30, 10, name)
+    october, october_surveys = month_rows("2026-10", 31, 30, name)
     write_rows(root / "data" / "tickets.csv", TICKET_HEADER, september + october)
     write_rows(root / "data" / "surveys.csv", SURVEY_HEADER, september_surveys + october_surveys)
     config = root / "config.yaml"
@@ -132,3 +137,21 @@ def test_the_workbook_tab_holds_numbers_and_text(tmp_path: Path) -> None:
 
 def spreadsheet_change(unit: str) -> str:
     return spreadsheet_format(unit, "EUR", signed=True)
+
+
+INJECTION = '=HYPERLINK("http://evil.example","x")'
+
+
+def test_segment_names_are_text_in_the_workbook_the_sheet_and_the_email(tmp_path: Path) -> None:
+    config = load_config(planted_project(tmp_path, "en", name=INJECTION))
+    path, data = build_workbook(config, "2026-10", tmp_path / "planted.xlsx")
+    sheet = openpyxl.load_workbook(path)["Why it changed"]
+    named = [c for row in sheet.iter_rows() for c in row if c.value == INJECTION]
+    assert named and all(c.data_type == "s" for c in named)
+    body = batch_update_body(build_report(data), new_spreadsheet_state("k", "t"), "EUR", delete_tabs=(0,))
+    values = [cell.get("userEnteredValue", {}) for update in body["requests"] if "updateCells" in update
+              for row in update["updateCells"]["rows"] for cell in row.get("values", [])]
+    assert {"stringValue": INJECTION} in values
+    assert not any(INJECTION in str(v.get("formulaValue", "")) for v in values)
+    _, html = render_bodies(config, summarize(data))
+    assert INJECTION not in html and str(escape(INJECTION)) in html  # escaped in the sentence
