@@ -62,6 +62,7 @@ class _Part:
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)  # canonical columns its sources have
+    drivers_done: bool = False  # the surveys' drivers were computed by the tickets' stage
 
 
 def _concurrent(config: Config) -> bool:
@@ -153,7 +154,8 @@ class Engine:
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
-            survey_drivers(con, config, months)  # responses by the segments of their tickets
+            # responses by the segments of their tickets, unless the tickets' stage did them
+            survey_drivers(con, config, months, done=any(part.drivers_done for part in parts))
             business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
             finish(months, config, business, columns)
@@ -186,7 +188,7 @@ class Engine:
         con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
         if dataset == "tickets":  # the drivers' segments (reportgen.engine.drivers)
-            ticket_drivers(con, config, part.months)
+            part.drivers_done = ticket_drivers(con, config, part.months)
         else:
             keep_survey_rows(con)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
