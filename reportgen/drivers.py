@@ -96,6 +96,19 @@ class KpiDrivers:
     previous: str
     change: float
     by: Mapping[str, tuple[Segment, ...]]
+    values: tuple[float, float] = (0.0, 0.0)  # the KPI in the previous month and the report month
+
+    def centred(self, segment: Segment) -> float:
+        """A segment's contribution with its mix measured against the KPI's mean level,
+        (w2 − w1) × ((r1 + r2)/2 − (K1 + K2)/2) + within: they add up to the change as well (the
+        shares' changes add up to 0), and a segment whose share grew while its value is below the
+        KPI's level counts against the KPI, as it does. For choosing what a sentence names; the
+        spec's split (``contribution``) is what the numbers show."""
+        if segment.mix is None or segment.within is None:
+            return segment.contribution
+        level = (self.values[0] + self.values[1]) / 2
+        middle = (segment.value_previous + segment.value) / 2
+        return (segment.share - segment.share_previous) * (middle - level) + segment.within
 
     def as_dict(self) -> dict[str, Any]:
         return {"previous": self.previous, "change": self.change,
@@ -161,7 +174,7 @@ def kpi_drivers(kpi: Kpi, previous_month: str, previous: MonthMeasures, current:
         if segments is None:
             return None
         by[dimension] = segments
-    return KpiDrivers(kpi, previous_month, after - before, by)
+    return KpiDrivers(kpi, previous_month, after - before, by, (before, after))
 
 
 def month_drivers(month: str, previous_month: str, measures: Mapping[str, MonthMeasures],

@@ -6,9 +6,10 @@ The numbers are ``reportgen.drivers``'s; this module picks what is shown and wor
 * a KPI *moved* when its change is not 0 at the unit's shown decimals;
 * KPIs are ordered by the size of their change relative to the previous month's value
   (largest first; from 0, first of all);
-* the sentence names the segment with the largest |contribution| over the three dimensions
-  (ties: category, channel, agent) and says whether its share moved (mix) or its own value
-  (within), whichever is larger.
+* the sentence names the segment with the largest contribution in the direction of the change
+  over the three dimensions (ties: category, channel, agent), its mix measured against the KPI's level
+  (``KpiDrivers.centred``: a growing segment whose value is below the KPI's pulls it down, not
+  up), and says whether its share moved (mix) or its own value (within), whichever is larger.
 """
 
 from __future__ import annotations
@@ -93,12 +94,16 @@ def drivers_block(drivers: Mapping[str, KpiDrivers], previous_values: Mapping[st
 
 
 def main_driver(found: KpiDrivers) -> tuple[str, Segment] | None:
-    """The segment with the largest |contribution| over the dimensions (ties: dimension order)."""
+    """The segment that moved the KPI most, in the direction it moved, over the dimensions: the
+    largest contribution of the change's sign with the mix measured against the KPI's level
+    (``KpiDrivers.centred``; ties: dimension order). None when nothing moved."""
     best: tuple[str, Segment] | None = None
+    size = 0.0
+    sign = 1.0 if found.change > 0 else -1.0
     for dimension in DIMENSIONS:
-        segments = found.by.get(dimension, ())
-        if segments and (best is None or abs(segments[0].contribution) > abs(best[1].contribution)):
-            best = (dimension, segments[0])
+        for segment in found.by.get(dimension, ()):
+            if found.centred(segment) * sign > size:
+                best, size = (dimension, segment), found.centred(segment) * sign
     return best
 
 
@@ -125,8 +130,8 @@ def sentence(found: KpiDrivers, previous: float, tr: Translator, currency: str =
         because = tr.t("drivers.because_count", segment=name, before=value(segment.value_previous),
                        after=value(segment.value))
         return tr.t("drivers.sentence", change=change, because=because)
-    mix, within = segment.mix or 0.0, segment.within or 0.0
-    if abs(mix) >= abs(within):
+    within = segment.within or 0.0
+    if abs(found.centred(segment) - within) >= abs(within):  # its share moved more than its value
         population = tr.t(f"drivers.population.{denominator(kpi)}")
         because = tr.t("drivers.because_mix", segment=name, before=share(segment.share_previous),
                        after=share(segment.share), population=population)

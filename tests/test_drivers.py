@@ -26,6 +26,8 @@ from reportgen.api import compute_month, kpis_document
 from reportgen.cli import main
 from reportgen.config import load_config
 from reportgen.drivers import DIMENSIONS, DRIVER_KPIS, denominator, kpi_drivers, segment_key
+from reportgen.drivers_text import sentence
+from reportgen.i18n import translator
 from reportgen.kpis import KPI_BY_ID
 from reportgen.measures import MEASURES, MonthMeasures
 
@@ -282,6 +284,8 @@ def test_contributions_sum_to_the_change_for_every_kpi_and_dimension(data: st.Da
             if kpi.unit != "count":
                 assert all(s.mix is not None and s.within is not None
                            and math.isclose(s.mix + s.within, s.contribution, abs_tol=1e-12) for s in segments)
+            centred = math.fsum(found.centred(s) for s in segments)  # what sentences rank by adds up too
+            assert math.isclose(centred, found.change, rel_tol=1e-9, abs_tol=1e-9 * max(1.0, abs(values[0])))
             contributions = [abs(s.contribution) for s in segments]
             assert contributions == sorted(contributions, reverse=True)
 
@@ -314,3 +318,25 @@ def test_the_surveys_segments_are_the_same_whichever_stage_joins_them(tmp_path: 
     # → (2 − 1)/3 × 100 = 33.3; the no-ticket segment: w 0 → 1/3, r −100: mix = −100/3
     agents = by_segment(found[0], "agent")
     assert agents[None]["contribution"] == approx(-100 / 3) and agents["Bob"]["share"] == approx(2 / 3)
+
+
+def test_the_sentence_names_what_moved_the_kpi_not_a_growing_segment_below_its_level() -> None:
+    # CSAT: September A 50 responses all satisfied, B 50 with 40 satisfied → 90 %;
+    # October A 40 (100 %), B 60 with 51 satisfied (85 %) → 91 %; change +1 pp.
+    # The spec's split: B mix = 0.1 × 0.825 = +0.0825 > its within 0.05 × 0.55 = +0.0275 — yet B's
+    # growth at a CSAT below the KPI's pulled it down; what raised it is B's own CSAT (80 → 85 %).
+    # Against the level (90.5 %): B = 0.1 × (0.825 − 0.905) + 0.0275 = +0.0195 (within-led), A −0.0095.
+    def month(a: tuple[int, int], b: tuple[int, int]) -> MonthMeasures:
+        segments = {"A": {"csat_responses": a[0], "csat_satisfied": a[1]},
+                    "B": {"csat_responses": b[0], "csat_satisfied": b[1]}}
+        return _month({d: segments for d in DIMENSIONS})
+
+    kpi = KPI_BY_ID["csat"]
+    found = kpi_drivers(kpi, SEP, month((50, 50), (50, 40)), month((40, 40), (60, 51)), (0.9, 0.91))
+    assert found is not None
+    b = next(s for s in found.by["category"] if s.segment == "B")
+    assert b.mix == approx(0.0825) and b.within == approx(0.0275)
+    assert found.centred(b) == approx(0.0195)
+    text = sentence(found, 0.9, translator("en"))
+    assert text == ("Customer Satisfaction (CSAT) rose 1.0\xa0pp, mostly because of the B category, whose own "
+                    "value went from 80.0% to 85.0%.")
