@@ -4,8 +4,12 @@ two are each one line naming the YAML line and the key."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
 from reportgen.config import ApiSource, FileSource, SheetSource, SourceConfig, WarehouseSource, parse_config
 from reportgen.errors import ConfigError
 
@@ -102,3 +106,12 @@ def test_source_config_builds_the_model_of_the_kind_its_keys_name() -> None:
         SourceConfig(path="t.csv", form="F1")
     with pytest.raises(ValueError, match=r"exactly one of path:, api:, google_sheet: or warehouse: \(none"):
         SourceConfig.model_validate({"preset": "generic"})
+
+
+def test_validate_prints_a_key_of_another_kind_as_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("sources:\n  tickets:\n    path: t.csv\n    form: F1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "-c", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"error: {path}: 1 problem: sources.tickets.form (line 4): form applies to api: sources, not path: ones"]
