@@ -445,6 +445,8 @@ class SourceConfig(_Strict):
             except ValidationError as exc:
                 errors += [_error(error["type"], error["msg"], error["loc"], error.get("input"))
                            for error in exc.errors()]
+        order = {key: index for index, key in enumerate(data)}  # as written; the whole source's last
+        errors.sort(key=lambda error: order.get(error["loc"][0], len(order)) if error["loc"] else len(order))
         raise ValidationError.from_exception_data(cls.__name__, errors)
 
     @classmethod
