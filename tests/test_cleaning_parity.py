@@ -23,6 +23,7 @@ import pytest
 from conftest import SURVEY_HEADER, TICKET_HEADER, write_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from postgres import Server, running_server
 
 from reportgen.config import Config, load_config
@@ -201,7 +202,9 @@ def pg() -> Iterator[Server]:
         yield server
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
+@pytest.mark.postgres
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ticket_rows=tickets(), survey_rows=surveys())
 def test_a_file_a_duckdb_and_a_postgres_warehouse_agree_on_hostile_rows(
         pg: Server, ticket_rows: list[tuple[Any, ...]], survey_rows: list[tuple[Any, ...]]) -> None:
@@ -218,6 +221,8 @@ def test_a_file_a_duckdb_and_a_postgres_warehouse_agree_on_hostile_rows(
                       dict(files.quality[dataset].as_dict(), files=None), f"{name}.{dataset}.quality")
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_the_hostile_values_reach_every_rule(pg: Server, tmp_path: Path) -> None:
     """The strategies' values are not a walk-over: one hand-picked table of them is cleaned alike by
     the three sources and hits the reasons the property test is about (counts checked by hand)."""
