@@ -258,3 +258,19 @@ def test_the_hostile_values_reach_every_rule(pg: Server, tmp_path: Path) -> None
         for dataset in ("tickets", "surveys"):
             _same(dict(pushed.quality[dataset].as_dict(), files=None),
                   dict(files.quality[dataset].as_dict(), files=None), f"{name}.{dataset}.quality")
+
+
+def test_every_reason_has_one_rule_in_the_declaration() -> None:
+    """The reasons (``engine.reasons``: what each means) and the rules (``engine.rules``: when each
+    applies) name the same reasons, each once, excluded ones as exclusions in the declared order."""
+    from reportgen.config import KpiOptions
+    from reportgen.engine import rules
+    from reportgen.engine.reasons import REASONS
+
+    for relation in (rules.tickets(), rules.tickets(hours_given=True), rules.surveys(KpiOptions())):
+        declared = [r.name for r in REASONS.values() if r.dataset == relation.dataset]
+        excluded = [rule.reason for rule in relation.excluded if rule.reason != "duplicate"]
+        assert excluded + list(relation.discards) == declared
+        assert all(REASONS[name].row_excluded for name in excluded)
+        assert not any(REASONS[name].row_excluded for name in relation.discards)
+        assert relation.quality == ("rows_read", "duplicate", *declared)
