@@ -204,7 +204,7 @@ def pg() -> Iterator[Server]:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ticket_rows=tickets(), survey_rows=surveys())
 def test_a_file_a_duckdb_and_a_postgres_warehouse_agree_on_hostile_rows(
         pg: Server, ticket_rows: list[tuple[Any, ...]], survey_rows: list[tuple[Any, ...]]) -> None:
