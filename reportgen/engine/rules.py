@@ -199,7 +199,7 @@ def tickets(hours_given: bool = False) -> Relation:
                    Rule("resolved_before_created", "resolved_any < created"),
                    Rule("invalid_replies", "replies IS NULL AND given_replies"),
                    Rule("invalid_reopens", "reopens IS NULL AND given_reopens")),
-        outputs=(("created", "created"),
+        outputs=(("created", "created"), ("id", "id"),
                  ("resolved", "CASE WHEN resolved_any >= created THEN resolved_any END"),
                  ("category", "category"), ("channel", "channel"), ("agent", "agent"),
                  ("replies", "replies"), ("reopens", "coalesce(reopens, 0)"),
@@ -234,6 +234,6 @@ def surveys(options: KpiOptions) -> Relation:
                        f"OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))")),
         discarded=(),
         outputs=(("submitted", "submitted"), ("kind", "kind"), ("score", "score"),
-                 ("submitted_month", "month_of(submitted)")),
+                 ("ticket_ref", "ticket_id"), ("submitted_month", "month_of(submitted)")),
     )
 
