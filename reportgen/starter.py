@@ -79,6 +79,11 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("url", '"https://${FRESHDESK_DOMAIN}.freshdesk.com"', "the helpdesk's address"),
         ("token", '"${FRESHDESK_API_KEY}"', "Profile settings → Your API key"),
     ]),
+    "hubspot": ("tickets", [
+        ("api", "hubspot", ""),
+        ("token", '"${HUBSPOT_TOKEN}"', "a private app's access token (Settings → Integrations → Private Apps; "
+                                        "scope tickets)"),
+    ]),
     "delighted": ("surveys", [
         ("api", "delighted", ""),
         ("token", '"${DELIGHTED_API_KEY}"', "the project's API key (Integrations → API)"),

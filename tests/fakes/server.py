@@ -26,6 +26,7 @@ class Request:
     auth: tuple[str, str] | None
     at: float
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: Any = None  # a POST's decoded JSON body (None: no body, or not JSON)
 
 
 @dataclass
@@ -86,7 +87,7 @@ class FakeApi:
                 return fault
         return None
 
-    def handle(self, method: str, target: str, headers: dict[str, str]) -> Reply:
+    def handle(self, method: str, target: str, headers: dict[str, str], body: Any = None) -> Reply:
         parts = urlsplit(target)
         auth = None
         header = headers.get("authorization", "")
@@ -94,7 +95,7 @@ class FakeApi:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8", "replace").partition(":")
             auth = (user, password)
         request = Request(method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), auth,
-                          time.monotonic(), dict(headers))
+                          time.monotonic(), dict(headers), body)
         with self._lock:
             self.requests.append(request)
         fault = self._fault(request)
@@ -112,7 +113,19 @@ class FakeApi:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                reply = api.handle("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+                self._answer("GET", None)
+
+            def do_POST(self) -> None:
+                size = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(size) if size else b""
+                try:
+                    sent = json.loads(raw) if raw else None
+                except ValueError:
+                    sent = None
+                self._answer("POST", sent)
+
+            def _answer(self, method: str, sent: Any) -> None:
+                reply = api.handle(method, self.path, {k.lower(): v for k, v in self.headers.items()}, sent)
                 body = reply.raw if reply.raw is not None else \
                     json.dumps(reply.body, separators=(",", ":")).encode()
                 try:

@@ -17,7 +17,8 @@ source and what to do:
 * a page that is not what the connector expects, too large, or from another
   host: :class:`ApiError` whose hint is to check ``url``.
 
-Only GET is sent, so every retry is safe. Secrets (the token, the password)
+GET is sent, and POST only for searches and export requests that change
+nothing a retry could double (``post_json``), so every retry is safe. Secrets (the token, the password)
 are handed to the client, which removes every form of them from every message
 it builds (``reportgen.redact``); requests' own exceptions are never chained
 (their text could quote a URL).
@@ -156,12 +157,22 @@ class HttpClient:
         """The body of ``GET path`` (retrying as documented above)."""
         return self.get(path, params).content
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
+    def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """The decoded JSON answer of ``POST path`` with a JSON ``body``: a search or an export
+        request, safe to send again, so retried like a GET."""
+        answer = self.get(path, params, method="POST", json=body).content
+        try:
+            return msgspec.json.decode(answer)
+        except msgspec.DecodeError:
+            raise self.not_a_page(path, "did not answer with JSON") from None
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, method: str = "GET",
+            json: Any = None) -> requests.Response:
         """``GET path`` with the retry policy; the successful response, its body read."""
         url = self.url(path)
         at = self._where(url)
         try:
-            response = self.transport.request("GET", url, params=params)
+            response = self.transport.request(method, url, params=params, json=json, idempotent=True)
         except AsksToWait as exc:
             raise TimeBudgetSpent(f"{self.name}: {at}: {self.redact(exc.what)}",
                                   hint="the API asks to wait; run `reportgen pull` again later") from None
