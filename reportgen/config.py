@@ -393,6 +393,8 @@ class SourceConfig(_Strict):
     start: str | None = None
     category: str | None = None
     form: str | None = None
+    client_id: str | None = None  # OAuth2 client credentials (Help Scout)
+    client_secret: str | None = None
     # google_sheet: read with the publishing service account
     google_sheet: str | None = None
     worksheet: str | None = None

@@ -79,10 +79,15 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("url", '"https://${FRESHDESK_DOMAIN}.freshdesk.com"', "the helpdesk's address"),
         ("token", '"${FRESHDESK_API_KEY}"', "Profile settings → Your API key"),
     ]),
+    "helpscout": ("tickets", [
+        ("api", "helpscout", ""),
+        ("client_id", '"${HELPSCOUT_CLIENT_ID}"', "an OAuth2 app: Your Profile → My Apps → Create App"),
+        ("client_secret", '"${HELPSCOUT_CLIENT_SECRET}"', "the same app's secret"),
+    ]),
     "hubspot": ("tickets", [
         ("api", "hubspot", ""),
-        ("token", '"${HUBSPOT_TOKEN}"', "a private app's access token (Settings → Integrations → Private Apps; "
-                                        "scope tickets)"),
+        ("token", '"${HUBSPOT_TOKEN}"',
+         "a private app's access token (Settings → Integrations → Private Apps; scope tickets)"),
     ]),
     "delighted": ("surveys", [
         ("api", "delighted", ""),

@@ -260,7 +260,9 @@ class Transport:
                 status = response.status_code
                 if status == 429 or status in SERVER_ERRORS:
                     failure = "429 rate limited" if status == 429 else f"{status} server error"
-                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                    # Help Scout names it X-RateLimit-Retry-After
+                    retry_after = retry_after_seconds(response.headers.get("Retry-After")
+                                                      or response.headers.get("X-RateLimit-Retry-After"))
                     response.close()
                     if status != 429 and not idempotent:
                         raise UncertainWrite(f"{status} from the server")

@@ -226,6 +226,7 @@ def test_an_unreadable_export_gets_the_readers_own_one_line(name: str, expected:
     ("zendesk", "tickets", ["ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"]),
     ("freshdesk", "tickets", ["FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"]),
     ("hubspot", "tickets", ["HUBSPOT_TOKEN"]),
+    ("helpscout", "tickets", ["HELPSCOUT_CLIENT_ID", "HELPSCOUT_CLIENT_SECRET"]),
     ("delighted", "surveys", ["DELIGHTED_API_KEY"]),
     ("typeform", "surveys", ["TYPEFORM_TOKEN", "TYPEFORM_FORM_ID", "TYPEFORM_SCORE_REF"]),
 ])

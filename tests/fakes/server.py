@@ -26,7 +26,7 @@ class Request:
     auth: tuple[str, str] | None
     at: float
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
-    body: Any = None  # a POST's decoded JSON body (None: no body, or not JSON)
+    body: Any = None  # a POST's decoded JSON (or form) body; None: no body, or neither
 
 
 @dataclass
@@ -60,8 +60,8 @@ class FakeApi:
 
     # ---- scripting ------------------------------------------------------------------------------
     def fail(self, path: str, status: int, *, times: int = 1, retry_after: str | None = None,
-             after: int = 0) -> None:
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+             after: int = 0, headers: dict[str, str] | None = None) -> None:
+        headers = {**({"Retry-After": retry_after} if retry_after is not None else {}), **(headers or {})}
         self.faults.append(Fault(path, status, times, headers, after=after))
 
     def delay(self, path: str, seconds: float, *, after: int = 0, times: int = 1) -> None:
@@ -118,10 +118,14 @@ class FakeApi:
             def do_POST(self) -> None:
                 size = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(size) if size else b""
-                try:
-                    sent = json.loads(raw) if raw else None
-                except ValueError:
-                    sent = None
+                sent: Any = None
+                if "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
+                    sent = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+                elif raw:
+                    try:
+                        sent = json.loads(raw)
+                    except ValueError:
+                        sent = None
                 self._answer("POST", sent)
 
             def _answer(self, method: str, sent: Any) -> None:

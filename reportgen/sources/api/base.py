@@ -38,7 +38,7 @@ from reportgen.sources.api.http import HttpClient
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 # the SourceConfig keys an api source may use; each connector says which it needs / accepts
-API_KEYS = ("url", "email", "token", "start", "category", "form")
+API_KEYS = ("url", "email", "token", "start", "category", "form", "client_id", "client_secret")
 # options: accepted by every api source
 COMMON_OPTIONS = {
     "max_minutes": "bound on the wall-clock time of one pull of this source (default 30)",
@@ -127,7 +127,8 @@ class Connector(ABC):
     def secrets(self) -> tuple[str, ...]:
         """The token, and a password written into ``url:`` (as written and decoded)."""
         password = url_password(self.source.url)
-        return tuple(s for s in (self.source.token, password, unquote(password or "")) if s)
+        return tuple(s for s in (self.source.token, self.source.client_secret, password,
+                                 unquote(password or "")) if s)
 
     def max_seconds(self) -> float | None:
         value = self.source.options.get("max_minutes")

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from reportgen.sources.api import delighted, freshdesk, hubspot, typeform, zendesk, zendesk_csat
+from reportgen.sources.api import delighted, freshdesk, helpscout, hubspot, typeform, zendesk, zendesk_csat
 
-__all__ = ["delighted", "freshdesk", "hubspot", "typeform", "zendesk", "zendesk_csat"]
+__all__ = ["delighted", "freshdesk", "helpscout", "hubspot", "typeform", "zendesk", "zendesk_csat"]

@@ -98,7 +98,8 @@ class HttpClient:
         secrets = [*self.secrets, *(self.headers.values())]
         if self.auth is not None:
             secrets.append(self.auth[1])
-        self.redact = Redactor(secrets, [self.auth[0]] if self.auth is not None else [])
+        self._users = [self.auth[0]] if self.auth is not None else []
+        self.redact = Redactor(secrets, self._users)
         if self.session is None:
             self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json",
@@ -157,22 +158,31 @@ class HttpClient:
         """The body of ``GET path`` (retrying as documented above)."""
         return self.get(path, params).content
 
-    def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
-        """The decoded JSON answer of ``POST path`` with a JSON ``body``: a search or an export
-        request, safe to send again, so retried like a GET."""
-        answer = self.get(path, params, method="POST", json=body).content
+    def use_bearer(self, token: str) -> None:
+        """Send ``Authorization: Bearer <token>`` from now on (an access token obtained during the pull,
+        e.g. OAuth2 client credentials); the token is a secret like the configured ones."""
+        assert self.session is not None
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.redact = Redactor([*self.redact.secrets, token], self._users)
+
+    def post_json(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None, *,
+                  form: Mapping[str, str] | None = None) -> Any:
+        """The decoded JSON answer of ``POST path`` with a JSON ``body`` (or a ``form``): a search, a
+        token or an export request, safe to send again, so retried like a GET."""
+        answer = self.get(path, params, method="POST", json=body, data=form).content
         try:
             return msgspec.json.decode(answer)
         except msgspec.DecodeError:
             raise self.not_a_page(path, "did not answer with JSON") from None
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, method: str = "GET",
-            json: Any = None) -> requests.Response:
+            json: Any = None, data: Any = None) -> requests.Response:
         """``GET path`` with the retry policy; the successful response, its body read."""
         url = self.url(path)
         at = self._where(url)
         try:
-            response = self.transport.request(method, url, params=params, json=json, idempotent=True)
+            response = self.transport.request(method, url, params=params, json=json, data=data,
+                                              idempotent=True)
         except AsksToWait as exc:
             raise TimeBudgetSpent(f"{self.name}: {at}: {self.redact(exc.what)}",
                                   hint="the API asks to wait; run `reportgen pull` again later") from None
