@@ -12,7 +12,8 @@ from reportgen.cli_common import friendly_errors
 @click.command()
 @click.argument("exports", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--api", "apis", multiple=True,
-              type=click.Choice(["zendesk", "freshdesk", "helpscout", "hubspot", "delighted", "typeform"]),
+              type=click.Choice(["zendesk", "freshdesk", "helpscout", "hubspot", "gorgias", "gorgias_csat",
+                                 "delighted", "typeform"]),
               help="Also pull from this vendor's API (credentials as ${ENV} placeholders); repeatable.")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Folder to write config.yaml into.")

@@ -89,6 +89,18 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("token", '"${HUBSPOT_TOKEN}"',
          "a private app's access token (Settings → Integrations → Private Apps; scope tickets)"),
     ]),
+    "gorgias": ("tickets", [
+        ("api", "gorgias", ""),
+        ("url", '"https://${GORGIAS_DOMAIN}.gorgias.com"', "the helpdesk's address"),
+        ("email", '"${GORGIAS_EMAIL}"', "the e-mail of the user owning the API key"),
+        ("token", '"${GORGIAS_API_KEY}"', "Settings → REST API"),
+    ]),
+    "gorgias_csat": ("surveys", [
+        ("api", "gorgias_csat", ""),
+        ("url", '"https://${GORGIAS_DOMAIN}.gorgias.com"', "the helpdesk's address"),
+        ("email", '"${GORGIAS_EMAIL}"', "the e-mail of the user owning the API key"),
+        ("token", '"${GORGIAS_API_KEY}"', "Settings → REST API"),
+    ]),
     "delighted": ("surveys", [
         ("api", "delighted", ""),
         ("token", '"${DELIGHTED_API_KEY}"', "the project's API key (Integrations → API)"),

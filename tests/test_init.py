@@ -227,6 +227,8 @@ def test_an_unreadable_export_gets_the_readers_own_one_line(name: str, expected:
     ("freshdesk", "tickets", ["FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"]),
     ("hubspot", "tickets", ["HUBSPOT_TOKEN"]),
     ("helpscout", "tickets", ["HELPSCOUT_CLIENT_ID", "HELPSCOUT_CLIENT_SECRET"]),
+    ("gorgias", "tickets", ["GORGIAS_DOMAIN", "GORGIAS_EMAIL", "GORGIAS_API_KEY"]),
+    ("gorgias_csat", "surveys", ["GORGIAS_DOMAIN", "GORGIAS_EMAIL", "GORGIAS_API_KEY"]),
     ("delighted", "surveys", ["DELIGHTED_API_KEY"]),
     ("typeform", "surveys", ["TYPEFORM_TOKEN", "TYPEFORM_FORM_ID", "TYPEFORM_SCORE_REF"]),
 ])

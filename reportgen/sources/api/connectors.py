@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from reportgen.sources.api import delighted, freshdesk, helpscout, hubspot, typeform, zendesk, zendesk_csat
+from reportgen.sources.api import (
+    delighted,
+    freshdesk,
+    gorgias,
+    helpscout,
+    hubspot,
+    typeform,
+    zendesk,
+    zendesk_csat,
+)
 
-__all__ = ["delighted", "freshdesk", "helpscout", "hubspot", "typeform", "zendesk", "zendesk_csat"]
+__all__ = ["delighted", "freshdesk", "gorgias", "helpscout", "hubspot", "typeform", "zendesk", "zendesk_csat"]
