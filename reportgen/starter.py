@@ -105,6 +105,13 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("api", "delighted", ""),
         ("token", '"${DELIGHTED_API_KEY}"', "the project's API key (Integrations → API)"),
     ]),
+    "surveymonkey": ("surveys", [
+        ("api", "surveymonkey", ""),
+        ("token", '"${SURVEYMONKEY_TOKEN}"', "an app's access token with responses_read_detail"),
+        ("survey_id", '"${SURVEYMONKEY_SURVEY_ID}"', "the survey's id (GET /v3/surveys); or write it here"),
+        ("options", "{question: \"${SURVEYMONKEY_QUESTION}\", survey: nps}",
+         "check: the score question (its id or heading) and its kind (nps, csat, ces)"),
+    ]),
     "typeform": ("surveys", [
         ("api", "typeform", ""),
         ("token", '"${TYPEFORM_TOKEN}"', "a personal access token with responses:read"),

@@ -231,6 +231,7 @@ def test_an_unreadable_export_gets_the_readers_own_one_line(name: str, expected:
     ("gorgias_csat", "surveys", ["GORGIAS_DOMAIN", "GORGIAS_EMAIL", "GORGIAS_API_KEY"]),
     ("delighted", "surveys", ["DELIGHTED_API_KEY"]),
     ("typeform", "surveys", ["TYPEFORM_TOKEN", "TYPEFORM_FORM_ID", "TYPEFORM_SCORE_REF"]),
+    ("surveymonkey", "surveys", ["SURVEYMONKEY_TOKEN", "SURVEYMONKEY_SURVEY_ID", "SURVEYMONKEY_QUESTION"]),
 ])
 def test_api_sources_get_env_placeholders(api: str, dataset: str, variables: list[str], tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,7 +38,7 @@ from reportgen.sources.api.http import HttpClient
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 # the SourceConfig keys an api source may use; each connector says which it needs / accepts
-API_KEYS = ("url", "email", "token", "start", "category", "form", "client_id", "client_secret")
+API_KEYS = ("url", "email", "token", "start", "category", "form", "client_id", "client_secret", "survey_id")
 # options: accepted by every api source
 COMMON_OPTIONS = {
     "max_minutes": "bound on the wall-clock time of one pull of this source (default 30)",

@@ -8,9 +8,11 @@ from reportgen.sources.api import (
     gorgias,
     helpscout,
     hubspot,
+    surveymonkey,
     typeform,
     zendesk,
     zendesk_csat,
 )
 
-__all__ = ["delighted", "freshdesk", "gorgias", "helpscout", "hubspot", "typeform", "zendesk", "zendesk_csat"]
+__all__ = ["delighted", "freshdesk", "gorgias", "helpscout", "hubspot", "surveymonkey",
+           "typeform", "zendesk", "zendesk_csat"]
