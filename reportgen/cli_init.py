@@ -13,7 +13,7 @@ from reportgen.cli_common import friendly_errors
 @click.argument("exports", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--api", "apis", multiple=True,
               type=click.Choice(["zendesk", "freshdesk", "helpscout", "hubspot", "gorgias", "gorgias_csat",
-                                 "delighted", "surveymonkey", "typeform"]),
+                                 "delighted", "surveymonkey", "qualtrics", "typeform"]),
               help="Also pull from this vendor's API (credentials as ${ENV} placeholders); repeatable.")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Folder to write config.yaml into.")

@@ -112,6 +112,14 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("options", "{question: \"${SURVEYMONKEY_QUESTION}\", survey: nps}",
          "check: the score question (its id or heading) and its kind (nps, csat, ces)"),
     ]),
+    "qualtrics": ("surveys", [
+        ("api", "qualtrics", ""),
+        ("url", '"https://${QUALTRICS_DATACENTER}.qualtrics.com"', "your data center (Qualtrics IDs page)"),
+        ("token", '"${QUALTRICS_API_TOKEN}"', "Account Settings → Qualtrics IDs → API token"),
+        ("survey_id", '"${QUALTRICS_SURVEY_ID}"', "the survey's id (SV_…); or write it here"),
+        ("options", "{question: \"${QUALTRICS_QUESTION}\", survey: nps}",
+         "check: the score question's id (QID…) and its kind (nps, csat, ces)"),
+    ]),
     "typeform": ("surveys", [
         ("api", "typeform", ""),
         ("token", '"${TYPEFORM_TOKEN}"', "a personal access token with responses:read"),

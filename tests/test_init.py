@@ -232,6 +232,8 @@ def test_an_unreadable_export_gets_the_readers_own_one_line(name: str, expected:
     ("delighted", "surveys", ["DELIGHTED_API_KEY"]),
     ("typeform", "surveys", ["TYPEFORM_TOKEN", "TYPEFORM_FORM_ID", "TYPEFORM_SCORE_REF"]),
     ("surveymonkey", "surveys", ["SURVEYMONKEY_TOKEN", "SURVEYMONKEY_SURVEY_ID", "SURVEYMONKEY_QUESTION"]),
+    ("qualtrics", "surveys", ["QUALTRICS_DATACENTER", "QUALTRICS_API_TOKEN", "QUALTRICS_SURVEY_ID",
+                              "QUALTRICS_QUESTION"]),
 ])
 def test_api_sources_get_env_placeholders(api: str, dataset: str, variables: list[str], tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,11 +8,12 @@ from reportgen.sources.api import (
     gorgias,
     helpscout,
     hubspot,
+    qualtrics,
     surveymonkey,
     typeform,
     zendesk,
     zendesk_csat,
 )
 
-__all__ = ["delighted", "freshdesk", "gorgias", "helpscout", "hubspot", "surveymonkey",
+__all__ = ["delighted", "freshdesk", "gorgias", "helpscout", "hubspot", "qualtrics", "surveymonkey",
            "typeform", "zendesk", "zendesk_csat"]

@@ -165,6 +165,14 @@ class HttpClient:
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.redact = Redactor([*self.redact.secrets, token], self._users)
 
+    def pause(self, seconds: float, what: str) -> None:
+        """Wait ``seconds`` (e.g. between polls of an export) within the pull's time budget;
+        :class:`TimeBudgetSpent` instead when the wait would cross the limit."""
+        if seconds >= self.remaining():
+            raise TimeBudgetSpent(f"{self.name}: {what}; the time limit of "
+                                  f"{self.policy.total_seconds:.0f} s is reached")
+        self.policy.sleep(seconds)
+
     def post_json(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None, *,
                   form: Mapping[str, str] | None = None) -> Any:
         """The decoded JSON answer of ``POST path`` with a JSON ``body`` (or a ``form``): a search, a
