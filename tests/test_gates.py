@@ -12,9 +12,10 @@ from reportgen.cli import main
 
 MONTH = "2026-10"
 PREVIOUS_REPORT = b"PK\x03\x04 last month's report, which a failed run must leave alone"
+# the whole of October (a report month must be whole: 1st to 31st)
 GOOD_TICKETS = (
     "ticket_id,created_at,category,channel\n"
-    + "".join(f"T{i},2026-10-{1 + i % 28:02d}T09:00:00Z,Billing,email\n" for i in range(40))
+    + "".join(f"T{i},2026-10-{1 + i % 31:02d}T09:00:00Z,Billing,email\n" for i in range(40))
 )
 # an export re-saved by Excel with its dates as serial numbers: no date reportgen can read
 EXCEL_TICKETS = (
@@ -97,7 +98,7 @@ def test_validate_reports_the_gate_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_more_than_the_share_excluded_fails_and_the_share_is_configurable(tmp_path: Path) -> None:
-    mostly_bad = "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-02T09:00:00Z\n" + \
+    mostly_bad = "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-31T09:00:00Z\n" + \
         "".join(f"B{i},yesterday\n" for i in range(3))
     config = project(tmp_path, mostly_bad)
     result = invoke("build", "--config", str(config), "--month", MONTH, "--out", str(tmp_path / "r.xlsx"))
