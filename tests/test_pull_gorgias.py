@@ -207,6 +207,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records").fetchall()]
 
 
+@pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_stores_every_ticket_once(tmp_path: Path) -> None:
     fake = GorgiasFake(EMAIL, KEY)
     for i in range(1, 301):  # pages of 100

@@ -203,6 +203,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records").fetchall()]
 
 
+@pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_stores_every_conversation_once(tmp_path: Path) -> None:
     fake = HelpScoutFake(CLIENT_ID, SECRET)  # 25 a page, as Help Scout
     for i in range(1, 101):

@@ -231,6 +231,7 @@ def test_default_url_is_hubspots() -> None:
     assert HubSpotTickets("tickets", SourceConfig(api="hubspot", token="k"), "UTC").url == "https://api.hubapi.com"
 
 
+@pytest.mark.slow
 def test_validate_names_the_kpis_without_a_field(hubspot: HubSpotFake, tmp_path: Path) -> None:
     config_path = write_config(tmp_path, source(hubspot.url))
     subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config_path)], check=True,
@@ -247,6 +248,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records").fetchall()]
 
 
+@pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_stores_every_ticket_once(tmp_path: Path) -> None:
     fake = HubSpotFake(HS_TOKEN, page_cap=50)
     for i in range(1, 201):  # pages of 50

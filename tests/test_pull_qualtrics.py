@@ -209,6 +209,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records").fetchall()]
 
 
+@pytest.mark.slow
 def test_kill_9_while_polling_then_resume_polls_the_same_export(tmp_path: Path) -> None:
     fake = QualtricsFake(TOKEN, SURVEY, polls=1)
     for i in range(300):

@@ -192,6 +192,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records").fetchall()]
 
 
+@pytest.mark.slow
 def test_kill_9_mid_pull_then_resume(tmp_path: Path) -> None:
     fake = SurveyMonkeyFake(TOKEN, SURVEY)
     for i in range(1, 251):  # one a minute: pages of 100, 100, 50
