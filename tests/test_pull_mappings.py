@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.sources.api import gorgias, helpscout, hubspot, qualtrics, surveymonkey
-from reportgen.sources.api.base import CONNECTORS
+from reportgen.registry import CONNECTORS
 
 DOCS = (Path(__file__).resolve().parent.parent / "docs" / "PULL.md").read_text(encoding="utf-8")
 
@@ -24,7 +24,7 @@ TABLES = [
 @pytest.mark.parametrize(("api", "mapping", "elsewhere"), TABLES)
 def test_the_mapping_covers_every_column_and_the_docs_list_them(api: str, mapping: dict[str, str],
                                                                  elsewhere: set[str]) -> None:
-    columns = set(CONNECTORS[api].columns)
+    columns = set(CONNECTORS.load(api).columns)
     assert set(mapping) | elsewhere == columns
     section = DOCS.split(f"(`api: {api}`", 1)[1].split("\n## ", 1)[0] if f"(`api: {api}`" in DOCS else \
         DOCS.split(f"`api: {api}`", 1)[1].split("\n## ", 1)[0]

@@ -52,8 +52,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, register, text
+from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
 from reportgen.sources.api.http import ApiError, HttpClient
+from reportgen.sources.api.settings import ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 TICKETS = "/api/tickets"
@@ -83,9 +84,16 @@ SURVEY_MAPPING: dict[str, str] = {
 }
 
 
+class GorgiasSettings(ApiSettings):
+    """Gorgias's keys (tickets and surveys): the helpdesk's address, a user's e-mail and an API key."""
+
+    url: str
+    email: str
+    token: str
+
+
 class _Gorgias(Connector):
-    required = ("url", "email", "token")
-    accepted = ("url", "email", "token", "start")
+    Settings = GorgiasSettings
     auth_hint = "check email: and token: (a user's e-mail and an API key from Settings › REST API)"
 
     def credentials(self) -> tuple[str, str]:
@@ -147,7 +155,6 @@ class _Gorgias(Connector):
         return fresh
 
 
-@register
 class GorgiasTickets(_Gorgias):
     api = "gorgias"
     datasets = ("tickets",)
@@ -229,7 +236,6 @@ class GorgiasTickets(_Gorgias):
         }
 
 
-@register
 class GorgiasSurveys(_Gorgias):
     api = "gorgias_csat"
     datasets = ("surveys",)

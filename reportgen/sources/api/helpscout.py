@@ -45,9 +45,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, register, text
-from reportgen.sources.api.http import ApiError, AuthError, HttpClient
+from pydantic import field_validator
+
+from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RateLimit
+from reportgen.sources.api.settings import ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 DEFAULT_URL = "https://api.helpscout.net"
@@ -80,18 +82,28 @@ def _since(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@register
+class HelpScoutSettings(ApiSettings):
+    client_id: str
+    client_secret: str
+
+    @field_validator("token")
+    @classmethod
+    def _no_token(cls, value: str | None) -> str | None:
+        if value is not None:  # OAuth2 only: a token would be ignored, so it is refused
+            raise ValueError("not used by api: helpscout (it takes client_id: and client_secret:)")
+        return value
+
+
 class HelpScoutConversations(Connector):
     api = "helpscout"
     datasets = ("tickets",)
     columns = COLUMNS
-    required = ("client_id", "client_secret")
-    accepted = ("url", "client_id", "client_secret", "start")
+    Settings = HelpScoutSettings
+    default_url = DEFAULT_URL
     auth_hint = "check client_id: and client_secret: (an OAuth2 app under Your Profile › My Apps)"
-
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
-        super().__init__(dataset, source, timezone)
-        self.url = (source.url or DEFAULT_URL).rstrip("/")
+    # 200 requests a minute; a 429 says how long to wait in X-RateLimit-Retry-After (not Retry-After)
+    rate_limit = RateLimit(remaining="X-RateLimit-Remaining-Minute", reset="X-RateLimit-Retry-After",
+                           reset_in_seconds=True)
 
     def credentials(self) -> None:
         return None

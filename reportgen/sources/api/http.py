@@ -17,8 +17,10 @@ source and what to do:
 * a page that is not what the connector expects, too large, or from another
   host: :class:`ApiError` whose hint is to check ``url``.
 
-GET is sent, and POST only for searches and export requests that change
-nothing a retry could double (``post_json``), so every retry is safe. Secrets (the token, the password)
+Only reads are sent (GET, and the POST of a search, a token or an export request,
+which changes nothing a retry could double), so every retry is safe. A connector naming its
+vendor's rate-limit headers (:class:`RateLimit`) waits for the window to reset when a 429 has no
+``Retry-After`` or when a page says no request is left. Secrets (the token, the password)
 are handed to the client, which removes every form of them from every message
 it builds (``reportgen.redact``); requests' own exceptions are never chained
 (their text could quote a URL).
@@ -26,7 +28,8 @@ it builds (``reportgen.redact``); requests' own exceptions are never chained
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -77,6 +80,37 @@ class TimeBudgetSpent(ApiError):
     later = True
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """A vendor's rate-limit headers: requests left in the window and when it resets.
+
+    ``reset`` is a Unix time (``X-RateLimit-Reset: 1700000000``) unless ``reset_in_seconds``
+    (``X-RateLimit-Retry-After: 12``). ``wall`` is the clock a Unix time is compared with."""
+
+    remaining: str | None = None
+    reset: str | None = None
+    reset_in_seconds: bool = False
+    most_seconds: float = 3600.0
+    wall: Callable[[], float] = time.time
+
+    def __call__(self, headers: Mapping[str, str]) -> float | None:
+        """Seconds to wait before the next request; None when the headers ask no wait."""
+        left = headers.get(self.remaining) if self.remaining else None
+        if left is not None and left.strip().isdigit() and int(left) > 0:
+            return None
+        if left is None and self.remaining and self.reset is None:
+            return None
+        value = headers.get(self.reset) if self.reset else None
+        try:
+            number = float(value) if value is not None else None
+        except ValueError:
+            number = None
+        if number is None:
+            return None
+        seconds = number if self.reset_in_seconds else number - self.wall()
+        return min(max(seconds, 0.0), self.most_seconds)
+
+
 @dataclass
 class HttpClient:
     """GET JSON from one vendor account, politely, within one time budget.
@@ -93,6 +127,7 @@ class HttpClient:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     hint_auth: str = "check the source's email and token"
     session: requests.Session | None = None
+    rate_limit: RateLimit | None = None
 
     def __post_init__(self) -> None:
         secrets = [*self.secrets, *(self.headers.values())]
@@ -106,7 +141,7 @@ class HttpClient:
                                      **self.headers})
         if self.auth is not None:
             self.session.auth = self.auth
-        self.transport = Transport(self.session, self.policy.start())
+        self.transport = Transport(self.session, self.policy.start(), rate_limit=self.rate_limit)
 
     def __repr__(self) -> str:  # never the credentials
         return f"HttpClient({self.name!r}, {self.redact(self.base_url)!r})"
@@ -173,23 +208,27 @@ class HttpClient:
                                   f"{self.policy.total_seconds:.0f} s is reached")
         self.policy.sleep(seconds)
 
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
+        """``GET path`` with the retry policy; the successful response, its body read."""
+        return self.send("GET", path, params)
+
     def post_json(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None, *,
                   form: Mapping[str, str] | None = None) -> Any:
-        """The decoded JSON answer of ``POST path`` with a JSON ``body`` (or a ``form``): a search, a
-        token or an export request, safe to send again, so retried like a GET."""
-        answer = self.get(path, params, method="POST", json=body, data=form).content
+        """The decoded JSON answer of a ``POST`` with a JSON ``body`` (or a ``form``): a search, a token
+        or an export request (a read: retried like a GET)."""
+        content = self.send("POST", path, params, body, form=form).content
         try:
-            return msgspec.json.decode(answer)
+            return msgspec.json.decode(content)
         except msgspec.DecodeError:
             raise self.not_a_page(path, "did not answer with JSON") from None
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *, method: str = "GET",
-            json: Any = None, data: Any = None) -> requests.Response:
-        """``GET path`` with the retry policy; the successful response, its body read."""
+    def send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
+             body: Any = None, *, form: Mapping[str, str] | None = None) -> requests.Response:
+        """One read request with the retry policy; the successful response, its body read."""
         url = self.url(path)
         at = self._where(url)
         try:
-            response = self.transport.request(method, url, params=params, json=json, data=data,
+            response = self.transport.request(method, url, params=params, json=body, data=form,
                                               idempotent=True)
         except AsksToWait as exc:
             raise TimeBudgetSpent(f"{self.name}: {at}: {self.redact(exc.what)}",

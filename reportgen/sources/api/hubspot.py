@@ -49,9 +49,12 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from pydantic import field_validator
+
 from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, register, text
+from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
 from reportgen.sources.api.http import ApiError, HttpClient
+from reportgen.sources.api.settings import ApiOptions, ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 DEFAULT_URL = "https://api.hubapi.com"
@@ -78,41 +81,43 @@ def _millis(moment: datetime) -> str:
     return str(int(moment.timestamp() * 1000))
 
 
-@register
+def _category(value: Any) -> str | None:
+    """``property:<internal name>`` → the name; None for anything else."""
+    if not isinstance(value, str) or not value.startswith("property:"):
+        return None
+    name = value.removeprefix("property:").strip()
+    return name if name and all(c.isalnum() or c == "_" for c in name) else None
+
+
+class HubSpotOptions(ApiOptions):
+    category: str | None = None  # property:<name>: the ticket property read as the category
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: Any) -> str | None:
+        if value is not None and _category(value) is None:
+            raise ValueError(f"'{value}' is not property:<internal name> (e.g. property:hs_ticket_category)")
+        return None if value is None else str(value)
+
+
+class HubSpotSettings(ApiSettings):
+    token: str
+    options: HubSpotOptions = HubSpotOptions()
+
+
 class HubSpotTickets(Connector):
     api = "hubspot"
     datasets = ("tickets",)
     columns = COLUMNS
-    required = ("token",)
-    accepted = ("url", "token", "start")
-    options: ClassVar[Mapping[str, str]] = {
-        "category": "property:<name>: the ticket property read as the category (default "
-                    "property:hs_ticket_category)",
-    }
+    Settings = HubSpotSettings
+    default_url = DEFAULT_URL
     auth_hint = "check token: (a private app's access token with the tickets scope)"
     page_size: ClassVar[int] = 200
     search_cap: ClassVar[int] = 10_000
 
     def __init__(self, dataset: str, source: SourceConfig, timezone: str):
         super().__init__(dataset, source, timezone)
-        self.url = (source.url or DEFAULT_URL).rstrip("/")
-        self.category = self._category(source.options.get("category")) or DEFAULT_CATEGORY
-
-    @staticmethod
-    def _category(value: Any) -> str | None:
-        if not isinstance(value, str) or not value.startswith("property:"):
-            return None
-        name = value.removeprefix("property:").strip()
-        return name if name and all(c.isalnum() or c == "_" for c in name) else None
-
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        value = source.options.get("category")
-        if value is not None and cls._category(value) is None:
-            found.append(f"sources.{dataset}.options.category: '{value}' is not property:<internal name> "
-                         "(e.g. property:hs_ticket_category)")
-        return found
+        self.category = _category(source.options.get("category")) or DEFAULT_CATEGORY
 
     def credentials(self) -> None:
         return None

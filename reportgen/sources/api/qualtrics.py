@@ -41,17 +41,19 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any
+
+from pydantic import field_validator
 
 from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, register, text
+from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, text
 from reportgen.sources.api.http import ApiError, HttpClient
+from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 CHUNK = 1000
 POLL_CAP_SECONDS = 10.0
 COLUMNS = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
-KINDS = ("nps", "csat", "ces")
 MAPPING: dict[str, str] = {
     "response_id": "responseId", "submitted_at": "values.recordedDate", "survey": "options.survey",
     "score": "values[options.question]", "ticket_id": "values[options.ticket_field]",
@@ -59,19 +61,49 @@ MAPPING: dict[str, str] = {
 }
 
 
-@register
+def _field(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError("must be a field name (e.g. QID1)")
+    return value
+
+
+class QualtricsOptions(ApiOptions):
+    question: str  # the score question's id, e.g. QID1
+    survey: str  # nps, csat or ces: the kind of every response
+    ticket_field: str | None = None  # the embedded data field holding the ticket id
+    comment: str | None = None  # the field holding the comment, e.g. QID2_TEXT
+
+    @field_validator("question", "ticket_field", "comment", mode="before")
+    @classmethod
+    def _fields(cls, value: Any) -> str | None:
+        return _field(value)
+
+    @field_validator("survey", mode="before")
+    @classmethod
+    def _survey(cls, value: Any) -> str | None:
+        return survey_kind(value)
+
+
+class QualtricsSettings(ApiSettings):
+    options_example = "e.g. options: {question: QID1, survey: nps}"
+    url: str
+    token: str
+    survey_id: str
+    options: QualtricsOptions
+
+    @field_validator("survey_id")
+    @classmethod
+    def _survey_id(cls, value: str) -> str:
+        if "/" in value or not value.strip():
+            raise ValueError(f"'{value}' is not a survey id (SV_…)")
+        return value
+
+
 class QualtricsResponses(Connector):
     api = "qualtrics"
     datasets = ("surveys",)
     columns = COLUMNS
-    required = ("url", "token", "survey_id")
-    accepted = ("url", "token", "survey_id", "start")
-    options: ClassVar[Mapping[str, str]] = {
-        "question": "the score question's id, e.g. QID1 (required)",
-        "survey": "nps, csat or ces: the kind of every response (required)",
-        "ticket_field": "the embedded data field holding the ticket id",
-        "comment": "the field holding the comment, e.g. QID2_TEXT",
-    }
+    Settings = QualtricsSettings
     auth_hint = ("check token: (Account Settings › Qualtrics IDs › API token) and that url: is your "
                  "data center")
 
@@ -79,24 +111,10 @@ class QualtricsResponses(Connector):
         super().__init__(dataset, source, timezone)
         self.path = f"/API/v3/surveys/{source.survey_id or ''}/export-responses"
 
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        where = f"sources.{dataset}.options"
-        for key in ("question", "survey"):
-            if key not in source.options:
-                found.append(f"{where}.{key}: required for api: qualtrics "
-                             "(e.g. options: {question: QID1, survey: nps})")
-        survey = source.options.get("survey")
-        if survey is not None and (not isinstance(survey, str) or survey.strip().lower() not in KINDS):
-            found.append(f"{where}.survey: must be one of nps, csat, ces")
-        for key in ("question", "ticket_field", "comment"):
-            value = source.options.get(key)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                found.append(f"{where}.{key}: must be a field name (e.g. QID1)")
-        if source.survey_id is not None and ("/" in source.survey_id or not source.survey_id.strip()):
-            found.append(f"sources.{dataset}.survey_id: '{source.survey_id}' is not a survey id (SV_…)")
-        return found
+    @property
+    def opts(self) -> QualtricsOptions:
+        assert isinstance(self.config, QualtricsSettings)
+        return self.config.options
 
     def credentials(self) -> None:
         return None
@@ -191,9 +209,9 @@ class QualtricsResponses(Connector):
     def _record(self, response: Mapping[str, Any]) -> PulledRecord:
         found = response.get("values")
         values: dict[str, Any] = found if isinstance(found, dict) else {}
-        options = self.source.options
-        keep = {"recordedDate", "finished", *(str(options[k]) for k in ("question", "ticket_field", "comment")
-                                              if isinstance(options.get(k), str))}
+        options = self.opts
+        keep = {"recordedDate", "finished",
+                *(k for k in (options.question, options.ticket_field, options.comment) if k)}
         data = {"responseId": response.get("responseId"),
                 "values": {key: values.get(key) for key in sorted(keep) if key in values}}
         return PulledRecord(str(response.get("responseId")), iso_utc(values.get("recordedDate")), False, data)
@@ -212,11 +230,11 @@ class QualtricsResponses(Connector):
         values: Mapping[str, Any] = found if isinstance(found, dict) else {}
         if values.get("finished") not in (1, True, "1", "true", "True"):
             return None  # an unfinished response recorded when it closed: not a response
-        options = self.source.options
-        score = values.get(str(options.get("question")))
-        survey = options.get("survey")
-        ticket = options.get("ticket_field")
-        comment = options.get("comment")
+        options = self.opts
+        score = values.get(options.question)
+        survey = options.survey
+        ticket = options.ticket_field
+        comment = options.comment
         return {
             "response_id": str(record.get("responseId")),
             "submitted_at": iso_utc(values.get("recordedDate")),

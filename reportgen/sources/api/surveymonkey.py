@@ -41,16 +41,18 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from pydantic import field_validator
+
 from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, register, text
-from reportgen.sources.api.http import ApiError, HttpClient
+from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.http import ApiError, HttpClient, RateLimit
+from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 DEFAULT_URL = "https://api.surveymonkey.com"
 PER_PAGE = 100
 PAGE_LIMIT = 500
 COLUMNS = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
-KINDS = ("nps", "csat", "ces")
 LEADING_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
 MAPPING: dict[str, str] = {
     "response_id": "id", "submitted_at": "date_modified", "survey": "options.survey",
@@ -71,47 +73,70 @@ def _number(value: Any) -> float | None:
     return float(found.group(1)) if found else None
 
 
-@register
+def _name(value: Any, what: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise ValueError(f"must be {what}")
+    return str(value).strip()
+
+
+class SurveyMonkeyOptions(ApiOptions):
+    question: str  # the score question: its id or its heading
+    survey: str  # nps, csat or ces: the kind of every response
+    ticket_variable: str | None = None  # the custom variable holding the ticket id
+    comment: str | None = None  # an open-ended question (id or heading) holding the comment
+
+    @field_validator("question", "comment", mode="before")
+    @classmethod
+    def _question(cls, value: Any) -> str | None:
+        return _name(value, "a question id or heading")
+
+    @field_validator("ticket_variable", mode="before")
+    @classmethod
+    def _variable(cls, value: Any) -> str | None:
+        return _name(value, "a custom variable's name")
+
+    @field_validator("survey", mode="before")
+    @classmethod
+    def _survey(cls, value: Any) -> str | None:
+        return survey_kind(value)
+
+
+class SurveyMonkeySettings(ApiSettings):
+    options_example = 'e.g. options: {question: "How likely are you to recommend us?", survey: nps}'
+    token: str
+    survey_id: str
+    options: SurveyMonkeyOptions
+
+    @field_validator("survey_id")
+    @classmethod
+    def _survey_id(cls, value: str) -> str:
+        if "/" in value or not value.strip():
+            raise ValueError(f"'{value}' is not a survey id (GET /v3/surveys lists them)")
+        return value
+
+
 class SurveyMonkeyResponses(Connector):
     api = "surveymonkey"
     datasets = ("surveys",)
     columns = COLUMNS
-    required = ("token", "survey_id")
-    accepted = ("url", "token", "survey_id", "start")
-    options: ClassVar[Mapping[str, str]] = {
-        "question": "the score question: its id or its heading (required)",
-        "survey": "nps, csat or ces: the kind of every response (required)",
-        "ticket_variable": "the custom variable holding the ticket id",
-        "comment": "an open-ended question (id or heading) holding the comment",
-    }
+    Settings = SurveyMonkeySettings
+    default_url = DEFAULT_URL
     auth_hint = "check token: (an access token of a SurveyMonkey app with the responses_read_detail scope)"
     per_page: ClassVar[int] = PER_PAGE
+    # 120 requests a minute for a private app; the window's seconds left come with every answer
+    rate_limit = RateLimit(remaining="X-Ratelimit-App-Global-Minute-Remaining",
+                           reset="X-Ratelimit-App-Global-Minute-Reset", reset_in_seconds=True)
 
     def __init__(self, dataset: str, source: SourceConfig, timezone: str):
         super().__init__(dataset, source, timezone)
-        self.url = (source.url or DEFAULT_URL).rstrip("/")
         self.base = f"/v3/surveys/{source.survey_id or ''}"
 
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        where = f"sources.{dataset}.options"
-        for key in ("question", "survey"):
-            if key not in source.options:
-                found.append(f"{where}.{key}: required for api: surveymonkey (e.g. options: "
-                             "{question: \"How likely are you to recommend us?\", survey: nps})")
-        survey = source.options.get("survey")
-        if survey is not None and (not isinstance(survey, str) or survey.strip().lower() not in KINDS):
-            found.append(f"{where}.survey: must be one of nps, csat, ces")
-        for key in ("question", "ticket_variable", "comment"):
-            value = source.options.get(key)
-            if value is not None and (not isinstance(value, str | int) or not str(value).strip()):
-                found.append(f"{where}.{key}: must be a question id or heading" if key != "ticket_variable"
-                             else f"{where}.{key}: must be a custom variable's name")
-        if source.survey_id is not None and ("/" in source.survey_id or not source.survey_id.strip()):
-            found.append(f"sources.{dataset}.survey_id: '{source.survey_id}' is not a survey id "
-                         "(GET /v3/surveys lists them)")
-        return found
+    @property
+    def opts(self) -> SurveyMonkeyOptions:
+        assert isinstance(self.config, SurveyMonkeySettings)
+        return self.config.options
 
     def credentials(self) -> None:
         return None
@@ -154,7 +179,7 @@ class SurveyMonkeyResponses(Connector):
                            f"{self.source.survey_id} (its questions: {shown})",
                            hint=f"set options.{key} to a question's id or its heading")
 
-        score = find(self.source.options.get("question"), "question")
+        score = find(self.opts.question, "question")
         found = score.get("answers")
         answers: dict[str, Any] = found if isinstance(found, dict) else {}
         choices: dict[str, str] = {}
@@ -165,8 +190,8 @@ class SurveyMonkeyResponses(Connector):
                 if value is not None:
                     choices[str(choice["id"])] = f"{value:g}"
         chosen = {"score": str(score.get("id"))}
-        if self.source.options.get("comment") is not None:
-            chosen["comment"] = str(find(self.source.options["comment"], "comment").get("id"))
+        if self.opts.comment is not None:
+            chosen["comment"] = str(find(self.opts.comment, "comment").get("id"))
         return {"choice": choices, "question": chosen}
 
     def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
@@ -235,8 +260,8 @@ class SurveyMonkeyResponses(Connector):
             break
         said = self._answers(record, questions.get("comment"))
         variables = record.get("custom_variables")
-        ticket_key = self.source.options.get("ticket_variable")
-        survey = self.source.options.get("survey")
+        ticket_key = self.opts.ticket_variable
+        survey = self.opts.survey
         return {
             "response_id": str(record.get("id")),
             "submitted_at": iso_utc(record.get("date_modified")),
