@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.sources.api import gorgias, helpscout, hubspot, qualtrics, surveymonkey
 from reportgen.registry import CONNECTORS
+from reportgen.sources.api import gorgias, helpscout, hubspot, qualtrics, surveymonkey
 
 DOCS = (Path(__file__).resolve().parent.parent / "docs" / "PULL.md").read_text(encoding="utf-8")
 

@@ -98,7 +98,7 @@ def test_export_poll_download_then_kpis_equal_the_reference(qualtrics: Qualtrics
     clock = FakeClock(jitter=0.5)
     pull(config, policy=policy(clock))
     started = [r for r in qualtrics.requests if r.method == "POST"]
-    assert [r.body for r in started] == [{"format": "json", "compress": True, "allowContinuation": True,
+    assert [r.body for r in started] == [{"format": "ndjson", "compress": True, "allowContinuation": True,
                                           "startDate": "2025-01-01T00:00:00+00:00"}]
     polls = [r for r in qualtrics.requests if r.method == "GET" and r.path == f"{EXPORT}/ES_0001"]
     assert len(polls) == 3 and clock.waits == [1.0, 2.0]  # two "inProgress", waiting 1 s then 2 s
@@ -123,7 +123,7 @@ def test_the_next_pull_continues_with_the_token(qualtrics: QualtricsFake, tmp_pa
     qualtrics.add_response("R_g", "2025-01-09T09:00:00Z", 10)
     summary = pull(config, policy=policy())
     started = [r.body for r in qualtrics.requests[before:] if r.method == "POST"]
-    assert started == [{"format": "json", "compress": True, "allowContinuation": True, "continuationToken": "CT_7"}]
+    assert started == [{"format": "ndjson", "compress": True, "allowContinuation": True, "continuationToken": "CT_7"}]
     assert summary.sources[0].records == 2  # only what changed: R_d and R_g
     got = rows(materialize(config, "surveys", config.sources.surveys))  # type: ignore[arg-type]
     assert got["R_d"]["score"] == "9" and "R_g" in got

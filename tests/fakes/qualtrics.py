@@ -2,18 +2,19 @@
 
 * Auth: ``X-API-TOKEN: <token>``; otherwise 401 ``{"meta": {"httpStatus": "401 - Unauthorized",
   "error": {"errorMessage": "…", "errorCode": "AUTH_4xx"}}}``. An unknown survey: 404.
-* ``POST /API/v3/surveys/{id}/export-responses`` with ``{"format": "json", "compress": true,
+* ``POST /API/v3/surveys/{id}/export-responses`` with ``{"format": "ndjson", "compress": true,
   "allowContinuation": true, "startDate": "…"}`` — or, for the next export,
-  ``{"format": "json", "compress": true, "allowContinuation": true, "continuationToken": "…"}``
+  ``{"format": "ndjson", "compress": true, "allowContinuation": true, "continuationToken": "…"}``
   (a token cannot be combined with ``startDate``: 400) → ``{"result": {"progressId": "ES_…",
   "percentComplete": 0.0, "status": "inProgress"}, "meta": {…}}``.
 * ``GET …/export-responses/{progressId}`` → ``{"result": {"percentComplete", "status":
   "inProgress" | "complete" | "failed", "fileId" and "continuationToken" once complete}}``.
   An export answers ``inProgress`` a few times (``polls``) first. An unknown id: 404.
-* ``GET …/export-responses/{fileId}/file`` → a zip holding ``<survey>.json``:
-  ``{"responses": [{"responseId": "R_…", "values": {"startDate", "endDate", "status",
+* ``GET …/export-responses/{fileId}/file`` → a zip holding ``<survey>.json``: with
+  ``format: json`` one document ``{"responses": [...]}``, with ``ndjson`` one response a line;
+  a response: ``{"responseId": "R_…", "values": {"startDate", "endDate", "status",
   "ipAddress", "progress", "duration", "finished": 1|0, "recordedDate", "QID1": 9,
-  "QID2_TEXT": "…", "<embedded data field>": "…"}, "labels": {…}}]}``. A continuation
+  "QID2_TEXT": "…", "<embedded data field>": "…"}, "labels": {…}}``. A continuation
   export holds the responses recorded or changed since the export the token came from.
 * ``GET /API/v3/surveys/{id}`` → the survey's definition (``result.id``, ``name``, …).
 * Limits per endpoint (e.g. starting exports 100 a minute); a 429 to back off from
@@ -117,9 +118,9 @@ class QualtricsFake(FakeApi):
 
     def _start(self, request: Request) -> Reply:
         body = request.body if isinstance(request.body, dict) else {}
-        if body.get("format") != "json":
-            return Reply(400, {"meta": {"httpStatus": "400 - Bad Request",
-                                        "error": {"errorMessage": "format must be json", "errorCode": "RCE_1"}}})
+        if body.get("format") not in ("json", "ndjson"):
+            return Reply(400, {"meta": {"httpStatus": "400 - Bad Request", "error": {
+                "errorMessage": "format must be one of csv, tsv, spss, json, ndjson, xml", "errorCode": "RCE_1"}}})
         token = body.get("continuationToken")
         if token is not None and "startDate" in body:
             return Reply(400, {"meta": {"httpStatus": "400 - Bad Request", "error": {
@@ -133,6 +134,7 @@ class QualtricsFake(FakeApi):
                 chosen = [r for r in chosen if ts(r.recorded) >= ts(body["startDate"])]
         progress = f"ES_{len(self.exports) + 1:04d}"
         self.exports[progress] = {"ids": [r.id for r in sorted(chosen, key=lambda r: r.changed)],
+                                  "format": body["format"],
                                   "polls": self.polls, "token": f"CT_{self.sequence}" if body.get(
                                       "allowContinuation") else None}
         return Reply(200, {"result": {"progressId": progress, "percentComplete": 0.0, "status": "inProgress"},
@@ -148,9 +150,13 @@ class QualtricsFake(FakeApi):
         if file_id not in self.files:
             shown = [{"responseId": rid, "values": self._values(self.responses[rid]), "labels": {},
                       "displayedFields": [], "displayedValues": {}} for rid in export["ids"]]
+            if export["format"] == "ndjson":  # one response a line
+                content = "".join(json.dumps(item) + "\n" for item in shown)
+            else:
+                content = json.dumps({"responses": shown})
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr("After your ticket.json", json.dumps({"responses": shown}))
+                archive.writestr("After your ticket.json", content)
             self.files[file_id] = buffer.getvalue()
         result: dict[str, Any] = {"percentComplete": 100.0, "status": "complete", "fileId": file_id}
         if export["token"] is not None:

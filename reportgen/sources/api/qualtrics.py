@@ -9,13 +9,14 @@
       options: {question: QID1, survey: nps, ticket_field: ticket_id}
 
 A pull starts an export, ``POST {url}/API/v3/surveys/{id}/export-responses`` with
-``{"format": "json", "compress": true, "allowContinuation": true}`` and either
+``{"format": "ndjson", "compress": true, "allowContinuation": true}`` and either
 ``startDate`` (the first pull) or the ``continuationToken`` the previous export
 gave (every later pull: the responses recorded or changed since), polls
 ``GET …/export-responses/{progressId}`` until it is complete (waiting 1, 2, 4, …
 up to 10 s between polls, within the pull's time limit), then downloads
-``GET …/export-responses/{fileId}/file`` (a zip holding one JSON file) and stores
-its responses 1,000 at a time. The cursor is saved after each step — the export
+``GET …/export-responses/{fileId}/file`` (a zip holding one file, a response a
+line) and stores its responses 1,000 at a time, read line by line (memory holds
+the compressed file and one chunk, however many responses). The cursor is saved after each step — the export
 started, the file ready, each 1,000 stored — so a pull stopped at any point goes
 on from there: it polls the same export, or downloads the same file again and
 skips what is stored. The new continuation token is kept only once the whole file
@@ -38,11 +39,11 @@ comment                ``values[options.comment]`` (e.g. ``QID2_TEXT``)
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import msgspec
 from pydantic import field_validator
 
 from reportgen.config import SourceConfig
@@ -148,7 +149,7 @@ class QualtricsResponses(Connector):
         state = dict(cursor or {})
         token = state.get("token")
         if not state or state.get("done"):
-            request: dict[str, Any] = {"format": "json", "compress": True, "allowContinuation": True}
+            request: dict[str, Any] = {"format": "ndjson", "compress": True, "allowContinuation": True}
             if token:
                 request["continuationToken"] = token
             else:
@@ -164,18 +165,13 @@ class QualtricsResponses(Connector):
             state = {"phase": "file", "file_id": ready["fileId"], "offset": 0, "token": token,
                      "next_token": ready.get("continuationToken") or token, "done": False}
             yield Page([], dict(state))
-        responses = self._download(http, str(state["file_id"]))
         offset = int(state.get("offset") or 0)
-        while True:
-            chunk = responses[offset:offset + CHUNK]
+        for chunk, end in self._chunks(http, str(state["file_id"]), offset):
             offset += len(chunk)
-            records = [self._record(r) for r in chunk if isinstance(r, dict) and r.get("responseId")]
-            end = offset >= len(responses)
+            records = [self._record(r) for r in chunk]
             # the new continuation token only once the whole file is stored
             state = {"token": state.get("next_token"), "done": True} if end else {**state, "offset": offset}
             yield Page(records, dict(state), end_of_stream=end)
-            if end:
-                return
 
     def _poll(self, http: HttpClient, progress: str) -> dict[str, Any]:
         wait = 1.0
@@ -190,21 +186,32 @@ class QualtricsResponses(Connector):
             http.pause(wait, f"the export {progress} is not ready ({result.get('percentComplete', 0)}%)")
             wait = min(POLL_CAP_SECONDS, wait * 2)
 
-    def _download(self, http: HttpClient, file_id: str) -> list[Any]:
+    def _chunks(self, http: HttpClient, file_id: str,
+                skip: int) -> Iterator[tuple[list[Mapping[str, Any]], bool]]:
+        """The export file's responses after the first ``skip``, ``CHUNK`` at a time, and whether each
+        chunk is the last. The file is newline-delimited JSON (one response a line), read line by
+        line from the zip: memory holds the compressed file and one chunk, however many responses."""
         path = f"{self.path}/{file_id}/file"
         data = http.get_bytes(path)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = [n for n in archive.namelist() if n.lower().endswith(".json")]
+                names = [n for n in archive.namelist() if not n.endswith("/")]
                 if len(names) != 1:
-                    raise ApiError(f"{self.label}: the export file holds {len(names)} JSON files, not one")
-                document = json.loads(archive.read(names[0]))
-        except (zipfile.BadZipFile, ValueError, KeyError):
-            raise http.not_a_page(path, "is not the zipped JSON export") from None
-        responses = document.get("responses") if isinstance(document, dict) else None
-        if not isinstance(responses, list):
-            raise http.not_a_page(path, "holds no responses list")
-        return responses
+                    raise ApiError(f"{self.label}: the export file holds {len(names)} files, not one")
+                chunk: list[Mapping[str, Any]] = []
+                with archive.open(names[0]) as lines:
+                    for number, line in enumerate(lines):
+                        if number < skip or not line.strip():
+                            continue
+                        response = msgspec.json.decode(line)
+                        if isinstance(response, dict) and response.get("responseId"):
+                            chunk.append(response)
+                        if len(chunk) == CHUNK:
+                            yield chunk, False
+                            chunk = []
+                yield chunk, True
+        except (zipfile.BadZipFile, msgspec.DecodeError, EOFError):
+            raise http.not_a_page(path, "is not the zipped export (one JSON response a line)") from None
 
     def _record(self, response: Mapping[str, Any]) -> PulledRecord:
         found = response.get("values")
