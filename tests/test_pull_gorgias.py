@@ -210,29 +210,29 @@ def stored_ids(config: Path) -> list[str]:
 @pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_stores_every_ticket_once(tmp_path: Path) -> None:
     fake = GorgiasFake(EMAIL, KEY)
-    for i in range(1, 301):  # pages of 100
+    for i in range(1, 1501):  # pages of 100, stored 1,000 at a time (10 pages)
         fake.add_ticket(i, f"2025-01-{i % 28 + 1:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
                         replies=(f"2025-02-{i % 28 + 1:02d}T00:00:00Z",))
-    fake.delay(TICKETS, 30, after=2)  # the 3rd page hangs: the pull is killed while waiting for it
+    fake.delay(TICKETS, 30, after=11)  # the 12th page hangs: the pull is killed while waiting for it
     fake.start()
     try:
         config = write_config(tmp_path, source(fake.url))
         child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while len(fake.calls(TICKETS)) < 3 and time.monotonic() < deadline:
+        while len(fake.calls(TICKETS)) < 12 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(fake.calls(TICKETS)) == 3
+        assert len(fake.calls(TICKETS)) == 12
         time.sleep(1.0)
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
-        assert len(stored_ids(config)) == 200
+        assert len(stored_ids(config)) == 1000  # the first ten pages, committed together
         before = len(fake.requests)
         done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                               capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert asked(fake, TICKETS, before)[0] == fake.calls(TICKETS)[2].params  # the page not committed
-        assert sorted(stored_ids(config), key=int) == [str(i) for i in range(1, 301)]
+        assert asked(fake, TICKETS, before)[0] == fake.calls(TICKETS)[10].params  # the page not committed
+        assert sorted(stored_ids(config), key=int) == [str(i) for i in range(1, 1501)]
         store = (config.parent / "state" / "reportgen-pulled.duckdb").read_bytes()
         assert KEY not in done.stderr + done.stdout and KEY.encode() not in store
         assert b"Private words" not in store

@@ -205,30 +205,30 @@ def stored_ids(config: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_stores_every_conversation_once(tmp_path: Path) -> None:
-    fake = HelpScoutFake(CLIENT_ID, SECRET)  # 25 a page, as Help Scout
-    for i in range(1, 101):
+    fake = HelpScoutFake(CLIENT_ID, SECRET)  # 25 a page, as Help Scout; stored 1,000 at a time (40 pages)
+    for i in range(1, 1101):
         fake.add_conversation(i, f"2025-01-{i % 28 + 1:02d}T{i % 24:02d}:00:00Z", replies=["2025-02-01T00:00:00Z"])
-    fake.delay(CONVERSATIONS, 30, after=2)  # the 3rd page hangs: the pull is killed while waiting for it
+    fake.delay(CONVERSATIONS, 30, after=41)  # the 42nd page hangs: the pull is killed while waiting for it
     fake.start()
     try:
         config = write_config(tmp_path, source(fake.url))
         child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while len(fake.calls(CONVERSATIONS)) < 3 and time.monotonic() < deadline:
+        while len(fake.calls(CONVERSATIONS)) < 42 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(fake.calls(CONVERSATIONS)) == 3
+        assert len(fake.calls(CONVERSATIONS)) == 42
         time.sleep(1.0)
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
-        assert len(stored_ids(config)) == 50
+        assert len(stored_ids(config)) == 1000  # the first 40 pages, committed together
         before = len(fake.requests)
         done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                               capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr
         resumed = lists(fake, before)
-        assert resumed[0]["page"] == "3" and resumed[0]["modifiedSince"] == "2025-01-01T00:00:00Z"
-        assert sorted(stored_ids(config), key=int) == [str(i) for i in range(1, 101)]
+        assert resumed[0]["page"] == "41" and resumed[0]["modifiedSince"] == "2025-01-01T00:00:00Z"
+        assert sorted(stored_ids(config), key=int) == [str(i) for i in range(1, 1101)]
         store = (config.parent / "state" / "reportgen-pulled.duckdb").read_bytes()
         for secret in (SECRET, *fake.issued):
             assert secret not in done.stderr + done.stdout and secret.encode() not in store

@@ -195,29 +195,30 @@ def stored_ids(config: Path) -> list[str]:
 @pytest.mark.slow
 def test_kill_9_mid_pull_then_resume(tmp_path: Path) -> None:
     fake = SurveyMonkeyFake(TOKEN, SURVEY)
-    for i in range(1, 251):  # one a minute: pages of 100, 100, 50
-        fake.add_response(f"{1000 + i}", f"2025-01-02T{i // 60:02d}:{i % 60:02d}:00Z", i % 11)
-    fake.delay(BULK, 30, after=2)  # the 3rd page hangs: the pull is killed while waiting for it
+    for i in range(1, 1501):  # one a minute: pages of 100, stored 1,000 records at a time (10 pages)
+        day, minute = divmod(i, 1440)
+        fake.add_response(f"{10000 + i}", f"2025-01-{2 + day:02d}T{minute // 60:02d}:{minute % 60:02d}:00Z", i % 11)
+    fake.delay(BULK, 30, after=11)  # the 12th page hangs: the pull is killed while waiting for it
     fake.start()
     try:
         config = project(tmp_path, source(fake.url))
         child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while len(fake.calls(BULK)) < 3 and time.monotonic() < deadline:
+        while len(fake.calls(BULK)) < 12 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(fake.calls(BULK)) == 3
+        assert len(fake.calls(BULK)) == 12
         time.sleep(1.0)
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
-        # two whole pages, the second re-reading the first's newest (kept twice until the end of the stream)
-        assert len(set(stored_ids(config))) == 199
+        # ten pages committed together, each after the first re-reading the previous one's newest
+        assert len(set(stored_ids(config))) == 100 + 9 * 99
         before = len(fake.requests)
         done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                               capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert bulk(fake, before)[0] == fake.calls(BULK)[2].params  # continues at the page not committed
-        assert sorted(stored_ids(config)) == [str(1000 + i) for i in range(1, 251)]
+        assert bulk(fake, before)[0] == fake.calls(BULK)[10].params  # continues at the page not committed
+        assert sorted(stored_ids(config)) == [str(10000 + i) for i in range(1, 1501)]
         store = (config.parent / "state" / "reportgen-pulled.duckdb").read_bytes()
         assert TOKEN not in done.stderr + done.stdout and TOKEN.encode() not in store
     finally:

@@ -32,6 +32,7 @@ rather than from the JSON the fake serves.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -85,6 +86,8 @@ class HubSpotFake(FakeApi):
         self.tickets: dict[int, Ticket] = {}
         self.owners: dict[int, tuple[str, str]] = {}
         self.garbled = 0  # the next this-many search answers are cut off mid-JSON
+        self._version = 0  # bumped by every change: the cached search results are stale
+        self._cache: dict[str, tuple[int, list[Ticket]]] = {}
         # GET /crm/v3/properties/tickets/{name}: an enumeration's options, internal value → label
         self.property_options: dict[str, dict[str, str]] = {
             "hs_ticket_category": {"PRODUCT_ISSUE": "Product issue", "BILLING_ISSUE": "Billing issue",
@@ -98,10 +101,12 @@ class HubSpotFake(FakeApi):
     def add_ticket(self, ticket_id: int, created: str, **facts: Any) -> None:
         facts.setdefault("modified", created)
         self.tickets[ticket_id] = Ticket(ticket_id, created, **facts)
+        self._version += 1
 
     def update_ticket(self, ticket_id: int, modified: str, **facts: Any) -> None:
         ticket = self.tickets[ticket_id]
         ticket.modified = modified
+        self._version += 1
         for key, value in facts.items():
             setattr(ticket, key, value)
 
@@ -208,14 +213,7 @@ class HubSpotFake(FakeApi):
             return self._validation("limit: must be less than or equal to 200")
         if after >= self.search_cap:
             return self._validation(f"after: the search can page through at most {self.search_cap} results")
-        chosen = [t for t in self.tickets.values() if not t.archived_at]
-        groups = body.get("filterGroups") or []
-        if groups:
-            chosen = [t for t in chosen if any(all(self._matches(t, f) for f in g.get("filters", []))
-                                               for g in groups)]
-        for sort in reversed(body.get("sorts") or [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]):
-            name = sort.get("propertyName")
-            chosen.sort(key=lambda t, n=name: self._value(t, n), reverse=sort.get("direction") == "DESCENDING")
+        chosen = self._results(body.get("filterGroups") or [], body.get("sorts") or [])
         asked = list(body.get("properties") or [])
         page = chosen[after:min(after + min(limit, self.page_cap), self.search_cap)]
         answer: dict[str, Any] = {"total": len(chosen), "results": [self.item(t, asked) for t in page]}
@@ -226,6 +224,23 @@ class HubSpotFake(FakeApi):
             self.garbled -= 1
             return Reply(200, raw=b'{"total": 3, "results": [{"id": "1", "properties": {"createdate": "20')
         return Reply(200, answer)
+
+    def _results(self, groups: list[dict[str, Any]], sorts: list[dict[str, Any]]) -> list[Ticket]:
+        """The tickets a search finds, in its order; kept while no ticket changes (the pages of one
+        search are slices of it), so a large account pages quickly."""
+        key = json.dumps([groups, sorts], sort_keys=True)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        chosen = [t for t in self.tickets.values() if not t.archived_at]
+        if groups:
+            chosen = [t for t in chosen if any(all(self._matches(t, f) for f in g.get("filters", []))
+                                               for g in groups)]
+        for sort in reversed(sorts or [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]):
+            name = sort.get("propertyName")
+            chosen.sort(key=lambda t, n=name: self._value(t, n), reverse=sort.get("direction") == "DESCENDING")
+        self._cache = {key: (self._version, chosen)}
+        return chosen
 
     @staticmethod
     def _value(t: Ticket, name: str | None) -> int:

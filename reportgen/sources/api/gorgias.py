@@ -53,6 +53,7 @@ from typing import Any, ClassVar
 
 from reportgen.config import SourceConfig
 from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.batch import COMMIT_RECORDS, batched
 from reportgen.sources.api.http import ApiError, HttpClient
 from reportgen.sources.api.settings import ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
@@ -98,6 +99,15 @@ class _Gorgias(Connector):
 
     def credentials(self) -> tuple[str, str]:
         return (self.source.email or "", self.source.token or "")
+
+    commit_records: ClassVar[int] = COMMIT_RECORDS
+
+    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        """The vendor's pages, gathered about ``commit_records`` records a store page (batch.py)."""
+        return batched(self._vendor_pages(http, cursor), self.commit_records)
+
+    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        raise NotImplementedError
 
     def probe(self, http: HttpClient) -> None:
         body = http.get_json("/api/account")
@@ -165,7 +175,7 @@ class GorgiasTickets(_Gorgias):
         super().__init__(dataset, source, timezone)
         self._replies: tuple[int, dict[str, tuple[str, int]]] | None = None
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
         state = self._fresh(dict(cursor or {}), self.streams, timedelta(minutes=LOOKBACK_MINUTES))
         if state["stream"] == "tickets":
             for items, stream, finished in self._walk(http, state, "tickets", TICKETS, "updated_datetime"):
@@ -241,7 +251,7 @@ class GorgiasSurveys(_Gorgias):
     datasets = ("surveys",)
     columns = SURVEY_COLUMNS
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
         state = self._fresh(dict(cursor or {}), ("surveys",), timedelta(days=SURVEY_LOOKBACK_DAYS))
         for items, stream, finished in self._walk(http, state, "surveys", SURVEYS, "created_datetime"):
             state = {**state, "surveys": stream, "done": finished}

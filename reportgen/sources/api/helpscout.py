@@ -42,12 +42,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import field_validator
 
 from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.batch import COMMIT_RECORDS, batched
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RateLimit
 from reportgen.sources.api.settings import ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
@@ -117,11 +118,17 @@ class HelpScoutConversations(Connector):
             raise AuthError(f"{self.label}: {TOKEN} gave no access token", hint=self.auth_hint)
         http.use_bearer(token)
 
+    commit_records: ClassVar[int] = COMMIT_RECORDS
+
+    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        """The vendor's pages, gathered about ``commit_records`` records a store page (batch.py)."""
+        return batched(self._vendor_pages(http, cursor), self.commit_records)
+
     def probe(self, http: HttpClient) -> None:
         self._login(http)
         http.get_json("/v2/users/me")
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
         self._login(http)
         state = dict(cursor or {})
         if not state or state.get("done"):

@@ -53,6 +53,7 @@ from pydantic import field_validator
 
 from reportgen.config import SourceConfig
 from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.batch import COMMIT_RECORDS, batched
 from reportgen.sources.api.http import ApiError, HttpClient
 from reportgen.sources.api.settings import ApiOptions, ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
@@ -125,6 +126,12 @@ class HubSpotTickets(Connector):
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.source.token or ''}"}
 
+    commit_records: ClassVar[int] = COMMIT_RECORDS
+
+    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        """The vendor's pages, gathered about ``commit_records`` records a store page (batch.py)."""
+        return batched(self._vendor_pages(http, cursor), self.commit_records)
+
     def probe(self, http: HttpClient) -> None:
         self._object(http.get_json(TICKETS, {"limit": 1}), TICKETS)
 
@@ -173,7 +180,7 @@ class HubSpotTickets(Connector):
         return ["hs_object_id", "createdate", "hs_lastmodifieddate", "closed_date", "hs_is_closed",
                 "first_agent_reply_date", "source_type", "hubspot_owner_id", self.category]
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
         state = dict(cursor or {})
         if state.get("done") or not state:
             newest = parse_time(state.get("newest"))

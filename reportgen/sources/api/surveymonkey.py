@@ -45,6 +45,7 @@ from pydantic import field_validator
 
 from reportgen.config import SourceConfig
 from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.batch import COMMIT_RECORDS, batched
 from reportgen.sources.api.http import ApiError, HttpClient, RateLimit
 from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
 from reportgen.sources.api.store import Lookups, PulledRecord
@@ -158,6 +159,12 @@ class SurveyMonkeyResponses(Connector):
                            hint="check url: it must be SurveyMonkey's API (https://api.surveymonkey.com)")
         return body
 
+    commit_records: ClassVar[int] = COMMIT_RECORDS
+
+    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        """The vendor's pages, gathered about ``commit_records`` records a store page (batch.py)."""
+        return batched(self._vendor_pages(http, cursor), self.commit_records)
+
     def probe(self, http: HttpClient) -> None:
         self._get(http, "/responses/bulk", {"per_page": 1})
 
@@ -194,7 +201,7 @@ class SurveyMonkeyResponses(Connector):
             chosen["comment"] = str(find(self.opts.comment, "comment").get("id"))
         return {"choice": choices, "question": chosen}
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
+    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
         state = dict(cursor or {})
         since = parse_time(state.get("since")) or self.start
         page = 1 if state.get("done") else int(state.get("page") or 1)
