@@ -21,12 +21,13 @@ COMMIT_RECORDS = 1000
 
 
 def batched(pages: Iterator[Page], records: int = COMMIT_RECORDS) -> Iterator[Page]:
-    """``pages`` merged into pages of at least ``records`` records (the last may hold fewer)."""
+    """``pages`` merged into pages of at least ``records`` records or lookups (Gorgias's message pages
+    carry only lookups; the last page may hold fewer)."""
     pending: list[Page] = []
     held = 0
     for page in pages:
         pending.append(page)
-        held += len(page.records)
+        held += len(page.records) + sum(len(values) for values in page.lookups.values())
         if page.end_of_stream or held >= records:
             yield _merge(pending)
             pending, held = [], 0
