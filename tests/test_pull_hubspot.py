@@ -251,31 +251,31 @@ def stored_ids(config: Path) -> list[str]:
 @pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_stores_every_ticket_once(tmp_path: Path) -> None:
     fake = HubSpotFake(HS_TOKEN)
-    for i in range(1, 1501):  # search pages of 200, stored 1,000 at a time (5 pages)
+    for i in range(1, 6001):  # search pages of 200, stored 5,000 at a time (25 pages)
         fake.add_ticket(i, f"2025-01-{i % 28 + 1:02d}T{i % 24:02d}:00:00Z", source="EMAIL")
-    fake.delay(SEARCH, 30, after=6)  # the 7th page hangs: the pull is killed while waiting for it
+    fake.delay(SEARCH, 30, after=26)  # the 27th page hangs: the pull is killed while waiting for it
     fake.start()
     try:
         config = write_config(tmp_path, source(fake.url))
         child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while len(fake.calls(SEARCH)) < 7 and time.monotonic() < deadline:
+        while len(fake.calls(SEARCH)) < 27 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(fake.calls(SEARCH)) == 7
+        assert len(fake.calls(SEARCH)) == 27
         time.sleep(1.0)  # let the child commit the pages it has
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
-        assert len(stored_ids(config)) == 1000  # the first five search pages, committed together
+        assert len(stored_ids(config)) == 5000  # the first 25 search pages, committed together
         before = len(fake.requests)
         done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
                               capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr
         resumed = searches(fake, before)
-        assert resumed[0].get("after") == "1000"  # continues at the page that was not committed
+        assert resumed[0].get("after") == "5000"  # continues at the page that was not committed
         assert HS_TOKEN not in done.stderr + done.stdout
         ids = stored_ids(config)
-        assert sorted(ids, key=int) == [str(i) for i in range(1, 1501)]  # each once
+        assert sorted(ids, key=int) == [str(i) for i in range(1, 6001)]  # each once
         store = (config.parent / "state" / "reportgen-pulled.duckdb").read_bytes()
         assert HS_TOKEN.encode() not in store
     finally:

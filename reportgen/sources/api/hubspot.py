@@ -126,7 +126,8 @@ class HubSpotTickets(Connector):
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.source.token or ''}"}
 
-    commit_records: ClassVar[int] = COMMIT_RECORDS
+    # 5,000 records a transaction: the store's commit, not the vendor, bounds a large first pull
+    commit_records: ClassVar[int] = 5 * COMMIT_RECORDS
 
     def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
         """The vendor's pages, gathered about ``commit_records`` records a store page (batch.py)."""
@@ -206,8 +207,7 @@ class HubSpotTickets(Connector):
             for item in body["results"]:
                 if not isinstance(item, dict) or item.get("id") is None:
                     continue
-                record = self._record(item)
-                modified = parse_time(record.updated_at)
+                record, modified = self._record(item)
                 if modified is not None and (newest is None or modified > newest):
                     newest = modified
                 records.append(record)
@@ -244,7 +244,8 @@ class HubSpotTickets(Connector):
         found = item.get("properties")
         return found if isinstance(found, dict) else {}
 
-    def _record(self, item: Mapping[str, Any]) -> PulledRecord:
+    def _record(self, item: Mapping[str, Any]) -> tuple[PulledRecord, datetime | None]:
+        """The stored record of a search result, and its modification time."""
         props = self._props(item)
         data = {
             "id": str(item.get("id")),
@@ -256,8 +257,8 @@ class HubSpotTickets(Connector):
             "hubspot_owner_id": props.get("hubspot_owner_id"),
             "category": props.get(self.category),
         }
-        modified = iso_utc(props.get("hs_lastmodifieddate") or item.get("updatedAt"))
-        return PulledRecord(str(item.get("id")), modified, False, data)
+        modified = parse_time(props.get("hs_lastmodifieddate") or item.get("updatedAt"))
+        return PulledRecord(str(item.get("id")), iso(modified), False, data), modified
 
     def position(self, cursor: dict[str, Any] | None) -> str:
         state = cursor or {}
