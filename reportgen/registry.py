@@ -118,6 +118,8 @@ CONNECTORS = Registry("api", [
     Entry("freshdesk", f"{_API}.freshdesk:FreshdeskTickets", _T),
     Entry("delighted", f"{_API}.delighted:DelightedResponses", _S),
     Entry("typeform", f"{_API}.typeform:TypeformResponses", _S),
+    Entry("intercom", f"{_API}.intercom:IntercomTickets", _T),
+    Entry("intercom_csat", f"{_API}.intercom:IntercomCsat", _S),
     Entry("hubspot", f"{_API}.hubspot:HubSpotTickets", _T),
     Entry("helpscout", f"{_API}.helpscout:HelpScoutConversations", _T),
     Entry("gorgias", f"{_API}.gorgias:GorgiasTickets", _T),

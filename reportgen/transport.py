@@ -231,7 +231,8 @@ class Transport:
     budget: Budget
     sent: int = 0
     # seconds to wait that the vendor's own rate-limit headers ask for (None: they ask nothing)
-    rate_limit: Callable[[Mapping[str, str]], float | None] | None = None
+    # (headers, whether the answer was a 429) → seconds to wait (None: no wait asked)
+    rate_limit: Callable[[Mapping[str, str], bool], float | None] | None = None
 
     @property
     def policy(self) -> Policy:
@@ -268,7 +269,7 @@ class Transport:
                     failure = "429 rate limited" if status == 429 else f"{status} server error"
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                     if retry_after is None and status == 429 and self.rate_limit is not None:
-                        retry_after = self.rate_limit(response.headers)
+                        retry_after = self.rate_limit(response.headers, True)
                     response.close()
                     if status != 429 and not idempotent:
                         raise UncertainWrite(f"{status} from the server")
@@ -291,7 +292,7 @@ class Transport:
         """When the vendor's headers say the window is spent, wait for it before the next request."""
         if self.rate_limit is None or response.status_code >= 400:
             return
-        seconds = self.rate_limit(response.headers)
+        seconds = self.rate_limit(response.headers, False)
         if seconds is not None and seconds > 0:
             if seconds > self.budget.remaining():
                 raise AsksToWait(f"the rate limit is spent: the server asks to wait {duration(seconds)}, "

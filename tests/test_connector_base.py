@@ -127,3 +127,61 @@ def test_survey_mapping_tables() -> None:
               "answers": [{"field": {"ref": "q"}, "choice": {"label": "Great"}}]}
     assert typeform.canonical(answer, {}) == {"response_id": "r1", "submitted_at": "2025-01-02T09:00:00+00:00",
                                               "survey": "csat", "score": "Great", "ticket_id": "T1", "comment": None}
+
+
+def test_rate_limit_headers_say_how_long_to_wait() -> None:
+    from reportgen.sources.api.http import RateLimit
+
+    intercom = RateLimit("X-RateLimit-Remaining", "X-RateLimit-Reset", wall=lambda: 1000.0)
+    assert intercom({"X-RateLimit-Remaining": "5", "X-RateLimit-Reset": "1030"}, False) is None  # some left
+    assert intercom({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1030"}, False) == 30  # spent
+    assert intercom({"X-RateLimit-Reset": "1030"}, False) is None  # nothing says the window is spent
+    assert intercom({"X-RateLimit-Reset": "1030"}, True) == 30  # a 429 without Retry-After
+    assert intercom({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "990"}, True) == 0  # already reset
+    assert intercom({"X-RateLimit-Remaining": "0"}, True) is None  # no reset given: the backoff decides
+    assert intercom({"X-RateLimit-Reset": "soon"}, True) is None
+    assert intercom({"X-RateLimit-Reset": str(1000 + 86400 * 2)}, True) == 3600  # capped
+    helpscout = RateLimit("X-RateLimit-Remaining-Minute", "X-RateLimit-Retry-After", reset_in_seconds=True)
+    assert helpscout({"X-RateLimit-Remaining-Minute": "0", "X-RateLimit-Retry-After": "12"}, False) == 12
+
+
+def test_the_readme_example_connector_works_as_written() -> None:
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent / "reportgen" / "sources" / "api" / "README.md"
+    found = re.search(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
+    assert found is not None
+    scope: dict[str, object] = {}
+    exec(found.group(1), scope)
+    acme = scope["AcmeTickets"]
+    assert acme.problems("tickets", SourceConfig(api="acme")) == [  # type: ignore[attr-defined]
+        "sources.tickets.token: required for api: acme"]
+    connector = acme("tickets", SourceConfig(api="acme", token="t"), "UTC")  # type: ignore[operator]
+    assert connector.columns == ("ticket_id", "created_at", "agent")
+    assert connector.canonical({"id": 1, "created_at": "2025-01-02T09:00:00Z", "assignee_id": 3},
+                               {"agent": {"3": "Ann"}}) == {
+        "ticket_id": "1", "created_at": "2025-01-02T09:00:00+00:00", "agent": "Ann"}
+
+
+def test_intercom_mapping_tables() -> None:
+    from reportgen.sources.api.intercom import IntercomCsat, IntercomTickets
+
+    record = {"id": "42", "created_at": 86400, "updated_at": 90000, "state": "closed", "tags": ["", "Billing"],
+              "channel": "phone_call", "admin_assignee_id": 7, "customer_id": "c-9",
+              "custom_attributes": {"Product": "App"}, "first_admin_reply_at": 90000, "last_close_at": 93600,
+              "count_reopens": 2, "rating": 4, "remark": " fine ", "rated_at": 97200}
+    tickets = IntercomTickets("tickets", SourceConfig(api="intercom", token="t"), "UTC")
+    assert tickets.canonical(record, {"admin": {"7": "Ann"}}) == {
+        "ticket_id": "42", "created_at": "1970-01-02T00:00:00+00:00", "first_response_at": "1970-01-02T01:00:00+00:00",
+        "resolved_at": "1970-01-02T02:00:00+00:00", "category": "Billing", "channel": "Phone", "agent": "Ann",
+        "reopens": 2, "customer_id": "c-9"}
+    assert "replies" not in tickets.columns  # no count of teammate replies: FCR has no value, never a 0
+    assert tickets.canonical({**record, "state": "snoozed"}, {})["resolved_at"] is None  # type: ignore[index]
+    by_attribute = IntercomTickets("tickets", SourceConfig(api="intercom", token="t", options={
+        "category": "custom_attribute:Product"}), "UTC")
+    assert by_attribute.canonical(record, {})["category"] == "App"  # type: ignore[index]
+    csat = IntercomCsat("surveys", SourceConfig(api="intercom_csat", token="t"), "UTC")
+    assert csat.canonical(record, {}) == {"response_id": "42", "submitted_at": "1970-01-02T03:00:00+00:00",
+                                          "survey": "csat", "score": 4, "ticket_id": "42", "comment": "fine"}
+    assert csat.canonical({**record, "rating": None}, {}) is None  # not rated: not a response

@@ -30,7 +30,7 @@ class Request:
     auth: tuple[str, str] | None
     at: float
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
-    body: Any = None  # a POST's decoded JSON (or form) body; None: no body, or neither
+    body: Any = None  # a POST's JSON (or form) body, decoded (None: none, or neither)
 
 
 @dataclass
@@ -91,7 +91,7 @@ class FakeApi:
                 return fault
         return None
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: Any = None) -> Reply:
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> Reply:
         parts = urlsplit(target)
         auth = None
         header = headers.get("authorization", "")
@@ -99,7 +99,7 @@ class FakeApi:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8", "replace").partition(":")
             auth = (user, password)
         request = Request(method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), auth,
-                          time.monotonic(), dict(headers), body)
+                          time.monotonic(), dict(headers), _decoded(body, headers.get("content-type", "")))
         with self._lock:
             self.requests.append(request)
         fault = self._fault(request)
@@ -117,22 +117,14 @@ class FakeApi:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                self._answer("GET", None)
+                self._serve("GET")
 
             def do_POST(self) -> None:
-                size = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(size) if size else b""
-                sent: Any = None
-                if "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
-                    sent = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-                elif raw:
-                    try:
-                        sent = json.loads(raw)
-                    except ValueError:
-                        sent = None
-                self._answer("POST", sent)
+                self._serve("POST")
 
-            def _answer(self, method: str, sent: Any) -> None:
+            def _serve(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                sent = self.rfile.read(length) if length else b""
                 reply = api.handle(method, self.path, {k.lower(): v for k, v in self.headers.items()}, sent)
                 body = reply.raw if reply.raw is not None else \
                     json.dumps(reply.body, separators=(",", ":")).encode()
@@ -168,3 +160,13 @@ class FakeApi:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+def _decoded(body: bytes, content_type: str) -> Any:
+    """A POST's body: a form as a dict (OAuth2 token requests), else JSON; None: none, or neither."""
+    if "x-www-form-urlencoded" in content_type:
+        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None

@@ -154,7 +154,8 @@ class DeclarativeConnector(Connector):
                 records = [r for r in (stream.record(item, body) for item in items) if r is not None]
                 if stream.deleted:
                     records = [replace(r, deleted=True) for r in records]
-                newest = max(filter(None, map(stream.seconds_of, items)), default=None)
+                newest = max(filter(None, map(stream.seconds_of, items)), default=None) \
+                    if stream.paging.tracks_newest else None
                 at, finished = stream.paging.advance(self, replace(at, since=since), body, items, records,
                                                      newest)
                 last = finished and index == len(names) - 1

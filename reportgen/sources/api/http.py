@@ -93,12 +93,13 @@ class RateLimit:
     most_seconds: float = 3600.0
     wall: Callable[[], float] = time.time
 
-    def __call__(self, headers: Mapping[str, str]) -> float | None:
-        """Seconds to wait before the next request; None when the headers ask no wait."""
+    def __call__(self, headers: Mapping[str, str], limited: bool) -> float | None:
+        """Seconds to wait before the next request; None when the headers ask no wait.
+
+        ``limited``: the answer was a 429 (wait for the reset); else wait only when the answer
+        says no request is left in the window."""
         left = headers.get(self.remaining) if self.remaining else None
-        if left is not None and left.strip().isdigit() and int(left) > 0:
-            return None
-        if left is None and self.remaining and self.reset is None:
+        if not limited and (left is None or left.strip() != "0"):
             return None
         value = headers.get(self.reset) if self.reset else None
         try:

@@ -121,6 +121,11 @@ class Paging:
 
     after_end: Literal["restart", "resume"] = "restart"
 
+    @property
+    def tracks_newest(self) -> bool:
+        """Whether the newest change seen matters (not when a walk resumes from its last token)."""
+        return self.after_end == "restart"
+
     def request(self, stream: Stream, cursor: StreamCursor, since: int) -> Request:
         raise NotImplementedError
 
