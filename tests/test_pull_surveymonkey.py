@@ -101,8 +101,8 @@ def test_pull_maps_responses_and_kpis_equal_the_reference(monkey: SurveyMonkeyFa
     asked = bulk(monkey)
     assert asked[0] == {"per_page": "2", "page": "1", "start_modified_at": "2025-01-01T00:00:00",
                         "sort_by": "date_modified", "sort_order": "ASC"}
-    # each full page moves start_modified_at to its newest modification less a second, page 1 again
-    assert asked[1]["start_modified_at"] == "2025-01-03T08:59:59" and asked[1]["page"] == "1"
+    # each full page moves start_modified_at (on or after) to its newest modification, page 1 again
+    assert asked[1]["start_modified_at"] == "2025-01-03T09:00:00" and asked[1]["page"] == "1"
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in monkey.requests)
     got = rows(materialize(config, "surveys", config.sources.surveys))  # type: ignore[arg-type]
     assert got["101"] == {"response_id": "101", "submitted_at": "2025-01-02T09:00:00+00:00", "survey": "nps",
@@ -122,7 +122,7 @@ def test_second_pull_asks_only_for_changes(monkey: SurveyMonkeyFake, tmp_path: P
     monkey.add_response("108", "2025-01-11T09:00:00Z", 10)
     summary = pull(config, policy=FAST)
     asked = bulk(monkey, before)
-    assert asked[0]["start_modified_at"] == "2025-01-08T08:59:59"  # the newest stored, less a second
+    assert asked[0]["start_modified_at"] == "2025-01-08T09:00:00"  # the newest stored (read again)
     assert summary.sources[0].records == 3  # 107 (read again), 104 and 108
     got = rows(materialize(config, "surveys", config.sources.surveys))  # type: ignore[arg-type]
     assert got["104"]["score"] == "9" and "108" in got
@@ -167,7 +167,8 @@ def test_malformed_page_stops_with_one_line(monkey: SurveyMonkeyFake, tmp_path: 
     config = load_config(project(tmp_path, source(monkey.url)))
     with pytest.raises(ApiError) as caught:
         pull(config, policy=FAST)
-    assert "did not answer with JSON" in str(caught.value) and TOKEN not in str(caught.value)
+    message = str(caught.value)
+    assert "did not return a list of responses" in message and TOKEN not in message and "\n" not in message
 
 
 def test_settings_are_checked_before_any_request(monkey: SurveyMonkeyFake, tmp_path: Path) -> None:

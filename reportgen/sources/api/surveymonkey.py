@@ -12,13 +12,15 @@ Each pull first reads the survey's questions (``/details``) to find the score
 question (by id, or by its heading) and the number each choice stands for (its
 ``weight``, else the number its text starts with). It then walks the responses
 modified at or after ``start_modified_at`` sorted by ``date_modified`` ascending,
-``per_page=100``. Like Freshdesk, each full page (``links.next`` present) moves
-``start_modified_at`` to that page's newest modification less one second and asks
+``per_page=100``, declared as a stream on the connector base with the shared
+``SinceWindow`` paging (as Freshdesk and Delighted): each full page moves
+``start_modified_at`` (on or after) to that page's newest modification and asks
 page 1 again instead of walking page numbers: a response edited during the pull
 moves to the end of the order, and offset pages would then skip the one that slid
 back into a page already read. Responses read again replace themselves. Only when
-a whole page lies in that second does it ask for the next page number. Each later
-pull starts from the newest modification stored. Deleted responses are not listed
+a whole page lies in that second does it ask for the next page number; a short page
+ends the walk. Each later pull starts from the newest modification stored. Pages
+are stored about 1,000 responses a transaction (batch.py). Deleted responses are not listed
 (they leave at the next ``reportgen pull --full``). 120 requests a minute.
 
 =====================  ====================================================================
@@ -38,33 +40,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import field_validator
 
-from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.base import Page
 from reportgen.sources.api.batch import COMMIT_RECORDS, batched
+from reportgen.sources.api.declarative import DeclarativeConnector, Rule, take
 from reportgen.sources.api.http import ApiError, HttpClient, RateLimit
 from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
-from reportgen.sources.api.store import Lookups, PulledRecord
+from reportgen.sources.api.store import Lookups
+from reportgen.sources.api.streams import Incremental, SinceWindow, Stream, keep_fields
+from reportgen.sources.api.times import iso_utc, text, utc_plain
 
 DEFAULT_URL = "https://api.surveymonkey.com"
+RESPONSES = "/v3/surveys/{survey_id}/responses/bulk"
+DETAILS = "/v3/surveys/{survey_id}/details"
 PER_PAGE = 100
 PAGE_LIMIT = 500
-COLUMNS = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
 LEADING_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
-MAPPING: dict[str, str] = {
-    "response_id": "id", "submitted_at": "date_modified", "survey": "options.survey",
-    "score": "pages[].questions[id=options.question].answers[0].choice_id → the choice's weight",
-    "ticket_id": "custom_variables[options.ticket_variable]",
-    "comment": "pages[].questions[id=options.comment].answers[0].text",
-}
-
-
-def _since(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _number(value: Any) -> float | None:
@@ -118,63 +112,124 @@ class SurveyMonkeySettings(ApiSettings):
         return value
 
 
-class SurveyMonkeyResponses(Connector):
+def _options(connector: DeclarativeConnector) -> SurveyMonkeyOptions:
+    assert isinstance(connector.config, SurveyMonkeySettings)
+    return connector.config.options
+
+
+def _answers(record: Mapping[str, Any], question: str | None) -> list[Mapping[str, Any]]:
+    if question is None:
+        return []
+    for page in record.get("pages") or []:
+        for asked in (page.get("questions") or []) if isinstance(page, dict) else []:
+            if isinstance(asked, dict) and str(asked.get("id")) == question:
+                return [a for a in asked.get("answers") or [] if isinstance(a, dict)]
+    return []
+
+
+def _score(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    """The chosen choice's number (its weight, else the number its text starts with)."""
+    for answer in _answers(record, lookups.get("question", {}).get("score")):
+        score: str | float | None
+        if answer.get("choice_id") is not None:
+            found = lookups.get("choice", {}).get(str(answer["choice_id"]))
+            score = float(found) if found is not None else text(answer.get("choice_id"))
+        else:
+            number = _number(answer.get("text"))
+            score = number if number is not None else text(answer.get("text"))
+        return int(score) if isinstance(score, float) and score.is_integer() else score
+    return None
+
+
+def _ticket(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    key = _options(connector).ticket_variable
+    variables = record.get("custom_variables")
+    return text(variables.get(key)) if key and isinstance(variables, dict) else None
+
+
+def _comment(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    said = _answers(record, lookups.get("question", {}).get("comment"))
+    return text(said[0].get("text")) if said else None
+
+
+# the canonical mapping table: column → rule on the stored response
+MAPPING: dict[str, Rule] = {
+    "response_id": take("id", str),
+    "submitted_at": take("date_modified", iso_utc),
+    "survey": lambda record, connector, lookups: _options(connector).survey,
+    "score": _score,
+    "ticket_id": _ticket,
+    "comment": _comment,
+}
+
+
+class SurveyMonkeyResponses(DeclarativeConnector):
     api = "surveymonkey"
     datasets = ("surveys",)
-    columns = COLUMNS
     Settings = SurveyMonkeySettings
     default_url = DEFAULT_URL
     auth_hint = "check token: (an access token of a SurveyMonkey app with the responses_read_detail scope)"
+    url_hint = "check url: it must be SurveyMonkey's API (https://api.surveymonkey.com)"
     per_page: ClassVar[int] = PER_PAGE
     # 120 requests a minute for a private app; the window's seconds left come with every answer
     rate_limit = RateLimit(remaining="X-Ratelimit-App-Global-Minute-Remaining",
                            reset="X-Ratelimit-App-Global-Minute-Reset", reset_in_seconds=True)
-
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
-        super().__init__(dataset, source, timezone)
-        self.base = f"/v3/surveys/{source.survey_id or ''}"
-
-    @property
-    def opts(self) -> SurveyMonkeyOptions:
-        assert isinstance(self.config, SurveyMonkeySettings)
-        return self.config.options
-
-    def credentials(self) -> None:
-        return None
+    streams = (Stream(
+        "responses", RESPONSES, "data", SinceWindow(page_limit=PAGE_LIMIT),
+        keep_fields("id", "response_status", "date_modified", "custom_variables", "pages",
+                    updated="date_modified", version=iso_utc),
+        Incremental("date_modified", "start_modified_at", utc_plain),
+        page_size="per_page", params={"sort_by": "date_modified", "sort_order": "ASC"},
+        what="a list of responses"),)
+    mapping = MAPPING
+    commit_records: ClassVar[int] = COMMIT_RECORDS
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.source.token or ''}"}
 
-    def _get(self, http: HttpClient, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        try:
-            body = http.get_json(self.base + path, params)
-        except ApiError as exc:
-            if "HTTP 404" in exc.problem:
-                raise ApiError(f"{self.label}: survey '{self.source.survey_id}' not found (404)",
-                               hint="check survey_id: (GET /v3/surveys lists the account's surveys)"
-                               ) from None
-            raise
-        if not isinstance(body, dict):
-            raise ApiError(f"{self.label}: {self.base}{path} did not answer with an object",
-                           hint="check url: it must be SurveyMonkey's API (https://api.surveymonkey.com)")
-        return body
-
-    commit_records: ClassVar[int] = COMMIT_RECORDS
+    def credentials(self) -> None:
+        return None
 
     def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        """The vendor's pages, gathered about ``commit_records`` records a store page (batch.py)."""
-        return batched(self._vendor_pages(http, cursor), self.commit_records)
+        """The declarative walk, gathered about ``commit_records`` records a store page (batch.py)."""
+        return batched(super().pages(http, cursor), self.commit_records)
+
+    def fetch(self, http: HttpClient, stream: Stream, path: str, params: dict[str, Any]) -> Any:
+        try:
+            return super().fetch(http, stream, path, params)
+        except ApiError as exc:
+            raise self._not_found(exc) from None
+
+    def _not_found(self, exc: ApiError) -> ApiError:
+        if "HTTP 404" in exc.problem:
+            return ApiError(f"{self.label}: survey '{self.source.survey_id}' not found (404)",
+                            hint="check survey_id: (GET /v3/surveys lists the account's surveys)")
+        return exc
+
+    def _get(self, http: HttpClient, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            body = http.get_json(self.resolve(path), params)
+        except ApiError as exc:
+            raise self._not_found(exc) from None
+        if not isinstance(body, dict):
+            raise ApiError(f"{self.label}: {self.resolve(path)} did not answer with an object",
+                           hint=self.url_hint)
+        return body
 
     def probe(self, http: HttpClient) -> None:
-        self._get(http, "/responses/bulk", {"per_page": 1})
+        self._get(http, RESPONSES, {"per_page": 1})
 
-    def _lookups(self, http: HttpClient) -> Lookups:
-        details = self._get(http, "/details")
+    def is_row(self, record: Mapping[str, Any]) -> bool:
+        return record.get("response_status") == "completed"  # partial, over quota, disqualified: not
+
+    def lookups(self, http: HttpClient) -> Lookups:
+        """The score question (by id or heading) and the number each of its choices stands for."""
+        details = self._get(http, DETAILS)
         questions = [q for page in details.get("pages") or [] if isinstance(page, dict)
                      for q in page.get("questions") or [] if isinstance(q, dict)]
 
-        def find(wanted: Any, key: str) -> dict[str, Any]:
-            want = str(wanted).strip()
+        def find(wanted: str, key: str) -> dict[str, Any]:
+            want = wanted.strip()
             for question in questions:
                 headings = [h.get("heading") for h in question.get("headings") or [] if isinstance(h, dict)]
                 named = (str(h).strip().lower() for h in headings)
@@ -186,7 +241,8 @@ class SurveyMonkeyResponses(Connector):
                            f"{self.source.survey_id} (its questions: {shown})",
                            hint=f"set options.{key} to a question's id or its heading")
 
-        score = find(self.opts.question, "question")
+        options = _options(self)
+        score = find(options.question, "question")
         found = score.get("answers")
         answers: dict[str, Any] = found if isinstance(found, dict) else {}
         choices: dict[str, str] = {}
@@ -197,84 +253,6 @@ class SurveyMonkeyResponses(Connector):
                 if value is not None:
                     choices[str(choice["id"])] = f"{value:g}"
         chosen = {"score": str(score.get("id"))}
-        if self.opts.comment is not None:
-            chosen["comment"] = str(find(self.opts.comment, "comment").get("id"))
+        if options.comment is not None:
+            chosen["comment"] = str(find(options.comment, "comment").get("id"))
         return {"choice": choices, "question": chosen}
-
-    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        state = dict(cursor or {})
-        since = parse_time(state.get("since")) or self.start
-        page = 1 if state.get("done") else int(state.get("page") or 1)
-        lookups = self._lookups(http)
-        while True:
-            params = {"per_page": self.per_page, "page": page, "start_modified_at": _since(since),
-                      "sort_by": "date_modified", "sort_order": "ASC"}
-            body = self._get(http, "/responses/bulk", params)
-            data = body.get("data")
-            if not isinstance(data, list):
-                raise ApiError(f"{self.label}: {self.base}/responses/bulk did not return responses",
-                               hint="check url: it must be SurveyMonkey's API (https://api.surveymonkey.com)")
-            kept = ("id", "response_status", "date_modified", "custom_variables", "pages")
-            records = [PulledRecord(str(r["id"]), iso_utc(r.get("date_modified")), False,
-                                    {key: r.get(key) for key in kept})
-                       for r in data if isinstance(r, dict) and r.get("id") is not None]
-            times = [m for m in (parse_time(r.updated_at) for r in records) if m is not None]
-            newest = max(times, default=None)
-            links = body.get("links")
-            more = isinstance(links, dict) and bool(links.get("next"))
-            moved = newest - timedelta(seconds=1) if newest is not None else None
-            end = not more
-            if end:
-                since, page = max(since, moved) if moved is not None else since, 1
-            elif moved is not None and moved > since:
-                since, page = moved, 1
-            else:  # a whole page modified in one second: the next page number
-                page += 1
-                if page > PAGE_LIMIT:
-                    raise ApiError(f"{self.label}: more than {PAGE_LIMIT * self.per_page:,} responses share "
-                                   f"the modification time {_since(since)}; the list cannot page past them")
-            yield Page(records, {"since": iso(since), "page": page, "done": end}, lookups, end_of_stream=end)
-            lookups = {}
-            if end:
-                return
-
-    def position(self, cursor: dict[str, Any] | None) -> str:
-        since = (cursor or {}).get("since") or iso(self.start)
-        return f"the survey's responses modified since {since}"
-
-    @staticmethod
-    def _answers(record: Mapping[str, Any], question: str | None) -> list[Mapping[str, Any]]:
-        if question is None:
-            return []
-        for page in record.get("pages") or []:
-            for asked in (page.get("questions") or []) if isinstance(page, dict) else []:
-                if isinstance(asked, dict) and str(asked.get("id")) == question:
-                    return [a for a in asked.get("answers") or [] if isinstance(a, dict)]
-        return []
-
-    def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
-        if record.get("response_status") != "completed":
-            return None  # partial, over quota or disqualified: not a response
-        questions = lookups.get("question", {})
-        score: str | float | None = None
-        for answer in self._answers(record, questions.get("score")):
-            if answer.get("choice_id") is not None:
-                found = lookups.get("choice", {}).get(str(answer["choice_id"]))
-                score = float(found) if found is not None else text(answer.get("choice_id"))
-            elif answer.get("text") is not None:
-                number = _number(answer["text"])
-                score = number if number is not None else text(answer["text"])
-            break
-        said = self._answers(record, questions.get("comment"))
-        variables = record.get("custom_variables")
-        ticket_key = self.opts.ticket_variable
-        survey = self.opts.survey
-        return {
-            "response_id": str(record.get("id")),
-            "submitted_at": iso_utc(record.get("date_modified")),
-            "survey": survey.strip().lower() if isinstance(survey, str) else None,
-            "score": int(score) if isinstance(score, float) and score.is_integer() else score,
-            "ticket_id": text(variables.get(str(ticket_key))) if isinstance(variables, dict) and ticket_key
-            else None,
-            "comment": text(said[0].get("text")) if said else None,
-        }
