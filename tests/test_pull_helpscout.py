@@ -164,6 +164,16 @@ def test_wrong_secret_is_one_line_and_never_shown(helpscout: HelpScoutFake, tmp_
     assert helpscout.requests[-1].path == "/v2/users/me"
 
 
+def test_a_token_error_quoting_the_secret_never_shows_it(helpscout: HelpScoutFake, tmp_path: Path) -> None:
+    helpscout.echo = True
+    config = load_config(write_config(tmp_path, source(helpscout.url)))
+    with pytest.raises(ApiError) as caught:
+        pull(config, policy=FAST)
+    message = str(caught.value)
+    assert "HTTP 400" in message and "bad form" in message  # the vendor's line is quoted …
+    assert SECRET not in message and "\n" not in message  # … without the client secret
+
+
 def test_rate_limit_waits_as_x_ratelimit_retry_after_says(helpscout: HelpScoutFake, tmp_path: Path,
                                                           clock: list[datetime]) -> None:
     helpscout.fail(CONVERSATIONS, 429, after=1, headers={"X-RateLimit-Retry-After": "2",

@@ -80,6 +80,7 @@ class HelpScoutFake(FakeApi):
         self.users: dict[int, tuple[str, str]] = {}
         self.issued: list[str] = []  # access tokens handed out
         self.garbled = 0  # the next this-many conversation pages are cut off mid-JSON
+        self.echo = False  # the token endpoint answers 400 quoting the form it got (as some proxies do)
 
     def add_user(self, user_id: int, first: str, last: str) -> None:
         self.users[user_id] = (first, last)
@@ -145,6 +146,8 @@ class HelpScoutFake(FakeApi):
     def route(self, request: Request) -> Reply:
         if request.method == "POST" and request.path == TOKEN_PATH:
             form = request.body if isinstance(request.body, dict) else {}
+            if self.echo:
+                return Reply(400, {"error": f"bad form: client_secret={form.get('client_secret')}"})
             if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
                     "client_credentials", self.client_id, self.client_secret):
                 return Reply(401, {"error": "invalid_client", "error_description": "Bad client credentials"})
