@@ -12,7 +12,7 @@ from reportgen.sources.api import gorgias, helpscout, hubspot, qualtrics, survey
 DOCS = (Path(__file__).resolve().parent.parent / "docs" / "PULL.md").read_text(encoding="utf-8")
 
 TABLES = [
-    ("hubspot", hubspot.MAPPING, {"category"}),  # the category property is chosen in options
+    ("hubspot", hubspot.MAPPING, set()),
     ("helpscout", helpscout.MAPPING, set()),
     ("gorgias", gorgias.MAPPING, set()),
     ("gorgias_csat", gorgias.SURVEY_MAPPING, set()),

@@ -7,6 +7,10 @@
       start: "2025-01-01"
       options: {category: "property:hs_ticket_category"}   # the default
 
+Declared on the connector base (declarative.py): two streams, the search with
+its own paging strategy (``SearchAfterId``) and the archived list with the shared
+``TokenPaging``, and the mapping table as rules.
+
 ``POST {url}/crm/v3/objects/tickets/search`` asks for the tickets whose
 ``hs_lastmodifieddate`` is at or after ``since`` **sorted by id**
 (``hs_object_id`` ascending), 200 a page, following ``paging.next.after``. A
@@ -45,18 +49,33 @@ replies, reopens       not available (no such ticket properties): FCR and the re
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import field_validator
 
 from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
+from reportgen.sources.api.base import Page
 from reportgen.sources.api.batch import COMMIT_RECORDS, batched
+from reportgen.sources.api.declarative import DeclarativeConnector, Rule, name_of, take
 from reportgen.sources.api.http import ApiError, HttpClient
 from reportgen.sources.api.settings import ApiOptions, ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
+from reportgen.sources.api.streams import (
+    Cursor,
+    Incremental,
+    Paging,
+    Request,
+    Stream,
+    StreamCursor,
+    TokenPaging,
+    Walker,
+    dig,
+    keep_fields,
+)
+from reportgen.sources.api.times import iso, iso_utc, text
 
 DEFAULT_URL = "https://api.hubapi.com"
 SEARCH = "/crm/v3/objects/tickets/search"
@@ -64,22 +83,14 @@ TICKETS = "/crm/v3/objects/tickets"
 OWNERS = "/crm/v3/owners"
 PROPERTIES = "/crm/v3/properties/tickets/"
 LOOKBACK_MINUTES = 5
+SEARCH_CAP = 10_000
 DEFAULT_CATEGORY = "hs_ticket_category"
-COLUMNS = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category", "channel", "agent")
 CHANNELS = {"EMAIL": "Email", "CHAT": "Chat", "PHONE": "Phone", "FORM": "Web form"}
-# the mapping as data: canonical column → the ticket property it is read from
-MAPPING: dict[str, str] = {
-    "ticket_id": "hs_object_id",
-    "created_at": "createdate",
-    "first_response_at": "first_agent_reply_date",
-    "resolved_at": "closed_date",
-    "channel": "source_type",
-    "agent": "hubspot_owner_id",
-}
 
 
-def _millis(moment: datetime) -> str:
-    return str(int(moment.timestamp() * 1000))
+def _millis(moment: int) -> str:
+    """``since`` (Unix seconds) as the search takes a date: epoch milliseconds."""
+    return str(moment * 1000)
 
 
 def _category(value: Any) -> str | None:
@@ -106,15 +117,86 @@ class HubSpotSettings(ApiSettings):
     options: HubSpotOptions = HubSpotOptions()
 
 
-class HubSpotTickets(Connector):
+@dataclass(frozen=True)
+class SearchAfterId(Paging):
+    """HubSpot's CRM search: ``after`` (an offset) within one search, which returns at most
+    ``search_cap`` results; before the next ``after`` reaches it, the same search is asked again for
+    the ids after the last one read (the results are sorted by id). The cursor's token is
+    ``"<last id>:<after>"`` (either part may be empty)."""
+
+    def request(self, stream: Stream, cursor: StreamCursor, since: int) -> Request:
+        last_id, _, after = (cursor.token or "").partition(":")
+        return Request(stream.path, {"since": since, "last_id": last_id or None, "after": after or None})
+
+    def advance(self, connector: Walker, cursor: StreamCursor, body: Any, items: Sequence[Any],
+                records: Sequence[PulledRecord], newest: int | None) -> tuple[StreamCursor, bool]:
+        top = max(filter(None, (cursor.newest, newest)), default=None)
+        found = dig(body, "paging.next.after")
+        last_id = (cursor.token or "").partition(":")[0]
+        if found in (None, ""):
+            return replace(cursor, token=None, newest=top), True
+        after = str(found)
+        cap = getattr(connector, "search_cap", SEARCH_CAP)
+        if not after.isdigit() or int(after) >= cap:  # no further page: the search again, after the last id
+            last = records[-1].record_id if records else last_id
+            return replace(cursor, token=f"{last}:", newest=top), False
+        return replace(cursor, token=f"{last_id}:{after}", newest=top), False
+
+
+def _resolved(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    closed = str(dig(record, "properties.hs_is_closed") or "").lower() == "true"
+    return iso_utc(dig(record, "properties.closed_date")) if closed else None
+
+
+def _category_label(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    assert isinstance(connector, HubSpotTickets)
+    props = record.get("properties")
+    value = text(props.get(connector.category)) if isinstance(props, dict) else None
+    return lookups.get("category", {}).get(value, value) if value else None
+
+
+def _channel(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    source = text(dig(record, "properties.source_type"))
+    return CHANNELS.get(source, source.replace("_", " ").capitalize()) if source else None
+
+
+# the canonical mapping table: column → rule on the stored ticket (its id and the properties asked)
+MAPPING: dict[str, Rule] = {
+    "ticket_id": take("id", str),
+    "created_at": take("properties.createdate", iso_utc),
+    "first_response_at": take("properties.first_agent_reply_date", iso_utc),
+    "resolved_at": _resolved,
+    "category": _category_label,
+    "channel": _channel,
+    "agent": name_of("agent", "properties.hubspot_owner_id"),
+}
+
+
+class HubSpotTickets(DeclarativeConnector):
     api = "hubspot"
     datasets = ("tickets",)
-    columns = COLUMNS
     Settings = HubSpotSettings
     default_url = DEFAULT_URL
     auth_hint = "check token: (a private app's access token with the tickets scope)"
-    page_size: ClassVar[int] = 200
-    search_cap: ClassVar[int] = 10_000
+    url_hint = "check url: it must be HubSpot's API (https://api.hubapi.com)"
+    probe_path = TICKETS
+    probe_params: ClassVar[Mapping[str, Any]] = {"limit": 1}
+    per_page: ClassVar[int] = 200
+    search_cap: ClassVar[int] = SEARCH_CAP
+    streams = (
+        Stream("search", SEARCH, "results", SearchAfterId(),
+               keep_fields("id", "properties", updated="properties.hs_lastmodifieddate", version=iso_utc),
+               Incremental("properties.hs_lastmodifieddate", None,
+                           lookback=timedelta(minutes=LOOKBACK_MINUTES)),
+               method="POST", what="search results"),
+        Stream("archived", TICKETS, "results", TokenPaging(param="after", token="paging.next.after"),
+               keep_fields("id", updated="archivedAt", version=iso_utc),
+               params={"archived": "true", "limit": 100, "properties": "hs_lastmodifieddate"},
+               what="a list of archived tickets", deleted=True),
+    )
+    mapping = MAPPING
+    # 5,000 records a transaction: the store's commit, not the vendor, bounds a large first pull
+    commit_records: ClassVar[int] = 5 * COMMIT_RECORDS
 
     def __init__(self, dataset: str, source: SourceConfig, timezone: str):
         super().__init__(dataset, source, timezone)
@@ -126,30 +208,39 @@ class HubSpotTickets(Connector):
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.source.token or ''}"}
 
-    # 5,000 records a transaction: the store's commit, not the vendor, bounds a large first pull
-    commit_records: ClassVar[int] = 5 * COMMIT_RECORDS
-
     def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        """The vendor's pages, gathered about ``commit_records`` records a store page (batch.py)."""
-        return batched(self._vendor_pages(http, cursor), self.commit_records)
+        """The declarative walk, gathered about ``commit_records`` records a store page (batch.py)."""
+        return batched(super().pages(http, cursor), self.commit_records)
 
-    def probe(self, http: HttpClient) -> None:
-        self._object(http.get_json(TICKETS, {"limit": 1}), TICKETS)
+    def body(self, stream: Stream, params: dict[str, Any]) -> Any:
+        """The search: modified at or after ``since``, ids after the last read, sorted by id."""
+        filters = [{"propertyName": "hs_lastmodifieddate", "operator": "GTE",
+                    "value": _millis(params["since"])}]
+        if params.get("last_id"):
+            filters.append({"propertyName": "hs_object_id", "operator": "GT",
+                            "value": str(params["last_id"])})
+        request: dict[str, Any] = {
+            "filterGroups": [{"filters": filters}],
+            "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+            "properties": ["hs_object_id", "createdate", "hs_lastmodifieddate", "closed_date", "hs_is_closed",
+                           "first_agent_reply_date", "source_type", "hubspot_owner_id", self.category],
+            "limit": self.per_page}
+        if params.get("after"):
+            request["after"] = params["after"]
+        return request
 
     def _object(self, body: Any, path: str) -> dict[str, Any]:
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            raise ApiError(f"{self.label}: {path} did not return results",
-                           hint="check url: it must be HubSpot's API (https://api.hubapi.com)")
+            raise ApiError(f"{self.label}: {path} did not return results", hint=self.url_hint)
         return body
 
     @staticmethod
     def _next(body: Mapping[str, Any]) -> str | None:
-        paging = body.get("paging")
-        nxt = paging.get("next") if isinstance(paging, dict) else None
-        after = nxt.get("after") if isinstance(nxt, dict) else None
+        after = dig(body, "paging.next.after")
         return str(after) if after not in (None, "") else None
 
-    def _lookups(self, http: HttpClient) -> Lookups:
+    def lookups(self, http: HttpClient) -> Lookups:
+        """Owners' names and the category property's option labels, once a pull."""
         owners: dict[str, str] = {}
         after: str | None = None
         while True:
@@ -177,108 +268,12 @@ class HubSpotTickets(Connector):
                 labels[str(option["value"])] = str(option.get("label") or option["value"])
         return {"agent": owners, "category": labels}
 
-    def _properties(self) -> list[str]:
-        return ["hs_object_id", "createdate", "hs_lastmodifieddate", "closed_date", "hs_is_closed",
-                "first_agent_reply_date", "source_type", "hubspot_owner_id", self.category]
-
-    def _vendor_pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        state = dict(cursor or {})
-        if state.get("done") or not state:
-            newest = parse_time(state.get("newest"))
-            since = max(self.start, newest - timedelta(minutes=LOOKBACK_MINUTES)) if newest else self.start
-            state = {"since": iso(since), "newest": iso(newest), "last_id": None, "after": None,
-                     "stream": "search", "done": False}
-        lookups = self._lookups(http)
-        since = parse_time(state["since"]) or self.start
-        newest = parse_time(state.get("newest"))
-        while state["stream"] == "search":
-            filters = [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": _millis(since)}]
-            if state.get("last_id") is not None:
-                filters.append({"propertyName": "hs_object_id", "operator": "GT",
-                                "value": str(state["last_id"])})
-            request: dict[str, Any] = {
-                "filterGroups": [{"filters": filters}],
-                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
-                "properties": self._properties(), "limit": self.page_size}
-            if state.get("after"):
-                request["after"] = state["after"]
-            body = self._object(http.post_json(SEARCH, request), SEARCH)
-            records = []
-            for item in body["results"]:
-                if not isinstance(item, dict) or item.get("id") is None:
-                    continue
-                record, modified = self._record(item)
-                if modified is not None and (newest is None or modified > newest):
-                    newest = modified
-                records.append(record)
-            after = self._next(body)
-            if after is None:
-                state = {**state, "stream": "archived", "after": None, "last_id": None}
-            elif not after.isdigit() or int(after) >= self.search_cap:
-                # the search cannot page further: ask it again from the last id read
-                state = {**state, "after": None,
-                         "last_id": records[-1].record_id if records else state.get("last_id")}
-            else:
-                state = {**state, "after": after}
-            state["newest"] = iso(newest)
-            yield Page(records, dict(state), lookups)
-            lookups = {}
-        after = state.get("after")
-        while True:
-            params: dict[str, Any] = {"archived": "true", "limit": 100, "properties": "hs_lastmodifieddate",
-                                      **({"after": after} if after else {})}
-            body = self._object(http.get_json(TICKETS, params), TICKETS)
-            records = [PulledRecord(str(item["id"]), iso_utc(item.get("archivedAt") or item.get("updatedAt")),
-                                    True, {"id": str(item["id"])})
-                       for item in body["results"] if isinstance(item, dict) and item.get("id") is not None]
-            after = self._next(body)
-            end = after is None
-            state = {**state, "after": after, "done": end}
-            yield Page(records, dict(state), lookups, end_of_stream=end)
-            lookups = {}
-            if end:
-                return
-
-    @staticmethod
-    def _props(item: Mapping[str, Any]) -> dict[str, Any]:
-        found = item.get("properties")
-        return found if isinstance(found, dict) else {}
-
-    def _record(self, item: Mapping[str, Any]) -> tuple[PulledRecord, datetime | None]:
-        """The stored record of a search result, and its modification time."""
-        props = self._props(item)
-        data = {
-            "id": str(item.get("id")),
-            "createdate": props.get("createdate"),
-            "first_agent_reply_date": props.get("first_agent_reply_date"),
-            "closed_date": props.get("closed_date"),
-            "hs_is_closed": props.get("hs_is_closed"),
-            "source_type": props.get("source_type"),
-            "hubspot_owner_id": props.get("hubspot_owner_id"),
-            "category": props.get(self.category),
-        }
-        modified = parse_time(props.get("hs_lastmodifieddate") or item.get("updatedAt"))
-        return PulledRecord(str(item.get("id")), iso(modified), False, data), modified
-
     def position(self, cursor: dict[str, Any] | None) -> str:
-        state = cursor or {}
-        if state.get("stream") == "archived":
+        state: Cursor = self.cursor_of(cursor)
+        if state.stream == "archived":
             return "the list of archived tickets (the changed tickets are stored)"
-        since = state.get("since") or iso(self.start)
-        last = f" after ticket id {state['last_id']}" if state.get("last_id") is not None else ""
-        return f"the tickets modified since {since}{last}"
-
-    def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
-        closed = str(record.get("hs_is_closed") or "").lower() == "true"
-        source = text(record.get("source_type"))
-        owner = text(record.get("hubspot_owner_id"))
-        category = text(record.get("category"))
-        return {
-            "ticket_id": str(record.get("id")),
-            "created_at": iso_utc(record.get("createdate")),
-            "first_response_at": iso_utc(record.get("first_agent_reply_date")),
-            "resolved_at": iso_utc(record.get("closed_date")) if closed else None,
-            "category": lookups.get("category", {}).get(category, category) if category else None,
-            "channel": CHANNELS.get(source, source.replace("_", " ").capitalize()) if source else None,
-            "agent": lookups.get("agent", {}).get(owner) if owner else None,
-        }
+        at = state.of("search")
+        since = at.since if at.since is not None else self.floor()
+        last = (at.token or "").partition(":")[0]
+        after = f" after ticket id {last}" if last else ""
+        return f"the tickets modified since {iso(datetime.fromtimestamp(since, UTC))}{after}"
