@@ -137,7 +137,7 @@ _DECLARED: list[MeasureInfo] = [
                 filter="replies <= {max_replies} AND reopens = 0", time="resolved",
                 needs=("resolved_at", "replies")),
     MeasureInfo("reopened_resolved", "count", aggregation="count_where",
-                filter="reopens > 0", time="resolved", needs=("resolved_at",)),
+                filter="reopens > 0", time="resolved", needs=("resolved_at", "reopens")),
     # ---- derived from other measures by the engine -------------------------------------
     MeasureInfo("backlog_open", "count", aggregation="derived", time=None, needs=("resolved_at",)),
     MeasureInfo("assigned_tickets", "count", aggregation="derived"),

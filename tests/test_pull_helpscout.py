@@ -123,6 +123,7 @@ def test_pull_maps_fields_and_kpis_equal_the_reference(helpscout: HelpScoutFake,
     kpis = assert_kpis_match_reference(config_path, helpscout, tmp_path / "engine", "2025-01")
     # 1 (1 reply) and 6 (1 reply) resolved at first contact, 2 (3 replies) not → FCR 2/3
     assert kpis["ticket_volume"] == 5 and kpis["fcr_rate"] == pytest.approx(2 / 3)
+    assert kpis["reopen_rate"] is None  # Help Scout has no reopen count: unknown, never 0
 
 
 def test_second_pull_asks_only_for_changes(helpscout: HelpScoutFake, tmp_path: Path,

@@ -122,8 +122,8 @@ def test_pull_maps_fields_and_kpis_equal_the_reference(hubspot: HubSpotFake, tmp
     assert got["4"]["channel"] == "Web form" and got["4"]["category"] == "" and got["4"]["agent"] == ""
     assert "replies" not in got["1"] and "reopens" not in got["1"]
     kpis = assert_kpis_match_reference(config_path, hubspot, tmp_path / "engine", "2025-01")
-    # no replies property: FCR has no value; KPI_SPEC reads an absent reopens column as 0 reopens
-    assert kpis["ticket_volume"] == 5 and kpis["fcr_rate"] is None
+    # no replies and no reopens property: FCR and the reopen rate have no value (never 0)
+    assert kpis["ticket_volume"] == 5 and kpis["fcr_rate"] is None and kpis["reopen_rate"] is None
 
 
 def test_second_pull_asks_only_for_changes_and_drops_archived(hubspot: HubSpotFake, tmp_path: Path) -> None:
@@ -239,8 +239,11 @@ def test_validate_names_the_kpis_without_a_field(hubspot: HubSpotFake, tmp_path:
     done = subprocess.run([sys.executable, "-m", "reportgen", "validate", "--config", str(config_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     out = done.stdout + done.stderr
-    assert "tickets: no source has a replies column" in out
-    assert "have no value (not 0)" in out and HS_TOKEN not in out
+    assert "tickets: no source has a replies column — the KPIs computed from it (fcr_rate) " \
+           "have no value (not 0)" in out
+    assert "tickets: no source has a reopens column — the KPIs computed from it (reopen_rate) " \
+           "have no value (not 0)" in out
+    assert HS_TOKEN not in out
 
 
 def stored_ids(config: Path) -> list[str]:
