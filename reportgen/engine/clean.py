@@ -141,6 +141,7 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool 
             FROM parsed
         )
         SELECT {_ids(row_ids)}
+            id AS link_id,
             CASE WHEN id IS NULL THEN 'missing_ticket_id'
                  WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
                  WHEN created IS NULL AND NOT {present('created')} THEN 'missing_created_at'
@@ -186,7 +187,8 @@ def clean_surveys(con: duckdb.DuckDBPyConnection, report_tz: str, options: KpiOp
                    OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
                    OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
                  THEN 'score_out_of_scale' END AS excluded,
-            submitted, kind, score, {month_of('submitted', keys, report_tz)} AS submitted_month
+            submitted, kind, score, {month_of('submitted', keys, report_tz)} AS submitted_month,
+            id AS link_response, ticket_id AS link_ticket, comment AS link_comment
         FROM typed
     """)
     con.execute("CREATE OR REPLACE TEMP VIEW surveys AS SELECT * FROM surveys_all WHERE excluded IS NULL")

@@ -19,6 +19,7 @@ from reportgen.engine.aggregate import absent_inputs, aggregate, coverage, finis
 from reportgen.engine.clean import clean_surveys, clean_tickets
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
+from reportgen.engine.segments import SurveyComment, keep_links, link_surveys
 from reportgen.engine.warehouse import pushed_down
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
@@ -37,6 +38,8 @@ class EngineResult:
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     # how files were read where it was inferred (detected encoding, date order), for `validate`
     notes: list[str] = field(default_factory=list)
+    # per month: its survey comments, lowest scores first (``engine.segments``; report.comments)
+    comments: dict[str, list[SurveyComment]] = field(default_factory=dict)
 
     def quality_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -151,6 +154,7 @@ class Engine:
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
+            result.comments = link_surveys(con, config, months)
             business, quality = self._business(con, Path(workdir), result.fatal)
             result.quality["business"] = quality
             finish(months, config, business, columns)
@@ -182,6 +186,7 @@ class Engine:
         # the raw rows were for row numbers and texts: their memory goes to the aggregates
         con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
+        keep_links(con, config, dataset)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
         if covered is not None:
             part.coverage[dataset] = covered
