@@ -19,12 +19,16 @@ month.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPI_BY_ID, Kpi, shown_kpis
 from reportgen.monthdata import MonthData
+from reportgen.notes import ManagerNote, read_note
+from reportgen.segments import DEFAULT_MIN_RESPONSES, ScoreTable, sample_size, score_tables
+from reportgen.unusual import Usual, usual_range, watched
 from reportgen.verdicts import NEUTRAL, month_change, target_status
+from reportgen.voice import CommentRow, comment_rows
 
 Scalars = Mapping[str, Mapping[str, float | None]]  # month → KPI id → value
 Breakdowns = Mapping[str, Mapping[str, Mapping[str, float]]]  # month → KPI id → dimension value → value
@@ -45,6 +49,9 @@ class MonthValues:
     partial: Mapping[str, str] = field(default_factory=dict)
     dims: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     business_hours: bool = False  # the business-hours KPIs are shown (configured)
+    min_responses: int = DEFAULT_MIN_RESPONSES  # fewer answers: greyed, not judged (``reportgen.segments``)
+    comments: tuple[CommentRow, ...] = ()  # the month's survey comments, lowest score first
+    note: ManagerNote | None = None  # the manager's note of the month
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,13 @@ class KpiRow:
     change: float | None
     change_tone: str
     key: str | None = None  # the dimension value of a breakdown row
+    responses: int | None = None  # a survey KPI's answers in the report month
+    few: bool = False  # fewer answers than report.min_responses: greyed, "n = …", no verdict
+    usual: Usual | None = None  # its usual range (``reportgen.unusual``), when six months allow one
+
+    @property
+    def unusual(self) -> bool:
+        return self.usual is not None and self.usual.unusual
 
     @property
     def value(self) -> float | None:
@@ -89,7 +103,7 @@ class KpiRow:
             return ""
         if self.change == 0:
             return "change.no_change"
-        if self.kpi.direction is None:
+        if self.kpi.direction is None or self.few:  # too few answers: no verdict
             return ""
         return "change.better" if self.change_tone == "good" else "change.worse"
 
@@ -172,6 +186,10 @@ class MonthBlocks:
     volume: tuple[SeriesBlock, ...]
     agents: Table
     channels: tuple[Table, ...]
+    scores: Mapping[str, ScoreTable] = field(default_factory=dict)  # agent/channel/category → survey scores
+    comments: tuple[CommentRow, ...] = ()  # Voice of the customer (``reportgen.voice``)
+    note: ManagerNote | None = None  # the manager's note (``reportgen.notes``)
+    min_responses: int = DEFAULT_MIN_RESPONSES
 
     @property
     def comparable(self) -> bool:
@@ -217,7 +235,8 @@ def kpi_blocks(values: MonthValues, targets: Mapping[str, float], tr: Translator
             label = kpi.label_in(tr)
             if kpi.breakdown is None:
                 series = tuple(values.scalars.get(m, {}).get(kpi.id) for m in window)
-                rows: tuple[KpiRow, ...] = (_row(kpi, label, series, targets.get(kpi.id), compared),)
+                rows: tuple[KpiRow, ...] = (
+                    judged(_row(kpi, label, series, targets.get(kpi.id), compared), values),)
             elif kpi.breakdown == "agent":
                 rows = ()
             else:
@@ -227,6 +246,17 @@ def kpi_blocks(values: MonthValues, targets: Mapping[str, float], tr: Translator
                     for key in ordered_keys(values, kpi.id))
             blocks.append(KpiBlock(kpi, label, rows))
     return tuple(blocks)
+
+
+def judged(row: KpiRow, values: MonthValues) -> KpiRow:
+    """A scalar row with its sample size (survey KPIs: few answers → no verdict) and usual range."""
+    responses = sample_size(row.kpi, values.scalars.get(values.month, {}))
+    if responses is not None and row.value is not None and responses < values.min_responses:
+        return replace(row, responses=responses, few=True, status="", status_tone=NEUTRAL,
+                       change_tone=NEUTRAL)
+    usual = (usual_range(values.month, values.window, row.values, values.partial)
+             if row.values and watched(row.kpi) else None)
+    return row if responses is None and usual is None else replace(row, responses=responses, usual=usual)
 
 
 def series_block(values: MonthValues, kpi_id: str, title: str) -> SeriesBlock:
@@ -263,13 +293,19 @@ def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], 
         volume=tuple(series_block(values, kpi_id, tr.t(title_id)) for kpi_id, title_id in VOLUME_SERIES),
         agents=table(values, *AGENT_TABLE),
         channels=tuple(table(values, key_header, columns) for key_header, columns in CHANNEL_TABLES),
+        scores=score_tables(values.breakdowns.get(values.month, {}), values.dims, values.min_responses),
+        comments=values.comments, note=values.note, min_responses=values.min_responses,
     )
 
 
 def month_values(data: MonthData) -> MonthValues:
     """The values of a run's month (computed or read from history by ``MonthRun``)."""
+    config = data.config
     return MonthValues(data.month, data.window, data.scalars, data.breakdowns, data.partial,
-                       data.current.dims, data.config.has_business_hours)
+                       data.current.dims, config.has_business_hours, config.report.min_responses,
+                       comment_rows(data.engine.comments.get(data.month, ()), config.report.timezone,
+                                    config.kpis),
+                       read_note(config, data.month))
 
 
 def report_blocks(data: MonthData, tr: Translator | None = None) -> MonthBlocks:

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import TICKET_HEADER, write_rows
 
-from reportgen.api import compute_month, kpis_document
+from reportgen.api import build_workbook, compute_month, kpis_document
+from reportgen.blocks import MonthValues, build_blocks
 from reportgen.config import load_config
 from reportgen.engine import Engine
+from reportgen.i18n import translator
+from reportgen.mail.message import render_bodies
+from reportgen.mail.summary import summarize
+from reportgen.render.sheets import batch_update_body, new_spreadsheet_state
+from reportgen.report import build_report
+from reportgen.unusual import usual_range
+from reportgen.voice import cut
 
 SURVEYS = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
 
@@ -92,3 +101,107 @@ def test_report_comments_limits_and_zero_reads_none(tmp_path: Path) -> None:
     assert off.comments == {}
     # the segments do not depend on comments
     assert off.months["2026-10"].dims["agent_csat_responses"] == {"Ann": 2, "Bob": 1}
+
+
+# ---- the small-sample rule, the unusual mark -----------------------------------------------------
+def test_unusual_is_outside_mean_plus_minus_two_sample_deviations_of_six_complete_months() -> None:
+    window = ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    history = [10.0, 12.0, 11.0, 13.0, 9.0, 11.0]
+    # mean 11; squared deviations 1+1+0+4+4+0 = 10; sample variance 10 / 5 = 2; sd √2 ≈ 1.41421
+    # usual range 11 ± 2√2 = [8.17157, 13.82843]
+    usual = usual_range("2026-10", window, [*history, 14.0], {})
+    assert usual is not None and usual.unusual
+    assert usual.low == pytest.approx(11 - 2 * 2 ** 0.5) and usual.high == pytest.approx(11 + 2 * 2 ** 0.5)
+    inside = usual_range("2026-10", window, [*history, 13.8], {})
+    assert inside is not None and not inside.unusual
+    assert usual_range("2026-10", window, [None, *history[1:], 14.0], {}) is None  # needs six
+    assert usual_range("2026-10", window[1:], [*history[1:], 14.0], {}) is None
+    assert usual_range("2026-10", window, [*history, 14.0], {"2026-06": "partial"}) is None
+    assert usual_range("2026-10", window, [*history, 14.0], {"2026-10": "partial"}) is None
+
+
+def values(nps_responses: int, nps: list[float | None], volume: list[float | None]) -> MonthValues:
+    window = ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    scalars = {m: {"nps": n, "nps_responses": nps_responses, "ticket_volume": v}
+               for m, n, v in zip(window, nps, volume, strict=True)}
+    return MonthValues("2026-10", window, scalars, {m: {} for m in window}, min_responses=30)
+
+
+def test_a_survey_kpi_from_few_answers_gets_no_verdict_nor_mark() -> None:
+    few = values(4, [10, 12, 11, 13, 9, 11, 75], [100, 100, 100, 100, 100, 100, 100])
+    blocks = build_blocks(few, "T", {"nps": 40}, "EUR", translator("en"))
+    row = blocks.kpi("nps")
+    # 75 ≥ target 40 would be "on target" and far outside the usual range: 4 answers judge nothing
+    assert (row.value, row.responses, row.few, row.status, row.unusual) == (75, 4, True, "", False)
+    # the change is shown (75 − 11 = 64), neither better nor worse
+    assert (row.change, row.change_tone, row.change_word) == (64, "neutral", "")
+    enough = build_blocks(values(30, [10, 12, 11, 13, 9, 11, 75], [100] * 7), "T", {"nps": 40}, "EUR",
+                          translator("en")).kpi("nps")
+    assert (enough.few, enough.status, enough.unusual) == (False, "status.on_target", True)
+    # a KPI that is not a survey score has no sample size; a constant history marks any other value
+    volume = build_blocks(values(30, [None] * 7, [100, 100, 100, 100, 100, 100, 101]), "T", {}, "EUR",
+                          translator("en")).kpi("ticket_volume")
+    assert (volume.responses, volume.few, volume.unusual) == (None, False, True)
+
+
+# ---- untrusted text: comments and the manager's note ------------------------------------------------
+HOSTILE = '=HYPERLINK("http://evil.example","click") <script>alert(1)</script>\x07\x1b]0;x\x07' + "é" * 2000
+NOTE = ("# Month\n\nShipping **tripled**; see [plan](https://example.com/p).\n\n"
+        "<script>alert(2)</script> [bad](javascript:alert(3))\n\n=HYPERLINK(\"http://evil\",\"n\")\n")
+
+
+def hostile_project(root: Path) -> Path:
+    config = project(root, surveys=[
+        ("R1", "2026-10-10T09:00:00Z", "nps", "0", "T1", HOSTILE),
+        ("R2", "2026-10-10T10:00:00Z", "csat", "5", "T3", "+cmd|' /C calc'!A0"),
+        ("R3", "2026-10-10T11:00:00Z", "csat", "1", "T2", "@SUM(1+1)"),
+    ])
+    (root / "notes").mkdir()
+    (root / "notes" / "2026-10.md").write_text(NOTE, encoding="utf-8")
+    return config
+
+
+def test_a_comment_is_cut_cleaned_and_judged() -> None:
+    text = cut(HOSTILE)
+    assert len(text) == 500 and text.endswith("…") and "\x07" not in text and "\x1b" not in text
+    assert text.startswith('=HYPERLINK("http://evil.example","click") <script>alert(1)</script>]0;x')
+    assert cut("short\n\tkept") == "short\n\tkept"
+
+
+def test_hostile_comments_and_note_stay_text_in_the_workbook(tmp_path: Path) -> None:
+    path, _ = build_workbook(load_config(hostile_project(tmp_path)), "2026-10", tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(path)
+    voice = book["Voice of the customer"]
+    rows = [[c.value for c in row] for row in voice.iter_rows(min_row=5)]
+    # NPS 0 → 0 of the scale, CSAT 1 → 0 (later), CSAT 5 → 1
+    assert [row[0] for row in rows[:3]] == ["0 / 10", "1 / 5", "5 / 5"]
+    assert rows[0][1:2] == ["NPS"] and rows[0][3:6] == ["Billing", "email", "Ann"]
+    assert rows[0][6] == cut(HOSTILE) and rows[1][6] == "@SUM(1+1)" and rows[2][6] == "+cmd|' /C calc'!A0"
+    for row in voice.iter_rows(min_row=5, min_col=7, max_col=7):
+        assert row[0].data_type == "s"  # text, never a formula
+    tracker = book["KPI Tracker"]
+    assert tracker["A4"].value == "Manager's note"
+    assert tracker["A5"].value == NOTE.strip() and tracker["A5"].data_type == "s"
+    assert tracker["A7"].value == "KPI"  # the KPI table starts below the note
+
+
+def test_hostile_comments_and_note_are_text_in_the_sheet_and_escaped_in_the_email(tmp_path: Path) -> None:
+    data = compute_month(load_config(hostile_project(tmp_path)), "2026-10", save=False)
+    report = build_report(data)
+    body = batch_update_body(report, new_spreadsheet_state("k", "t"), "EUR", delete_tabs=(0,))
+    ids = {a["properties"]["title"]: a["properties"]["sheetId"]
+           for r in body["requests"] if "addSheet" in r for a in [r["addSheet"]]}
+    update = next(r["updateCells"] for r in body["requests"]
+                  if "updateCells" in r and r["updateCells"]["range"]["sheetId"] == ids["Voice of the customer"])
+    texts = [cell["userEnteredValue"] for row in update["rows"] for cell in row.get("values", [])
+             if "userEnteredValue" in cell]
+    assert {"stringValue": cut(HOSTILE)} in texts and {"stringValue": "@SUM(1+1)"} in texts
+    assert not any("formulaValue" in value for value in texts)
+    text, html = render_bodies(data.config, summarize(data))
+    assert "<script>" not in html and "javascript:" not in html.replace("[bad](javascript:alert(3))", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert '<a href="https://example.com/p">plan</a>' in html and "<strong>tripled</strong>" in html
+    # the quotes: unhappy customers only (NPS 0 and CSAT 1; CSAT 5 is not quoted), lowest first
+    assert html.index("0 / 10 · NPS · Billing · email · Ann") < html.index("1 / 5 · CSAT")
+    assert "5 / 5" not in html
+    assert "Manager's note:\n# Month" in text and cut(HOSTILE) in text
