@@ -181,7 +181,7 @@ class ReportBuilder:
         if kpi.breakdown == "agent":
             sheet.put(row, 1, self.tr.t("tracker.per_agent"), "subtitle")
             return row + 1
-        for col in range(1, change_col + 1):
+        for col in range(1, change_col + 2):  # the unusual column too
             sheet.put(row, col, None, "value")
         row += 1
         for kpi_row in rows:
@@ -199,9 +199,8 @@ class ReportBuilder:
         sheet.put(row, target_col, kpi_row.target, f"value:{unit}")
         style = {"good": "status_good", "bad": "status_bad"}.get(kpi_row.status_tone, "status_none")
         sheet.put(row, status_col, self.tr.t(kpi_row.status) if kpi_row.status else None, style)
-        if kpi_row.key is None:
-            put_tracker_marks(sheet, row, kpi_row, self.tr, status_col, change_col + 1,
-                              self.config.report.currency)
+        put_tracker_marks(sheet, row, kpi_row, self.tr, status_col, change_col + 1,
+                          self.config.report.currency)
         if len(kpi_row.values) < 2:
             sheet.put(row, change_col, None, "change")
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reportgen.blocks import KpiRow, MonthBlocks
 from reportgen.config import Config
-from reportgen.i18n import Translator
+from reportgen.i18n import Translator, display_width
 from reportgen.model import Sheet
 from reportgen.notes import ManagerNote
 from reportgen.segments import ScoreTable
@@ -116,17 +116,22 @@ def voice_sheet(blocks: MonthBlocks, tr: Translator, config: Config) -> Sheet:
     for comment in blocks.comments:
         sheet.put(row, 0, score_text(tr, comment.survey, comment.score, config),
                   "status_bad" if comment.unhappy else "status_none")
-        sheet.put(row, 1, tr.t(f"segment.col.{comment.survey}"), "wrap")
-        sheet.put(row, 2, comment.day, "value:day")
+        sheet.put(row, 1, tr.t(f"segment.col.{comment.survey}"), "label")
+        sheet.put(row, 2, comment.day, "day")
         linked = comment.category is not None
-        sheet.put(row, 3, comment.category if linked else tr.t("voice.no_ticket"), "wrap")
-        sheet.put(row, 4, comment.channel, "wrap")
-        sheet.put(row, 5, comment.agent, "wrap")
+        sheet.put(row, 3, comment.category if linked else tr.t("voice.no_ticket"), "label")
+        sheet.put(row, 4, comment.channel, "label")
+        sheet.put(row, 5, comment.agent, "label")
         sheet.put(row, 6, comment.text, "wrap")
         row += 1
     if not blocks.comments:
         sheet.put(row, 0, tr.t("voice.none"), "note")
-    sheet.column_widths = {0: 9, 1: 8, 2: 11, 3: 18, 4: 12, 5: 14, 6: 70}
+
+    def fit(minimum: float, col: int) -> float:  # names are short: the longest, up to 30 wide
+        texts = [headers[col], *(str(c.value) for (_, at), c in sheet.cells.items() if at == col and c.value)]
+        return min(30.0, max(minimum, max(display_width(t) for t in texts) + 2))
+
+    sheet.column_widths = {0: 9, 1: 8, 2: 12, 3: fit(18, 3), 4: fit(12, 4), 5: fit(14, 5), 6: 70}
     sheet.freeze = (header + 1, 0)
     sheet.row_heights = {0: 24, header: 30}
     return sheet

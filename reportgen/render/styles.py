@@ -98,5 +98,6 @@ _ROLES: dict[str, StyleSpec] = {
     "unusual": StyleSpec(bold=True, color=UNUSUAL_FONT, fill=UNUSUAL_FILL, align="center", border=True),
     "change": StyleSpec(border=True, align="right", color=GREY),
     "month_row": StyleSpec(border=True, num_format=MONTH_FORMAT, align="left"),
+    "day": StyleSpec(border=True, num_format="yyyy-mm-dd", align="center"),
     "total": StyleSpec(bold=True, border=True, align="right", num_format="#,##0"),
 }
