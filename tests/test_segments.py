@@ -17,9 +17,11 @@ from reportgen.api import build_workbook, compute_month, kpis_document
 from reportgen.blocks import MonthValues, build_blocks
 from reportgen.config import load_config
 from reportgen.engine import Engine
+from reportgen.errors import ConfigError
 from reportgen.i18n import translator
 from reportgen.mail.message import render_bodies
 from reportgen.mail.summary import summarize
+from reportgen.notes import read_note
 from reportgen.render.sheets import batch_update_body, new_spreadsheet_state
 from reportgen.report import build_report
 from reportgen.unusual import usual_range
@@ -205,3 +207,27 @@ def test_hostile_comments_and_note_are_text_in_the_sheet_and_escaped_in_the_emai
     assert html.index("0 / 10 · NPS · Billing · email · Ann") < html.index("1 / 5 · CSAT")
     assert "5 / 5" not in html
     assert "Manager's note:\n# Month" in text and cut(HOSTILE) in text
+
+
+def test_the_headline_from_few_answers_shows_its_count_in_the_email(tmp_path: Path) -> None:
+    data = compute_month(load_config(project(tmp_path, ", min_responses: 5")), "2026-10", save=False)
+    rows = {row.id: row for row in summarize(data).headline}
+    # CSAT: 5 answers (R1–R5) = 5 → judged; NPS: 3 answers (R6–R8) < 5; CES: 2 (R9, R10) < 5
+    assert rows["csat"].sample == "" and rows["csat"].status == "No target"
+    assert (rows["nps"].sample, rows["nps"].status, rows["nps"].change_word) == ("n = 3", "n = 3", "")
+    assert rows["ces"].status == "n = 2"
+    _, html = render_bodies(data.config, summarize(data))
+    assert "Greyed, with n: fewer than 5 answers" in html
+
+
+def test_the_note_file_is_optional_and_must_be_text(tmp_path: Path) -> None:
+    config = load_config(project(tmp_path, ', notes: "team-notes/{month}.txt"'))
+    assert read_note(config, "2026-10") is None
+    (tmp_path / "team-notes").mkdir()
+    (tmp_path / "team-notes" / "2026-10.txt").write_bytes(b"caf\xe9")
+    with pytest.raises(ConfigError, match=r"report.notes: .*2026-10.txt is not UTF-8 text"):
+        read_note(config, "2026-10")
+    (tmp_path / "team-notes" / "2026-10.txt").write_text("All *good*\x1b[31m", encoding="utf-8")
+    note = read_note(config, "2026-10")
+    assert note is not None and note.text == "All *good*[31m"
+    assert str(note.html).strip() == '<p style="margin:0 0 6px 0;">All <em>good</em>[31m</p>'
