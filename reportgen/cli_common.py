@@ -47,6 +47,11 @@ month_option = click.option(
     help="Report month as YYYY-MM, or 'last' for the last complete month.",
 )
 
+allow_partial_option = click.option(
+    "--allow-partial", is_flag=True,
+    help="Send a partial report month (data starting or ending more than quality.month_gap_days "
+         "inside it) marked ◐, without verdicts, instead of stopping.")
+
 
 def to_stderr(line: str) -> None:
     """A notice for the person running reportgen (rows excluded, …): one line on stderr."""

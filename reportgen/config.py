@@ -165,6 +165,9 @@ class QualityOptions(_Strict):
     """The quality gate: a run fails when a dataset has rows but more than this share is excluded."""
 
     max_excluded_share: float = Field(default=0.5, ge=0, le=1)
+    # days a report month's data may start after its first day or end before its last and still be
+    # whole (reportgen.coverage); a partial report month stops build, publish, email and run
+    month_gap_days: int = Field(default=2, ge=0, le=27)
 
 
 class ScaleOptions(_Strict):
@@ -410,6 +413,9 @@ class SourceConfig(_Strict):
     columns: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    # the decimal mark of the files' numbers: "," reads 4,5 and 1.234,56; default: per column
+    # in a ";" file (``reportgen.sources.decimals``), else "."
+    decimal: Literal[",", "."] | None = None
     encoding: str | None = None
     sheet: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)  # preset-specific settings

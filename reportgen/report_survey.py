@@ -11,6 +11,7 @@ from __future__ import annotations
 from reportgen.blocks import KpiRow, MonthBlocks
 from reportgen.config import Config
 from reportgen.i18n import Translator, display_width
+from reportgen.measures import dimension_value_in
 from reportgen.model import Sheet
 from reportgen.notes import ManagerNote
 from reportgen.segments import ScoreTable
@@ -118,9 +119,11 @@ def voice_sheet(blocks: MonthBlocks, tr: Translator, config: Config) -> Sheet:
                   "status_bad" if comment.unhappy else "status_none")
         sheet.put(row, 1, tr.t(f"segment.col.{comment.survey}"), "label")
         sheet.put(row, 2, comment.day, "day")
-        linked = comment.category is not None
-        sheet.put(row, 3, comment.category if linked else tr.t("voice.no_ticket"), "label")
-        sheet.put(row, 4, comment.channel, "label")
+        linked = comment.category is not None and comment.channel is not None  # a ticket of the data
+        sheet.put(row, 3, dimension_value_in("category", comment.category or "", tr) if linked
+                  else tr.t("voice.no_ticket"), "label")
+        channel = dimension_value_in("channel", comment.channel or "", tr) if linked else None
+        sheet.put(row, 4, channel, "label")
         sheet.put(row, 5, comment.agent, "label")
         sheet.put(row, 6, comment.text, "wrap")
         row += 1

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from reportgen.i18n import Translator
 from reportgen.kpis import SEGMENT_KPIS, SURVEY_KPI_IDS, Kpi, SegmentKpi
+from reportgen.measures import dimension_value_in
 
 DEFAULT_MIN_RESPONSES = 30
 
@@ -49,8 +51,10 @@ def sample_size(kpi: Kpi, scalars: Mapping[str, float | None]) -> int | None:
 
 
 def score_table(dimension: str, breakdown: Mapping[str, Mapping[str, float]],
-                dims: Mapping[str, Mapping[str, float]], min_responses: int) -> ScoreTable:
-    """The score table of one dimension from the month's breakdowns and per-segment measures."""
+                dims: Mapping[str, Mapping[str, float]], min_responses: int,
+                tr: Translator | None = None) -> ScoreTable:
+    """The score table of one dimension from the month's breakdowns and per-segment measures; keys
+    as shown (the default ``Uncategorized`` in ``tr``'s language)."""
     kpis = tuple(next(k for k in SEGMENT_KPIS if k.breakdown == dimension and k.base == base)
                  for base in SURVEY_KPI_IDS)
     counts = {kpi.id: dims.get(kpi.responses or "", {}) for kpi in kpis}
@@ -63,12 +67,12 @@ def score_table(dimension: str, breakdown: Mapping[str, Mapping[str, float]],
             n = int(counts[kpi.id].get(key, 0))
             value = breakdown.get(kpi.id, {}).get(key) if n else None
             cells.append(ScoreCell(value, n, 0 < n < min_responses))
-        rows.append((key, tuple(cells)))
+        rows.append((dimension_value_in(dimension, key, tr) if tr else key, tuple(cells)))
     return ScoreTable(dimension, SCORE_TABLE_HEADERS[dimension], kpis, tuple(rows), min_responses)
 
 
 def score_tables(breakdown: Mapping[str, Mapping[str, float]], dims: Mapping[str, Mapping[str, float]],
-                 min_responses: int) -> dict[str, ScoreTable]:
+                 min_responses: int, tr: Translator | None = None) -> dict[str, ScoreTable]:
     """Agent, channel and category score tables (empty when no response names a ticket)."""
-    return {dimension: score_table(dimension, breakdown, dims, min_responses)
+    return {dimension: score_table(dimension, breakdown, dims, min_responses, tr)
             for dimension in ("agent", "channel", "category")}

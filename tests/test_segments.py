@@ -37,6 +37,9 @@ def project(root: Path, extra: str = "", surveys: list[tuple[str, ...]] | None =
         ("T3", "2026-10-04T09:00:00Z", "", "", "Shipping", "chat", "Bob", "", ""),
         ("T4", "2026-10-05T09:00:00Z", "", "", "", "", "", "", ""),
         ("T5", "2026-10-06T09:00:00Z", "", "", "Billing", "email", "Ann", "", ""),
+        # the whole month has data (no response names these two)
+        ("T6", "2026-10-01T09:00:00Z", "", "", "Billing", "email", "Ann", "", ""),
+        ("T7", "2026-10-31T09:00:00Z", "", "", "Billing", "email", "Ann", "", ""),
     ]
     write_rows(root / "data" / "tickets.csv", TICKET_HEADER, tickets)
     write_rows(root / "data" / "surveys.csv", SURVEYS, surveys if surveys is not None else [

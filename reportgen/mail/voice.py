@@ -16,6 +16,7 @@ from markupsafe import Markup
 from reportgen.blocks import KpiRow, MonthBlocks
 from reportgen.config import Config
 from reportgen.i18n import Translator
+from reportgen.measures import dimension_value_in
 from reportgen.report_survey import sample_text, score_text, unusual_text, usual_note
 from reportgen.voice import email_quotes
 
@@ -53,7 +54,10 @@ def email_voice(blocks: MonthBlocks, tr: Translator, config: Config) -> EmailVoi
     quotes = []
     for comment in email_quotes(blocks.comments):
         parts = [score_text(tr, comment.survey, comment.score, config), tr.t(f"segment.col.{comment.survey}")]
-        parts += [p for p in (comment.category, comment.channel, comment.agent) if p]
+        if comment.category is not None and comment.channel is not None:
+            parts += [dimension_value_in("category", comment.category, tr),
+                      dimension_value_in("channel", comment.channel, tr)]
+        parts += [comment.agent] if comment.agent else []
         quotes.append(Quote(comment.text, " · ".join(parts)))
     note = blocks.note
     return EmailVoice(note.html if note else None, note.text if note else None, tuple(quotes))

@@ -17,6 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+# seconds between the serving loop's checks for shutdown() (the library default, 0.5 s, is what
+# every test stopping a server would wait)
+POLL_INTERVAL = 0.01
+
 
 @dataclass
 class Request:
@@ -131,7 +135,8 @@ class FakeApi:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll: shutdown() waits for the serving loop's next poll, 0.5 s by default
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(POLL_INTERVAL,), daemon=True)
         self.thread.start()
         return self.url
 

@@ -22,6 +22,7 @@ from reportgen.sources.api.pull import (
     pull,
     pull_first,
     pulled_file,
+    pulled_until,
     source_key,
     store_for,
 )
@@ -30,6 +31,6 @@ from reportgen.sources.api.store import PulledRecord, PullStore
 __all__ = [
     "CONNECTORS", "ApiError", "AuthError", "Connector", "HttpClient", "Page", "PullIncomplete",
     "PullStore", "PullSummary", "PulledRecord", "RetryPolicy", "SourcePull", "TimeBudgetSpent",
-    "api_sources", "check_credentials", "materialize", "pull", "pull_first", "pulled_file", "register",
-    "source_key", "store_for",
+    "api_sources", "check_credentials", "materialize", "pull", "pull_first", "pulled_file", "pulled_until",
+    "register", "source_key", "store_for",
 ]
