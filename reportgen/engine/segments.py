@@ -67,16 +67,21 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(row and row[0])
 
 
+LINKED = "segment_linked"  # the responses that name a ticket of the data, with its segment (joined once)
+LINK_SQL = (f"CREATE TEMP TABLE {LINKED} AS SELECT s.submitted_month, s.kind, s.score, t.category, "
+            f"t.channel, t.agent FROM {SURVEY_LINKS} s JOIN {TICKET_LINKS} t ON s.ticket_id = t.id")
+
+
 def segment_queries(config: Config) -> list[Query]:
-    """One query per dimension: ``(month, dimension value, segment measure…)`` over the join."""
+    """One query per dimension: ``(month, dimension value, segment measure…)`` over the joined
+    responses (``LINK_SQL``)."""
     values = option_values(config.kpis)
     queries = []
     for dimension in SEGMENT_DIMENSIONS:
         measures = [info for info in SEGMENT_MEASURES.values() if info.dimension == dimension]
         columns = ", ".join(f'{aggregate_expression(info, values)} AS "{info.name}"' for info in measures)
-        where = " AND t.agent IS NOT NULL" if dimension == "agent" else ""
-        sql = (f"SELECT s.submitted_month, t.{dimension}, {columns} FROM {SURVEY_LINKS} s "
-               f"JOIN {TICKET_LINKS} t ON s.ticket_id = t.id WHERE TRUE{where} GROUP BY 1, 2")
+        where = " WHERE agent IS NOT NULL" if dimension == "agent" else ""
+        sql = f"SELECT submitted_month, {dimension}, {columns} FROM {LINKED}{where} GROUP BY 1, 2"
         queries.append(Query("surveys", "submitted", dimension, tuple(info.name for info in measures), sql))
     return queries
 
@@ -114,8 +119,10 @@ def link_surveys(con: duckdb.DuckDBPyConnection, config: Config,
             con.execute(f"CREATE TABLE {TICKET_LINKS} (id VARCHAR, category VARCHAR, channel VARCHAR, "
                         "agent VARCHAR)")
             has_tickets = True
+        con.execute(LINK_SQL)
         for query in segment_queries(config):
             file_dimension(query, con.execute(query.sql).fetchall(), months)
+        con.execute(f"DROP TABLE {LINKED}")
         if config.report.comments:
             for month, submitted, kind, score, text, linked, category, channel, agent in \
                     con.execute(comments_sql(config)).fetchall():
