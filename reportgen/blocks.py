@@ -21,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from reportgen.drivers import KpiDrivers
+from reportgen.drivers_text import DriversBlock, drivers_block
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPI_BY_ID, Kpi, shown_kpis
 from reportgen.measures import dimension_value_in
 from reportgen.monthdata import MonthData
+from reportgen.months import shift
 from reportgen.notes import ManagerNote, read_note
 from reportgen.segments import DEFAULT_MIN_RESPONSES, ScoreTable, sample_size, score_tables
 from reportgen.unusual import Usual, usual_range, watched
@@ -53,6 +56,7 @@ class MonthValues:
     min_responses: int = DEFAULT_MIN_RESPONSES  # fewer answers: greyed, not judged (``reportgen.segments``)
     comments: tuple[CommentRow, ...] = ()  # the month's survey comments, lowest score first
     note: ManagerNote | None = None  # the manager's note of the month
+    drivers: Mapping[str, KpiDrivers] = field(default_factory=dict)  # why KPIs changed (reportgen.drivers)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ class MonthBlocks:
     comments: tuple[CommentRow, ...] = ()  # Voice of the customer (``reportgen.voice``)
     note: ManagerNote | None = None  # the manager's note (``reportgen.notes``)
     min_responses: int = DEFAULT_MIN_RESPONSES
+    drivers: DriversBlock = field(default_factory=lambda: DriversBlock(None, ()))  # reportgen.drivers_text
 
     @property
     def comparable(self) -> bool:
@@ -313,6 +318,7 @@ def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], 
         channels=tuple(table(values, key_header, columns, tr) for key_header, columns in CHANNEL_TABLES),
         scores=score_tables(values.breakdowns.get(values.month, {}), values.dims, values.min_responses, tr),
         comments=values.comments, note=values.note, min_responses=values.min_responses,
+        drivers=drivers_block(values.drivers, values.scalars.get(shift(values.month, -1), {}), tr, currency),
     )
 
 
@@ -320,10 +326,11 @@ def month_values(data: MonthData) -> MonthValues:
     """The values of a run's month (computed or read from history by ``MonthRun``)."""
     config = data.config
     return MonthValues(data.month, data.window, data.scalars, data.breakdowns, data.partial,
-                       data.current.dims, config.has_business_hours, config.report.min_responses,
-                       comment_rows(data.engine.comments.get(data.month, ()), config.report.timezone,
-                                    config.kpis),
-                       read_note(config, data.month))
+                       data.current.dims, config.has_business_hours,
+                       min_responses=config.report.min_responses,
+                       comments=comment_rows(data.engine.comments.get(data.month, ()), config.report.timezone,
+                                             config.kpis),
+                       note=read_note(config, data.month), drivers=data.drivers)
 
 
 def report_blocks(data: MonthData, tr: Translator | None = None) -> MonthBlocks:

@@ -207,7 +207,8 @@ BREAKDOWN_KPIS: tuple[Kpi, ...] = tuple(k for k in KPIS if k.breakdown is not No
 @dataclass(frozen=True)
 class SegmentKpi(Kpi):
     """A survey KPI per agent, category or channel of the ticket a response names: the headline
-    KPI's expression over the segment's measures (``measures.SEGMENT_MEASURES``). Named from the
+    KPI's expression over the segment's measures (``measures.segment_measure_name``: the
+    drivers stage counts them). Named from the
     headline KPI and the dimension, so it needs no messages of its own."""
 
     base: str = ""
@@ -268,6 +269,8 @@ def breakdown_values(measures: MonthMeasures) -> dict[str, dict[str, float]]:
         driver = kpi.inputs[0]
         values: dict[str, float] = {}
         for key in sorted(measures.dims.get(driver, {})):
+            if key.startswith(" "):  # the drivers' segments that are no name (no agent, no ticket)
+                continue
             inputs: dict[str, float | None] = dict(measures.scalars)
             for name in kpi.inputs:
                 if name in measures.dims:

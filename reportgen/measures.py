@@ -15,7 +15,7 @@ Filters and expressions may name KPI options in braces (``{sla_hours}``); see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from reportgen.i18n import LANGUAGES, Translator, translator
@@ -226,21 +226,12 @@ class MonthMeasures:
     dims: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-# ---- survey measures per segment ---------------------------------------------------------------
-# The survey measures of a survey KPI, counted per category, channel and agent of the ticket a
-# response names (``reportgen.engine.segments`` joins them): ``agent_csat_responses``, … Derived
-# from the declarations above (same filter), so a segment's CSAT is the headline CSAT's formula.
+# ---- measures per segment --------------------------------------------------------------------------
+# The drivers stage (``reportgen.engine.drivers``) counts the driver KPIs' measures per category,
+# channel and agent (survey measures through the ticket a response names) and files them here:
 SEGMENT_DIMENSIONS: tuple[Dimension, ...] = ("agent", "category", "channel")
-SEGMENT_BASES: tuple[str, ...] = ("nps_responses", "promoters", "detractors", "csat_responses",
-                                  "csat_satisfied", "ces_responses", "ces_low_effort")
 
 
-def segment_measure_name(dimension: str, base: str) -> str:
-    return f"{dimension}_{base}"
-
-
-SEGMENT_MEASURES: dict[str, MeasureInfo] = {
-    segment_measure_name(dimension, base): replace(MEASURES[base], name=segment_measure_name(dimension, base),
-                                                   dimension=dimension)
-    for dimension in SEGMENT_DIMENSIONS for base in SEGMENT_BASES
-}
+def segment_measure_name(dimension: str, measure: str) -> str:
+    """Where a measure per segment of a dimension is kept in ``MonthMeasures.dims``."""
+    return f"drivers.{dimension}.{measure}"

@@ -58,7 +58,7 @@ def score_table(dimension: str, breakdown: Mapping[str, Mapping[str, float]],
     kpis = tuple(next(k for k in SEGMENT_KPIS if k.breakdown == dimension and k.base == base)
                  for base in SURVEY_KPI_IDS)
     counts = {kpi.id: dims.get(kpi.responses or "", {}) for kpi in kpis}
-    keys = {key for kpi in kpis for key, n in counts[kpi.id].items() if n}
+    keys = {key for kpi in kpis for key, n in counts[kpi.id].items() if n and not key.startswith(" ")}
     total = {key: sum(counts[kpi.id].get(key, 0) for kpi in kpis) for key in keys}
     rows = []
     for key in sorted(keys, key=lambda k: (-total[k], k)):

@@ -104,8 +104,9 @@ def test_report_comments_limits_and_zero_reads_none(tmp_path: Path) -> None:
     assert [c.comment for c in limited.comments["2026-10"]] == ['=HYPERLINK("http://x")', "Slow answer"]
     off = Engine(load_config(project(tmp_path, ", comments: 0"))).run()
     assert off.comments == {}
-    # the segments do not depend on comments
-    assert off.months["2026-10"].dims["agent_csat_responses"] == {"Ann": 2, "Bob": 1}
+    # the segments (the drivers stage's) do not depend on comments: T4 has no agent, R5 names no ticket
+    assert off.months["2026-10"].dims["drivers.agent.csat_responses"] == \
+        {"Ann": 2, "Bob": 1, " no agent": 1, " no ticket": 1}
 
 
 # ---- the small-sample rule, the unusual mark -----------------------------------------------------

@@ -1,16 +1,14 @@
-"""Survey responses joined to the ticket they name: scores per segment, and the month's comments.
+"""The month's survey comments, each with the segment of the ticket its response names.
 
 A response's ``ticket_id`` links it to a ticket; the ticket's category, channel and
-agent are the response's segment (KPI_SPEC: survey KPIs take the dimension of the
-ticket a response names). A response naming no ticket of the data is counted in the
-headline survey KPIs only.
+agent are shown beside the comment (the scores per segment are the drivers stage's
+measures, ``reportgen.engine.drivers``, read by ``kpis.SEGMENT_KPIS``).
 
 The two datasets are cleaned side by side on connections of their own (temporary
-tables are per connection), so each keeps what the join needs in a table of the shared
-database (:func:`keep_links`); once both are done, :func:`link_surveys` runs the generated
-segment queries (``measures.SEGMENT_MEASURES``, the headline measures' own filters) and
-reads the comments, then drops both tables. A dataset pushed down to a warehouse keeps
-no table: its responses have no segments.
+tables are per connection), so with ``report.comments`` each keeps what the lookup
+needs in a table of the shared database (:func:`keep_links`); once both are done,
+:func:`link_surveys` reads the ``report.comments`` lowest-scored comments per month and
+drops both tables. A dataset pushed down to a warehouse keeps no table: no comments.
 """
 
 from __future__ import annotations
@@ -20,12 +18,11 @@ from dataclasses import dataclass
 import duckdb
 
 from reportgen.config import Config
-from reportgen.engine.aggregate import file_dimension, label
-from reportgen.engine.sqlgen import Query, aggregate_expression, option_values
-from reportgen.measures import DIMENSION_DEFAULTS, SEGMENT_DIMENSIONS, SEGMENT_MEASURES, MonthMeasures
+from reportgen.engine.aggregate import label
+from reportgen.measures import DIMENSION_DEFAULTS
 
-TICKET_LINKS = "segment_ticket_links"
-SURVEY_LINKS = "segment_survey_links"
+TICKET_LINKS = "comment_ticket_links"
+SURVEY_LINKS = "comment_survey_rows"
 COMMENT_READ = 501  # characters of a comment read (shown: 500, cut with an ellipsis)
 
 
@@ -44,46 +41,25 @@ class SurveyComment:
 
 
 def keep_links(con: duckdb.DuckDBPyConnection, config: Config, dataset: str) -> None:
-    """Keep what the join needs of ``dataset``'s cleaned view in a table of the shared database."""
-    if dataset == "tickets":
-        if not config.sources.of("surveys"):
-            return
-        con.execute(f"CREATE OR REPLACE TABLE {TICKET_LINKS} AS "
-                    "SELECT link_id AS id, category, channel, agent FROM tickets")
+    """Keep what the comments need of ``dataset``'s cleaned view in a table of the shared database
+    (nothing with ``report.comments: 0``)."""
+    if not config.report.comments:
         return
-    wanted = ["link_ticket IS NOT NULL"]
-    if config.report.comments:
-        wanted.append("(link_comment IS NOT NULL AND trim(link_comment) <> '')")
-    comment = "link_comment" if config.report.comments else "NULL::VARCHAR"
+    if dataset == "tickets":
+        if config.sources.of("surveys"):
+            con.execute(f"CREATE OR REPLACE TABLE {TICKET_LINKS} AS "
+                        "SELECT id, category, channel, agent FROM tickets")
+        return
     con.execute(f"CREATE OR REPLACE TABLE {SURVEY_LINKS} AS "
-                f"SELECT submitted_month, submitted, link_response AS response_id, kind, score, "
-                f"link_ticket AS ticket_id, {comment} AS comment "
-                f"FROM surveys WHERE submitted_month IS NOT NULL AND ({' OR '.join(wanted)})")
+                "SELECT submitted_month, submitted, link_response AS response_id, kind, score, "
+                "ticket_ref AS ticket_id, link_comment AS comment FROM surveys "
+                "WHERE submitted_month IS NOT NULL AND link_comment IS NOT NULL AND trim(link_comment) <> ''")
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
                       [table]).fetchone()
     return bool(row and row[0])
-
-
-LINKED = "segment_linked"  # the responses that name a ticket of the data, with its segment (joined once)
-LINK_SQL = (f"CREATE TEMP TABLE {LINKED} AS SELECT s.submitted_month, s.kind, s.score, t.category, "
-            f"t.channel, t.agent FROM {SURVEY_LINKS} s JOIN {TICKET_LINKS} t ON s.ticket_id = t.id")
-
-
-def segment_queries(config: Config) -> list[Query]:
-    """One query per dimension: ``(month, dimension value, segment measure…)`` over the joined
-    responses (``LINK_SQL``)."""
-    values = option_values(config.kpis)
-    queries = []
-    for dimension in SEGMENT_DIMENSIONS:
-        measures = [info for info in SEGMENT_MEASURES.values() if info.dimension == dimension]
-        columns = ", ".join(f'{aggregate_expression(info, values)} AS "{info.name}"' for info in measures)
-        where = " WHERE agent IS NOT NULL" if dimension == "agent" else ""
-        sql = f"SELECT submitted_month, {dimension}, {columns} FROM {LINKED}{where} GROUP BY 1, 2"
-        queries.append(Query("surveys", "submitted", dimension, tuple(info.name for info in measures), sql))
-    return queries
 
 
 def _scale_position(config: Config) -> str:
@@ -107,9 +83,8 @@ def comments_sql(config: Config) -> str:
             f"ORDER BY {order}) <= {int(config.report.comments)} ORDER BY 1, {order}")
 
 
-def link_surveys(con: duckdb.DuckDBPyConnection, config: Config,
-                 months: dict[str, MonthMeasures]) -> dict[str, list[SurveyComment]]:
-    """File the segment measures into ``months``; the comments per month. Drops the link tables."""
+def link_surveys(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, list[SurveyComment]]:
+    """The comments per month (``report.comments`` of each, lowest score first). Drops the tables."""
     has_surveys, has_tickets = _exists(con, SURVEY_LINKS), _exists(con, TICKET_LINKS)
     comments: dict[str, list[SurveyComment]] = {}
     try:
@@ -119,18 +94,13 @@ def link_surveys(con: duckdb.DuckDBPyConnection, config: Config,
             con.execute(f"CREATE TABLE {TICKET_LINKS} (id VARCHAR, category VARCHAR, channel VARCHAR, "
                         "agent VARCHAR)")
             has_tickets = True
-        con.execute(LINK_SQL)
-        for query in segment_queries(config):
-            file_dimension(query, con.execute(query.sql).fetchall(), months)
-        con.execute(f"DROP TABLE {LINKED}")
-        if config.report.comments:
-            for month, submitted, kind, score, text, linked, category, channel, agent in \
-                    con.execute(comments_sql(config)).fetchall():
-                comments.setdefault(str(month), []).append(SurveyComment(
-                    str(month), submitted.isoformat(), str(kind), float(score), str(text),
-                    label(category, DIMENSION_DEFAULTS["category"]) if linked else None,
-                    label(channel, DIMENSION_DEFAULTS["channel"]) if linked else None,
-                    label(agent, None)))
+        for month, submitted, kind, score, text, linked, category, channel, agent in \
+                con.execute(comments_sql(config)).fetchall():
+            comments.setdefault(str(month), []).append(SurveyComment(
+                str(month), submitted.isoformat(), str(kind), float(score), str(text),
+                label(category, DIMENSION_DEFAULTS["category"]) if linked else None,
+                label(channel, DIMENSION_DEFAULTS["channel"]) if linked else None,
+                label(agent, None)))
         return comments
     finally:
         for table, present in ((SURVEY_LINKS, has_surveys), (TICKET_LINKS, has_tickets)):

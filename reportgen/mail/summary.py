@@ -32,6 +32,7 @@ TOP_CATEGORIES = 5
 SPIKE_TRAILING_MONTHS = 3
 SPIKE_RATIO = 1.5
 SPIKE_MIN_INCREASE = 5
+EMAIL_DRIVERS = 3  # "why it changed" sentences under the headline KPIs
 
 TONE_COLOURS: dict[str, tuple[str, str]] = {  # tone → (text colour, background), as in the workbook
     "good": (GOOD_FONT, GOOD_FILL),
@@ -124,6 +125,7 @@ class EmailSummary:
     extra: dict[str, str] = field(default_factory=dict)
     voice: EmailVoice | None = None  # the manager's note and customers' quotes (``mail.voice``)
     min_responses: int = 30  # report.min_responses (the "n = …" legend)
+    drivers: list[str] = field(default_factory=list)  # why KPIs changed: sentences, largest change first
 
     def context(self) -> dict[str, object]:
         """The names templates (body and subject) can use."""
@@ -138,7 +140,7 @@ class EmailSummary:
             "workbook_name": self.workbook_name, "chart_cid": self.chart_cid, "chart_alt": self.chart_alt,
             "spike_rule": spike_rule_text(self.tr), "colours": TONE_COLOURS,
             "language": self.tr.language, "t": self.tr.t, "tn": self.tr.tn, "html": self.tr.html,
-            "spike_months": SPIKE_TRAILING_MONTHS, "voice": self.voice,
+            "spike_months": SPIKE_TRAILING_MONTHS, "drivers": self.drivers, "voice": self.voice,
             "min_responses": self.tr.number(self.min_responses), **self.extra,
         }
 
@@ -291,4 +293,5 @@ def summarize(data: MonthData) -> EmailSummary:
         tr=tr,
         voice=email_voice(blocks, tr, data.config),
         min_responses=data.config.report.min_responses,
+        drivers=blocks.drivers.sentences(EMAIL_DRIVERS),
     )
