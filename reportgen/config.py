@@ -401,6 +401,9 @@ class SourceConfig(_Strict):
     start: str | None = None
     category: str | None = None
     form: str | None = None
+    client_id: str | None = None  # OAuth2 client credentials (Help Scout)
+    client_secret: str | None = None
+    survey_id: str | None = None  # SurveyMonkey, Qualtrics
     # google_sheet: read with the publishing service account
     google_sheet: str | None = None
     worksheet: str | None = None
@@ -425,6 +428,12 @@ class SourceConfig(_Strict):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @field_validator("survey_id", mode="before")
+    @classmethod
+    def _survey_id(cls, value: Any) -> Any:
+        """A survey id written as a bare number (``survey_id: 412345678``) is its text."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("date_format")
     @classmethod
