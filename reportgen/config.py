@@ -134,6 +134,10 @@ class ReportOptions(_Strict):
     window_months: int = Field(default=12, ge=1, le=60)
     output: str = "reports/{month}.xlsx"
     language: Language = "en"  # of everything a reader sees: en, it, ro, ja (reportgen/locales)
+    # survey scores from fewer answers are shown greyed with their count and get no verdict
+    min_responses: int = Field(default=30, ge=1)
+    comments: int = Field(default=50, ge=0)  # survey comments shown (0: none are read or shown)
+    notes: str = "notes/{month}.md"  # the manager's note of a month, beside the config
 
     _tz = field_validator("timezone")(check_timezone)
 

@@ -224,3 +224,14 @@ class MonthMeasures:
 
     scalars: dict[str, float | None] = field(default_factory=dict)
     dims: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+# ---- measures per segment --------------------------------------------------------------------------
+# The drivers stage (``reportgen.engine.drivers``) counts the driver KPIs' measures per category,
+# channel and agent (survey measures through the ticket a response names) and files them here:
+SEGMENT_DIMENSIONS: tuple[Dimension, ...] = ("agent", "category", "channel")
+
+
+def segment_measure_name(dimension: str, measure: str) -> str:
+    """Where a measure per segment of a dimension is kept in ``MonthMeasures.dims``."""
+    return f"drivers.{dimension}.{measure}"
