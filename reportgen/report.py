@@ -233,6 +233,8 @@ class ReportBuilder:
             sheet.put(header, 1 + index, key, "header")
         total_col = len(keys) + 1
         sheet.put(header, total_col, self.tr.t("common.total"), "header")
+        for index, (label, _) in enumerate(block.apart):  # beside the total, in neither it nor the chart
+            sheet.put(header, total_col + 1 + index, label, "header")
         first = header + 1
         for offset, month in enumerate(block.months):
             row = first + offset
@@ -248,6 +250,8 @@ class ReportBuilder:
             total: float | str = "" if month_total is None else month_total
             sheet.put(row, total_col, total, "total",
                       formula=f'=IF(COUNT({span})=0,"",SUM({span}))' if keys else None)
+            for index, (_, apart) in enumerate(block.apart):
+                sheet.put(row, total_col + 1 + index, apart[offset], "value:count")
         last = first + len(block.months) - 1
         series = tuple(
             Series(key, (header, 1 + index), Range(sheet.name, first, 1 + index, last, 1 + index))

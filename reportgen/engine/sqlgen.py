@@ -36,6 +36,11 @@ NULL, everything already validated):
     score                         DOUBLE        within the kind's scale
     ============================  ============  =========================================
 
+An ``inbound`` measure (``MeasureInfo.inbound``) is computed in its own query whose
+``WHERE`` leaves out the rows on an outbound channel (``outbound``: the channel
+values, trimmed and in lower case, ``reportgen.sources.outbound``); without
+outbound channels every ticket is inbound and no separate query is made.
+
 Each :class:`Query` returns rows ``(month, [dimension value,] value…)`` whose value
 columns are, in order, the measures named in ``Query.measures`` (also their
 column aliases). A dimension query groups by the raw value: merging spellings
@@ -44,6 +49,7 @@ column aliases). A dimension query groups by the raw value: merging spellings
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportgen.config import KpiOptions
@@ -61,11 +67,23 @@ class Query:
     dimension: str | None
     measures: tuple[str, ...]
     sql: str
+    inbound: bool = False  # over the tickets customers started only (outbound channels left out)
 
 
-def option_values(options: KpiOptions) -> dict[str, str]:
-    """The KPI options measure filters may name in braces, as SQL literals."""
+def outbound_predicate(outbound: Sequence[str]) -> str:
+    """A SQL condition true for a ticket on one of the ``outbound`` channels (trimmed, lower case
+    values) and false otherwise, also for a ticket without a channel."""
+    if not outbound:
+        return "FALSE"
+    values = ", ".join("'" + value.replace("'", "''") + "'" for value in outbound)
+    return f"coalesce(lower(trim(channel)) IN ({values}), FALSE)"
+
+
+def option_values(options: KpiOptions, outbound: Sequence[str] = ()) -> dict[str, str]:
+    """The KPI options measure filters may name in braces, as SQL literals; ``{outbound}``: the
+    condition of :func:`outbound_predicate`."""
     return {
+        "outbound": outbound_predicate(outbound),
         "sla_hours": _number(float(options.sla.first_response_hours)),
         "sla_column": ("first_response_business_hours" if options.sla.clock == "business"
                        else "first_response_hours"),
@@ -117,29 +135,33 @@ def aggregate_expression(measure: MeasureInfo, options: dict[str, str]) -> str:
 
 
 def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
-                 business_hours: bool = False) -> list[Query]:
+                 business_hours: bool = False, outbound: Sequence[str] = ()) -> list[Query]:
     """Queries computing every SQL measure of ``dataset`` over ``relation`` (default: the dataset name);
-    the business-hours measures too when ``business_hours`` (the relation then has their columns).
+    the business-hours measures too when ``business_hours`` (the relation then has their columns);
+    ``outbound``: the outbound channel values (trimmed, lower case) the inbound measures leave out.
 
-    One query per (time column, dimension): rows grouped by month (and dimension value).
+    One query per (time column, dimension, inbound): rows grouped by month (and dimension value).
     """
     relation = relation or dataset
-    values = option_values(options)
-    groups: dict[tuple[str, str | None], list[MeasureInfo]] = {}
+    values = option_values(options, outbound)
+    groups: dict[tuple[str, str | None, bool], list[MeasureInfo]] = {}
     for measure in sql_measures(dataset, business_hours):
         if measure.time is None:
             raise ValueError(f"measure {measure.name}: an aggregated measure needs a time column")
-        groups.setdefault((measure.time, measure.dimension), []).append(measure)
+        groups.setdefault((measure.time, measure.dimension, measure.inbound and bool(outbound)),
+                          []).append(measure)
     queries = []
-    for (time, dimension), measures in groups.items():
+    for (time, dimension, inbound), measures in groups.items():
         month = _MONTH_COLUMN[time]
         keys = [month] + ([dimension] if dimension else [])
         columns = ", ".join(f'{aggregate_expression(m, values)} AS "{m.name}"' for m in measures)
         where = [f"{month} IS NOT NULL"]
         if dimension == "agent":  # tickets without an agent are nobody's
             where.append("agent IS NOT NULL")
+        if inbound:
+            where.append(f"NOT ({values['outbound']})")
         group = ", ".join(str(i + 1) for i in range(len(keys)))
         sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
                f"WHERE {' AND '.join(where)} GROUP BY {group}")
-        queries.append(Query(dataset, time, dimension, tuple(m.name for m in measures), sql))
+        queries.append(Query(dataset, time, dimension, tuple(m.name for m in measures), sql, inbound))
     return queries

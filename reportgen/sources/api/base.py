@@ -69,6 +69,8 @@ class Connector(ABC):
     accepted: ClassVar[tuple[str, ...]] = ("url", "token", "start")
     options: ClassVar[Mapping[str, str]] = {}
     auth_hint: ClassVar[str] = "check the source's token"
+    # channel values (as ``canonical`` writes them) of tickets the team started: see Preset
+    outbound_channels: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, dataset: str, source: SourceConfig, timezone: str):
         self.dataset = dataset

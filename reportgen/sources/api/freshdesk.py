@@ -28,7 +28,8 @@ resolved_at            ``stats.resolved_at`` (else ``stats.closed_at``) when ``s
 category               ``type`` (default), or a custom field: ``category: cf_product``
                        (also written ``custom_field:cf_product``)
 channel                ``source``: 1 Email, 2 Portal, 3 Phone, 4 Forum, 5 Twitter, 6 Facebook,
-                       7 Chat, 8 Mobihelp, 9 Feedback widget, 10 Outbound email, …
+                       7 Chat, 8 Mobihelp, 9 Feedback widget, 10 Outbound email (outbound:
+                       tickets the team started), …
 agent                  the responder's name (``responder_id`` → agents)
 replies                not available: the list has no reply count, so FCR shows no value
 reopens                1 when ``stats.reopened_at`` is set, else 0 (the API keeps only the last)
@@ -73,6 +74,7 @@ class FreshdeskTickets(Connector):
     required = ("url", "token")
     accepted = ("url", "token", "start", "category")
     auth_hint = "check token: (the API key from Profile settings › Your API Key)"
+    outbound_channels = (SOURCES[10],)
 
     @classmethod
     def problems(cls, dataset: str, source: SourceConfig) -> list[str]:

@@ -1,0 +1,211 @@
+"""Outbound tickets (the team started them): out of the preferred channels and the first-response
+KPIs, counted apart as ``outbound_tickets``, in ticket volume as the spec defines it (docs/SPEC_NOTES.md).
+
+Expected values are worked out by hand in the comments; the warehouse parity also checks the
+independent reference (tests/reference.py) given the same outbound channels.
+"""
+# ruff: noqa: F811  (pytest fixtures imported from fakes.fixtures are parameters here)
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import reference
+import warehouse_data as data
+from fakes.fixtures import freshdesk, freshdesk_source, write_config  # noqa: F401  (fixtures)
+from fakes.freshdesk import FreshdeskFake
+from postgres import Server, running_server
+from pydantic import ValidationError
+from test_warehouse import _assert_same, _kpis, _load_pg
+
+from reportgen.api import compute_month, kpis_document, month_kpis
+from reportgen.config import load_config, parse_config
+from reportgen.engine import Engine
+from reportgen.engine.sqlgen import measures_sql
+from reportgen.engine.warehouse.pushdown import compute_all
+from reportgen.errors import ConfigError
+from reportgen.kpis import breakdown_values, scalar_values
+from reportgen.sources.api import RetryPolicy, pull
+from reportgen.sources.outbound import outbound_channels
+
+EXPORT = Path(__file__).parent / "fixtures" / "exports" / "freshdesk" / "tickets_outbound.csv"
+FAST = RetryPolicy(base_seconds=0.01, cap_seconds=0.05, total_seconds=20)
+
+
+def freshdesk_project(tmp_path: Path, extra: str = "") -> Path:
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {title: "Outbound", timezone: "Europe/Rome", currency: "EUR"}\n'
+                      'history: {path: "history.duckdb"}\n'
+                      f'sources:\n  tickets: {{path: "{EXPORT}", preset: freshdesk{extra}}}\n', encoding="utf-8")
+    return config
+
+
+def march(config: Path) -> tuple[dict[str, object], dict[str, dict[str, float]]]:
+    doc = kpis_document(compute_month(load_config(config), "2024-03", save=False))
+    return doc["kpis"], doc["breakdowns"]
+
+
+# ---- a Freshdesk export ------------------------------------------------------------------------
+def test_freshdesk_outbound_email_is_not_a_preferred_channel(tmp_path: Path) -> None:
+    k, b = march(freshdesk_project(tmp_path))
+    # 2001 Email, 2002 Portal, 2005 email: inbound; 2003 "Outbound Email", 2004 " outbound email ": outbound
+    assert k["ticket_volume"] == 5  # tickets created in March: every one (KPI_SPEC #5)
+    assert k["outbound_tickets"] == 2
+    assert b["tickets_by_channel"] == {"Email": 2, "Portal": 1}  # Email + email are one channel
+    assert b["channel_share"] == {"Email": pytest.approx(2 / 3), "Portal": pytest.approx(1 / 3)}
+    assert sum(b["channel_share"].values()) == pytest.approx(1.0)
+    # first responses of inbound tickets: 2001 1 h, 2002 3 h (2005 never answered; 2004's 30 h is outbound)
+    assert k["avg_first_response_hours"] == pytest.approx((1 + 3) / 2)
+    assert k["median_first_response_hours"] == pytest.approx(2)
+    assert k["p90_first_response_hours"] == pytest.approx(1 + 0.9 * (3 - 1))
+    assert k["sla_first_response_rate"] == pytest.approx(2 / 3)  # 2001, 2002 of 3 inbound; 2005 breached
+    assert b["agent_avg_first_response_hours"] == {"Carla Neri": pytest.approx(1), "Dario Fo": pytest.approx(3)}
+    # the workload keeps them: 2003 was created closed (Closed time = Created time: 0 h)
+    assert k["resolution_rate"] == pytest.approx(3 / 5)
+    assert k["avg_resolution_hours"] == pytest.approx((4 + 24 + 0) / 3)
+    assert b["tickets_by_category"] == {"Question": 3, "Refund": 2}
+    assert b["agent_tickets"] == {"Carla Neri": 2, "Dario Fo": 2}
+
+
+def test_outbound_channels_replaces_the_preset_s(tmp_path: Path) -> None:
+    k, b = march(freshdesk_project(tmp_path, ", outbound_channels: []"))  # none: every ticket inbound
+    assert k["outbound_tickets"] == 0
+    assert b["tickets_by_channel"] == {"Email": 2, "Outbound Email": 2, "Portal": 1}
+    assert k["avg_first_response_hours"] == pytest.approx((1 + 3 + 30) / 3)
+    assert k["sla_first_response_rate"] == pytest.approx(2 / 5)
+
+    k, b = march(freshdesk_project(tmp_path, ', outbound_channels: ["  PORTAL", "Outbound Email"]'))
+    assert k["outbound_tickets"] == 3
+    assert b["tickets_by_channel"] == {"Email": 2}
+    assert b["channel_share"] == {"Email": pytest.approx(1.0)}
+    assert k["avg_first_response_hours"] == pytest.approx(1)  # 2001 only; 2005 unanswered
+    assert k["sla_first_response_rate"] == pytest.approx(1 / 2)
+
+
+def test_without_outbound_channels_no_query_is_added() -> None:
+    config = parse_config('sources:\n  tickets: {path: t.csv}\n')
+    assert outbound_channels(config) == ()
+    plain = measures_sql("tickets", config.kpis)
+    assert not any(q.inbound for q in plain) and "trim(channel)" not in " ".join(q.sql for q in plain)
+    split = measures_sql("tickets", config.kpis, outbound=("outbound email",))
+    inbound = [q for q in split if q.inbound]
+    assert {q.dimension for q in inbound} == {None, "channel", "agent"}
+    assert all("NOT (coalesce(lower(trim(channel)) IN ('outbound email'), FALSE))" in q.sql for q in inbound)
+    assert len(split) == len(plain) + 2  # created-month scalars and agents split in two; channels moved
+
+
+def test_outbound_channels_are_declared_per_preset_and_connector() -> None:
+    config = parse_config(
+        'sources:\n  tickets:\n'
+        '    - {path: a.csv, preset: freshdesk}\n'
+        '    - {api: freshdesk, url: "https://x.freshdesk.com", token: t}\n'
+        '    - {path: b.csv, outbound_channels: ["Proactive call ", "Outbound Email"]}\n'
+        '    - {path: c.csv, preset: zendesk}\n')
+    assert outbound_channels(config) == ("outbound email", "proactive call")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('  tickets: {path: t.csv}\n  surveys: {path: s.csv, outbound_channels: [x]}\n', "tickets setting"),
+    ('  tickets: {path: t.csv, outbound_channels: ["  "]}\n', "non-empty"),
+    ('  tickets: {path: t.csv, outbound_channels: Outbound Email}\n', "outbound_channels"),
+])
+def test_outbound_channels_is_checked(text: str, expected: str) -> None:
+    with pytest.raises((ConfigError, ValidationError)) as caught:
+        parse_config("sources:\n" + text)
+    assert expected in str(caught.value)
+
+
+# ---- pulled from the Freshdesk API (source 10 = Outbound email) -----------------------------------------
+def test_pulled_freshdesk_source_10_is_outbound(freshdesk: FreshdeskFake, tmp_path: Path) -> None:
+    # an agent's email to a customer, created closed; its "first response" a day later is the customer's answer
+    freshdesk.add_ticket(106, "2025-01-07T09:00:00Z", updated_at="2025-01-08T13:00:00Z", status=5, source=10,
+                         type="Question", responder_id=11, first_responded_at="2025-01-08T13:00:00Z",
+                         closed_at="2025-01-07T09:00:00Z")
+    config = write_config(tmp_path, freshdesk_source(freshdesk.url))
+    pull(load_config(config), policy=FAST)
+    doc = month_kpis(config, "2025-01")
+    k, b = doc["kpis"], doc["breakdowns"]
+    assert k["ticket_volume"] == 6 and k["outbound_tickets"] == 1
+    # 101 Email, 102 Phone, 103 Chat, 104 Feedback widget, 105 Portal: one each
+    assert b["tickets_by_channel"] == {"Email": 1, "Phone": 1, "Chat": 1, "Feedback widget": 1, "Portal": 1}
+    assert b["channel_share"] == {name: pytest.approx(0.2) for name in b["tickets_by_channel"]}
+    # first responses: 101 1 h, 102 0.5 h, 104 2 h (106's 28 h is outbound); 103 and 105 unanswered
+    assert k["avg_first_response_hours"] == pytest.approx((1 + 0.5 + 2) / 3)
+    assert k["sla_first_response_rate"] == pytest.approx(3 / 5)
+    assert b["agent_avg_first_response_hours"] == {"Carla Verdi": pytest.approx((1 + 2) / 2),
+                                                   "Dario Neri": pytest.approx(0.5)}
+
+
+# ---- warehouses: PostgreSQL and DuckDB agree with the file engine and the reference ---------------------
+@pytest.fixture(scope="module")
+def pg() -> object:
+    with running_server() as server:
+        yield server
+
+
+def _outbound_rows() -> list[data.Row]:
+    """The warehouse tests' tickets, every fifth one on an outbound channel in some spelling."""
+    rng = random.Random(5)
+    rows = data.tickets(count=300, seed=23)
+    spellings = ("Outbound email", " OUTBOUND EMAIL", "outbound Email ", "Proactive")
+    return [(*row[:5], rng.choice(spellings), *row[6:]) if index % 5 == 0 else row
+            for index, row in enumerate(rows)]
+
+
+OUTBOUND = ("Outbound Email", "proactive")
+
+
+def _configs(tmp_path: Path, url: str, schema: str) -> tuple[Path, Path]:
+    listed = ", ".join(f'"{c}"' for c in OUTBOUND)
+    files = tmp_path / "files.yaml"
+    reference.write_csv(tmp_path / "tickets.csv", reference.TICKET_HEADER, data.csv_cells(_outbound_rows()))
+    files.write_text('report: {timezone: "Europe/Rome"}\nsources:\n'
+                     f'  tickets: {{path: tickets.csv, outbound_channels: [{listed}]}}\n', encoding="utf-8")
+    pushed = tmp_path / "warehouse.yaml"
+    pushed.write_text('report: {timezone: "Europe/Rome"}\nsources:\n'
+                      f'  tickets: {{warehouse: "{url}", table: "{schema}.tickets", '
+                      f'options: {{latest_by: loaded_at}}, outbound_channels: [{listed}]}}\n', encoding="utf-8")
+    return files, pushed
+
+
+def _check_against_reference(months: dict[str, object]) -> None:
+    expected = reference.compute(data.csv_cells(_outbound_rows()),
+                                 options=reference.Options(outbound_channels=OUTBOUND))
+    assert any(m["kpis"]["outbound_tickets"] for m in expected.months.values())
+    for month, want in expected.months.items():
+        measures = months[month]
+        scalars, breakdowns = scalar_values(measures), breakdown_values(measures)  # type: ignore[arg-type]
+        for kpi_id in ("ticket_volume", "outbound_tickets", "avg_first_response_hours",
+                       "median_first_response_hours", "p90_first_response_hours", "sla_first_response_rate"):
+            _assert_same(scalars[kpi_id], want["kpis"][kpi_id], f"{month}.{kpi_id}")
+        for kpi_id in ("tickets_by_channel", "channel_share", "agent_avg_first_response_hours"):
+            _assert_same(breakdowns[kpi_id], want["breakdowns"][kpi_id], f"{month}.{kpi_id}")
+
+
+def test_postgres_leaves_outbound_out_like_the_files(pg: Server, tmp_path: Path) -> None:
+    _load_pg(pg, "outbound", _outbound_rows(), [], [])
+    files, pushed = _configs(tmp_path, pg.url(), "outbound")
+    by_files = Engine(load_config(files)).run()
+    by_warehouse = compute_all(load_config(pushed))
+    _assert_same(_kpis(by_warehouse.months), _kpis(by_files.months))
+    _check_against_reference(dict(by_warehouse.months))
+
+
+def test_duckdb_warehouse_leaves_outbound_out_like_the_files(tmp_path: Path) -> None:
+    import duckdb
+
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE SCHEMA outbound")
+        con.execute("CREATE TABLE outbound.tickets (ticket_id VARCHAR, created_at TIMESTAMPTZ, "
+                    "first_response_at TIMESTAMPTZ, resolved_at TIMESTAMPTZ, category VARCHAR, channel VARCHAR, "
+                    "agent VARCHAR, replies INTEGER, reopens INTEGER, loaded_at BIGINT)")
+        con.executemany("INSERT INTO outbound.tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(*row, index) for index, row in enumerate(_outbound_rows())])
+    files, pushed = _configs(tmp_path, f"duckdb:///{database}", "outbound")
+    by_files = Engine(load_config(files)).run()
+    by_warehouse = compute_all(load_config(pushed))
+    _assert_same(_kpis(by_warehouse.months), _kpis(by_files.months))
+    _check_against_reference(dict(by_warehouse.months))
