@@ -209,3 +209,33 @@ def test_duckdb_warehouse_leaves_outbound_out_like_the_files(tmp_path: Path) -> 
     by_warehouse = compute_all(load_config(pushed))
     _assert_same(_kpis(by_warehouse.months), _kpis(by_files.months))
     _check_against_reference(dict(by_warehouse.months))
+
+
+# ---- what the reader sees: the outbound tickets beside the channels, in the report's language ---------
+def test_volume_tab_and_site_show_outbound_tickets_apart(tmp_path: Path) -> None:
+    import openpyxl
+    from workbook_support import NS, chart_xml
+
+    from reportgen.api import build_workbook
+    from reportgen.run import MonthRun
+    from reportgen.site import build_site
+
+    config_path = freshdesk_project(tmp_path)
+    config_path.write_text(config_path.read_text(encoding="utf-8").replace(
+        'currency: "EUR"', 'currency: "EUR", language: it'), encoding="utf-8")
+    path, _ = build_workbook(load_config(config_path), "2024-03", tmp_path / "report.xlsx")
+    sheet = openpyxl.load_workbook(path, data_only=True)["Volume dei ticket"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if "Ticket in uscita" in r)
+    channels = [v for v in header[1:header.index("Totale")] if v]
+    assert channels == ["Email", "Portal"]  # the customers' channels: no Outbound Email column
+    march = rows[rows.index(header) + 1]
+    assert march[1:4] == [2, 1, 3]  # Email, Portal, total of the two
+    assert march[header.index("Ticket in uscita")] == 2
+    assert len(chart_xml(path)[1].findall(".//c:lineChart/c:ser", NS)) == 2  # the chart: Email, Portal
+
+    build_site(MonthRun(load_config(config_path), "2024-03"), tmp_path / "site")
+    page = (tmp_path / "site" / "2024-03" / "index.html").read_text(encoding="utf-8")
+    assert '<th scope="col">Totale</th><th scope="col">Ticket in uscita</th>' in page
+    assert "<td>2</td><td>1</td><td>3</td><td>2</td>" in page
+    assert 'data-kpi="outbound_tickets"' in page
