@@ -239,3 +239,17 @@ def test_volume_tab_and_site_show_outbound_tickets_apart(tmp_path: Path) -> None
     assert '<th scope="col">Totale</th><th scope="col">Ticket in uscita</th>' in page
     assert "<td>2</td><td>1</td><td>3</td><td>2</td>" in page
     assert 'data-kpi="outbound_tickets"' in page
+
+
+def test_validate_names_the_outbound_channels(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "--config", str(freshdesk_project(tmp_path))])
+    notes = [line for line in result.output.splitlines() if "outbound" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: tickets: channels of tickets the team started")
+    assert notes[0].endswith("outbound email — outbound_channels: on a tickets source changes them")
+    silent = CliRunner().invoke(main, ["validate", "--config",
+                                       str(freshdesk_project(tmp_path, ", outbound_channels: []"))])
+    assert "outbound" not in silent.output

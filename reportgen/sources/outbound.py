@@ -39,3 +39,13 @@ def outbound_channels(config: Config) -> tuple[str, ...]:
     """Every outbound channel value of the ticket sources, compared as :func:`key` (sorted, unique)."""
     values = {key(value) for source in config.sources.of("tickets") for value in declared(source)}
     return tuple(sorted(values))
+
+
+def outbound_notes(config: Config) -> list[str]:
+    """A note (for ``validate``) naming the outbound channels in use, when there are any."""
+    values = outbound_channels(config)
+    if not values:
+        return []
+    return [f"tickets: channels of tickets the team started (outbound: counted as outbound_tickets, "
+            f"not in the preferred channels nor the first-response KPIs): {', '.join(values)} — "
+            f"outbound_channels: on a tickets source changes them"]
