@@ -64,7 +64,8 @@ def test_an_export_with_every_date_day_first_fails_every_command_with_one_line(t
     result = invoke("run", "--config", str(config), "--month", MONTH)  # one line per step, each failed
     assert result.exit_code == 1
     assert [line.split(": ")[:3] for line in result.stdout.splitlines()] == [
-        ["build", "failed", "tickets"], ["publish", "failed", "tickets"], ["email", "failed", "not sent"]]
+        ["build", "failed", "tickets"], ["publish", "failed", "tickets"], ["email", "failed", "not sent"],
+        ["site", "skipped (outputs.site is not configured)"]]
     for args in (["build", "--out", str(out)], ["kpis"],
                  ["email", "--dry-run", "--eml", str(eml)], ["publish", "--dry-run"]):
         result = invoke(args[0], "--config", str(config), "--month", MONTH, *args[1:])
