@@ -84,16 +84,19 @@ def test_outbound_channels_replaces_the_preset_s(tmp_path: Path) -> None:
     assert k["sla_first_response_rate"] == pytest.approx(1 / 2)
 
 
-def test_without_outbound_channels_no_query_is_added() -> None:
+def test_outbound_channels_add_no_query() -> None:
     config = parse_config('sources:\n  tickets: {path: t.csv}\n')
     assert outbound_channels(config) == ()
     plain = measures_sql("tickets", config.kpis)
     assert not any(q.inbound for q in plain) and "trim(channel)" not in " ".join(q.sql for q in plain)
     split = measures_sql("tickets", config.kpis, outbound=("outbound email",))
-    inbound = [q for q in split if q.inbound]
-    assert {q.dimension for q in inbound} == {None, "channel", "agent"}
-    assert all("NOT (coalesce(lower(trim(channel)) IN ('outbound email'), FALSE))" in q.sql for q in inbound)
-    assert len(split) == len(plain) + 2  # created-month scalars and agents split in two; channels moved
+    assert [q.measures for q in split] == [q.measures for q in plain]  # the same scans
+    keep = "NOT (coalesce(lower(trim(channel)) IN ('outbound email'), FALSE))"
+    (channels,) = [q for q in split if q.inbound]  # every measure inbound: in the WHERE, no outbound row
+    assert channels.dimension == "channel" and f"WHERE created_month IS NOT NULL AND {keep}" in channels.sql
+    created = next(q for q in split if q.dimension is None and q.time == "created")
+    assert f'count(CASE WHEN {keep} THEN 1 END) AS "inbound_tickets"' in created.sql
+    assert 'count(*) AS "tickets_created"' in created.sql
 
 
 def test_outbound_channels_are_declared_per_preset_and_connector() -> None:

@@ -36,10 +36,12 @@ NULL, everything already validated):
     score                         DOUBLE        within the kind's scale
     ============================  ============  =========================================
 
-An ``inbound`` measure (``MeasureInfo.inbound``) is computed in its own query whose
-``WHERE`` leaves out the rows on an outbound channel (``outbound``: the channel
-values, trimmed and in lower case, ``reportgen.sources.outbound``); without
-outbound channels every ticket is inbound and no separate query is made.
+An ``inbound`` measure (``MeasureInfo.inbound``) leaves out the rows on an outbound
+channel (``outbound``: the channel values, trimmed and in lower case,
+``reportgen.sources.outbound``): in its aggregate's ``CASE`` beside the other
+measures of its query (no extra scan), or in the ``WHERE`` of a query whose measures
+are all inbound (the channels: an outbound channel then has no row at all).
+Without outbound channels every ticket is inbound and the SQL is unchanged.
 
 Each :class:`Query` returns rows ``(month, [dimension value,] value…)`` whose value
 columns are, in order, the measures named in ``Query.measures`` (also their
@@ -67,7 +69,7 @@ class Query:
     dimension: str | None
     measures: tuple[str, ...]
     sql: str
-    inbound: bool = False  # over the tickets customers started only (outbound channels left out)
+    inbound: bool = False  # its WHERE leaves out the tickets on outbound channels
 
 
 def outbound_predicate(outbound: Sequence[str]) -> str:
@@ -104,10 +106,14 @@ def sql_measures(dataset: str, business_hours: bool = False) -> list[MeasureInfo
     return [m for m in active_measures(business_hours) if m.dataset == dataset and m.computed_in_sql]
 
 
-def aggregate_expression(measure: MeasureInfo, options: dict[str, str]) -> str:
-    """The SQL aggregate of one measure over its relation."""
+def aggregate_expression(measure: MeasureInfo, options: dict[str, str], inbound: bool = False) -> str:
+    """The SQL aggregate of one measure over its relation; ``inbound``: over the rows whose channel is
+    not outbound only (``options["outbound"]``)."""
     column = measure.column.format(**options) if measure.column else None
     condition = measure.filter.format(**options) if measure.filter else None
+    if inbound:
+        keep = f"NOT ({options['outbound']})"
+        condition = f"({condition}) AND {keep}" if condition else keep
     kind = measure.aggregation
     if kind == "count":
         target = column or "*"
@@ -140,21 +146,23 @@ def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
     the business-hours measures too when ``business_hours`` (the relation then has their columns);
     ``outbound``: the outbound channel values (trimmed, lower case) the inbound measures leave out.
 
-    One query per (time column, dimension, inbound): rows grouped by month (and dimension value).
+    One query per (time column, dimension): rows grouped by month (and dimension value).
     """
     relation = relation or dataset
     values = option_values(options, outbound)
-    groups: dict[tuple[str, str | None, bool], list[MeasureInfo]] = {}
+    groups: dict[tuple[str, str | None], list[MeasureInfo]] = {}
     for measure in sql_measures(dataset, business_hours):
         if measure.time is None:
             raise ValueError(f"measure {measure.name}: an aggregated measure needs a time column")
-        groups.setdefault((measure.time, measure.dimension, measure.inbound and bool(outbound)),
-                          []).append(measure)
+        groups.setdefault((measure.time, measure.dimension), []).append(measure)
     queries = []
-    for (time, dimension, inbound), measures in groups.items():
+    for (time, dimension), measures in groups.items():
         month = _MONTH_COLUMN[time]
         keys = [month] + ([dimension] if dimension else [])
-        columns = ", ".join(f'{aggregate_expression(m, values)} AS "{m.name}"' for m in measures)
+        inbound = bool(outbound) and all(m.inbound for m in measures)  # the whole query: in its WHERE
+        columns = ", ".join(
+            f'{aggregate_expression(m, values, bool(outbound) and m.inbound and not inbound)} AS "{m.name}"'
+            for m in measures)
         where = [f"{month} IS NOT NULL"]
         if dimension == "agent":  # tickets without an agent are nobody's
             where.append("agent IS NOT NULL")
