@@ -12,7 +12,7 @@ computed from other measures by the engine (running backlog, agents).
 Filters and expressions may name KPI options in braces (``{sla_hours}``); see
 ``reportgen.engine.sqlgen.option_values`` for the names. An ``inbound`` measure
 counts only the tickets customers started: rows on an outbound channel
-(``reportgen.sources.outbound``) are left out of its query.
+(``reportgen.sources.outbound``) are left out of its aggregate.
 """
 
 from __future__ import annotations

@@ -250,8 +250,9 @@ class ReportBuilder:
             total: float | str = "" if month_total is None else month_total
             sheet.put(row, total_col, total, "total",
                       formula=f'=IF(COUNT({span})=0,"",SUM({span}))' if keys else None)
-            for index, (_, apart) in enumerate(block.apart):
-                sheet.put(row, total_col + 1 + index, apart[offset], "value:count")
+            for index, (_, apart) in enumerate(block.apart):  # a month without data: empty, as its total
+                value = apart[offset]
+                sheet.put(row, total_col + 1 + index, "" if value is None else value, "value:count")
         last = first + len(block.months) - 1
         series = tuple(
             Series(key, (header, 1 + index), Range(sheet.name, first, 1 + index, last, 1 + index))
