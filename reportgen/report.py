@@ -409,9 +409,13 @@ class ReportBuilder:
         self._heading(sheet, tr.t("channels.title", month=tr.month(self.month)), tr.t("channels.subtitle"))
         row = 3
         headers: tuple[str, ...] = ()
+        outbound = self.blocks.kpi("outbound_tickets").value
         for table in self.blocks.channels:
             headers = self._table(sheet, row, table)
             row += 1 + len(table.rows) + 2
+            if table.key_header == "common.channel" and outbound:  # not a channel a customer chose
+                sheet.put(row - 1, 0, tr.t("channels.outbound_note", count=tr.number(outbound, 0)), "note")
+                row += 1
         sheet.column_widths = {0: 28, 1: fit_width(10, [headers[1]]), 2: fit_width(10, [headers[2]])}
         return sheet
 

@@ -236,6 +236,9 @@ def test_volume_tab_and_site_show_outbound_tickets_apart(tmp_path: Path) -> None
     assert march[1:4] == [2, 1, 3]  # Email, Portal, total of the two
     assert march[header.index("Ticket in uscita")] == 2
     assert len(chart_xml(path)[1].findall(".//c:lineChart/c:ser", NS)) == 2  # the chart: Email, Portal
+    channels_tab = [c.value for row in openpyxl.load_workbook(path)["Canali"].iter_rows() for c in row if c.value]
+    assert ("Non elencati: 2 ticket in uscita, avviati dal team (vedi «Ticket in uscita» in Monitoraggio KPI)."
+            in channels_tab)
 
     build_site(MonthRun(load_config(config_path), "2024-03"), tmp_path / "site")
     page = (tmp_path / "site" / "2024-03" / "index.html").read_text(encoding="utf-8")
