@@ -255,7 +255,7 @@ def test_validate_names_the_outbound_channels(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--config", str(freshdesk_project(tmp_path))])
     notes = [line for line in result.output.splitlines() if "outbound" in line]
     assert len(notes) == 1 and notes[0].startswith("note: tickets: channels of tickets the team started")
-    assert notes[0].endswith("outbound email — outbound_channels: on a tickets source changes them")
+    assert notes[0].endswith("KPIs): Outbound Email — outbound_channels: on a tickets source changes them")
     silent = CliRunner().invoke(main, ["validate", "--config",
                                        str(freshdesk_project(tmp_path, ", outbound_channels: []"))])
     assert "outbound" not in silent.output

@@ -43,9 +43,13 @@ def outbound_channels(config: Config) -> tuple[str, ...]:
 
 def outbound_notes(config: Config) -> list[str]:
     """A note (for ``validate``) naming the outbound channels in use, when there are any."""
-    values = outbound_channels(config)
-    if not values:
+    spellings: dict[str, str] = {}  # as a preset or the config writes them, one per key
+    for source in config.sources.of("tickets"):
+        for value in declared(source):
+            spellings.setdefault(key(value), value.strip())
+    if not spellings:
         return []
+    listed = ", ".join(spellings[k] for k in sorted(spellings))
     return [f"tickets: channels of tickets the team started (outbound: counted as outbound_tickets, "
-            f"not in the preferred channels nor the first-response KPIs): {', '.join(values)} — "
+            f"not in the preferred channels nor the first-response KPIs): {listed} — "
             f"outbound_channels: on a tickets source changes them"]
