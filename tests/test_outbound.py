@@ -259,3 +259,24 @@ def test_validate_names_the_outbound_channels(tmp_path: Path) -> None:
     silent = CliRunner().invoke(main, ["validate", "--config",
                                        str(freshdesk_project(tmp_path, ", outbound_channels: []"))])
     assert "outbound" not in silent.output
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_libreoffice_recalculates_the_sla_over_inbound_tickets(tmp_path: Path) -> None:
+    """The Calculator's formula reads the inbound tickets, not the tickets created: 2 of 3, not 2 of 5."""
+    import openpyxl
+    from libreoffice import convert
+
+    from reportgen.api import build_workbook
+    from reportgen.kpis import KPI_BY_ID
+
+    path, _ = build_workbook(load_config(freshdesk_project(tmp_path)), "2024-03", tmp_path / "report.xlsx")
+
+    def sla(book_path: Path) -> object:
+        sheet = openpyxl.load_workbook(book_path, data_only=True)["Calculator"]
+        label = "= " + KPI_BY_ID["sla_first_response_rate"].label
+        return next(row[1].value for row in sheet.iter_rows() if row[0].value == label)
+
+    assert sla(path) == pytest.approx(2 / 3)
+    assert sla(convert(path, "xlsx", tmp_path / "recalc")) == pytest.approx(2 / 3)
