@@ -33,6 +33,7 @@ from pydantic import (
 from reportgen.errors import ConfigError
 from reportgen.i18n import LANGUAGES, Language, closest_language
 from reportgen.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
+from reportgen.registry import OUTPUTS
 from reportgen.settings_errors import (
     MAX_YAML_VALUES,
     did_you_mean,
@@ -518,7 +519,7 @@ class EngineOptions(_Strict):
     threads: int | None = Field(default=None, ge=1, le=256)
 
 
-KNOWN_OUTPUTS = ["google_sheets", "email", "site"]
+KNOWN_OUTPUTS = OUTPUTS.names()  # the registry's (reportgen.registry)
 
 
 class Config(_Strict):
@@ -544,10 +545,8 @@ class Config(_Strict):
     def _known_outputs(cls, value: dict[str, Any]) -> dict[str, Any]:
         """The outputs' own settings are checked where they are used (and by `validate`); names here."""
         for name in value:
-            if name not in KNOWN_OUTPUTS:
-                close = difflib.get_close_matches(str(name), KNOWN_OUTPUTS, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(KNOWN_OUTPUTS)}"
-                raise ValueError(f"unknown output '{name}' ({hint})")
+            if name not in OUTPUTS:
+                raise ValueError(OUTPUTS.unknown(str(name)))
         return value
 
     def resolve(self, path: str) -> Path:

@@ -46,12 +46,13 @@ def test_every_registry_kpi_is_a_kpi_spec_id() -> None:
 
 
 def test_the_notes_list_every_declared_outbound_channel_and_the_readme_links_them() -> None:
-    from reportgen.sources.api.base import CONNECTORS
+    from reportgen.registry import CONNECTORS
     from reportgen.sources.presets import PRESETS
 
     notes = NOTES.read_text(encoding="utf-8")
     declared = [(f"preset: {name}", p.outbound_channels) for name, p in PRESETS.items() if p.outbound_channels]
-    declared += [(f"api: {name}", c.outbound_channels) for name, c in CONNECTORS.items() if c.outbound_channels]
+    declared += [(f"api: {name}", CONNECTORS.load(name).outbound_channels) for name in CONNECTORS
+                 if CONNECTORS.load(name).outbound_channels]
     assert declared
     for source, values in declared:
         row = next(line for line in notes.splitlines() if f"`{source}`" in line)

@@ -5,12 +5,16 @@
     check_credentials(config) -> list[ReportgenError]        # one cheap request per source
 
 Modules: http (polite HTTP + retry policy), store (records + cursors in DuckDB),
-progress (stderr), base (Connector + registry), pull (the loop), one module per vendor.
+progress (stderr), base (the Connector interface), settings (typed settings per connector),
+streams (streams, typed cursors, paging strategies), declarative (the declared connector),
+pull (the loop), registry (``api:`` name → connector, from ``reportgen.registry``), one module per
+vendor. README.md here says how to declare a connector.
 """
 
 from __future__ import annotations
 
-from reportgen.sources.api.base import CONNECTORS, Connector, Page, register
+from reportgen.registry import CONNECTORS
+from reportgen.sources.api.base import Connector, Page, register
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy, TimeBudgetSpent
 from reportgen.sources.api.pull import (
     PullIncomplete,

@@ -159,7 +159,7 @@ def _client(connector: Connector, policy: RetryPolicy,
         policy = replace(policy, max_body_bytes=body)
     return HttpClient(connector.label, connector.url, auth=connector.credentials(),
                       headers=connector.headers(), secrets=connector.secrets(), policy=policy,
-                      hint_auth=connector.auth_hint,
+                      hint_auth=connector.auth_hint, rate_limit=connector.rate_limit,
                       session=session_factory() if session_factory else None)
 
 
