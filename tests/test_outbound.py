@@ -141,6 +141,37 @@ def test_pulled_freshdesk_source_10_is_outbound(freshdesk: FreshdeskFake, tmp_pa
                                                    "Dario Neri": pytest.approx(0.5)}
 
 
+def test_pulled_intercom_conversations_the_team_started_are_outbound(tmp_path: Path) -> None:
+    from fakes.intercom import IntercomFake
+
+    fake = IntercomFake("ic-token")
+    fake.add_admin(7, "Alice Rossi")
+    # 1 a customer's chat answered in 1 h; 2 a customer's email answered in 3 h; 3 never answered
+    fake.add_conversation(1, "2025-01-02T09:00:00Z", admin=7, first_reply="2025-01-02T10:00:00Z")
+    fake.add_conversation(2, "2025-01-03T09:00:00Z", admin=7, channel="email", first_reply="2025-01-03T12:00:00Z")
+    fake.add_conversation(3, "2025-01-04T09:00:00Z")
+    # 4 a teammate's email, 5 a Series message: the team wrote first; the customer's reply is not a first response
+    fake.add_conversation(4, "2025-01-05T09:00:00Z", admin=7, channel="email", delivered_as="admin_initiated",
+                          first_reply="2025-01-07T09:00:00Z")
+    fake.add_conversation(5, "2025-01-06T09:00:00Z", delivered_as="automated", first_reply="2025-01-06T09:00:10Z")
+    fake.start()
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text('report: {title: "Intercom", timezone: "UTC"}\nhistory: {path: "h.duckdb"}\n'
+                          f'sources:\n  tickets: {{api: intercom, url: "{fake.url}", token: "ic-token", '
+                          'start: "2025-01-01"}\n', encoding="utf-8")
+        pull(load_config(config), policy=FAST)
+        doc = month_kpis(config, "2025-01")
+    finally:
+        fake.stop()
+    k, b = doc["kpis"], doc["breakdowns"]
+    assert k["ticket_volume"] == 5 and k["outbound_tickets"] == 2
+    assert b["tickets_by_channel"] == {"Chat": 2, "Email": 1}
+    assert b["channel_share"] == {"Chat": pytest.approx(2 / 3), "Email": pytest.approx(1 / 3)}
+    assert k["avg_first_response_hours"] == pytest.approx((1 + 3) / 2)
+    assert k["sla_first_response_rate"] == pytest.approx(2 / 3)
+
+
 # ---- warehouses: PostgreSQL and DuckDB agree with the file engine and the reference ---------------------
 @pytest.fixture(scope="module")
 def pg() -> object:
