@@ -145,7 +145,7 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool 
                  WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
                  WHEN created IS NULL AND NOT {present('created')} THEN 'missing_created_at'
                  WHEN created IS NULL THEN 'invalid_created_at' END AS excluded,
-            created,
+            created, id,
             CASE WHEN resolved_any >= created THEN resolved_any END AS resolved,
             category, channel, agent, replies_ok AS replies, coalesce(reopens_ok, 0) AS reopens,
             {month_of('created', keys, report_tz)} AS created_month,
@@ -186,7 +186,8 @@ def clean_surveys(con: duckdb.DuckDBPyConnection, report_tz: str, options: KpiOp
                    OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
                    OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
                  THEN 'score_out_of_scale' END AS excluded,
-            submitted, kind, score, {month_of('submitted', keys, report_tz)} AS submitted_month
+            submitted, kind, score, ticket_id AS ticket_ref,
+            {month_of('submitted', keys, report_tz)} AS submitted_month
         FROM typed
     """)
     con.execute("CREATE OR REPLACE TEMP VIEW surveys AS SELECT * FROM surveys_all WHERE excluded IS NULL")
