@@ -311,3 +311,35 @@ def test_libreoffice_recalculates_the_sla_over_inbound_tickets(tmp_path: Path) -
 
     assert sla(path) == pytest.approx(2 / 3)
     assert sla(convert(path, "xlsx", tmp_path / "recalc")) == pytest.approx(2 / 3)
+
+
+def test_drivers_split_the_sla_change_over_inbound_tickets_only(tmp_path: Path) -> None:
+    rows = [  # ticket, created, first response, channel (UTC); February and March covered whole
+        ("F0", "2024-02-01T09:00:00Z", "2024-02-01T10:00:00Z", "email"),
+        ("F1", "2024-02-05T09:00:00Z", "2024-02-05T10:00:00Z", "email"),
+        ("F2", "2024-02-06T09:00:00Z", "2024-02-08T09:00:00Z", "chat"),  # 48 h: breached
+        ("F3", "2024-02-07T09:00:00Z", "", "Outbound email"),             # the team's: not a breach
+        ("F9", "2024-02-28T09:00:00Z", "", "chat"),
+        ("M0", "2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z", "email"),
+        ("M1", "2024-03-05T09:00:00Z", "2024-03-05T10:00:00Z", "email"),
+        ("M2", "2024-03-06T09:00:00Z", "2024-03-06T11:00:00Z", "email"),
+        ("M3", "2024-03-07T09:00:00Z", "2024-03-08T15:00:00Z", "chat"),  # 30 h: breached
+        ("M4", "2024-03-08T09:00:00Z", "2024-03-10T11:00:00Z", "outbound email"),
+        ("M9", "2024-03-30T09:00:00Z", "", "chat"),
+    ]
+    reference.write_csv(tmp_path / "tickets.csv", ("ticket_id", "created_at", "first_response_at", "channel"), rows)
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "UTC"}\nhistory: {path: "h.duckdb"}\nsources:\n'
+                      '  tickets: {path: tickets.csv, outbound_channels: ["Outbound email"]}\n', encoding="utf-8")
+    doc = kpis_document(compute_month(load_config(config), "2024-03", save=False))
+    # February 2 of 4 inbound tickets within the SLA, March 3 of 5: +0.1
+    assert doc["kpis"]["sla_first_response_rate"] == pytest.approx(3 / 5)
+    sla = doc["drivers"]["sla_first_response_rate"]
+    assert sla["change"] == pytest.approx(3 / 5 - 2 / 4)
+    by_channel = {s["segment"]: s for s in sla["by"]["channel"]}
+    assert sum(s["contribution"] for s in by_channel.values()) == pytest.approx(0.1)
+    # email: share 2/4 → 3/5, all within the SLA: mix (0.6 − 0.5) × 1 = 0.1; chat never within: 0
+    assert by_channel["email"]["contribution"] == pytest.approx(0.1)
+    assert by_channel["email"]["share"] == pytest.approx(3 / 5) and by_channel["chat"]["share"] == pytest.approx(2 / 5)
+    assert all(s["share"] == 0 and s["share_previous"] == 0 for name, s in by_channel.items()
+               if name not in ("email", "chat"))
