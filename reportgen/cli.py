@@ -19,6 +19,7 @@ from reportgen.cli_common import (
     friendly_errors,
     month_option,
     month_value,
+    no_cache_option,
     open_config,
     to_stderr,
 )
@@ -39,15 +40,16 @@ def main(verbose: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output as a readable table or as JSON.")
 @offline_option
+@no_cache_option
 @friendly_errors
-def kpis(config_path: Path, month: str, fmt: str, offline: bool) -> None:
+def kpis(config_path: Path, month: str, fmt: str, offline: bool, no_cache: bool) -> None:
     """Compute the month's KPIs, remember them in history and print them."""
     from reportgen.run import MonthRun
     from reportgen.textreport import kpi_table
 
     config = open_config(config_path)
     pull_first(config, offline)
-    document = MonthRun(config, month, notify=to_stderr).kpis_document()
+    document = MonthRun(config, month, notify=to_stderr, cache=not no_cache).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -89,15 +91,16 @@ def validate(config_path: Path) -> None:
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the workbook (default: report.output from the config).")
 @offline_option
+@no_cache_option
 @friendly_errors
-def build(config_path: Path, month: str, out: Path | None, offline: bool) -> None:
+def build(config_path: Path, month: str, out: Path | None, offline: bool, no_cache: bool) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
     pull_first(config, offline)
-    run = MonthRun(config, month, notify=to_stderr)
+    run = MonthRun(config, month, notify=to_stderr, cache=not no_cache)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 

@@ -48,6 +48,13 @@ month_option = click.option(
 )
 
 
+no_cache_option = click.option(
+    "--no-cache", "no_cache", is_flag=True,
+    help="Read every source again instead of reusing the result of an earlier run on the same "
+         "inputs (kept beside the history file).",
+)
+
+
 def to_stderr(line: str) -> None:
     """A notice for the person running reportgen (rows excluded, …): one line on stderr."""
     click.echo(one_line(line), err=True)

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli_common import config_option, friendly_errors, month_option, open_config, to_stderr
+from reportgen.cli_common import (
+    config_option,
+    friendly_errors,
+    month_option,
+    no_cache_option,
+    open_config,
+    to_stderr,
+)
 from reportgen.cli_pull import offline_option, pull_first
 from reportgen.errors import ReportgenError
 
@@ -39,9 +46,10 @@ def _addresses(context: click.Context, parameter: click.Parameter, value: tuple[
 @click.option("--eml", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --dry-run: the .eml file to write (opens in any mail client).")
 @offline_option
+@no_cache_option
 @friendly_errors
 def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None,
-          offline: bool) -> None:
+          offline: bool, no_cache: bool) -> None:
     """Email the month's workbook with an HTML summary (builds the workbook first if it is missing)."""
     from reportgen.outputs.email import EmailOutput
     from reportgen.run import MonthRun
@@ -50,7 +58,7 @@ def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
     config = open_config(config_path)
     pull_first(config, offline or dry_run)  # a dry run uses what is stored
-    run = MonthRun(config, month, notify=to_stderr)
+    run = MonthRun(config, month, notify=to_stderr, cache=not no_cache)
     outcome = EmailOutput(to=to, dry_run=dry_run, eml=eml).send(run)
     if outcome.built:
         click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
@@ -80,8 +88,9 @@ def _step(name: str, action: Callable[[], str]) -> bool:
 @config_option
 @month_option
 @offline_option
+@no_cache_option
 @friendly_errors
-def run(config_path: Path, month: str, offline: bool) -> None:
+def run(config_path: Path, month: str, offline: bool, no_cache: bool) -> None:
     """Build the workbook, then publish and email it as configured; one line per step.
 
     Steps: build (always), publish (when outputs.google_sheets is set), email
@@ -94,7 +103,7 @@ def run(config_path: Path, month: str, offline: bool) -> None:
 
     config = open_config(config_path)
     pull_first(config, offline)
-    month_run = MonthRun(config, month, notify=to_stderr)
+    month_run = MonthRun(config, month, notify=to_stderr, cache=not no_cache)
     done = Delivered()
     results: list[bool] = []
     for output, configured in configured_outputs(config):
