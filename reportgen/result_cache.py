@@ -7,7 +7,8 @@ An entry is keyed by everything the result depends on:
 - the config, without its outputs and without any credential (``_config_part``);
 - each input's identity: a file by its path, size, modification time and inode (a glob
   by every file it matches); pulled records by their store's version (``store_version``);
-- reportgen's version and its code (an upgrade, or an edited checkout, computes afresh).
+- reportgen's version and its code (an upgrade, or an edited checkout, computes afresh),
+  DuckDB's, and the holidays package's when the business hours follow a country's.
 
 A Google Sheet or warehouse source has no identity to compare: such a config is never
 cached. An entry is written only by a run that passed its checks (``MonthRun.check``),
@@ -119,6 +120,7 @@ def cache_key(config: Config, started: float | None = None) -> str | None:
             inputs.append(identity)
     material = json.dumps({
         "config": _config_part(config), "inputs": inputs, "version": __version__, "code": _code(),
+        "libraries": _libraries(config),
     }, sort_keys=True, default=str)
     return hashlib.sha256(material.encode()).hexdigest()
 
@@ -161,6 +163,19 @@ def _config_part(config: Config) -> dict[str, Any]:
                 for name in _CREDENTIALS:
                     source.pop(name, None)
     return part
+
+
+def _libraries(config: Config) -> list[str]:
+    """The versions of the libraries whose upgrade may change a result: DuckDB (reading and
+    parsing), and the public holidays of ``business_hours.country``."""
+    import duckdb
+
+    found = [duckdb.__version__]
+    if config.business_hours is not None and config.business_hours.country:
+        from importlib.metadata import version
+
+        found.append(version("holidays"))
+    return found
 
 
 def _code() -> list[Any]:
