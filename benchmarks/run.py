@@ -265,8 +265,9 @@ def bench_point(args: argparse.Namespace, tickets: int, surveys: int) -> dict[st
     if "pandas rules" in by_name:
         problems = compare(json.loads(reportgen.runs[-1].stdout),
                            json.loads(by_name["pandas rules"].runs[-1].stdout))
-    if json.loads(again.runs[-1].stdout) != json.loads(reportgen.runs[-1].stdout):
-        problems.append("the repeated command's output differs from the cold run's")
+    # DuckDB's parallel sums may differ in the last bits from run to run: compared with tolerance
+    problems += [f"repeated run: {line}" for line in compare(json.loads(again.runs[-1].stdout),
+                                                             json.loads(reportgen.runs[-1].stdout))]
     print()
     print(f"{manifest['ticket_rows']:,} ticket rows, {manifest['survey_rows']:,} survey rows, "
           f"{args.months} month(s) to {args.month}, {args.repeat} run(s) each")
