@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPI_BY_ID, Kpi, shown_kpis
+from reportgen.measures import dimension_value_in
 from reportgen.monthdata import MonthData
 from reportgen.verdicts import NEUTRAL, month_change, target_status
 
@@ -65,6 +66,7 @@ class KpiRow:
     change: float | None
     change_tone: str
     key: str | None = None  # the dimension value of a breakdown row
+    partial: bool = False  # the report month is partial (sent with --allow-partial): no verdict
 
     @property
     def value(self) -> float | None:
@@ -78,7 +80,7 @@ class KpiRow:
     def status_shown(self) -> str:
         """The status as a reader sees it beside the value: the verdict, else why there is none
         ("status.no_target", "status.no_data"), else "" (a KPI without a direction)."""
-        if self.status:
+        if self.status or self.partial:
             return self.status
         return "status.no_target" if self.target is None else "status.no_data" if self.value is None else ""
 
@@ -200,48 +202,62 @@ def ordered_keys(values: MonthValues, kpi_id: str) -> list[str]:
 
 
 def _row(kpi: Kpi, label: str, series: tuple[float | None, ...],
-         target: float | None, comparable: bool, key: str | None = None) -> KpiRow:
-    status, status_tone = target_status(kpi, series[-1] if series else None, target)
+         target: float | None, comparable: bool, key: str | None = None, partial: bool = False) -> KpiRow:
+    """``partial``: the report month is covered only in part (sent with --allow-partial): no verdict."""
+    status, status_tone = target_status(kpi, None if partial or not series else series[-1], target)
     change, change_tone = (month_change(kpi, series[-2], series[-1]) if comparable and len(series) >= 2
                            else (None, NEUTRAL))
-    return KpiRow(kpi, label, series, target, status, status_tone, change, change_tone, key)
+    return KpiRow(kpi, label, series, target, "" if partial else status, status_tone, change, change_tone,
+                  key, partial)
 
 
 def kpi_blocks(values: MonthValues, targets: Mapping[str, float], tr: Translator) -> tuple[KpiBlock, ...]:
     """Every KPI of the registry (primary, then secondary) over the window."""
     window = list(values.window)
     compared = comparable(window, values.partial)
+    partial = values.month in values.partial
     blocks: list[KpiBlock] = []
     for group in ("primary", "secondary"):
         for kpi in (k for k in shown_kpis(values.business_hours) if k.group == group):
             label = kpi.label_in(tr)
             if kpi.breakdown is None:
                 series = tuple(values.scalars.get(m, {}).get(kpi.id) for m in window)
-                rows: tuple[KpiRow, ...] = (_row(kpi, label, series, targets.get(kpi.id), compared),)
+                rows: tuple[KpiRow, ...] = (_row(kpi, label, series, targets.get(kpi.id), compared,
+                                                    partial=partial),)
             elif kpi.breakdown == "agent":
                 rows = ()
             else:
                 rows = tuple(
-                    _row(kpi, key, tuple(values.breakdowns.get(m, {}).get(kpi.id, {}).get(key)
-                                                 for m in window), None, compared, key)
+                    _row(kpi, dimension_value_in(kpi.breakdown, key, tr),
+                         tuple(values.breakdowns.get(m, {}).get(kpi.id, {}).get(key) for m in window),
+                         None, compared, key, partial)
                     for key in ordered_keys(values, kpi.id))
             blocks.append(KpiBlock(kpi, label, rows))
     return tuple(blocks)
 
 
-def series_block(values: MonthValues, kpi_id: str, title: str) -> SeriesBlock:
+def _shown(kpi_id: str, key: str, tr: Translator | None) -> str:
+    """A dimension value as the reader sees it (``Uncategorized`` in the report's language)."""
+    kpi = KPI_BY_ID[kpi_id]
+    return key if tr is None or kpi.breakdown is None else dimension_value_in(kpi.breakdown, key, tr)
+
+
+def series_block(values: MonthValues, kpi_id: str, title: str, tr: Translator | None = None) -> SeriesBlock:
+    """``keys``: the dimension values as shown (translated default), busiest first."""
     keys = ordered_keys(values, kpi_id)
     per_month = [values.breakdowns.get(m, {}).get(kpi_id) if m in values.breakdowns else None
                  for m in values.window]
     return SeriesBlock(
-        KPI_BY_ID[kpi_id], title, tuple(values.window), tuple(keys),
+        KPI_BY_ID[kpi_id], title, tuple(values.window), tuple(_shown(kpi_id, key, tr) for key in keys),
         tuple(tuple(None if counts is None else counts.get(key, 0) for counts in per_month) for key in keys),
         tuple(None if counts is None else sum(counts.get(k, 0) for k in keys) for counts in per_month),
     )
 
 
-def table(values: MonthValues, key_header: str, columns: tuple[Column, ...]) -> Table:
-    """The report month by one dimension (``Column`` sources); rows by the first column, largest first."""
+def table(values: MonthValues, key_header: str, columns: tuple[Column, ...],
+          tr: Translator | None = None) -> Table:
+    """The report month by one dimension (``Column`` sources); rows by the first column, largest first;
+    the dimension values as shown (translated default)."""
     breakdown = values.breakdowns.get(values.month, {})
 
     def column(col: Column) -> Mapping[str, float]:
@@ -250,7 +266,10 @@ def table(values: MonthValues, key_header: str, columns: tuple[Column, ...]) -> 
     first = column(columns[0])
     cells = [column(col) for col in columns]
     order = sorted(first, key=lambda k: (-first[k], k))
-    return Table(key_header, columns, tuple((key, tuple(c.get(key) for c in cells)) for key in order))
+    dimension = KPI_BY_ID[columns[0].name].breakdown if columns[0].name in KPI_BY_ID else None
+    return Table(key_header, columns, tuple(
+        (key if tr is None or dimension is None else dimension_value_in(dimension, key, tr),
+         tuple(c.get(key) for c in cells)) for key in order))
 
 
 def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], currency: str,
@@ -260,9 +279,9 @@ def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], 
         title=title, month=values.month, language=tr.language, currency=currency,
         window=tuple(values.window), partial=dict(values.partial),
         kpis=kpi_blocks(values, targets, tr),
-        volume=tuple(series_block(values, kpi_id, tr.t(title_id)) for kpi_id, title_id in VOLUME_SERIES),
-        agents=table(values, *AGENT_TABLE),
-        channels=tuple(table(values, key_header, columns) for key_header, columns in CHANNEL_TABLES),
+        volume=tuple(series_block(values, kpi_id, tr.t(title_id), tr) for kpi_id, title_id in VOLUME_SERIES),
+        agents=table(values, *AGENT_TABLE, tr=tr),
+        channels=tuple(table(values, key_header, columns, tr) for key_header, columns in CHANNEL_TABLES),
     )
 
 

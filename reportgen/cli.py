@@ -15,6 +15,7 @@ import click
 from reportgen import __version__
 from reportgen.cli_common import (
     VerboseGroup,
+    allow_partial_option,
     config_option,
     friendly_errors,
     month_option,
@@ -91,16 +92,19 @@ def validate(config_path: Path) -> None:
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the workbook (default: report.output from the config).")
 @offline_option
+@allow_partial_option
 @no_cache_option
 @friendly_errors
-def build(config_path: Path, month: str, out: Path | None, offline: bool, no_cache: bool) -> None:
+def build(config_path: Path, month: str, out: Path | None, offline: bool, allow_partial: bool,
+          no_cache: bool) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
     pull_first(config, offline)
-    run = MonthRun(config, month, notify=to_stderr, cache=not no_cache)
+    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
+                   cache=not no_cache)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
@@ -116,13 +120,14 @@ def build(config_path: Path, month: str, out: Path | None, offline: bool, no_cac
 @friendly_errors
 def demo(folder: Path, out: Path | None, month: str) -> None:
     """Generate a year of realistic sample data and build its report — no config needed."""
-    from reportgen.demo import write_demo_project
+    from reportgen.demo import PLANTED_PROBLEMS, write_demo_project
     from reportgen.months import parse_month_option
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
+    to_stderr(PLANTED_PROBLEMS)  # before the run's "1 of … rows excluded" notice, which it explains
     run = MonthRun(open_config(config_path), end, notify=to_stderr)
     target = XlsxOutput(out).write(run)
     click.echo(f"Demo report for {run.month}: {target}")
@@ -162,26 +167,18 @@ def catalog(fmt: str, language: str) -> None:
         for k in (k for k in KPIS if k.group == group):
             unit = units[k.id] + " " * (unit_width - display_width(units[k.id]))
             first = f"  {k.id:<{width}}  {unit}  "
+            if tr.language != "en":  # the id is the config's key; its name is what a reader knows
+                click.echo(_wrapped(k.label_in(tr), line_width, first, indent))
+                first = indent
             click.echo(_wrapped(k.definition_in(tr), line_width, first, indent))
         click.echo("")
 
 
 def _wrapped(text: str, line_width: int, first: str, indent: str) -> str:
-    """``text`` wrapped under its column; text without spaces (Japanese) by display width."""
-    import textwrap
+    """``text`` wrapped under its column, by display width (Japanese characters take two columns)."""
+    from reportgen.i18n import wrap_by_width
 
-    from reportgen.i18n import display_width
-
-    if display_width(text) == len(text):
-        return textwrap.fill(text, line_width, initial_indent=first, subsequent_indent=indent)
-    lines, line = [], ""
-    room = line_width - len(indent)
-    for char in text:
-        if display_width(line + char) > room:
-            lines.append(line)
-            line = ""
-        line += char
-    lines.append(line)
+    lines = wrap_by_width(text, line_width - len(indent))
     return "\n".join((first if number == 0 else indent) + part for number, part in enumerate(lines))
 
 

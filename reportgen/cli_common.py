@@ -51,6 +51,11 @@ month_option = click.option(
     help="Report month as YYYY-MM, or 'last' for the last complete month.",
 )
 
+allow_partial_option = click.option(
+    "--allow-partial", is_flag=True,
+    help="Send a partial report month (data starting or ending more than quality.month_gap_days "
+         "inside it) marked ◐, without verdicts, instead of stopping.")
+
 
 no_cache_option = click.option(
     "--no-cache", "no_cache", is_flag=True,

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from reportgen.cli_common import friendly_errors
+from reportgen.registry import CONNECTORS
 
 
 @click.command()
 @click.argument("exports", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--api", "apis", multiple=True,
-              type=click.Choice(["zendesk", "freshdesk", "delighted", "typeform"]),
+              type=click.Choice(CONNECTORS.names()),
               help="Also pull from this vendor's API (credentials as ${ENV} placeholders); repeatable.")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Folder to write config.yaml into.")

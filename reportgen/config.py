@@ -33,6 +33,7 @@ from pydantic import (
 from reportgen.errors import ConfigError
 from reportgen.i18n import LANGUAGES, Language, closest_language
 from reportgen.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
+from reportgen.registry import OUTPUTS
 from reportgen.settings_errors import (
     MAX_YAML_VALUES,
     did_you_mean,
@@ -161,6 +162,9 @@ class QualityOptions(_Strict):
     """The quality gate: a run fails when a dataset has rows but more than this share is excluded."""
 
     max_excluded_share: float = Field(default=0.5, ge=0, le=1)
+    # days a report month's data may start after its first day or end before its last and still be
+    # whole (reportgen.coverage); a partial report month stops build, publish, email and run
+    month_gap_days: int = Field(default=2, ge=0, le=27)
 
 
 class ScaleOptions(_Strict):
@@ -406,6 +410,9 @@ class SourceConfig(_Strict):
     columns: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    # the decimal mark of the files' numbers: "," reads 4,5 and 1.234,56; default: per column
+    # in a ";" file (``reportgen.sources.decimals``), else "."
+    decimal: Literal[",", "."] | None = None
     encoding: str | None = None
     sheet: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)  # preset-specific settings
@@ -504,7 +511,7 @@ class EngineOptions(_Strict):
     threads: int | None = Field(default=None, ge=1, le=256)
 
 
-KNOWN_OUTPUTS = ["google_sheets", "email", "site"]
+KNOWN_OUTPUTS = OUTPUTS.names()  # the registry's (reportgen.registry)
 
 
 class Config(_Strict):
@@ -530,10 +537,8 @@ class Config(_Strict):
     def _known_outputs(cls, value: dict[str, Any]) -> dict[str, Any]:
         """The outputs' own settings are checked where they are used (and by `validate`); names here."""
         for name in value:
-            if name not in KNOWN_OUTPUTS:
-                close = difflib.get_close_matches(str(name), KNOWN_OUTPUTS, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(KNOWN_OUTPUTS)}"
-                raise ValueError(f"unknown output '{name}' ({hint})")
+            if name not in OUTPUTS:
+                raise ValueError(OUTPUTS.unknown(str(name)))
         return value
 
     def resolve(self, path: str) -> Path:

@@ -8,10 +8,9 @@ The coverage of a dataset is the first and last local day of its usable rows
 compares); surveys only when there are no tickets, since answers are sparse. A
 month is partial when
 
-- the data starts more than ``TOLERANCE_DAYS`` after its first day (a first
-  export that began on 25 September), or
-- the data ends more than ``TOLERANCE_DAYS`` before its last day (an export
-  taken mid-month), or
+- the data starts more than ``quality.month_gap_days`` (``TOLERANCE_DAYS``, 2, by
+  default) after its first day (a first export that began on 25 September), or
+- the data ends more than that before its last day (an export taken mid-month), or
 - it has not ended yet in the report's time zone (the month still running), or
 - it lies wholly before or after the data (its only data is the resolution of
   earlier tickets, or business figures).
@@ -38,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from reportgen.history import Completeness
 from reportgen.i18n import Translator, translator
+from reportgen.model import Sheet
 
 TOLERANCE_DAYS = 2
 COVERAGE_DATASETS = ("tickets", "surveys")
@@ -50,29 +50,49 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, mon, 1), dt.date(year, mon, calendar.monthrange(year, mon)[1])
 
 
+def coverage_span(coverage: Mapping[str, tuple[dt.date, dt.date]]
+                  ) -> tuple[str, tuple[dt.date, dt.date]] | None:
+    """The dataset that decides whether a month is whole and its first and last day with data."""
+    return next(((name, coverage[name]) for name in COVERAGE_DATASETS if name in coverage), None)
+
+
+def month_gaps(span: tuple[dt.date, dt.date] | None, month: str, today: dt.date,
+               gap_days: int = TOLERANCE_DAYS) -> tuple[bool, bool, bool]:
+    """(starts late, ends early, still running) of ``month`` for data spanning ``span``.
+
+    Late / early: more than ``gap_days`` (``quality.month_gap_days``) after the month's first
+    day or before its last; a month still running is not "early" as well.
+    """
+    first_day, last_day = month_bounds(month)
+    running = today <= last_day
+    if span is None:
+        return False, False, running
+    first, last = span
+    # the data starts late in the month or after it (a month holding only resolutions of
+    # earlier tickets, or business figures), or ends early in it or before it
+    return ((first - first_day).days > gap_days, not running and (last_day - last).days > gap_days,
+            running)
+
+
 def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iterable[str],
                    timezone: str, today: dt.date | None = None,
-                   tr: Translator | None = None) -> dict[str, str]:
+                   tr: Translator | None = None, gap_days: int = TOLERANCE_DAYS) -> dict[str, str]:
     """month → why it is partial (e.g. "data from 25 Sep 2026"), for the ``months`` that are.
 
     The reasons are in ``tr``'s language (English without it).
     """
     tr = tr or translator()
-    span = next((coverage[name] for name in COVERAGE_DATASETS if name in coverage), None)
+    decided = coverage_span(coverage)
+    span = decided[1] if decided else None
     today = today or dt.datetime.now(ZoneInfo(timezone)).date()
     out: dict[str, str] = {}
     for month in months:
-        first_day, last_day = month_bounds(month)
+        late, early, running = month_gaps(span, month, today, gap_days)
         reasons: list[str] = []
-        running = today <= last_day
-        if span is not None:
-            first, last = span
-            # the data starts late in the month or after it (a month holding only resolutions of
-            # earlier tickets, or business figures), or ends early in it or before it
-            if (first - first_day).days > TOLERANCE_DAYS:
-                reasons.append(tr.t("partial.starts", day=tr.day(first)))
-            if not running and (last_day - last).days > TOLERANCE_DAYS:
-                reasons.append(tr.t("partial.ends", day=tr.day(last)))
+        if span is not None and late:
+            reasons.append(tr.t("partial.starts", day=tr.day(span[0])))
+        if span is not None and early:
+            reasons.append(tr.t("partial.ends", day=tr.day(span[1])))
         if running:
             reasons.append(tr.t("partial.running"))
         if reasons:
@@ -80,8 +100,8 @@ def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iter
     return out
 
 
-def stored_partial_months(stored: Mapping[str, Completeness], tr: Translator | None = None
-                          ) -> dict[str, str]:
+def stored_partial_months(stored: Mapping[str, Completeness], tr: Translator | None = None,
+                          gap_days: int = TOLERANCE_DAYS) -> dict[str, str]:
     """month → why it is partial, for months read from history only (by their stored completeness).
 
     A month whose only data are business figures (no ticket or answer: ``usable_rows`` ≤ 1)
@@ -92,7 +112,7 @@ def stored_partial_months(stored: Mapping[str, Completeness], tr: Translator | N
     for month, completeness in sorted(stored.items()):
         first_day, last_day = month_bounds(month)
         length = (last_day - first_day).days + 1
-        if completeness.usable_rows > 1 and completeness.days_with_data < length - 2 * TOLERANCE_DAYS:
+        if completeness.usable_rows > 1 and completeness.days_with_data < length - 2 * gap_days:
             out[month] = tr.t("partial.days", days=completeness.days_with_data, total=length)
     return out
 
@@ -113,3 +133,25 @@ def partial_legend(partial: Mapping[str, str], tr: Translator | None = None) -> 
     """The KPI Tracker's legend of the mark: '◐ partial month — Sep 2026 (…); no change or verdict …'."""
     tr = tr or translator()
     return tr.t("partial.legend", mark=PARTIAL_MARK, months=partial_list(partial, tr))
+
+
+def marked_month(label: str, why: str, tr: Translator | None = None) -> str:
+    """A month's label marked partial and why: 'Nov 2026 ◐ (data until 4 Nov 2026)'."""
+    return (tr or translator()).t("partial.month", month=f"{label} {PARTIAL_MARK}", why=why)
+
+
+LEGEND_ROW = 2  # under a tab's title and subtitle
+
+
+def mark_partial_tabs(sheets: Iterable[Sheet], partial: Mapping[str, str], tr: Translator | None = None
+                      ) -> None:
+    """Say on every tab that its month is partial: the legend under the title (the KPI Tracker has
+    its own), or a note on the first cell of a tab without a title (the tidy Data tab)."""
+    legend = partial_legend(partial, tr)
+    for sheet in sheets:
+        first = sheet.cells.get((0, 0))
+        if first is not None and first.style == "title":
+            if (LEGEND_ROW, 0) not in sheet.cells:  # the KPI Tracker has its legend there already
+                sheet.put(LEGEND_ROW, 0, legend, "subtitle")
+        elif first is not None:
+            sheet.put(0, 0, first.value, first.style, first.formula, legend)

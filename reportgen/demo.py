@@ -40,6 +40,11 @@ AGENTS: tuple[str, ...] = ("Giulia", "Marco", "Sofia", "Luca", "Chiara", "Omar",
 
 _SPIKE_CATEGORY = "Shipping"
 _MARKER = "# Written by `reportgen demo`"
+# the demo's last month of tickets holds two rows made wrong on purpose (see _write_tickets), so the
+# Data Quality tab and the excluded-rows notice have something to show; `reportgen demo` says so
+PLANTED_PROBLEMS = ("The sample data has 2 tickets made wrong on purpose, to show how reportgen reports "
+                    "bad rows: one with a day-first date (excluded) and one resolved before it was created "
+                    "(its resolution time discarded).")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 # Base shares of each category / channel (a monthly draw shifts them a little).

@@ -3,7 +3,12 @@
     failures = gate_failures(result, config)   # one line per dataset over the gate
     lines = exclusion_summary(result)          # one line per dataset that lost rows
 
-A dataset fails the gate when it has rows but none usable, or when more than
+A report month fails the whole-month gate (``check_whole_month``) when its data starts
+more than ``quality.month_gap_days`` after its first day, ends more than that before
+its last, or the month has not ended (``reportgen.coverage``); ``--allow-partial``
+lets it through, marked ◐ and without verdicts.
+
+A dataset fails the quality gate when it has rows but none usable, or when more than
 ``quality.max_excluded_share`` of its rows are excluded (duplicates are not
 exclusions: the last copy of a ticket is used; nor are routine skips, ``EXPECTED_SKIPS``,
 unless nothing is left). ``MonthRun._gates`` raises
@@ -15,7 +20,11 @@ Reader-visible wording lives in the module-level constants below.
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from reportgen.config import Config
+from reportgen.coverage import PARTIAL_MARK, coverage_span, month_bounds, month_gaps
 from reportgen.engine import EngineResult
 from reportgen.engine.quality import DatasetQuality
 from reportgen.errors import DataError
@@ -46,11 +55,27 @@ FIXES: dict[str, str] = {
     "missing_survey": "no survey kind — set the survey column, or options: {{survey: nps|csat|ces}}",
     "unknown_survey_kind": "the survey kind must be nps, csat or ces — check the survey column",
     "missing_score": "no score — check sources.{dataset}.columns: score (or options.score_column)",
-    "invalid_score": "the scores are not numbers — check the score column (or options.score_labels)",
+    "invalid_score": ("the scores are not numbers — check the score column (or options.score_labels; "
+                      "decimal: \",\" on the source for scores such as 4,5)"),
     "score_out_of_scale": "the scores are outside the scale — check kpis.csat.scale / kpis.ces.scale "
                           "and the survey kind",
 }
 DEFAULT_FIX = "fix the export or the source's settings; `reportgen validate` lists every row"
+
+
+PARTIAL_LINE = ("{month} is a partial month: {what} (quality.month_gap_days: {gap}) — {fix}, or add "
+                "--allow-partial to send it marked {mark} and without verdicts")
+PARTIAL_DATA = "{dataset} data from {first} to {last}, {short}"
+PARTIAL_STARTS = "{days} days after {month_first}"
+PARTIAL_ENDS = "{days} days before {month_last}"
+PARTIAL_RUNNING = "it has not ended yet ({dataset} data until {last})"
+PARTIAL_FIXES = {"path": "export the whole month again", "api": "pull again (`reportgen pull`)"}
+PARTIAL_FIX_OTHER = "read the whole month again"
+PARTIAL_RUNNING_FIX = "report it once the month has ended"
+
+
+class PartialMonthError(DataError):
+    """The report month's data covers it only in part: no report goes out as if it were whole."""
 
 
 class QualityGateError(DataError):
@@ -120,3 +145,47 @@ def exclusion_summary(result: EngineResult) -> list[str]:
     return lines
 
 
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"  # 4 Nov 2026: messages are English
+
+
+def partial_month_failure(result: EngineResult, config: Config, month: str,
+                          today: dt.date | None = None) -> str | None:
+    """The line stopping a partial report month: the first and last day with data and the fix.
+
+    None when the month is whole, or when no ticket or survey has a date (nothing to judge).
+    """
+    decided = coverage_span(result.coverage)
+    if decided is None:
+        return None
+    dataset, (first, last) = decided
+    today = today or dt.datetime.now(ZoneInfo(config.report.timezone)).date()
+    gap = config.quality.month_gap_days
+    late, early, running = month_gaps((first, last), month, today, gap)
+    if not (late or early or running):
+        return None
+    month_first, month_last = month_bounds(month)
+    if running:
+        what, fix = PARTIAL_RUNNING.format(dataset=dataset, last=_day(last)), PARTIAL_RUNNING_FIX
+    else:
+        short = [PARTIAL_STARTS.format(days=(first - month_first).days, month_first=_day(month_first))] \
+            if late else []
+        if early:
+            short.append(PARTIAL_ENDS.format(days=(month_last - last).days, month_last=_day(month_last)))
+        what = PARTIAL_DATA.format(dataset=dataset, first=_day(first), last=_day(last),
+                                   short=" and ".join(short))
+        kinds = list(dict.fromkeys(source.kind for source in config.sources.of(dataset)))
+        fix = " or ".join(PARTIAL_FIXES.get(kind, PARTIAL_FIX_OTHER) for kind in kinds) or PARTIAL_FIX_OTHER
+    return PARTIAL_LINE.format(month=month, what=what, gap=gap, fix=fix, mark=PARTIAL_MARK)
+
+
+def check_whole_month(result: EngineResult, config: Config, month: str) -> None:
+    """Raise PartialMonthError (one line) when the report month's data covers it only in part.
+    A month without any data is not partial: the run stops on "no data for …" (``monthdata``)."""
+    if month not in result.months:
+        return
+    line = partial_month_failure(result, config, month)
+    if line is not None:
+        raise PartialMonthError(line)

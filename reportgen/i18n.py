@@ -102,6 +102,54 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# line-breaking rules (kinsoku): never start a line with closing punctuation or small kana, never
+# end one with opening punctuation
+_NO_LINE_START = frozenset("、。，．：；！？）」』】〕〉》”’・ーゝゞ々"
+                           "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.:;!?)]}%")
+_NO_LINE_END = frozenset("（「『【〔〈《“‘([{")
+
+
+def _break_units(text: str) -> list[str]:
+    """Pieces a line may break between: a wide character, a run of narrow non-space characters (a
+    Latin word), or " " for a space; punctuation glued to the piece it belongs with."""
+    units: list[str] = []
+    for char in text:
+        if char.isspace():
+            if units and units[-1] != " ":
+                units.append(" ")
+        elif display_width(char) == 1 and units and units[-1] != " " and display_width(units[-1][-1]) == 1:
+            units[-1] += char  # the same Latin word
+        else:
+            units.append(char)
+    glued: list[str] = []
+    for unit in units:
+        if glued and glued[-1] != " " and (unit[0] in _NO_LINE_START or glued[-1][-1] in _NO_LINE_END):
+            glued[-1] += unit
+        else:
+            glued.append(unit)
+    return glued
+
+
+def wrap_by_width(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` display columns (wide characters count two), broken
+    between words or wide characters but never before closing punctuation nor after opening
+    punctuation; a single piece longer than ``width`` stays whole."""
+    lines: list[str] = []
+    line, space = "", False
+    for unit in _break_units(text.strip()):
+        if unit == " ":
+            space = True
+            continue
+        joined = line + (" " if space and line else "") + unit
+        if line and display_width(joined) > width:
+            lines.append(line)
+            joined = unit
+        line, space = joined, False
+    if line:
+        lines.append(line)
+    return lines
+
+
 def _check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise ConfigError(f"report.language: '{language}' is not a supported language",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from reportgen.i18n import Translator, translator
+from reportgen.i18n import LANGUAGES, Translator, translator
 
 Unit = Literal["score", "percent", "count", "hours", "money", "years"]
 Dimension = Literal["category", "channel", "agent"]
@@ -200,6 +200,22 @@ BUSINESS_MEASURES: tuple[str, ...] = tuple(n for n, i in MEASURES.items() if i.a
 # what an empty dimension value is shown as (None: rows without a value are left out)
 DIMENSION_DEFAULTS: dict[Dimension, str | None] = {"category": "Uncategorized", "channel": "Unknown",
                                                    "agent": None}
+
+
+def dimension_value_in(dimension: str, name: str, tr: Translator) -> str:
+    """A category/channel as a reader sees it: the default (``Uncategorized``, the engine's key for an
+    empty value) in the report's language (``dimension_default.*``); names from the data as written."""
+    default = DIMENSION_DEFAULTS.get(dimension)  # type: ignore[call-overload]
+    return tr.t(f"dimension_default.{dimension}") if default is not None and name == default else name
+
+
+def default_spellings(dimension: str) -> frozenset[str]:
+    """The default's text in every language, casefolded: a data value written so ("senza categoria")
+    is the default itself, so a translated report never shows two columns of the same name."""
+    if DIMENSION_DEFAULTS.get(dimension) is None:  # type: ignore[call-overload]
+        return frozenset()
+    return frozenset(translator(language).t(f"dimension_default.{dimension}").casefold()
+                     for language in LANGUAGES)
 
 
 @dataclass

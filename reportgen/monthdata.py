@@ -57,6 +57,9 @@ def kpis_document(data: MonthData) -> dict[str, Any]:
     """The JSON document of ``reportgen kpis``: KPIs, breakdowns and data quality."""
     return {
         "month": data.month,
+        # covered only in part (reportgen.coverage): marked, no verdicts
+        **({"partial": True, "partial_reason": data.partial[data.month]}
+           if data.month in data.partial else {}),
         "kpis": data.scalars[data.month],
         "breakdowns": data.breakdowns[data.month],
         "data_quality": data.engine.quality_dict(),

@@ -1,28 +1,13 @@
 """The preset names the config accepts and the datasets each reads, without importing the presets.
 
-``reportgen.config`` validates ``preset:`` against this table (a config-level fact: the
-config sits below the sources, which import its ``SourceConfig``).
-``reportgen.sources.presets`` checks at import that its presets match this table.
+Derived from the one registry (``reportgen.registry``), kept for the modules that read these tables.
 """
 
 from __future__ import annotations
 
-DATASETS_OF: dict[str, tuple[str, ...]] = {
-    "generic": ("tickets", "surveys", "business"),
-    "zendesk": ("tickets",),
-    "freshdesk": ("tickets",),
-    "intercom": ("tickets",),
-    "zammad": ("tickets",),
-    "delighted": ("surveys",),
-    "typeform": ("surveys",),
-    "surveymonkey": ("surveys",),
-    "qualtrics": ("surveys",),
-    "zendesk_csat": ("surveys",),
-    "google_forms": ("surveys",),
-}
+from reportgen.registry import PRESETS, WAREHOUSE_PRESETS
+
+DATASETS_OF: dict[str, tuple[str, ...]] = PRESETS.datasets_of()
 
 # presets of a ``warehouse:`` source (they map a table's columns; reportgen.sources.warehouse.presets)
-WAREHOUSE_DATASETS_OF: dict[str, tuple[str, ...]] = {
-    "generic": ("tickets", "surveys", "business"),
-    "dbt_zendesk": ("tickets",),
-}
+WAREHOUSE_DATASETS_OF: dict[str, tuple[str, ...]] = WAREHOUSE_PRESETS.datasets_of()

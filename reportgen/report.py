@@ -17,7 +17,7 @@ from pathlib import Path
 
 from reportgen.blocks import KpiRow, SeriesBlock, Table, report_blocks
 from reportgen.config import Config
-from reportgen.coverage import PARTIAL_MARK, partial_legend, partial_note
+from reportgen.coverage import PARTIAL_MARK, mark_partial_tabs, partial_legend, partial_list, partial_note
 from reportgen.engine.reasons import CONTROL_CHARACTERS, REASONS
 from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
@@ -41,6 +41,11 @@ def reason_meaning(tr: Translator, reason: str) -> str:
     if reason == CONTROL_CHARACTERS:
         return tr.t("quality.control_characters")
     return REASONS[reason].meaning_in(tr) if reason in REASONS else ""
+
+
+def reason_label(tr: Translator, reason: str) -> str:
+    """A Data Quality reason's short name in the report's language (the code for an unknown one)."""
+    return REASONS[reason].label_in(tr) if reason in REASONS else reason
 
 
 def fit_width(minimum: float, texts: Iterable[str], extra: float = 2, lines: int = 1) -> float:
@@ -98,6 +103,8 @@ class ReportBuilder:
     def build(self) -> Report:
         sheets = [self.tracker(), self.volume(), self.calculator(), self.definitions(),
                   self.agents(), self.channels(), self.quality(), self.tidy_data()]
+        if self.month in self.partial:  # a report month sent with --allow-partial: said on every tab
+            mark_partial_tabs(sheets, {self.month: self.partial[self.month]}, self.tr)
         for sheet in sheets:
             fit_row_heights(sheet)
             place_page_breaks(sheet)
@@ -143,7 +150,8 @@ class ReportBuilder:
             for block in (b for b in self.blocks.kpis if b.kpi.group == group):
                 row = self._tracker_kpi(sheet, block.kpi, block.rows, row, target_col, status_col,
                                         change_col)
-        statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target")]
+        statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target",
+                                                             "slower_than_target", "faster_than_target")]
         month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
         sheet.column_widths = {
             0: fit_width(46, (k.label_in(tr) for k in self.kpis), extra=4),
@@ -206,7 +214,8 @@ class ReportBuilder:
         top = 3
         for block in self.blocks.volume:
             top = self._volume_block(sheet, top, block) + 2
-        widths = {0: fit_width(12.0, [tr.t("common.month"), *(tr.month(m) for m in self.window)])}
+        labels = (f"{tr.month(m)} {PARTIAL_MARK}" if m in self.partial else tr.month(m) for m in self.window)
+        widths = {0: fit_width(12.0, [tr.t("common.month"), *labels])}
         for (_, col), cell in sheet.cells.items():
             if col and cell.style == "header" and isinstance(cell.value, str):
                 widths[col] = max(widths.get(col, 12.0), min(30.0, display_width(cell.value) * 1.1 + 2))
@@ -227,7 +236,11 @@ class ReportBuilder:
         first = header + 1
         for offset, month in enumerate(block.months):
             row = first + offset
-            sheet.put(row, 0, month_date(month), "month_row")
+            if month in self.partial:  # a text with the mark, as on the tracker; the note says why
+                sheet.put(row, 0, f"{self.tr.month(month)} {PARTIAL_MARK}", "month_row",
+                          note=partial_note(self.partial[month], self.tr))
+            else:
+                sheet.put(row, 0, month_date(month), "month_row")
             for index in range(len(keys)):
                 sheet.put(row, 1 + index, block.values[index][offset], "value:count")
             span = f"{a1(row, 1)}:{a1(row, max(1, total_col - 1))}"
@@ -246,9 +259,15 @@ class ReportBuilder:
                 title=self.tr.t("chart.title", title=title),
                 categories=Range(sheet.name, first, 0, last, 0),
                 series=series, anchor=(chart_top, 0),
-                x_title=self.tr.t("chart.x_axis"), y_title=self.tr.t("chart.y_axis"),
+                x_title=self._x_title(), y_title=self.tr.t("chart.y_axis"),
             ))
         return chart_top + 20  # the chart is about 19 rows tall
+
+    def _x_title(self) -> str:
+        """The volume charts' month axis, naming the window's partial months (◐) when there are any."""
+        partial = {m: why for m, why in self.partial.items() if m in self.window}
+        axis = self.tr.t("chart.x_axis")
+        return f"{axis} — {PARTIAL_MARK} {partial_list(partial, self.tr)}" if partial else axis
 
     # ---- 3. Calculator --------------------------------------------------------------
     def calculator(self) -> Sheet:
@@ -442,7 +461,7 @@ class ReportBuilder:
             for reason, count in sorted({**q.excluded, **q.values_discarded, **cleaned}.items()):
                 any_reason = True
                 sheet.put(row, 0, tr.t(f"dataset.{name}"), "label")
-                sheet.put(row, 1, reason, "wrap")
+                sheet.put(row, 1, reason_label(tr, reason), "wrap")
                 sheet.merges.append((row, 1, row, 2))
                 sheet.put(row, 2, None, "wrap")
                 sheet.put(row, 3, count, "value:count")

@@ -22,7 +22,7 @@ from reportgen.config import Config
 from reportgen.coverage import partial_months, stored_partial_months
 from reportgen.engine import EngineResult
 from reportgen.errors import ReportgenError
-from reportgen.gates import check_quality, exclusion_summary
+from reportgen.gates import check_quality, check_whole_month, exclusion_summary, gate_failures
 from reportgen.i18n import translator
 from reportgen.model import Report
 from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
@@ -60,8 +60,12 @@ class MonthRun:
     """
 
     def __init__(self, config: Config, month: str, *, save: bool = True,
-                 notify: Callable[[str], None] | None = None, cache: bool = False) -> None:
+                 notify: Callable[[str], None] | None = None, allow_partial: bool = True,
+                 cache: bool = False) -> None:
         self.config = config
+        # False: a partial report month stops the run (``gates.check_whole_month``) — what every
+        # command that writes or sends a report asks for unless --allow-partial
+        self.allow_partial = allow_partial
         # ``cache``: reuse the engine result of an earlier run on the same inputs, and keep
         # this run's once it passed its checks (``reportgen.result_cache``; the command line's)
         self._cache: ResultCache | None = None
@@ -128,6 +132,24 @@ class MonthRun:
     def _gates(self, result: EngineResult) -> None:
         """The run's own checks of a loaded month; raise ReportgenError (one line: what, where, fix)."""
         check_quality(result, self.config)
+        self.check_whole_month()
+
+    def check_whole_month(self) -> None:
+        """Unless partial months are allowed: stop (one line, ``PartialMonthError``) when the report
+        month's data covers it only in part. ``reportgen run`` asks before its first step."""
+        if self.allow_partial:
+            return
+        try:
+            result = self.engine
+        except ReportgenError:
+            return  # what could not be read is told by the first step that needs it
+        # a run whose rows fail the quality gate stops on that first (``check``)
+        if not gate_failures(result, self.config):
+            try:
+                check_whole_month(self.engine, self.config, self.month)
+            except ReportgenError as exc:
+                self._failure = exc
+                raise
 
     @property
     def data(self) -> MonthData:
@@ -148,11 +170,12 @@ class MonthRun:
             data.window = from_first_month(data.window, data.measures)
             tr = translator(self.config.report.language)
             # months this run computed: by the sources' first and last days
+            gap = self.config.quality.month_gap_days
             data.partial = partial_months(self.engine.coverage,
                                           [m for m in data.window if m in data.from_run],
-                                          self.config.report.timezone, tr=tr)
+                                          self.config.report.timezone, tr=tr, gap_days=gap)
             # months read from history (all in the window: each has measures): as they were stored
-            for month, why in stored_partial_months(data.stored_completeness, tr).items():
+            for month, why in stored_partial_months(data.stored_completeness, tr, gap).items():
                 data.partial.setdefault(month, why)
             self._data = data
         return self._data

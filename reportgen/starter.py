@@ -74,6 +74,12 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("email", '"${ZENDESK_EMAIL}"', "an agent's e-mail, for token authentication"),
         ("token", '"${ZENDESK_API_TOKEN}"', "Admin Center → Apps and integrations → Zendesk API"),
     ]),
+    "zendesk_csat": ("surveys", [
+        ("api", "zendesk_csat", ""),
+        ("url", '"https://${ZENDESK_SUBDOMAIN}.zendesk.com"', "the account's address"),
+        ("email", '"${ZENDESK_EMAIL}"', "an admin's e-mail: satisfaction ratings need an admin"),
+        ("token", '"${ZENDESK_API_TOKEN}"', "Admin Center → Apps and integrations → Zendesk API"),
+    ]),
     "freshdesk": ("tickets", [
         ("api", "freshdesk", ""),
         ("url", '"https://${FRESHDESK_DOMAIN}.freshdesk.com"', "the helpdesk's address"),
@@ -89,6 +95,15 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("form", '"${TYPEFORM_FORM_ID}"', "the form id (in the form's URL); or write it here"),
         ("options", "{score_field: \"${TYPEFORM_SCORE_REF}\", survey: nps}",
          "check: the ref of the score question and its kind (nps, csat, ces)"),
+    ]),
+    "intercom": ("tickets", [
+        ("api", "intercom", ""),
+        ("token", '"${INTERCOM_TOKEN}"', "your Intercom app's access token (Developer Hub → Authentication)"),
+        ("options", "{category: tags}", 'check: the first tag, or "custom_attribute:<name>"'),
+    ]),
+    "intercom_csat": ("surveys", [
+        ("api", "intercom_csat", ""),
+        ("token", '"${INTERCOM_TOKEN}"', "the same token: the conversations' ratings (1–5) are the CSAT"),
     ]),
 }
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reportgen.config import Config
+from reportgen.coverage import PARTIAL_MARK
 from reportgen.engine import SURVEY_REASONS, TICKET_REASONS, EngineResult, RowProblem
 from reportgen.engine.reasons import CONTROL_CHARACTERS, REASONS
 from reportgen.errors import ReportgenError, one_line
@@ -20,7 +21,9 @@ from reportgen.units import format_value
 
 
 def kpi_table(document: dict[str, Any], config: Config) -> str:
-    lines = [f"{config.report.title} — {document['month']}", ""]
+    partial = (f"  {PARTIAL_MARK} partial month ({document.get('partial_reason', '')}): no verdicts"
+               if document.get("partial") else "")
+    lines = [f"{config.report.title} — {document['month']}{partial}", ""]
     scalar_kpis = [k for k in shown_kpis(config.has_business_hours) if k.breakdown is None]
     width = max(len(k.label) for k in scalar_kpis)
     for group in ("primary", "secondary"):

@@ -24,6 +24,10 @@ is ours:
 * redirects are followed only to the same scheme, host and port (the
   credentials and the data stay with the configured server); another origin
   is :class:`RedirectRefused`;
+* a vendor that says when its rate window resets in its own headers instead of
+  ``Retry-After`` (``X-RateLimit-Reset``) is read through ``rate_limit`` (a
+  callable from the response headers to seconds to wait), both on a 429 and
+  when a success says no request is left in the window;
 * ``clock``, ``sleep`` and ``jitter`` are the policy's: tests replace them, so
   no test waits for real.
 
@@ -226,6 +230,9 @@ class Transport:
     session: requests.Session
     budget: Budget
     sent: int = 0
+    # seconds to wait that the vendor's own rate-limit headers ask for (None: they ask nothing)
+    # (headers, whether the answer was a 429) → seconds to wait (None: no wait asked)
+    rate_limit: Callable[[Mapping[str, str], bool], float | None] | None = None
 
     @property
     def policy(self) -> Policy:
@@ -261,11 +268,14 @@ class Transport:
                 if status == 429 or status in SERVER_ERRORS:
                     failure = "429 rate limited" if status == 429 else f"{status} server error"
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                    if retry_after is None and status == 429 and self.rate_limit is not None:
+                        retry_after = self.rate_limit(response.headers, True)
                     response.close()
                     if status != 429 and not idempotent:
                         raise UncertainWrite(f"{status} from the server")
                 else:
                     read_body(response, self.budget)
+                    self._pace(response)
                     return response
             except requests.Timeout:
                 failure = "no answer in time"
@@ -277,6 +287,19 @@ class Transport:
                     raise UncertainWrite(f"no answer ({failure})") from None
             self.budget.wait(attempt, retry_after, failure)
             attempt += 1
+
+    def _pace(self, response: requests.Response) -> None:
+        """When the vendor's headers say the window is spent, wait for it before the next request."""
+        if self.rate_limit is None or response.status_code >= 400:
+            return
+        seconds = self.rate_limit(response.headers, False)
+        if seconds is not None and seconds > 0:
+            if seconds > self.budget.remaining():
+                raise AsksToWait(f"the rate limit is spent: the server asks to wait {duration(seconds)}, "
+                                 f"more than the {duration(max(0.0, self.budget.remaining()))} left of the "
+                                 f"time limit of {self.policy.total_seconds:.0f} s", seconds)
+            self.budget.waits.append(seconds)
+            self.policy.sleep(seconds)
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One request, and the redirects it gets to the same origin (another origin: refused)."""

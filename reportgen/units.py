@@ -4,7 +4,8 @@ Each unit says how many decimals it shows, what follows the number, whether
 the stored value is scaled (percentages are stored as fractions) and how a
 month-over-month change is shown (a percentage changes in percentage points).
 ``spreadsheet_format`` gives the number format the workbook and the Sheet use,
-``format_value`` / ``format_change`` the text the email and the terminal show:
+``format_value`` / ``format_change`` the text the email and the terminal show
+(a no-break space between number and unit):
 both come from the same row, so ``€311.27`` and ``3.7 h`` read the same
 everywhere. Money carries the configured currency's symbol (Babel's CLDR data).
 Text is in a language when given its translator (``reportgen.i18n``): digits
@@ -22,6 +23,9 @@ from babel.numbers import get_currency_symbol
 from reportgen.i18n import Translator, translator
 
 LOCALE = "en"  # the currency symbols of spreadsheet formats (text takes its language's)
+# between a number and its unit in text ("45,7 %", "3.5 h", "CHF 12"): a no-break space, so a narrow
+# email column never wraps the unit onto a line of its own
+NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,9 @@ def format_value(value: float | None, unit: str, currency: str = "", tr: Transla
     sign = "-" if shown < 0 else ""
     digits = tr.number(abs(shown), fmt.decimals, grouping=fmt.grouping)
     if fmt.text is None:
-        return f"{sign}{digits}{fmt.suffix}"
+        return f"{sign}{digits}{fmt.suffix}".replace(" ", NBSP)
     symbol = currency_prefix(currency, tr.language) if fmt.money else ""
-    return sign + tr.t(fmt.text, value=digits, symbol=symbol).strip()
+    return (sign + tr.t(fmt.text, value=digits, symbol=symbol).strip()).replace(" ", NBSP)
 
 
 def change_value(unit: str, previous: float, current: float) -> float:
@@ -126,5 +130,6 @@ def format_change(change: float, unit: str, currency: str = "", tr: Translator |
     size = abs(change)
     fmt = unit_format(unit)
     if fmt.change_suffix is not None:  # percentage points: the catalogue's format.points
-        return tr.t("format.points", sign=sign, value=tr.number(size, fmt.decimals, grouping=fmt.grouping))
+        points = tr.t("format.points", sign=sign, value=tr.number(size, fmt.decimals, grouping=fmt.grouping))
+        return points.replace(" ", NBSP)
     return sign + format_value(size, unit, currency, tr)

@@ -10,7 +10,9 @@ GOOD, BAD, NEUTRAL = "good", "bad", "neutral"
 
 def target_status(kpi: Kpi, current: float | None, target: float | None) -> tuple[str, str]:
     """(message id, tone) for the report month: "status.on_target" / "status.below_target" /
-    "status.above_target" (texts in the catalogues), or "" when unknown.
+    "status.above_target" (texts in the catalogues), or "" when unknown. A time KPI that misses its
+    target is "status.slower_than_target" (or, where more time is better, "faster"): above/below
+    alone left the reader to guess which way is bad.
 
     A KPI without a direction (a plain count) has no status.
     """
@@ -19,6 +21,9 @@ def target_status(kpi: Kpi, current: float | None, target: float | None) -> tupl
     met = current >= target if kpi.direction == "higher" else current <= target
     if met:
         return "status.on_target", GOOD
+    if kpi.unit == "hours":
+        return ("status.faster_than_target" if kpi.direction == "higher"
+                else "status.slower_than_target"), BAD
     return ("status.below_target" if kpi.direction == "higher" else "status.above_target"), BAD
 
 

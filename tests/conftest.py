@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import hypothesis_profiles
+import markers
 import pytest
 
 TICKET_HEADER = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category",
@@ -17,6 +19,8 @@ BUSINESS_HEADER = ("month", "customers_start", "customers_end", "customers_new",
                    "sales_marketing_spend", "revenue")
 
 ProjectFactory = Callable[..., Path]
+
+hypothesis_profiles.load()  # Hypothesis: the full example counts in CI, a tenth in the edit loop
 
 
 _HOLD_LOCK = """
@@ -67,6 +71,20 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         return config
 
     return factory
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    markers.running = item
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    markers.running = None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:  # the session's PostgreSQL server (tests/test_warehouse.py) comes with the fixture
+        if "pg" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

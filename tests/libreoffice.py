@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from markers import require_marker
 
 _RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
@@ -23,6 +24,7 @@ _RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 
 def require_soffice() -> str:
     """Path of soffice; skip (fail in CI) when it is not installed."""
+    require_marker("libreoffice")
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if found:
         return found

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from markers import require_marker
 
 USER = "reportgen"
 PASSWORD = "pg-secret-7f3a"  # test-only; the tests check it never appears in output
@@ -44,6 +45,7 @@ class Server:
 
 def pg_bin() -> Path:
     """The folder of initdb/pg_ctl; skip (fail in CI) when PostgreSQL is not installed."""
+    require_marker("postgres")
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     for folder in candidates:
         if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():

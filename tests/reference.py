@@ -91,13 +91,15 @@ def cell(value: object) -> str:
 
 
 def shown_spelling(names: list[str]) -> dict[str, str]:
-    """KPI_SPEC: names equal but for case are one; shown as the most frequent spelling (tie: sorted first)."""
+    """KPI_SPEC: names equal but for case are one; shown as the most frequent spelling (tie: sorted first),
+    all-capital spellings only when the name has no other (issue 22: "WEB FORM" reached leadership)."""
     counts = Counter(names)
     shown = {}
     for name in counts:
         rivals = [other for other in counts if other.casefold() == name.casefold()]
-        rivals.sort(key=lambda other: (-counts[other], other))
-        shown[name] = rivals[0]
+        calm = [other for other in rivals if not other.isupper()] or rivals
+        calm.sort(key=lambda other: (-counts[other], other))
+        shown[name] = calm[0]
     return shown
 
 

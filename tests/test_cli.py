@@ -44,6 +44,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert f"reportgen {name}" in readme, f"`reportgen {name}` is not documented in README.md"
 
 
+@pytest.mark.slow
 def test_kpis_json_has_every_kpi_and_breakdown(make_project: ProjectFactory) -> None:
     config = make_project(TICKETS, SURVEYS, BUSINESS)
     result = run("kpis", "--config", str(config), "--month", "2026-10", "--format", "json")
@@ -60,6 +61,7 @@ def test_kpis_json_has_every_kpi_and_breakdown(make_project: ProjectFactory) -> 
     assert document["data_quality"]["tickets"]["rows_read"] == 2
 
 
+@pytest.mark.slow
 def test_kpis_table_is_readable(make_project: ProjectFactory) -> None:
     config = make_project(TICKETS, SURVEYS, BUSINESS)
     result = run("kpis", "-c", str(config), "-m", "2026-10")
@@ -68,6 +70,7 @@ def test_kpis_table_is_readable(make_project: ProjectFactory) -> None:
     assert re.search(r"Customer acquisition cost \(CAC\)\s+€666\.67", result.stdout)
 
 
+@pytest.mark.slow
 def test_errors_are_one_line_without_traceback(make_project: ProjectFactory) -> None:
     config = make_project(TICKETS, SURVEYS, BUSINESS)
     result = run("kpis", "--config", str(config), "--month", "2026-03")
@@ -77,6 +80,7 @@ def test_errors_are_one_line_without_traceback(make_project: ProjectFactory) -> 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_verbose_shows_the_traceback(make_project: ProjectFactory) -> None:
     config = make_project(TICKETS, SURVEYS, BUSINESS)
     result = run("--verbose", "kpis", "--config", str(config), "--month", "2026-03")
@@ -100,6 +104,7 @@ def test_exit_codes_tell_a_usage_error_from_a_bug(make_project: ProjectFactory,
         "internal error: RuntimeError: boom (run with --verbose for details and please report it)")
 
 
+@pytest.mark.slow
 def test_validate_reports_problems_and_writes_nothing(make_project: ProjectFactory) -> None:
     config = make_project([*TICKETS, ("3", "yesterday", "", "", "", "", "", "", "")], SURVEYS, BUSINESS)
     result = run("validate", "--config", str(config))
@@ -109,6 +114,7 @@ def test_validate_reports_problems_and_writes_nothing(make_project: ProjectFacto
     assert not (config.parent / "reportgen-history.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_validate_ok_exits_zero(make_project: ProjectFactory) -> None:
     config = make_project(TICKETS, SURVEYS, BUSINESS)
     result = run("validate", "--config", str(config))

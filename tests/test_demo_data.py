@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from reportgen.api import month_kpis
+from reportgen.cli import main
 from reportgen.config import load_config
 from reportgen.demo import AGENTS, CATEGORIES, CHANNELS, write_demo_project
 from reportgen.errors import ReportgenError
@@ -44,6 +46,7 @@ def doc(project: Path) -> dict[str, Any]:
     return month_kpis(project, "2026-10")
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path) -> None:
     first = write_demo_project(tmp_path / "a")
     second = write_demo_project(tmp_path / "b")
@@ -55,6 +58,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
     assert tree(other.parent)["data/tickets-2026-10.csv"] != files["data/tickets-2026-10.csv"]
 
 
+@pytest.mark.slow
 def test_rewriting_the_demo_is_stable_and_drops_stale_exports(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     write_demo_project(folder, end_month="2026-12")
@@ -207,3 +211,14 @@ def test_every_month_has_its_kpis(project: Path) -> None:
     first = month_kpis(project, "2025-11")["kpis"]
     assert [k for k in PRIMARY if first[k] is None] == []
     assert 300 <= first["ticket_volume"] <= 450
+
+
+@pytest.mark.slow
+def test_the_demo_says_its_bad_rows_are_planted(tmp_path: Path) -> None:
+    """"1 of 4,737 rows excluded" alone made a first user think the demo itself was broken."""
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--month", "2026-10"])
+    assert result.exit_code == 0, result.output
+    said = result.stderr
+    planted = said.index("made wrong on purpose")
+    assert planted < said.index("rows excluded")  # the explanation comes before the notice
+    assert "day-first date" in said and "resolved before it was created" in said

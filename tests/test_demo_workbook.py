@@ -68,6 +68,8 @@ def test_demo_workbook_matches_the_golden_snapshot(demo_workbook: Path, update_g
     assert dump == expected, "demo workbook changed: review, then run pytest --update-golden"
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_demo_renders_with_lines_and_whole_labels(demo_workbook: Path, tmp_path: Path) -> None:
     pages = render_png(demo_workbook, tmp_path / "png", resolution=60)
     pdf = tmp_path / "png" / f"{demo_workbook.stem}.pdf"
@@ -88,6 +90,8 @@ def test_demo_renders_with_lines_and_whole_labels(demo_workbook: Path, tmp_path:
         assert category in text
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_demo_recalculates_in_libreoffice(demo_workbook: Path, tmp_path: Path) -> None:
     recalculated = openpyxl.load_workbook(convert(demo_workbook, "xlsx", tmp_path), data_only=True)
     cached = openpyxl.load_workbook(demo_workbook, data_only=True)

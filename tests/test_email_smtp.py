@@ -225,6 +225,7 @@ def test_starttls_without_the_ca_is_refused(start_server: Any, make_project: Pro
     assert time.monotonic() - started < 20 and server.recorder.messages == []
 
 
+@pytest.mark.slow
 def test_implicit_tls(start_server: Any, make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
     server = start_server("ssl", auth=True)
@@ -261,6 +262,7 @@ def test_wrong_password(start_server: Any, make_project: ProjectFactory, monkeyp
     assert report_path(load_config(config), MONTH).is_file()  # the workbook is kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("echo", ["password={password} rejected", "bad user:{password}", "bad {plain}",
                                   "login {login} failed"])
 def test_a_server_reply_echoing_the_password_is_masked(make_project: ProjectFactory,
@@ -321,6 +323,7 @@ def test_to_option_replaces_every_recipient(start_server: Any, make_project: Pro
     assert received.message["Cc"] is None
 
 
+@pytest.mark.slow
 def test_existing_workbook_is_sent_as_is(start_server: Any, make_project: ProjectFactory) -> None:
     server = start_server("plain")
     config = make_project(TICKETS, SURVEYS, BUSINESS, extra=email_block(server, "none"))
@@ -332,6 +335,7 @@ def test_existing_workbook_is_sent_as_is(start_server: Any, make_project: Projec
     assert server.recorder.messages[-1].message.get_payload()[-1].get_content() == before
 
 
+@pytest.mark.slow
 def test_a_workbook_the_data_no_longer_matches_is_rebuilt_before_it_is_sent(
         start_server: Any, make_project: ProjectFactory) -> None:
     """The attachment never contradicts the message: a ticket re-categorised since the build."""

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reportgen.config import load_config
 from reportgen.engine import Engine
+
+pytestmark = [pytest.mark.slow]  # reads a file larger than the memory limit
 
 
 def test_a_file_larger_than_the_memory_limit_is_read_whole(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from reportgen.engine.month_keys import MonthKeys
 
@@ -51,7 +52,8 @@ def test_every_month_edge_falls_in_the_right_month(zone: str) -> None:
     assert months_by_sql(zone, instants) == expected(zone, instants)
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(60), deadline=None)
 @given(zone=st.sampled_from(ZONES),
        instants=st.lists(st.datetimes(min_value=dt.datetime(1901, 1, 1), max_value=dt.datetime(2199, 1, 1),
                                       timezones=st.just(UTC)), min_size=1, max_size=40))

@@ -61,11 +61,32 @@ def test_names_differing_in_case_or_spaces_are_one(tmp_path: Path) -> None:
     # Mail ×2 (one with a leading space), mail ×1 → "Mail"; the November "MAIL" joins it too
     assert october["tickets_by_category"] == {"Mail": 3, "Phone": 1}
     assert breakdown_values(result.months["2026-11"])["tickets_by_category"] == {"Mail": 1}
-    # Web form 1 vs WEB FORM 1, chat 1 vs Chat 1: ties, the spelling that sorts first is shown
-    assert october["tickets_by_channel"] == {"WEB FORM": 2, "Chat": 2}
+    # Web form 1 vs WEB FORM 1: not all capitals wins; chat 1 vs Chat 1: the spelling that sorts first
+    assert october["tickets_by_channel"] == {"Web form": 2, "Chat": 2}
     # Anna ×2 (one with a trailing space) vs ANNA ×1
     assert october["agent_tickets"] == {"Anna": 3, "Bo": 1}
     assert scalar_values(result.months["2026-10"])["tickets_per_agent"] == 2.0  # 4 tickets ÷ 2 agents
+
+
+def test_a_spelling_in_capitals_is_shown_only_when_there_is_no_other(tmp_path: Path) -> None:
+    rows = [t(str(i), "2026-10-05T10:00:00Z", channel="WEB FORM") for i in range(3)]
+    rows += [t("4", "2026-10-05T10:00:00Z", channel="web form"), t("5", "2026-10-05T10:00:00Z", channel="SMS"),
+             t("6", "2026-10-05T10:00:00Z", channel="SMS")]
+    write_rows(tmp_path / "t.csv", TICKET_HEADER, rows)
+    october = breakdown_values(run(tmp_path, '  tickets: {path: t.csv}\n').months["2026-10"])
+    # WEB FORM ×3 is the most frequent, but "web form" ×1 is not shouting; SMS has no other spelling
+    assert october["tickets_by_channel"] == {"web form": 4, "SMS": 2}
+
+
+def test_the_default_written_in_another_language_is_the_default(tmp_path: Path) -> None:
+    """An Italian export's "Senza categoria" is what an Italian report calls an empty category: one name."""
+    rows = [t("1", "2026-10-05T10:00:00Z"), t("2", "2026-10-05T10:00:00Z", category="senza categoria"),
+            t("3", "2026-10-05T10:00:00Z", category="未分類", channel="Sconosciuto"),
+            t("4", "2026-10-05T10:00:00Z", category="Billing", channel="chat")]
+    write_rows(tmp_path / "t.csv", TICKET_HEADER, rows)
+    october = breakdown_values(run(tmp_path, '  tickets: {path: t.csv}\n').months["2026-10"])
+    assert october["tickets_by_category"] == {"Uncategorized": 3, "Billing": 1}
+    assert october["tickets_by_channel"] == {"Unknown": 3, "chat": 1}
 
 
 def test_an_empty_name_joins_its_default_written_in_another_case(tmp_path: Path) -> None:

@@ -135,6 +135,7 @@ def test_side_by_side_stops_the_others_when_a_task_fails() -> None:
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.slow
 def test_side_by_side_raises_what_a_serial_run_would() -> None:
     """The first task's failure wins even when a later task fails sooner."""
     def slow_failure(cursor: duckdb.DuckDBPyConnection) -> int:

@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from reportgen.config import Config, SourceConfig, parse_config
 from reportgen.engine import Engine
@@ -33,6 +34,8 @@ from reportgen.engine.quality import count_quality, row_problems
 from reportgen.engine.run import business_rows
 from reportgen.errors import ReportgenError
 from reportgen.sources.schema import COLUMNS
+
+pytestmark = [pytest.mark.slow]  # thousands of generated files (a tenth outside CI)
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                 database=None)
@@ -177,27 +180,27 @@ def json_files(draw: st.DrawFn) -> bytes:
 
 # ---- properties --------------------------------------------------------------------------------
 
-@settings(FUZZ, max_examples=600)
+@settings(FUZZ, max_examples=examples(600))
 @given(content=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES),
        dataset=st.sampled_from(DATASETS))
 def test_random_bytes_in_any_format(lab: Lab, content: bytes, suffix: str, dataset: str) -> None:
     lab.load(dataset, lab.file(suffix, content))
 
 
-@settings(FUZZ, max_examples=1500)
+@settings(FUZZ, max_examples=examples(1500))
 @given(file=csv_files(), dataset=st.sampled_from(DATASETS), suffix=st.sampled_from([".csv", ".tsv", ".txt"]))
 def test_random_csv_structures(lab: Lab, file: tuple[bytes, str], dataset: str, suffix: str) -> None:
     content, options = file
     lab.load(dataset, lab.file(suffix, content), options)
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=examples(400))
 @given(content=json_files(), dataset=st.sampled_from(DATASETS), suffix=st.sampled_from([".json", ".jsonl"]))
 def test_random_json_structures(lab: Lab, content: bytes, dataset: str, suffix: str) -> None:
     lab.load(dataset, lab.file(suffix, content))
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=examples(100))
 @given(rows=st.lists(st.lists(st.one_of(cell_values, st.integers(), st.floats(allow_nan=False), st.none()),
                               max_size=6), max_size=6),
        header=st.lists(header_names, max_size=6), dataset=st.sampled_from(DATASETS))
@@ -221,7 +224,7 @@ def _xlsx_safe(value: object) -> object:
     return value
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=examples(120))
 @given(tickets=csv_files(), surveys=csv_files(), business=csv_files(), collect=st.booleans())
 def test_whole_engine_build_and_validate(lab: Lab, tickets: tuple[bytes, str], surveys: tuple[bytes, str],
                                          business: tuple[bytes, str], collect: bool) -> None:

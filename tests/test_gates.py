@@ -12,9 +12,10 @@ from reportgen.cli import main
 
 MONTH = "2026-10"
 PREVIOUS_REPORT = b"PK\x03\x04 last month's report, which a failed run must leave alone"
+# the whole of October (a report month must be whole: 1st to 31st)
 GOOD_TICKETS = (
     "ticket_id,created_at,category,channel\n"
-    + "".join(f"T{i},2026-10-{1 + i % 28:02d}T09:00:00Z,Billing,email\n" for i in range(40))
+    + "".join(f"T{i},2026-10-{1 + i % 31:02d}T09:00:00Z,Billing,email\n" for i in range(40))
 )
 # an export re-saved by Excel with its dates as serial numbers: no date reportgen can read
 EXCEL_TICKETS = (
@@ -63,7 +64,8 @@ def test_an_export_with_every_date_day_first_fails_every_command_with_one_line(t
     result = invoke("run", "--config", str(config), "--month", MONTH)  # one line per step, each failed
     assert result.exit_code == 1
     assert [line.split(": ")[:3] for line in result.stdout.splitlines()] == [
-        ["build", "failed", "tickets"], ["publish", "failed", "tickets"], ["email", "failed", "not sent"]]
+        ["build", "failed", "tickets"], ["publish", "failed", "tickets"], ["email", "failed", "not sent"],
+        ["site", "skipped (outputs.site is not configured)"]]
     for args in (["build", "--out", str(out)], ["kpis"],
                  ["email", "--dry-run", "--eml", str(eml)], ["publish", "--dry-run"]):
         result = invoke(args[0], "--config", str(config), "--month", MONTH, *args[1:])
@@ -97,7 +99,7 @@ def test_validate_reports_the_gate_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_more_than_the_share_excluded_fails_and_the_share_is_configurable(tmp_path: Path) -> None:
-    mostly_bad = "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-02T09:00:00Z\n" + \
+    mostly_bad = "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-31T09:00:00Z\n" + \
         "".join(f"B{i},yesterday\n" for i in range(3))
     config = project(tmp_path, mostly_bad)
     result = invoke("build", "--config", str(config), "--month", MONTH, "--out", str(tmp_path / "r.xlsx"))

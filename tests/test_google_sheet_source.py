@@ -194,6 +194,7 @@ def test_an_unknown_worksheet_suggests_the_closest(google: Google, tmp_path: Pat
     assert "did you mean 'Form Responses 1'?" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_rate_limit_is_retried_then_read(google: Google, tmp_path: Path) -> None:
     book = forms_book(google)
     google.fake.fail("GET", "/values/", 429, retry_after="0")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 from conftest import ProjectFactory, hold_lock
 
@@ -111,6 +112,7 @@ def _kpis(config: Path, timeout: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, env=env)
 
 
+@pytest.mark.slow
 def test_a_second_run_waits_for_the_store_then_runs(make_project: ProjectFactory) -> None:
     config = make_project(tickets=ROWS)
     history = config.parent / "reportgen-history.duckdb"
@@ -135,6 +137,7 @@ def test_a_second_run_waits_for_the_store_then_runs(make_project: ProjectFactory
     assert HistoryStore(history).stored_months() == ["2026-09", "2026-10"]
 
 
+@pytest.mark.slow
 def test_the_wait_is_bounded_with_one_clear_line(make_project: ProjectFactory) -> None:
     config = make_project(tickets=ROWS)
     history = config.parent / "reportgen-history.duckdb"

@@ -193,17 +193,17 @@ def test_numbers_use_each_languages_separators() -> None:
 def test_values_in_text() -> None:
     it, ro, ja = translator("it"), translator("ro"), translator("ja")
     assert format_value(0.4567, "percent", tr=it) == "45,7%"
-    assert format_value(0.4567, "percent", tr=ro) == "45,7 %"
+    assert format_value(0.4567, "percent", tr=ro) == "45,7\u00a0%"
     assert format_value(0.4567, "percent", tr=ja) == "45.7%"
-    assert format_value(3.5, "hours", tr=it) == "3,5 h"
+    assert format_value(3.5, "hours", tr=it) == "3,5\u00a0h"
     assert format_value(3.5, "hours", tr=ja) == "3.5時間"
-    assert format_value(12345.678, "money", "EUR", tr=it) == "12.345,68 €"
-    assert format_value(-2.5, "money", "CHF", tr=ro) == "-2,50 CHF"
+    assert format_value(12345.678, "money", "EUR", tr=it) == "12.345,68\u00a0€"
+    assert format_value(-2.5, "money", "CHF", tr=ro) == "-2,50\u00a0CHF"
     assert format_value(12345.678, "money", "EUR", tr=ja) == "€12,345.68"
     assert format_value(2.5, "years", tr=ro) == "2,50"
     assert format_value(12345, "count", tr=it) == "12.345"
     assert format_value(None, "count", tr=it) == "—"
-    assert format_change(-1.25, "percent", tr=it) == "−1,2 p.p."
+    assert format_change(-1.25, "percent", tr=it) == "−1,2\u00a0p.p."
     assert format_change(-1.25, "percent", tr=ja) == "−1.2ポイント"
     assert format_change(3, "count", tr=ro) == "+3"
 
@@ -212,10 +212,10 @@ def test_english_text_is_unchanged_by_the_catalogue() -> None:
     """The English formats (written out by hand from the unit table: tests/test_units.py) hold."""
     assert format_value(0.1234, "percent") == "12.3%"
     assert format_value(1234.5, "money", "EUR") == "€1,234.50"
-    assert format_value(1234.5, "money", "CHF") == "CHF 1,234.50"
-    assert format_value(-3.25, "hours") == "-3.2 h"
+    assert format_value(1234.5, "money", "CHF") == "CHF\u00a01,234.50"
+    assert format_value(-3.25, "hours") == "-3.2\u00a0h"
     assert format_value(1234567, "count") == "1,234,567"
-    assert format_change(1.25, "percent") == "+1.2 pp"
+    assert format_change(1.25, "percent") == "+1.2\u00a0pp"
     assert format_change(-1234.5, "money", "EUR") == "−€1,234.50"
 
 

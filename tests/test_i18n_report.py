@@ -142,9 +142,27 @@ def test_email_is_in_the_language(built: tuple[str, Path, Path]) -> None:
     csat = next(row for row in summary.headline if row.id == "csat")
     assert csat.label == next(k for k in KPIS if k.id == "csat").label_in(tr)
     if language in ("it", "ro"):
-        assert re.fullmatch(r"\d+,\d %?", csat.value.replace("%", " %").replace("  ", " ")), csat.value
+        assert re.fullmatch(r"\d+,\d\u00a0?%", csat.value), csat.value  # 66,7% (it), 66,7 % (ro)
     assert summary.month_label == tr.month_long("2026-10")
     assert all(point.label.isascii() for point in summary.trend)  # drawn with a Latin-only font
+
+
+def test_numbers_in_the_email_never_wrap_their_unit(built: tuple[str, Path, Path]) -> None:
+    """Romanian targets wrapped "%" onto a line of its own: a no-break space, and number cells nowrap."""
+    language, config_path, _ = built
+    config = load_config(config_path)
+    summary = summarize(compute_month(config, "2026-10"))
+    summary.workbook_name = "report.xlsx"
+    _, html = render_bodies(config, summary)
+    csat = next(row for row in summary.headline if row.id == "csat")
+    hours = next(row for row in summary.headline if row.id == "avg_resolution_hours")
+    if language == "ro":
+        assert csat.target.endswith("\u00a0%") and hours.value.endswith("\u00a0h"), (csat.target, hours.value)
+    for row in summary.headline:
+        assert " " not in row.value + row.target + row.change, row  # every space is a no-break one
+    cells = [cell for cell in re.findall(r'<td align="right"[^>]*>', html) if "color:" not in cell]
+    assert cells and all("white-space:nowrap" in cell for cell in cells), cells
+    assert f"<span style=\"white-space:nowrap;\">{csat.change}</span>" in html  # the change, with its word
 
 
 def test_romanian_plural_forms_in_the_email(tmp_path: Path) -> None:
@@ -190,6 +208,8 @@ def test_data_values_are_not_translated(built: tuple[str, Path, Path]) -> None:
     assert set(CATEGORIES) <= shown  # category names are data, written as given (and as text)
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_japanese_workbook_renders_with_cjk_glyphs(tmp_path: Path) -> None:
     """LibreOffice draws the Japanese texts with a CJK font (a missing font shows tofu boxes)."""
     if not shutil.which("pdffonts"):
@@ -205,3 +225,44 @@ def test_japanese_workbook_renders_with_cjk_glyphs(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "ネットプロモータースコア（NPS）" in text and "2026年10月" in text
+
+
+def _quality_project(make_project: Any, language: str) -> Path:
+    config = make_project(
+        tickets=[("T1", "2026-10-01T09:00:00Z", "", "", "", "email", "Ann", "1", "0"),
+                 ("T2", "2026-10-02T09:00:00Z", "", "", "Billing", "email", "Ann", "1", "0")],
+        surveys=[("S1", "2026-10-03T09:00:00Z", "csat", "5"), ("S2", "2026-10-03T10:00:00Z", "csat", ""),
+                 ("S3", "2026-10-03T11:00:00Z", "csat", "4")],
+        folder=f"quality-{language}")
+    text = config.read_text(encoding="utf-8").replace('currency: "EUR"}', f'currency: "EUR", language: {language}}}')
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("language", ["it", "ro", "ja"])
+def test_data_quality_reasons_are_named_in_the_language(make_project: Any, language: str) -> None:
+    """The reason column showed the code (missing_score); it shows the reason's name in the language."""
+    config = _quality_project(make_project, language)
+    target, _ = build_workbook(load_config(config), "2026-10", config.parent / "report.xlsx")
+    tr = translator(language)
+    quality = openpyxl.load_workbook(target)[tr.t("tab.quality")]
+    reasons = [str(row[1].value) for row in quality.iter_rows() if row[0].value == tr.t("dataset.surveys")
+               and isinstance(row[3].value, int) and row[1].value is not None and row[4].value]
+    assert reasons == [{"it": "punteggio mancante", "ro": "scor lipsă", "ja": "スコアなし"}[language]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["it", "ro", "ja"])
+def test_the_category_of_tickets_without_one_is_named_in_the_language(make_project: Any, language: str) -> None:
+    """"Uncategorized" (written by reportgen, not the data) stayed English in every report."""
+    config = _quality_project(make_project, language)
+    target, _ = build_workbook(load_config(config), "2026-10", config.parent / "report.xlsx")
+    tr = translator(language)
+    name = {"it": "Senza categoria", "ro": "Necategorizat", "ja": "未分類"}[language]
+    book = openpyxl.load_workbook(target)
+    channels = [str(row[0].value) for row in book[tr.t("tab.channels")].iter_rows() if row[0].value]
+    assert name in channels and "Billing" in channels and "Uncategorized" not in channels
+    volume = [str(cell.value) for row in book[tr.t("tab.volume")].iter_rows() for cell in row if cell.value]
+    assert name in volume and "Uncategorized" not in volume
+    summary = summarize(compute_month(load_config(config), "2026-10"))
+    assert {row.name for row in summary.top_categories} == {name, "Billing"}

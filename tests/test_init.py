@@ -227,6 +227,9 @@ def test_an_unreadable_export_gets_the_readers_own_one_line(name: str, expected:
     ("freshdesk", "tickets", ["FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"]),
     ("delighted", "surveys", ["DELIGHTED_API_KEY"]),
     ("typeform", "surveys", ["TYPEFORM_TOKEN", "TYPEFORM_FORM_ID", "TYPEFORM_SCORE_REF"]),
+    ("zendesk_csat", "surveys", ["ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"]),
+    ("intercom", "tickets", ["INTERCOM_TOKEN"]),
+    ("intercom_csat", "surveys", ["INTERCOM_TOKEN"]),
 ])
 def test_api_sources_get_env_placeholders(api: str, dataset: str, variables: list[str], tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,3 +292,12 @@ def test_the_missing_config_error_says_reportgen_init(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--config", str(tmp_path / "config.yaml")])
     assert result.exit_code == 1
     assert "config file not found" in result.output and "`reportgen init`" in result.output
+
+
+def test_every_connector_has_a_starter_for_init_api() -> None:
+    from reportgen.registry import CONNECTORS
+    from reportgen.starter import API_SOURCES
+
+    assert sorted(API_SOURCES) == sorted(CONNECTORS)
+    assert all(API_SOURCES[name][0] in CONNECTORS.entry(name).datasets for name in CONNECTORS)
+

@@ -298,6 +298,7 @@ def test_fcr_is_null_when_the_replies_column_is_absent(make_project: ProjectFact
     assert document["kpis"]["avg_resolution_hours"] == approx(1.5)  # (1 + 2) / 2
 
 
+@pytest.mark.slow
 def test_backlog_counts_open_tickets_across_months(make_project: ProjectFactory) -> None:
     tickets = [ticket("a", "2026-08-10T10:00:00Z"),  # open forever
                ticket("b", "2026-08-20T10:00:00Z", resolved="2026-10-03T10:00:00Z"),

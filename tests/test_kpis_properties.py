@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import reference as ref
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from reportgen.config import load_config
 from reportgen.engine import Engine
@@ -29,9 +31,9 @@ from reportgen.kpis import breakdown_values, scalar_values
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
 if os.environ.get("KPI_PROPERTIES_SHRINK"):
     PHASES += [Phase.shrink, Phase.explain]
-SETTINGS = settings(max_examples=50, deadline=None, database=None, phases=PHASES,
+SETTINGS = settings(max_examples=examples(50), deadline=None, database=None, phases=PHASES,
                     suppress_health_check=[HealthCheck.too_slow])
-FEW = settings(SETTINGS, max_examples=30)
+FEW = settings(SETTINGS, max_examples=examples(30))
 
 ZONES = ("Europe/Rome", "UTC", "America/New_York")
 # instants the generator gravitates to: month ends and both 2026 DST changes (EU and US)
@@ -237,6 +239,7 @@ def engine_of(data: dict[str, Any], ticket_header: tuple[str, ...] = ref.TICKET_
 
 # ---- properties -----------------------------------------------------------------
 
+@pytest.mark.slow
 @SETTINGS
 @given(datasets())
 def test_engine_matches_reference(data: dict[str, Any]) -> None:
@@ -246,6 +249,7 @@ def test_engine_matches_reference(data: dict[str, Any]) -> None:
     assert quality == want.quality
 
 
+@pytest.mark.slow
 @FEW
 @given(datasets())
 def test_engine_matches_reference_without_replies_column(data: dict[str, Any]) -> None:
@@ -258,6 +262,7 @@ def test_engine_matches_reference_without_replies_column(data: dict[str, Any]) -
     assert all(m["kpis"]["fcr_rate"] is None for m in months.values())
 
 
+@pytest.mark.slow
 @FEW
 @given(datasets(), st.sampled_from(("resolved_at", "first_response_at")))
 def test_engine_matches_reference_without_a_timestamp_column(data: dict[str, Any], dropped: str) -> None:
@@ -274,6 +279,7 @@ def test_engine_matches_reference_without_a_timestamp_column(data: dict[str, Any
     assert all(m["kpis"][kpi] is None for m in months.values() for kpi in gone)
 
 
+@pytest.mark.slow
 @FEW
 @given(datasets(consistent=True))
 def test_scores_and_rates_stay_in_range(data: dict[str, Any]) -> None:
@@ -293,6 +299,7 @@ def test_scores_and_rates_stay_in_range(data: dict[str, Any]) -> None:
         assert sum(breakdowns["tickets_by_channel"].values()) == kpis["ticket_volume"]
 
 
+@pytest.mark.slow
 @FEW
 @given(datasets(unique_ids=True), st.randoms(use_true_random=False))
 def test_row_order_does_not_matter_with_unique_ids(data: dict[str, Any], rnd: random.Random) -> None:
@@ -313,6 +320,7 @@ SCALED = ("ticket_volume", "backlog_open", "tickets_per_agent", "nps_responses",
           "ces_responses", "promoters", "passives", "detractors")
 
 
+@pytest.mark.slow
 @FEW
 @given(datasets(unique_ids=True), st.integers(2, 3))
 def test_repeating_every_row_scales_counts_not_ratios(data: dict[str, Any], k: int) -> None:

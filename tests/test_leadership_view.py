@@ -9,6 +9,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
@@ -35,13 +36,14 @@ def email_html(eml: Path) -> str:
     return str(body.get_content())
 
 
+@pytest.mark.slow
 def test_source_files_are_shown_relative_to_the_config_never_as_machine_paths(tmp_path: Path) -> None:
     root = tmp_path / "team"
     (root / "data").mkdir(parents=True)
     outside = tmp_path / "exports" / "home-of-someone"
     outside.mkdir(parents=True)
     (root / "data" / "tickets.csv").write_text(
-        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-02T09:00:00Z\n", encoding="utf-8")
+        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-31T09:00:00Z\n", encoding="utf-8")
     (outside / "surveys.csv").write_text(
         "response_id,submitted_at,survey,score\nS1,2026-10-02T10:00:00Z,nps,9\n", encoding="utf-8")
     config = root / "config.yaml"
@@ -112,6 +114,7 @@ def text_part(eml: Path) -> str:
     return str(body.get_content())
 
 
+@pytest.mark.slow
 def test_a_first_month_that_began_on_the_25th_is_marked_and_never_compared(tmp_path: Path) -> None:
     config = team(tmp_path, 25)
     out = config.parent / "report.xlsx"
@@ -141,6 +144,7 @@ def test_a_first_month_that_began_on_the_25th_is_marked_and_never_compared(tmp_p
     assert "Sep 2026 ◐" in sent and "Partial month (data from 25 Sep 2026)" in sent
 
 
+@pytest.mark.slow
 def test_a_complete_previous_month_is_compared(tmp_path: Path) -> None:
     """The control: the same team with September from its 1st gets its change and verdict."""
     config = team(tmp_path, 1)
@@ -185,6 +189,7 @@ def test_partial_month_rules() -> None:
                           today=date(2026, 12, 1)) == {"2026-09": "data from 20 Sep 2026"}
 
 
+@pytest.mark.slow
 def test_a_partial_month_read_back_from_history_stays_marked(tmp_path: Path) -> None:
     """The team's first month (from the 25th) was stored; a later export leaves it out, so it is
     read from history only — still marked, by the 6 of 30 days it was stored with, and never compared."""
@@ -228,6 +233,7 @@ def test_a_month_complete_when_computed_stays_complete_from_history() -> None:
     assert stored_partial_months({"2026-09": Completeness(0, 1)}) == {}  # business figures only
 
 
+@pytest.mark.slow
 def test_a_month_history_holds_more_completely_is_shown_complete(tmp_path: Path) -> None:
     """September was stored whole; the next export starts on the 25th (a rolling window). This run
     computes September from 6 days but keeps history's whole copy: it is shown, unmarked, compared."""

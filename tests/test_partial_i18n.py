@@ -90,6 +90,7 @@ def bodies(eml: Path) -> tuple[str, str]:
     return str(plain.get_content()), str(html.get_content())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["it", "ro", "ja"])
 def test_a_partial_month_is_explained_in_the_reports_language(tmp_path: Path, language: str) -> None:
     header_text, legend, note, no_change, sentence = EXPECTED[language]

@@ -617,3 +617,48 @@ def test_an_override_of_an_optional_column_naming_an_absent_header_stops(tmp_pat
     assert len(errors) == 1, result.stderr
     assert "column 'categroy' (from sources.tickets.columns) not found" in errors[0], errors[0]
     assert 'set sources.tickets.columns: {category: "category"}' in errors[0], errors[0]
+
+
+# ---- an export re-saved by Excel: day-first local dates ------------------------------------------
+
+def day_first_project(tmp_path: Path, preset: str, text: str, extra: str = "") -> Path:
+    """A one-file project whose tickets export Excel re-saved day-first (zone: the report's)."""
+    path = tmp_path / f"{preset}.csv"
+    path.write_text(text, encoding="utf-8")
+    return project(tmp_path, f'{{path: "{path}", preset: {preset}{extra}}}')
+
+
+ZENDESK_DAY_FIRST = (
+    "Id,Created at,Solved at,First reply time in minutes\n"
+    "1,14/10/2026 09:00,15/10/2026 09:00,30\n"
+    "2,03/10/2026 14:05,13/10/2026 14:05,90\n"
+    "3,20/10/2026 23:50,,\n"
+)
+
+
+def test_a_day_first_zendesk_export_derives_the_first_reply_from_the_inferred_format(
+        tmp_path: Path) -> None:
+    """Created at + "First reply time in minutes" starts from created_at read day-first, not from nothing."""
+    k = kpis(day_first_project(tmp_path, "zendesk", ZENDESK_DAY_FIRST), "2026-10")["kpis"]
+    assert k["ticket_volume"] == 3  # 14, 3 and 20 October
+    assert k["avg_resolution_hours"] == pytest.approx((24 + 240) / 2)  # 1: one day; 2: ten days
+    # first reply = created + minutes: 30 and 90 minutes for tickets 1 and 2; ticket 3 has none
+    assert k["avg_first_response_hours"] == pytest.approx((0.5 + 1.5) / 2)
+
+
+def test_a_configured_date_format_reads_the_derived_first_reply_too(tmp_path: Path) -> None:
+    """``date_format:`` on the source (not inferred) is the start of the derived instant as well."""
+    config = day_first_project(tmp_path, "zendesk", ZENDESK_DAY_FIRST, ', date_format: "%d/%m/%Y %H:%M"')
+    assert kpis(config, "2026-10")["kpis"]["avg_first_response_hours"] == pytest.approx((0.5 + 1.5) / 2)
+
+
+def test_a_day_first_freshdesk_export_derives_the_first_response_from_the_inferred_format(
+        tmp_path: Path) -> None:
+    """Created time + "First response time (in hrs)" (a clock duration) starts from the day-first date."""
+    text = ("Ticket ID,Created time,Resolved time,Initial response time,First response time (in hrs)\n"
+            "1001,14/10/2026 09:00,15/10/2026 09:00,14/10/2026 10:30,01:30:00\n"
+            "1002,03/10/2026 14:00,,,02:15:00\n")
+    k = kpis(day_first_project(tmp_path, "freshdesk", text), "2026-10")["kpis"]
+    assert k["ticket_volume"] == 2
+    # 1001 Initial response time 10:30 = 1.5 h; 1002 none → created + 02:15:00 = 2.25 h
+    assert k["avg_first_response_hours"] == pytest.approx((1.5 + 2.25) / 2)

@@ -68,6 +68,8 @@ def pdf_pages(pdf: Path) -> list[str]:
                            capture_output=True, text=True, check=True).stdout for n in range(1, count + 1)]
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_libreoffice_prints_each_block_on_one_page(workbook: Path, tmp_path: Path) -> None:
     pages = pdf_pages(convert(workbook, "pdf", tmp_path))
     clv = [i for i, text in enumerate(pages) if "Customer lifetime value (CLV)" in text

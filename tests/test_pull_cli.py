@@ -45,6 +45,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT record_id FROM pulled_records ORDER BY record_id").fetchall()]
 
 
+@pytest.mark.slow
 def test_pull_prints_one_summary_line_when_not_a_terminal(zendesk: ZendeskFake, tmp_path: Path) -> None:
     secret = "${ZENDESK_API_TOKEN}"
     config = write_config(tmp_path, zendesk_source(zendesk.url, token=secret), csat_source(zendesk.url, secret))
@@ -78,6 +79,7 @@ def test_progress_on_a_terminal_redraws_one_line() -> None:
                          "2,000 stored\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("verbose", [False, True])
 def test_wrong_token_is_one_line_and_never_shown(zendesk: ZendeskFake, tmp_path: Path, verbose: bool) -> None:
     wrong = "WRONG-tok-9a8b7c6d5e"
@@ -106,6 +108,7 @@ def test_validate_style_credentials_check(zendesk: ZendeskFake, tmp_path: Path) 
     assert len(problems) == 1 and "401" in str(problems[0]) and "nope-nope-1" not in str(problems[0])
 
 
+@pytest.mark.slow
 def test_time_limit_via_cli_names_what_is_missing(zendesk: ZendeskFake, tmp_path: Path) -> None:
     zendesk.fail(EXPORT, 429, retry_after="60", after=1)
     source = zendesk_source(zendesk.url)[:-1] + ", options: {max_minutes: 0.1}}"
@@ -119,6 +122,7 @@ def test_time_limit_via_cli_names_what_is_missing(zendesk: ZendeskFake, tmp_path
     assert stored_ids(config) == ["1", "2"]
 
 
+@pytest.mark.slow
 def test_kill_9_mid_pull_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     fake = ZendeskFake(ZD_EMAIL, ZD_TOKEN, page_cap=3)
     fake.add_user(7, "Alice Rossi")
@@ -181,6 +185,7 @@ def test_report_commands_pull_first_unless_offline(zendesk: ZendeskFake, tmp_pat
     assert materialize(config, "tickets", config.sources.tickets).exists()
 
 
+@pytest.mark.slow
 def test_full_flag_and_nothing_to_pull(zendesk: ZendeskFake, tmp_path: Path) -> None:
     config = write_config(tmp_path / "a", zendesk_source(zendesk.url))
     assert run_cli("pull", "--config", str(config)).returncode == 0

@@ -28,6 +28,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, env={**os.environ, "ZD_TOKEN": ZD_TOKEN}, timeout=180)
 
 
+@pytest.mark.slow
 def test_kpis_pulls_first_then_offline_uses_the_store(zendesk: ZendeskFake, tmp_path: Path) -> None:
     config = write_config(tmp_path, zendesk_source(zendesk.url, token="${ZD_TOKEN}"),
                           csat_source(zendesk.url, token="${ZD_TOKEN}"))
@@ -56,6 +57,7 @@ def test_kpis_pulls_first_then_offline_uses_the_store(zendesk: ZendeskFake, tmp_
     assert ZD_TOKEN not in first.stdout + first.stderr + again.stdout + again.stderr
 
 
+@pytest.mark.slow
 def test_validate_checks_the_credentials_with_one_request(zendesk: ZendeskFake, tmp_path: Path) -> None:
     config = write_config(tmp_path, zendesk_source(zendesk.url, token="${ZD_TOKEN}"))
     assert run_cli("pull", "--config", str(config)).returncode == 0

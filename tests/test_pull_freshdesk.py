@@ -57,6 +57,7 @@ def test_custom_field_category(freshdesk: FreshdeskFake, tmp_path: Path) -> None
     assert got["101"]["category"] == "App" and got["102"]["category"] == "Web" and got["103"]["category"] == ""
 
 
+@pytest.mark.slow
 def test_incremental_updates_and_deletions_then_kpis(freshdesk: FreshdeskFake, tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path / "pull", freshdesk_source(freshdesk.url)))
     pull(config, policy=FAST)
@@ -114,6 +115,7 @@ def test_wrong_key_is_one_error_without_retry(freshdesk: FreshdeskFake, tmp_path
     assert freshdesk.requests[-1].path == "/api/v2/agents/me"
 
 
+@pytest.mark.slow
 def test_rate_limited_requests_are_retried_after_the_wait(freshdesk: FreshdeskFake, tmp_path: Path) -> None:
     freshdesk.fail("/api/v2/tickets", 429, retry_after="1")
     config = load_config(write_config(tmp_path, freshdesk_source(freshdesk.url)))

@@ -66,6 +66,7 @@ def test_backoff_is_exponential_with_a_cap_and_bounded_tries(echo: Echo) -> None
     assert len(echo.requests) == 5
 
 
+@pytest.mark.slow
 def test_retry_after_wins_over_a_shorter_backoff(echo: Echo) -> None:
     echo.fail("/x", 429, retry_after="1")
     clock = FakeClock(jitter=0.5)

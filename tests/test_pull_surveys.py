@@ -92,6 +92,7 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 CES_1_7 = "kpis: {ces: {scale: [1, 7], low_effort_min: 5}}\n"
 
 
+@pytest.mark.slow
 def test_delighted_pull_maps_responses_and_pages_by_updated_since(delighted: DelightedFake, tmp_path: Path,
                                                                   small_pages: None) -> None:
     config = load_config(project(tmp_path, delighted_source(delighted.url, ticket_property="Ticket ID")))
@@ -110,6 +111,7 @@ def test_delighted_pull_maps_responses_and_pages_by_updated_since(delighted: Del
     assert set(got) == {str(i) for i in range(1, 10)}  # responses read twice are stored once
 
 
+@pytest.mark.slow
 def test_delighted_kpis_and_the_next_pull_asks_only_for_changes(delighted: DelightedFake, tmp_path: Path,
                                                                 small_pages: None) -> None:
     config = load_config(project(tmp_path / "pull", delighted_source(delighted.url)))
@@ -132,6 +134,7 @@ def test_delighted_kpis_and_the_next_pull_asks_only_for_changes(delighted: Delig
     assert kpis["nps"] == pytest.approx(40.0) and kpis["csat"] == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_delighted_rate_limit_waits_as_long_as_retry_after_says(delighted: DelightedFake, tmp_path: Path,
                                                                 small_pages: None) -> None:
     delighted.fail(RESPONSES, 429, retry_after="1", after=1)
@@ -185,6 +188,7 @@ def stored_ids(config: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT DISTINCT record_id FROM pulled_records ORDER BY record_id").fetchall()]
 
 
+@pytest.mark.slow
 def test_delighted_kill_9_mid_pull_then_resume(tmp_path: Path) -> None:
     fake = DelightedFake(DL_KEY)
     for i in range(1, 251):  # 250 responses: pages of 100, 100, 50
@@ -264,6 +268,7 @@ def test_typeform_pull_pages_back_with_before_tokens(typeform: TypeformFake, tmp
     assert got["t03"]["score"] == "" and set(got) == {"t01", "t02", "t03", "t04", "t05"}
 
 
+@pytest.mark.slow
 def test_typeform_kpis_and_the_next_pull_looks_back_a_day(typeform: TypeformFake, tmp_path: Path) -> None:
     config = load_config(project(tmp_path / "pull", typeform_source(typeform.url)))
     pull(config, policy=FAST)

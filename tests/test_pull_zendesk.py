@@ -84,6 +84,7 @@ def test_next_pull_asks_only_for_changes_since_the_cursor(zendesk: ZendeskFake, 
     assert len(got) == 5
 
 
+@pytest.mark.slow
 def test_full_starts_again_from_start(zendesk: ZendeskFake, tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, zendesk_source(zendesk.url)))
     pull(config, policy=FAST)
@@ -97,6 +98,7 @@ def test_full_starts_again_from_start(zendesk: ZendeskFake, tmp_path: Path) -> N
     assert set(got) == {"1", "2", "3", "4", "6"}
 
 
+@pytest.mark.slow
 def test_kpis_of_pulled_tickets_and_csat_match_hand_computation(zendesk: ZendeskFake, tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path / "pull", zendesk_source(zendesk.url), csat_source(zendesk.url)))
     pull(config, policy=FAST)
@@ -147,6 +149,7 @@ def test_csat_rows_and_lookback_on_the_next_pull(zendesk: ZendeskFake, tmp_path:
     assert rows(materialize(config, "surveys", config.sources.surveys))["903"]["score"] == "1"
 
 
+@pytest.mark.slow
 def test_category_type_and_tags(zendesk: ZendeskFake, tmp_path: Path) -> None:
     zendesk.tickets[3]["tags"] = ["vip", "cat_refunds"]
     zendesk.changes.append(3)
@@ -163,6 +166,7 @@ def test_category_type_and_tags(zendesk: ZendeskFake, tmp_path: Path) -> None:
     assert rows(materialize(config, "tickets", config.sources.tickets))["3"]["category"] == "refunds"
 
 
+@pytest.mark.slow
 def test_rate_limit_waits_as_long_as_retry_after_says(zendesk: ZendeskFake, tmp_path: Path) -> None:
     zendesk.fail(EXPORT, 429, retry_after="1", after=1)  # the second export request is rate limited
     config = load_config(write_config(tmp_path, zendesk_source(zendesk.url)))

@@ -37,6 +37,9 @@ TICKETS = [
      "Shipping", "email", "Ann", "1", "0"),
     ("2", "2026-10-07T09:00:00+02:00", "", "", "Billing", "chat", "Bob", "", ""),
     ("3", "2026-10-08T09:00:00+02:00", "", "", "Billing", "chat", "Bob", "", ""),
+    # the whole month is covered (a partial month stops `build`)
+    ("4", "2026-10-01T09:00:00+02:00", "", "", "Billing", "chat", "Bob", "", ""),
+    ("5", "2026-10-31T09:00:00+01:00", "", "", "Billing", "chat", "Bob", "", ""),
 ]
 SURVEYS = [("a", "2026-10-05", "nps", "10"), ("b", "2026-10-06", "NPS", "2")]
 BUSINESS = [("2026-10", "100", "90", "15", "10000", "5000")]
@@ -87,7 +90,7 @@ def test_a_second_run_on_the_same_inputs_reuses_the_first_result(make_project: P
         assert second.exit_code == 0, second.output
         assert len(calls) == 1  # the engine did not run again
     assert json.loads(second.stdout) == json.loads(first.stdout)
-    assert json.loads(second.stdout)["kpis"]["ticket_volume"] == 3
+    assert json.loads(second.stdout)["kpis"]["ticket_volume"] == 5
     # and another command (build) reuses it too
     with patch("reportgen.run.run_engine", side_effect=AssertionError("the engine ran")):
         built = CliRunner().invoke(main, ["build", "-c", str(config), "-m", "2026-10",
@@ -127,7 +130,7 @@ def test_a_changed_input_or_config_runs_the_engine_again(make_project: ProjectFa
     if change == "rewrite_same_size":
         assert document["breakdowns"]["tickets_by_category"]["Shopping"] == 1
     if change == "new_file_in_glob":
-        assert document["kpis"]["ticket_volume"] == 4
+        assert document["kpis"]["ticket_volume"] == 6
 
 
 def test_no_cache_reads_every_source_again(make_project: ProjectFactory) -> None:
@@ -205,7 +208,7 @@ def test_a_damaged_entry_is_computed_again(make_project: ProjectFactory) -> None
         result = _kpis(config)
         assert result.exit_code == 0, result.output
         assert len(calls) == 1
-    assert json.loads(result.stdout)["kpis"]["ticket_volume"] == 3
+    assert json.loads(result.stdout)["kpis"]["ticket_volume"] == 5
 
 
 def test_pulled_records_are_known_by_their_store_version(zendesk: ZendeskFake, tmp_path: Path,
@@ -227,3 +230,16 @@ def test_pulled_records_are_known_by_their_store_version(zendesk: ZendeskFake, t
     assert json.loads(offline.stdout)["kpis"]["ticket_volume"] == 6
     assert json.loads(pulled.stdout)["kpis"]["ticket_volume"] == 5  # one deleted since
     assert ZD_TOKEN.encode() not in b"".join(p.read_bytes() for p in _entries(config))
+
+
+def test_an_entry_holds_every_field_of_the_engine_result() -> None:
+    """A field added to EngineResult must be kept too (else a cached run would lose it)."""
+    import dataclasses
+
+    import msgspec
+
+    from reportgen.engine import EngineResult
+    from reportgen.result_cache import _Entry
+
+    kept = {f.name for f in msgspec.structs.fields(_Entry)}
+    assert kept == {f.name for f in dataclasses.fields(EngineResult)} - {"fatal"}

@@ -29,7 +29,7 @@ def project(tmp_path: Path, port: int = 25) -> Path:
     root = tmp_path / "project"
     (root / "data").mkdir(parents=True)
     (root / "data" / "tickets.csv").write_text(
-        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-02T09:00:00Z\n", encoding="utf-8")
+        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-31T09:00:00Z\n", encoding="utf-8")
     config = root / "config.yaml"
     config.write_text(
         "sources:\n  tickets: {path: data/tickets.csv}\n"
@@ -53,6 +53,7 @@ def no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(GOOGLE_VAR, raising=False)
 
 
+@pytest.mark.slow
 def test_dry_runs_and_local_commands_need_no_secret(tmp_path: Path) -> None:
     config = project(tmp_path)
     eml = tmp_path / "message.eml"

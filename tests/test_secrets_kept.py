@@ -176,7 +176,7 @@ def test_history_and_eml_files_are_private_whatever_the_umask(tmp_path: Path) ->
     root = tmp_path / "project"
     (root / "data").mkdir(parents=True)
     (root / "data" / "tickets.csv").write_text(
-        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-02T09:00:00Z\n", encoding="utf-8")
+        "ticket_id,created_at\nT1,2026-10-01T09:00:00Z\nT2,2026-10-31T09:00:00Z\n", encoding="utf-8")
     config = root / "config.yaml"
     config.write_text("sources:\n  tickets: {path: data/tickets.csv}\n"
                       "outputs:\n  email:\n    host: localhost\n    from: r@example.com\n"

@@ -46,6 +46,7 @@ def test_dry_run_writes_the_request_bodies_without_credentials(tmp_path: Path) -
     assert [r["addSheet"]["properties"]["title"] for r in body["requests"] if "addSheet" in r] == list(TAB_ORDER)
 
 
+@pytest.mark.slow
 def test_dry_run_matches_what_a_first_publish_sends(tmp_path: Path, routed: Google) -> None:
     config = project(tmp_path, f"outputs:\n  google_sheets:\n    title: Support report\n"
                                f"    credentials: {routed.key_file}\n")

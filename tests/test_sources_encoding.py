@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 from conftest import TICKET_HEADER, ProjectFactory
 
@@ -87,6 +88,7 @@ def _late_accent_export(config: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_windows_1252_character_past_the_sample_rereads_the_file_as_windows_1252(
         make_project: ProjectFactory) -> None:
     config = make_project()

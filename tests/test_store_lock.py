@@ -46,6 +46,7 @@ def test_the_pull_store_waits_for_the_file_then_opens_it(tmp_path: Path) -> None
                      "(up to 1 minute)"]
 
 
+@pytest.mark.slow
 def test_the_wait_is_bounded_with_one_clear_line(tmp_path: Path) -> None:
     path = tmp_path / "history.duckdb"
     holder = hold_lock(path, 30)

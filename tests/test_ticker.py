@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+import pytest
 from conftest import ProjectFactory
 
 from reportgen.ticker import ticking
@@ -53,6 +54,7 @@ def test_a_library_call_shows_nothing() -> None:
     assert stream.getvalue() == ""
 
 
+@pytest.mark.slow
 def test_kpis_on_a_terminal_counts_while_computing_and_keeps_stdout_clean(
         make_project: ProjectFactory) -> None:
     """A real `reportgen kpis` with stderr on a pseudo-terminal: the live line goes there only."""

@@ -19,7 +19,7 @@ from reportgen.units import (
 
 @pytest.mark.parametrize(("unit", "value", "fmt", "text"), [
     ("money", 311.2749, '"€"#,##0.00', "€311.27"),
-    ("hours", 3.734, '0.0" h"', "3.7 h"),
+    ("hours", 3.734, '0.0" h"', "3.7\u00a0h"),
     ("percent", 0.1234, "0.0%", "12.3%"),
     ("score", 33.3333, "0.0", "33.3"),
     ("count", 12345, "#,##0", "12,345"),
@@ -40,16 +40,16 @@ def test_money_takes_the_configured_currency() -> None:
     assert currency_prefix("usd") == "$"
     assert currency_prefix("CHF") == "CHF "  # a letter code is separated by a space
     assert spreadsheet_format("money", "CHF") == '"CHF "#,##0.00'
-    assert format_value(-5, "money", "CHF") == "-CHF 5.00"
+    assert format_value(-5, "money", "CHF") == "-CHF\u00a05.00"
     assert format_value(1234.5, "money", "GBP") == "£1,234.50"
 
 
 def test_percent_changes_are_percentage_points_everywhere() -> None:
     assert change_factor("percent") == 100 and change_factor("hours") == 1
     assert change_value("percent", 0.50, 0.534) == pytest.approx(3.4)
-    assert format_change(3.4, "percent") == "+3.4 pp"
+    assert format_change(3.4, "percent") == "+3.4\u00a0pp"
     assert spreadsheet_format("percent", "EUR", signed=True) == '+0.0" pp";-0.0" pp";0.0" pp"'
-    assert format_change(-0.5, "hours") == "−0.5 h"
+    assert format_change(-0.5, "hours") == "−0.5\u00a0h"
     assert spreadsheet_format("hours", "EUR", signed=True) == '+0.0" h";-0.0" h";0.0" h"'
     assert format_change(-1234.5, "money", "EUR") == "−€1,234.50"
     assert format_change(12, "count") == "+12" and format_change(2.5, "count") == "+2.5"

@@ -242,6 +242,7 @@ def _reset_statements(server: Server) -> None:
         con.execute("SELECT pg_stat_statements_reset()")
 
 
+@pytest.mark.slow
 def test_rows_returned_do_not_grow_with_the_tickets(pg: Server) -> None:
     returned, fetched = [], []
     for count in (3_000, 30_000):
@@ -276,6 +277,7 @@ def _load_duckdb(database: Path, tickets: Sequence[data.Row], surveys: Sequence[
         con.close()
 
 
+@pytest.mark.slow
 def test_duckdb_file_warehouse_equals_the_file_engine(tmp_path: Path) -> None:
     tickets, surveys = data.tickets(seed=3), data.surveys(seed=9)
     database = tmp_path / "warehouse.duckdb"
@@ -442,6 +444,7 @@ def test_dbt_zendesk_is_a_warehouse_preset_only() -> None:
 
 
 # ---- end to end: the CLI on a warehouse config ---------------------------------------------------------
+@pytest.mark.slow
 def test_reportgen_kpis_on_a_warehouse_config_equals_the_files(pg: Server, tmp_path: Path) -> None:
     import json
 

@@ -12,8 +12,10 @@ from workbook_support import CATEGORIES, CHANNELS, INJECTION, NS, chart_xml, wri
 from reportgen.api import build_workbook
 from reportgen.config import load_config
 from reportgen.errors import ReportgenError
-from reportgen.kpis import KPIS, SCALAR_KPIS, breakdown_values, scalar_values
+from reportgen.i18n import translator
+from reportgen.kpis import KPI_BY_ID, KPIS, SCALAR_KPIS, breakdown_values, scalar_values
 from reportgen.report import TAB_ORDER
+from reportgen.verdicts import target_status
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +189,14 @@ def test_failure_while_writing_leaves_no_partial_file(tmp_path: Path, monkeypatc
     assert target.read_bytes() == b"previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "data", "report.xlsx",
                                                           "reportgen-history.duckdb"]
+
+
+def test_a_time_kpi_over_its_target_is_slower_not_above() -> None:
+    """"Above target" for a resolution time left its meaning to the colour; it says slower."""
+    hours = KPI_BY_ID["avg_resolution_hours"]
+    assert target_status(hours, 31.0, 30.0) == ("status.slower_than_target", "bad")
+    assert target_status(hours, 30.0, 30.0) == ("status.on_target", "good")
+    assert target_status(KPI_BY_ID["churn_rate"], 0.03, 0.02) == ("status.above_target", "bad")  # not a time
+    shown = {language: translator(language).t("status.slower_than_target") for language in ("en", "it", "ro", "ja")}
+    assert shown == {"en": "Slower than target", "it": "Più lento dell'obiettivo", "ro": "Mai lent decât ținta",
+                     "ja": "目標より遅い"}

@@ -14,6 +14,8 @@ from reportgen.config import load_config
 from reportgen.kpis import KPIS, scalar_values
 from reportgen.render.xlsx import PALETTE
 
+pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]  # every test starts LibreOffice
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float | None]]:

@@ -3,8 +3,12 @@
 Dimension values (category, channel, agent) are merged here, on the few distinct
 values the queries return: names that differ only in case or surrounding spaces
 are one value, shown in its most frequent spelling over the whole dataset (by
-number of tickets; on a tie, the spelling that sorts first). An empty value is
-the dimension's default (``Uncategorized``, ``Unknown``) or, for agents, no agent.
+number of tickets; on a tie, the spelling that sorts first), preferring a spelling
+that is not all capitals when there is one ("Web form" over a more frequent
+"WEB FORM": the report is read by leadership). An empty value is
+the dimension's default (``Uncategorized``, ``Unknown``) or, for agents, no agent; a
+value spelled like the default in any report language ("Senza categoria", "未分類") is
+the default too, so each report shows it once, in its own language.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from reportgen.measures import (
     DIMENSION_DEFAULTS,
     MonthMeasures,
     active_measures,
+    default_spellings,
     needed_columns,
 )
 
@@ -34,13 +39,14 @@ def label(raw: str | None, default: str | None) -> str | None:
 
 
 def merge_spellings(counts: Counter[str]) -> dict[str, str]:
-    """Trimmed spelling → the spelling shown for it (case-insensitive groups, most frequent wins)."""
+    """Trimmed spelling → the spelling shown for it (case-insensitive groups, most frequent wins, but
+    a spelling in all capitals only when the group has no other)."""
     groups: dict[str, Counter[str]] = {}
     for spelling, count in counts.items():
         groups.setdefault(spelling.casefold(), Counter())[spelling] += count
     shown: dict[str, str] = {}
     for spellings in groups.values():
-        best = min(spellings, key=lambda s: (-spellings[s], s))
+        best = min(spellings, key=lambda s: (s.isupper(), -spellings[s], s))
         for spelling in spellings:
             shown[spelling] = best
     return shown
@@ -65,14 +71,20 @@ def file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[st
     dimension = query.dimension
     assert dimension in DIMENSION_DEFAULTS
     default = DIMENSION_DEFAULTS[dimension]
+    aliases = default_spellings(dimension)
+
+    def name_of(raw: object) -> str | None:  # the default also when written in any language
+        name = label(None if raw is None else str(raw), default)
+        return default if name is not None and name.casefold() in aliases else name
+
     spellings: Counter[str] = Counter()
     for _, raw, first, *_ in rows:  # an empty value is the default, merged with its other spellings
-        name = label(None if raw is None else str(raw), default)
+        name = name_of(raw)
         if name is not None:
             spellings[name] += int(cast(float, first))
     shown = merge_spellings(spellings)
     for month, raw, *values in rows:
-        name = label(None if raw is None else str(raw), default)
+        name = name_of(raw)
         if name is None:
             continue
         key = shown[name]

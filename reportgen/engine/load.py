@@ -13,6 +13,7 @@ needs the scratch folder, in :func:`_load_sheet` beside it).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from reportgen.config import Config, SourceConfig
 from reportgen.errors import ConfigError, Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
+from reportgen.sources.decimals import DECIMAL_COMMA_NOTE, as_decimal_point, decimal_comma_columns
 from reportgen.sources.files import (
     BlankLines,
     explain_read_error,
@@ -34,6 +36,7 @@ from reportgen.sources.files import (
     stage_file,
 )
 from reportgen.sources.presets import get_preset
+from reportgen.sources.presets.base import INSTANT_MACRO
 from reportgen.sources.schema import COLUMNS
 from reportgen.sources.text import drop_controls_sql, has_controls_sql
 
@@ -93,6 +96,8 @@ class Loaded:
     columns: set[str] = field(default_factory=set)  # canonical columns found in at least one file
     fatal: list[ReportgenError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # inferred reading choices, for `validate`
+    # api: sources: when each one's last pull finished (the data covers time up to then)
+    pulled_until: list[dt.datetime] = field(default_factory=list)
 
     @property
     def files(self) -> list[str]:
@@ -238,6 +243,12 @@ def _timestamp(text: str, date_format: str | None) -> str:
     return f"coalesce(CAST(try_strptime({text}, {sql_string(date_format)}) AS TIMESTAMPTZ), {iso})"
 
 
+def _define_instant(con: duckdb.DuckDBPyConnection, date_format: str | None) -> None:
+    """The macro a preset's derived instant (created + a duration) reads its start with
+    (``INSTANT_MACRO``): the same parse as the file's timestamp columns."""
+    con.execute(f"CREATE OR REPLACE TEMP MACRO {INSTANT_MACRO}(t) AS {_timestamp('t', date_format)}")
+
+
 def create_raw_table(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
     """An empty ``{dataset}_raw``: the stored columns, ``_ctl`` (control characters were dropped
     from the row: ``sources.text``) and the index of the file each row came from."""
@@ -268,6 +279,12 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
             loaded.fatal.append(exc)
             continue
         read_as = _scratch(source) if source.kind == "api" else source
+        if source.kind == "api":
+            from reportgen.sources.api import pulled_until
+
+            until = pulled_until(config, dataset, source)
+            if until is not None:
+                loaded.pulled_until.append(until)
         for path in paths:
             try:
                 span, columns, rows = _load_file(con, dataset, read_as, path, workdir,
@@ -329,14 +346,18 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
         staged = stage_file(con, readable, source, workdir)
         skip = max(0, int(preset.header_rows) - 1)  # sub-header rows (SurveyMonkey, Qualtrics)
         sql, first_row = _skip_rows(staged.sql, skip), staged.first_row + skip
-        expressions = preset.columns(dataset, staged.header, source, path)
+        mapped = preset.columns(dataset, staged.header, source, path)
         # in parallel, then serially when a quote holds a line break; and again as Windows-1252
         # when bytes past the sample the encoding was detected on are not UTF-8
         while True:
             inferred: list[str] = []
             try:
+                expressions = _decimal_commas(con, dataset, source, staged.delimiter, sql, mapped, path,
+                                              inferred)
+                _define_instant(con, source.date_format)  # derived instants of the inference: ISO
                 date_format = source.date_format or _infer_date_format(con, dataset, sql, expressions,
                                                                        path, inferred)
+                _define_instant(con, date_format)  # derived instants read as created_at is
                 select, cleaned, checked, cells = _select(dataset, expressions, date_format,
                                                           preset.blank_values)
                 read = f"SELECT {cleaned} FROM (SELECT {checked} FROM (SELECT {cells} FROM ({sql})))"
@@ -366,12 +387,35 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
     blank_lines = BlankLines(staged.text_path, staged.delimiter) \
         if staged.text_path is not None and staged.delimiter is not None and readable == path else None
     span = FileSpan(str(path), start, first_row, blank_lines=blank_lines, skipped=skip)
-    return span, set(expressions), rows
+    return span, set(mapped), rows
 
 
 def _skip_rows(sql: str, skip: int) -> str:
     """The records of ``sql`` after the first ``skip`` (sub-header rows are not records)."""
     return f"SELECT * FROM ({sql}) OFFSET {skip}" if skip else sql
+
+
+def _decimal_commas(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig,
+                    delimiter: str | None, sql: str, expressions: dict[str, str], path: Path,
+                    notes: list[str]) -> dict[str, str]:
+    """``expressions`` with the number columns written with decimal commas read as numbers.
+
+    ``decimal: ","`` on the source: every number column; ``"."``: none; unset: the columns of
+    a ``;`` file the whole column shows to use decimal commas (``reportgen.sources.decimals``).
+    """
+    names = ([c.name for c in COLUMNS["business"] if c.name != "month"] if dataset == "business"
+             else sorted(NUMBERS))
+    numbers = {name: expressions[name] for name in names if name in expressions}
+    if source.kind != "path" or source.decimal == "." or not numbers:
+        return expressions
+    if source.decimal == ",":
+        chosen = list(numbers)
+    elif delimiter == ";":
+        chosen = decimal_comma_columns(con, sql, numbers)
+        notes += [DECIMAL_COMMA_NOTE.format(file=path.name, column=name) for name in chosen]
+    else:
+        return expressions
+    return {**expressions, **{name: as_decimal_point(numbers[name]) for name in chosen}}
 
 
 _DATE_SAMPLE = 1000  # rows looked at before deciding a file's timestamps need the whole-column check

@@ -31,6 +31,10 @@ class Reason:
     def meaning_in(self, tr: Translator) -> str:
         return tr.t(f"reason.{self.name}")
 
+    def label_in(self, tr: Translator) -> str:
+        """Its short name for readers (the Data Quality tab's reason column): ``reason_label.<name>``."""
+        return tr.t(f"reason_label.{self.name}")
+
     @property
     def row_excluded(self) -> bool:
         return self.effect == "excluded"

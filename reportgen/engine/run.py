@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -152,7 +153,7 @@ class Engine:
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
-            business, quality = self._business(con, Path(workdir), result.fatal)
+            business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
             finish(months, config, business, columns)
             result.notes += absent_inputs(config, columns)
@@ -184,19 +185,23 @@ class Engine:
         con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
+        if covered is not None and loaded.pulled_until:  # an API pull covers up to the (oldest) pull
+            pulled = min(loaded.pulled_until).astimezone(ZoneInfo(tz)).date()
+            covered = (covered[0], max(covered[1], pulled))
         if covered is not None:
             part.coverage[dataset] = covered
         con.execute(f"DROP VIEW {dataset}")
         con.execute(f"DROP TABLE {dataset}_all")
         return part
 
-    def _business(self, con: duckdb.DuckDBPyConnection, workdir: Path, fatal: list[ReportgenError]
-                  ) -> tuple[dict[str, dict[str, float | None]], DatasetQuality]:
+    def _business(self, con: duckdb.DuckDBPyConnection, workdir: Path, fatal: list[ReportgenError],
+                  notes: list[str]) -> tuple[dict[str, dict[str, float | None]], DatasetQuality]:
         pushed = pushed_down(self.config, "business", EngineResult({}, {}, [], fatal), self.collect)
         if pushed is not None:
             return pushed.business, pushed.quality
         loaded = load_dataset(con, self.config, "business", workdir, self.collect)
         fatal += loaded.fatal
+        notes += loaded.notes  # how the files were read (encoding, decimal commas)
         parsed = parse_business_rows(business_rows(con, loaded), fatal if self.collect else None)
         quality = DatasetQuality(files=loaded.files, rows_read=loaded.rows_read, rows_used=len(parsed))
         return {month: figures.values for month, figures in parsed.items()}, quality

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from reportgen.coverage import PARTIAL_MARK
 from reportgen.i18n import Translator, translator
 from reportgen.render.styles import GREY, HEADER_FILL
 
 from .summary import TrendPoint
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw
 
 WIDTH, HEIGHT = 560, 170
 _MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 46, 14, 14, 26
@@ -27,6 +32,16 @@ _POINT_RADIUS = 4  # the report month's marker
 
 def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+_MARK_SIZE = 9  # the ◐ drawn after a partial month's label
+
+
+def _partial_mark(draw: ImageDraw.ImageDraw, x: float, y: float, colour: tuple[int, int, int]) -> None:
+    """◐ at (x, y): a circle whose left half is filled."""
+    box = [(x, y), (x + _MARK_SIZE, y + _MARK_SIZE)]
+    draw.pieslice(box, 90, 270, fill=colour)
+    draw.ellipse(box, outline=colour, width=1)
 
 
 def _nice_ceiling(value: float) -> float:
@@ -70,7 +85,8 @@ def volume_chart_png(points: Sequence[TrendPoint], tr: Translator | None = None)
     count = len(points)
     # the first and last points sit inside the plot, half a month label (and a marker) from its
     # ends, so the last point and its label are drawn whole, centred on each other
-    pad = max(draw.textlength(p.label, font=font) for p in points) / 2 + _POINT_RADIUS + 2
+    pad = max(draw.textlength(p.label, font=font) + (_MARK_SIZE + 3 if p.partial else 0)
+              for p in points) / 2 + _POINT_RADIUS + 2
     first_x, last_x = left + pad, right - pad
     step = (last_x - first_x) / max(1, count - 1)
 
@@ -99,8 +115,11 @@ def volume_chart_png(points: Sequence[TrendPoint], tr: Translator | None = None)
         if (count - 1 - index) % every == 0:
             label = point.label
             width = draw.textlength(label, font=font)
-            x = x_of(index) - width / 2
+            mark = _MARK_SIZE + 3 if point.partial else 0
+            x = x_of(index) - (width + mark) / 2
             draw.text((x, bottom + 8), label, fill=grey, font=font)
+            if point.partial:  # ◐ after the label, drawn (the built-in font has no such glyph)
+                _partial_mark(draw, x + width + 3, bottom + 9, grey)
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
@@ -113,6 +132,8 @@ def chart_alt_text(points: Sequence[TrendPoint], tr: Translator | None = None) -
     known = [p for p in points if p.tickets is not None]
     if not known:
         return tr.t("email.chart_alt_empty")
-    values = ", ".join(tr.t("email.chart_alt_item", month=tr.month(p.month), count=tr.number(p.tickets or 0))
+    values = ", ".join(tr.t("email.chart_alt_item", month=tr.month(p.month) + (f" {PARTIAL_MARK}" if p.partial
+                                                                                  else ""),
+                            count=tr.number(p.tickets or 0))
                        for p in known)
     return tr.t("email.chart_alt", values=values)

@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reportgen.blocks import MonthBlocks, report_blocks
-from reportgen.coverage import PARTIAL_MARK, partial_list
+from reportgen.coverage import PARTIAL_MARK, marked_month, partial_list
 from reportgen.i18n import Translator, translator
+from reportgen.measures import dimension_value_in
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
 from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GREY
@@ -91,6 +92,7 @@ class TrendPoint:
     month: str
     label: str  # as drawn in the chart image (Latin script: '2026/10' in Japanese)
     tickets: float | None
+    partial: bool = False  # covered only in part: drawn with the ◐ mark
 
 
 @dataclass
@@ -212,7 +214,8 @@ def find_spikes(data: MonthData) -> list[Spike]:
         if count >= SPIKE_RATIO * average and count - average >= SPIKE_MIN_INCREASE:
             rise = tr.number((count / average - 1) * 100, 0, grouping=False) if average else ""
             increase = tr.t("email.spike_increase", percent=rise) if average else tr.t("email.spike_new")
-            spikes.append(Spike(name, format_value(count, "count", tr=tr), tr.number(average, 1), increase,
+            spikes.append(Spike(dimension_value_in("category", name, tr), format_value(count, "count", tr=tr),
+                                tr.number(average, 1), increase,
                                 count, average))
     spikes.sort(key=lambda s: (-(s.raw_tickets - s.raw_average), s.name))
     return spikes
@@ -222,7 +225,7 @@ def volume_trend(data: MonthData, blocks: MonthBlocks | None = None) -> list[Tre
     """Tickets created per month over the report window (None for months without data)."""
     tr = _translator(data)
     volume = (blocks or report_blocks(data, tr)).kpi("ticket_volume")
-    return [TrendPoint(m, tr.month_image(m), value)
+    return [TrendPoint(m, tr.month_image(m), value, m in data.partial)
             for m, value in zip(data.window, volume.values, strict=True)]
 
 
@@ -259,7 +262,10 @@ def summarize(data: MonthData) -> EmailSummary:
     return EmailSummary(
         title=data.config.report.title,
         month=data.month,
-        month_label=tr.month_long(data.month),
+        # a partial report month (sent with --allow-partial) says so wherever the month is named:
+        # subject, header, intro: 'Nov 2026 ◐ (data until 4 Nov 2026)'
+        month_label=(marked_month(tr.month_long(data.month), data.partial[data.month], tr)
+                     if data.month in data.partial else tr.month_long(data.month)),
         previous_label=tr.month_long(shift(data.month, -1)),
         headline=headline_rows(data, blocks),
         top_categories=top_categories(data, blocks=blocks),

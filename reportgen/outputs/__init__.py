@@ -16,6 +16,7 @@ from __future__ import annotations
 from reportgen.config import ENV_HINT, KNOWN_OUTPUTS, Config
 from reportgen.errors import ConfigError
 from reportgen.outputs.base import Delivered, Output
+from reportgen.registry import OUTPUTS
 
 __all__ = ["Delivered", "Output", "configured_outputs", "output_problems"]
 
@@ -26,12 +27,9 @@ def configured_outputs(config: Config) -> list[tuple[Output, bool]]:
     The workbook is always on (``key`` ""); Google Sheets before the email,
     so the email can link the sheet just published.
     """
-    from reportgen.outputs.email import EmailOutput
-    from reportgen.outputs.google_sheets import GoogleSheetsOutput
-    from reportgen.outputs.site import SiteOutput
     from reportgen.outputs.xlsx import XlsxOutput
 
-    outputs: list[Output] = [XlsxOutput(), GoogleSheetsOutput(), EmailOutput(), SiteOutput()]
+    outputs: list[Output] = [XlsxOutput(), *(OUTPUTS.load(name)() for name in OUTPUTS)]
     return [(output, not output.key or output.key in config.outputs) for output in outputs]
 
 

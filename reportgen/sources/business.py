@@ -38,8 +38,8 @@ def _number(text: str, location: Location) -> float:
         value = float(cleaned)
     except ValueError:
         raise DataError(f"'{shown(text)}' is not a number", location,
-                        hint="write plain numbers such as 10000 or 10000.50 "
-                             "(no currency symbols or thousands separators)") from None
+                        hint="write plain numbers such as 10000 or 10000.50 (no currency symbols); "
+                             "for 10000,50 set decimal: \",\" on the source") from None
     if not math.isfinite(value):
         raise DataError(f"'{shown(text)}' is not a finite number", location, hint="write a plain number")
     return value

@@ -17,6 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+# seconds between the serving loop's checks for shutdown() (the library default, 0.5 s, is what
+# every test stopping a server would wait)
+POLL_INTERVAL = 0.01
+
 
 @dataclass
 class Request:
@@ -26,6 +30,7 @@ class Request:
     auth: tuple[str, str] | None
     at: float
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: Any = None  # a POST's JSON body, decoded (None: none, or not JSON)
 
 
 @dataclass
@@ -86,7 +91,7 @@ class FakeApi:
                 return fault
         return None
 
-    def handle(self, method: str, target: str, headers: dict[str, str]) -> Reply:
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> Reply:
         parts = urlsplit(target)
         auth = None
         header = headers.get("authorization", "")
@@ -94,7 +99,7 @@ class FakeApi:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8", "replace").partition(":")
             auth = (user, password)
         request = Request(method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), auth,
-                          time.monotonic(), dict(headers))
+                          time.monotonic(), dict(headers), _json_or_none(body))
         with self._lock:
             self.requests.append(request)
         fault = self._fault(request)
@@ -112,7 +117,15 @@ class FakeApi:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                reply = api.handle("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+                self._serve("GET")
+
+            def do_POST(self) -> None:
+                self._serve("POST")
+
+            def _serve(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                sent = self.rfile.read(length) if length else b""
+                reply = api.handle(method, self.path, {k.lower(): v for k, v in self.headers.items()}, sent)
                 body = reply.raw if reply.raw is not None else \
                     json.dumps(reply.body, separators=(",", ":")).encode()
                 try:
@@ -131,7 +144,8 @@ class FakeApi:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll: shutdown() waits for the serving loop's next poll, 0.5 s by default
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(POLL_INTERVAL,), daemon=True)
         self.thread.start()
         return self.url
 
@@ -146,3 +160,10 @@ class FakeApi:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None

@@ -35,6 +35,8 @@ from google.auth import jwt
 
 from .discovery import drive_validator, sheets_validator
 
+POLL_INTERVAL = 0.01  # seconds between the serving loop's checks for shutdown()
+
 MIME = "application/vnd.google-apps.spreadsheet"
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"  # google-auth's assertion audience
 
@@ -686,6 +688,8 @@ def start(google: FakeGoogle) -> tuple[_Server, threading.Thread]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.google = google
     google.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-google", daemon=True)
+    # a short poll: shutdown() waits for the serving loop's next poll, 0.5 s by default
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_INTERVAL,), name="fake-google",
+                              daemon=True)
     thread.start()
     return server, thread

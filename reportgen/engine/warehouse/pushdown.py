@@ -107,7 +107,7 @@ def check_source(source: SourceConfig, where: str, dataset: str = "tickets") -> 
     url = parse_url(source.warehouse, where + ".warehouse")
     relation_of(source, where)
     check_preset(dataset, source, where)
-    for key in ("path", "delimiter", "encoding", "sheet", "date_format"):
+    for key in ("path", "delimiter", "encoding", "sheet", "date_format", "decimal"):
         if getattr(source, key, None) is not None:
             raise ConfigError(f"{where}.{key}: not used by a warehouse source (columns are typed there)")
     return url

@@ -1,49 +1,44 @@
-"""What every API connector is, and the registry of connectors by their ``api:`` name.
+"""What every API connector is: the interface the pull loop (pull.py) drives.
 
-A connector knows one vendor endpoint family: which config keys it needs
-(checked before any request, each problem naming the key), how to
-authenticate, one cheap request to check the credentials, how to walk the
-vendor's pages from a cursor, and how to turn one stored record into one
-canonical row (docs/KPI_SPEC.md columns). The shared machinery — HTTP with
-retries (http.py), the store (store.py), progress (progress.py) and the pull
-loop (pull.py) — does the rest.
+A connector knows one vendor endpoint family: its typed settings (checked
+before any request, each problem naming the key), how to authenticate, one
+cheap request to check the credentials, how to walk the vendor's pages from a
+cursor, and how to turn one stored record into one canonical row
+(docs/KPI_SPEC.md columns). The shared machinery — HTTP with retries
+(http.py), the store (store.py), progress (progress.py) and the pull loop
+(pull.py) — does the rest.
 
-Writing a connector::
-
-    @register
-    class Acme(Connector):
-        api = "acme"
-        datasets = ("surveys",)
-        columns = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
-
-        def probe(self, http): http.get_json("/v1/me")
-        def pages(self, http, cursor): ...yield Page(records, next_cursor, end_of_stream=...)
-        def position(self, cursor): return "responses after …"
-        def canonical(self, record, lookups): return {"response_id": ..., ...}
+Connectors are not written against this class directly: they declare their
+streams on :class:`reportgen.sources.api.declarative.DeclarativeConnector`
+(see README.md in this folder), and are named in ``reportgen.registry``.
 """
 
 from __future__ import annotations
 
-import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 from reportgen.config import SourceConfig
-from reportgen.sources.api.http import HttpClient
+from reportgen.registry import CONNECTORS, Entry
+from reportgen.sources.api.http import HttpClient, RateLimit
+from reportgen.sources.api.settings import ApiSettings, settings_input, settings_problems
 from reportgen.sources.api.store import Lookups, PulledRecord
+from reportgen.sources.api.times import (
+    default_start,
+    iso,
+    iso_utc,
+    parse_start,
+    parse_time,
+    plus_minutes,
+    text,
+)
 
-# the SourceConfig keys an api source may use; each connector says which it needs / accepts
-API_KEYS = ("url", "email", "token", "start", "category", "form")
-# options: accepted by every api source
-COMMON_OPTIONS = {
-    "max_minutes": "bound on the wall-clock time of one pull of this source (default 30)",
-    "max_body_mb": "the most one answer of the API may hold, decoded, in MiB (default 64)",
-}
+__all__ = ["Connector", "Page", "Row", "default_start", "iso", "iso_utc", "parse_start", "parse_time",
+           "plus_minutes", "register", "text", "url_password"]
 
 
 @dataclass(frozen=True)
@@ -60,57 +55,38 @@ Row = dict[str, str | int | float | None]
 
 
 class Connector(ABC):
-    """One vendor API feeding one dataset. Subclasses set the class attributes and the four methods."""
+    """One vendor API feeding one dataset."""
 
     api: ClassVar[str]
     datasets: ClassVar[tuple[str, ...]]
     columns: ClassVar[tuple[str, ...]]  # canonical columns of the rows `canonical` returns
-    required: ClassVar[tuple[str, ...]] = ("url", "token")
-    accepted: ClassVar[tuple[str, ...]] = ("url", "token", "start")
-    options: ClassVar[Mapping[str, str]] = {}
+    Settings: ClassVar[type[ApiSettings]] = ApiSettings
     auth_hint: ClassVar[str] = "check the source's token"
+    default_url: ClassVar[str | None] = None
+    rate_limit: ClassVar[RateLimit | None] = None
 
     def __init__(self, dataset: str, source: SourceConfig, timezone: str):
         self.dataset = dataset
         self.source = source
         self.timezone = timezone
-        self.url = (source.url or "").rstrip("/")
+        self.url = (source.url or self.default_url or "").rstrip("/")
         self.start = parse_start(source.start, timezone) if source.start else default_start(timezone)
 
     # ---- settings ------------------------------------------------------------------------------
 
+    @cached_property
+    def config(self) -> ApiSettings:
+        """The typed settings (validated when first used: the pull checks `problems` before)."""
+        return self.Settings.model_validate(settings_input(self.source))
+
     @classmethod
     def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
         """Every problem with this source's api settings, each naming its key (`sources.<dataset>.<key>`)."""
-        where = f"sources.{dataset}"
         found: list[str] = []
         if dataset not in cls.datasets:
-            found.append(f"{where}.api: '{cls.api}' reads {' and '.join(cls.datasets)}, not {dataset}")
-        for key in cls.required:
-            if not getattr(source, key):
-                found.append(f"{where}.{key}: required for api: {cls.api}")
-        for key in API_KEYS:
-            if getattr(source, key) is not None and key not in cls.accepted:
-                found.append(f"{where}.{key}: not used by api: {cls.api} (it takes "
-                             f"{', '.join(k + ':' for k in cls.accepted)})")
-        if source.url and not source.url.startswith(("https://", "http://")):
-            found.append(f"{where}.url: '{source.url}' must start with https:// (the account's base URL)")
-        if source.start:
-            try:
-                parse_start(source.start, "UTC")
-            except ValueError:
-                found.append(f"{where}.start: '{source.start}' is not a date (write YYYY-MM-DD)")
-        allowed = {**COMMON_OPTIONS, **cls.options}
-        for key, value in source.options.items():
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), list(allowed), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(allowed)}"
-                found.append(f"{where}.options.{key}: unknown option for api: {cls.api} ({hint})")
-            elif key in ("max_minutes", "max_body_mb") and (
-                    isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
-                unit = "minutes" if key == "max_minutes" else "MiB"
-                found.append(f"{where}.options.{key}: must be a positive number of {unit}")
-        return found
+            reads = " and ".join(cls.datasets)
+            found.append(f"sources.{dataset}.api: '{cls.api}' reads {reads}, not {dataset}")
+        return found + settings_problems(cls.Settings, dataset, source)
 
     @property
     def label(self) -> str:
@@ -130,13 +106,12 @@ class Connector(ABC):
         return tuple(s for s in (self.source.token, password, unquote(password or "")) if s)
 
     def max_seconds(self) -> float | None:
-        value = self.source.options.get("max_minutes")
-        return float(value) * 60 if isinstance(value, int | float) and not isinstance(value, bool) else None
+        minutes = self.config.options.max_minutes
+        return minutes * 60 if minutes is not None else None
 
     def max_body_bytes(self) -> int | None:
-        value = self.source.options.get("max_body_mb")
-        return int(float(value) * 2 ** 20) if isinstance(value, int | float) and not isinstance(value, bool) \
-            else None
+        mib = self.config.options.max_body_mb
+        return int(mib * 2 ** 20) if mib is not None else None
 
     # ---- the vendor ----------------------------------------------------------------------------
 
@@ -157,12 +132,9 @@ class Connector(ABC):
         """The canonical row of one stored record (None: the record is not a row, e.g. unrated)."""
 
 
-CONNECTORS: dict[str, type[Connector]] = {}
-
-
 def register(cls: type[Connector]) -> type[Connector]:
-    """Class decorator: make ``api: <cls.api>`` available in config files."""
-    CONNECTORS[cls.api] = cls
+    """Make ``api: <cls.api>`` available (for a connector outside reportgen: a plugin)."""
+    CONNECTORS.add(Entry(cls.api, f"{cls.__module__}:{cls.__qualname__}", cls.datasets), cls)
     return cls
 
 
@@ -172,56 +144,3 @@ def url_password(url: str | None) -> str | None:
         return urlsplit(url or "").password
     except ValueError:
         return None
-
-
-# ---- time helpers shared by the connectors -----------------------------------------------------
-
-def parse_start(text: str, timezone: str) -> datetime:
-    """``start:`` as an aware datetime: a date is local midnight in ``timezone``."""
-    text = text.strip()
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
-    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone))
-
-
-def default_start(timezone: str) -> datetime:
-    """Without ``start:``: the first day of the month 13 months ago (a tracker year + one)."""
-    today = datetime.now(ZoneInfo(timezone))
-    months = today.year * 12 + today.month - 1 - 13
-    return datetime(months // 12, months % 12 + 1, 1, tzinfo=ZoneInfo(timezone))
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A vendor timestamp (ISO 8601, ``Z`` or an offset) as an aware datetime; None when absent."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 with its offset (``2025-01-02T03:04:05+00:00``), the canonical timestamp text."""
-    return None if moment is None else moment.isoformat()
-
-
-def iso_utc(value: Any) -> str | None:
-    return iso(parse_time(value))
-
-
-def plus_minutes(moment: datetime | None, minutes: Any) -> datetime | None:
-    if moment is None or isinstance(minutes, bool) or not isinstance(minutes, int | float):
-        return None
-    return moment + timedelta(minutes=minutes)
-
-
-def text(value: Any) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None

@@ -37,112 +37,99 @@ is on a 1–7 scale: set ``kpis.ces.scale: [1, 7]`` to match.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, register, text
-from reportgen.sources.api.http import ApiError, HttpClient
-from reportgen.sources.api.store import Lookups, PulledRecord
+from pydantic import field_validator
+
+from reportgen.sources.api.declarative import DeclarativeConnector, Rule, take
+from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
+from reportgen.sources.api.store import Lookups
+from reportgen.sources.api.streams import Cursor, Incremental, SinceWindow, Stream, StreamCursor, keep_fields
+from reportgen.sources.api.times import seconds, text, unix, unix_iso
 
 DEFAULT_URL = "https://api.delighted.com"
 RESPONSES = "/v1/survey_responses.json"
-SURVEY_COLUMNS = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
-KINDS = ("nps", "csat", "ces")
 KEPT = ("id", "survey_type", "score", "comment", "created_at", "updated_at", "person_properties")
 
-
-def unix_iso(value: Any) -> str | None:
-    """Unix seconds → ISO 8601 in UTC; None when absent or not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return iso(datetime.fromtimestamp(value, UTC))
+__all__ = ["DelightedResponses", "unix_iso"]
 
 
-@register
-class DelightedResponses(Connector):
+class DelightedOptions(ApiOptions):
+    survey: str | None = None  # nps, csat or ces for every response (default: each response's survey_type)
+    ticket_property: str | None = None  # the person property holding the ticket id (e.g. 'Ticket ID')
+
+    @field_validator("survey", mode="before")
+    @classmethod
+    def _survey(cls, value: Any) -> str | None:
+        return survey_kind(value)
+
+    @field_validator("ticket_property", mode="before")
+    @classmethod
+    def _property(cls, value: Any) -> str | None:
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError("must be a property name")
+        return value
+
+
+class DelightedSettings(ApiSettings):
+    token: str
+    options: DelightedOptions = DelightedOptions()
+
+
+def _survey(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    chosen = connector.config.options.survey if isinstance(connector.config, DelightedSettings) else None
+    return chosen or text(record.get("survey_type"))
+
+
+def _score(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    score = record.get("score")
+    return score if isinstance(score, int | float) and not isinstance(score, bool) else text(score)
+
+
+def _ticket(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    settings = connector.config
+    prop = settings.options.ticket_property if isinstance(settings, DelightedSettings) else None
+    people = record.get("person_properties")
+    return text(people.get(prop)) if prop and isinstance(people, dict) else None
+
+
+MAPPING: dict[str, Rule] = {
+    "response_id": take("id", str),
+    "submitted_at": take("created_at", unix_iso),
+    "survey": _survey,
+    "score": _score,
+    "ticket_id": _ticket,
+    "comment": take("comment"),
+}
+
+
+class DelightedResponses(DeclarativeConnector):
     api = "delighted"
     datasets = ("surveys",)
-    columns = SURVEY_COLUMNS
-    required = ("token",)
-    accepted = ("url", "token", "start")
-    options: ClassVar[Mapping[str, str]] = {
-        "survey": "nps, csat or ces for every response (default: each response's survey_type)",
-        "ticket_property": "the person property holding the ticket id (e.g. 'Ticket ID')",
-    }
+    Settings = DelightedSettings
+    default_url = DEFAULT_URL
     auth_hint = "check token: (the API key of the Delighted project, Settings › API)"
+    url_hint = "check url: it must be Delighted's API (https://api.delighted.com)"
     per_page: ClassVar[int] = 100
-
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
-        super().__init__(dataset, source, timezone)
-        self.url = (source.url or DEFAULT_URL).rstrip("/")
-
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        survey = source.options.get("survey")
-        if survey is not None and (not isinstance(survey, str) or survey.strip().lower() not in KINDS):
-            found.append(f"sources.{dataset}.options.survey: must be one of nps, csat, ces")
-        prop = source.options.get("ticket_property")
-        if prop is not None and (not isinstance(prop, str) or not prop.strip()):
-            found.append(f"sources.{dataset}.options.ticket_property: must be a property name")
-        return found
+    probe_path = RESPONSES
+    probe_params: ClassVar[Mapping[str, Any]] = {"per_page": 1}
+    streams = (Stream(
+        "responses", RESPONSES, "", SinceWindow(),
+        keep_fields(*KEPT, version=unix_iso),
+        Incremental("updated_at", "updated_since", unix),
+        page_size="per_page", params={"order": "asc:updated_at"}, what="a list of responses"),)
+    mapping = MAPPING
 
     def credentials(self) -> tuple[str, str]:
         return (self.source.token or "", "")
 
-    def probe(self, http: HttpClient) -> None:
-        http.get_json(RESPONSES, {"per_page": 1})
-
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        state = dict(cursor or {})
-        since = int(state.get("since") or self.start.timestamp())
-        page = int(state.get("page") or 1)
-        while True:
-            body = http.get_json(RESPONSES, {"per_page": self.per_page, "page": page, "updated_since": since,
-                                             "order": "asc:updated_at"})
-            if not isinstance(body, list):
-                raise ApiError(f"{self.label}: {RESPONSES} did not return a list of responses",
-                               hint="check url: it must be Delighted's API (https://api.delighted.com)")
-            records = []
-            newest = since
-            for item in body:
-                if not isinstance(item, dict) or item.get("id") is None:
-                    continue
-                updated = item.get("updated_at")
-                if isinstance(updated, int | float) and not isinstance(updated, bool):
-                    newest = max(newest, int(updated))
-                records.append(PulledRecord(str(item["id"]), unix_iso(updated), False,
-                                            {key: item.get(key) for key in KEPT}))
-            if len(body) < self.per_page:  # the last page: the next pull starts from the newest change
-                yield Page(records, {"since": max(since, newest), "page": 1}, end_of_stream=True)
-                return
-            if newest > since:
-                since, page = newest, 1
-            else:  # a whole page within one second: the next page number
-                page += 1
-            yield Page(records, {"since": since, "page": page})
+    def legacy_cursor(self, stored: Mapping[str, Any]) -> Cursor:
+        """Before the base: ``{"since": <Unix seconds>, "page": n}``."""
+        return Cursor("responses", {"responses": StreamCursor(since=seconds(stored.get("since")),
+                                                              page=int(stored.get("page") or 1))})
 
     def position(self, cursor: dict[str, Any] | None) -> str:
-        state = cursor or {}
-        since = int(state.get("since") or self.start.timestamp())
-        return f"the responses updated since {unix_iso(since)} (from page {int(state.get('page') or 1)})"
-
-    def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
-        chosen = self.source.options.get("survey")
-        survey = chosen.strip().lower() if isinstance(chosen, str) else text(record.get("survey_type"))
-        score = record.get("score")
-        ticket = None
-        prop = self.source.options.get("ticket_property")
-        people = record.get("person_properties")
-        if isinstance(prop, str) and isinstance(people, dict):
-            ticket = text(people.get(prop))
-        return {
-            "response_id": str(record.get("id")),
-            "submitted_at": unix_iso(record.get("created_at")),
-            "survey": survey,
-            "score": score if isinstance(score, int | float) and not isinstance(score, bool) else text(score),
-            "ticket_id": ticket,
-            "comment": text(record.get("comment")),
-        }
+        at = self.cursor_of(cursor).of("responses")
+        since = at.since if at.since is not None else self.floor()
+        return f"the responses updated since {unix_iso(since)} (from page {at.page})"

@@ -38,61 +38,120 @@ customer_id            ``requester_id``
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import UTC
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, register, text
+from pydantic import field_validator
+
+from reportgen.sources.api.declarative import DeclarativeConnector, Rule, name_of, take
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient
+from reportgen.sources.api.settings import ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
+from reportgen.sources.api.streams import Cursor, Incremental, SinceWindow, Stream, StreamCursor
+from reportgen.sources.api.times import iso_utc, seconds, text, unix_iso, utc_z
 
 TICKETS = "/api/v2/tickets"
 AGENTS = "/api/v2/agents"
 PER_PAGE = 100
 PAGE_LIMIT = 300
-TICKET_COLUMNS = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category", "channel",
-                  "agent", "reopens", "customer_id")
 SOURCES = {1: "Email", 2: "Portal", 3: "Phone", 4: "Forum", 5: "Twitter", 6: "Facebook", 7: "Chat",
            8: "Mobihelp", 9: "Feedback widget", 10: "Outbound email", 11: "Ecommerce", 12: "Bot",
            13: "WhatsApp"}
 STREAMS = ("tickets", "deleted")
+URL_HINT = "check url: it must be the account's base URL (https://acme.freshdesk.com)"
 
 
-def _since(moment: Any) -> str:
-    """A timestamp as ``updated_since`` takes it: UTC, whole seconds, ``Z`` ("" when absent)."""
-    parsed = parse_time(moment)
-    return "" if parsed is None else parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def category_field(category: str) -> str | None:
+    """``type`` or a custom field (``cf_…``, also written ``custom_field:cf_…``); None otherwise."""
+    name = category.removeprefix("custom_field:")
+    return name if name == "type" or name.startswith("cf_") else None
 
 
-@register
-class FreshdeskTickets(Connector):
+class FreshdeskSettings(ApiSettings):
+    token: str
+    url: str
+    category: str | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str | None) -> str | None:
+        if value is not None and category_field(value) is None:
+            raise ValueError(f"'{value}' is not type or a custom field (cf_…)")
+        return value
+
+
+def _record(ticket: Any, body: Any = None) -> PulledRecord | None:
+    if not isinstance(ticket, Mapping) or ticket.get("id") is None:
+        return None
+    found = ticket.get("stats")
+    stats: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    fields = ticket.get("custom_fields")
+    data: dict[str, Any] = {
+        "id": ticket.get("id"), "created_at": ticket.get("created_at"),
+        "updated_at": ticket.get("updated_at"),
+        "status": ticket.get("status"), "source": ticket.get("source"), "type": ticket.get("type"),
+        "responder_id": ticket.get("responder_id"), "requester_id": ticket.get("requester_id"),
+        "custom_fields": fields if isinstance(fields, dict) else {},
+        "first_responded_at": stats.get("first_responded_at"), "resolved_at": stats.get("resolved_at"),
+        "closed_at": stats.get("closed_at"), "reopened_at": stats.get("reopened_at"),
+    }
+    return PulledRecord(str(ticket.get("id")), ticket.get("updated_at"), bool(ticket.get("deleted")), data)
+
+
+def _resolved(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    if record.get("status") not in (4, 5):  # Resolved, Closed
+        return None
+    return iso_utc(record.get("resolved_at")) or iso_utc(record.get("closed_at"))
+
+
+def _category(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    field = category_field(connector.source.category or "type") or "type"
+    return text(record.get("type") if field == "type" else (record.get("custom_fields") or {}).get(field))
+
+
+def _channel(value: Any) -> Any:
+    return SOURCES.get(value, f"Source {value}") if isinstance(value, int) else text(value)
+
+
+MAPPING: dict[str, Rule] = {
+    "ticket_id": take("id", str),
+    "created_at": take("created_at", iso_utc),
+    "first_response_at": take("first_responded_at", iso_utc),
+    "resolved_at": _resolved,
+    "category": _category,
+    "channel": take("source", _channel),
+    "agent": name_of("agent", "responder_id"),
+    "reopens": take("reopened_at", lambda value: 1 if value else 0),
+    "customer_id": take("requester_id"),
+}
+
+_SINCE = Incremental("updated_at", "updated_since", utc_z)
+_ORDER = {"order_by": "updated_at", "order_type": "asc"}
+
+
+class FreshdeskTickets(DeclarativeConnector):
     api = "freshdesk"
     datasets = ("tickets",)
-    columns = TICKET_COLUMNS
-    required = ("url", "token")
-    accepted = ("url", "token", "start", "category")
+    Settings = FreshdeskSettings
     auth_hint = "check token: (the API key from Profile settings › Your API Key)"
-
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        if source.category is not None and cls._field(source.category) is None:
-            found.append(f"sources.{dataset}.category: '{source.category}' is not type or a custom "
-                         "field (cf_…)")
-        return found
-
-    @staticmethod
-    def _field(category: str) -> str | None:
-        name = category.removeprefix("custom_field:")
-        return name if name == "type" or name.startswith("cf_") else None
+    url_hint = URL_HINT
+    per_page: ClassVar[int] = PER_PAGE
+    streams = (
+        Stream("tickets", TICKETS, "", SinceWindow(page_limit=PAGE_LIMIT), _record, _SINCE,
+               params={**_ORDER, "include": "stats"}, page_size="per_page", what="a list of tickets"),
+        Stream("deleted", TICKETS, "", SinceWindow(page_limit=PAGE_LIMIT), _record, _SINCE,
+               params={**_ORDER, "filter": "deleted"}, page_size="per_page", what="a list of tickets",
+               deleted=True),
+    )
+    mapping = MAPPING
 
     def probe(self, http: HttpClient) -> None:
         body = http.get_json("/api/v2/agents/me")
         if not isinstance(body, dict) or body.get("id") is None:
             raise AuthError(f"{self.label}: the API key was not accepted", hint=self.auth_hint)
 
-    def _agents(self, http: HttpClient) -> dict[str, str]:
+    def lookups(self, http: HttpClient) -> Lookups:
+        """Agents' names (every page of ``/api/v2/agents``), at the start of each pull."""
         names: dict[str, str] = {}
         page = 1
         while True:
@@ -105,96 +164,16 @@ class FreshdeskTickets(Connector):
                     contact: dict[str, Any] = found if isinstance(found, dict) else {}
                     names[str(agent["id"])] = str(contact.get("name") or contact.get("email") or "")
             if len(body) < PER_PAGE:
-                return names
+                return {"agent": names}
             page += 1
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        start = _since(self.start.isoformat())
-        state = dict(cursor or {})
-        state.setdefault("tickets", start)
-        state.setdefault("deleted", start)
-        stream = state.get("stream") or "tickets"
-        page = int(state.get("page") or 1)
-        lookups: Lookups = {"agent": self._agents(http)}
-        while True:
-            params: dict[str, Any] = {"updated_since": state[stream], "order_by": "updated_at",
-                                      "order_type": "asc", "per_page": PER_PAGE, "page": page}
-            if stream == "tickets":
-                params["include"] = "stats"
-            else:
-                params["filter"] = "deleted"
-            body = http.get_json(TICKETS, params)
-            if not isinstance(body, list):
-                raise ApiError(f"{self.label}: {TICKETS} did not return a list of tickets",
-                               hint="check url: it must be the account's base URL (https://acme.freshdesk.com)")
-            records = [self._record(t, deleted=stream == "deleted") for t in body
-                       if isinstance(t, dict) and t.get("id") is not None]
-            newest = max((_since(t.get("updated_at")) for t in body if isinstance(t, dict)), default="")
-            end = False
-            if len(body) < PER_PAGE:  # this stream is done
-                if newest > state[stream]:
-                    state[stream] = newest
-                if stream == "tickets":
-                    stream, page = "deleted", 1
-                else:
-                    stream, page, end = "tickets", 1, True
-            elif newest > state[stream]:
-                state[stream], page = newest, 1
-            else:  # a whole page updated in one second: the next page number
-                page += 1
-                if page > PAGE_LIMIT:
-                    raise ApiError(f"{self.label}: more than {PER_PAGE * PAGE_LIMIT:,} tickets share the "
-                                   f"updated_at {state[stream]}; the list cannot page past them")
-            next_cursor = {"tickets": state["tickets"], "deleted": state["deleted"], "stream": stream,
-                           "page": page}
-            yield Page(records, next_cursor, lookups, end_of_stream=end)
-            lookups = {}
-            if end:
-                return
-
-    @staticmethod
-    def _record(ticket: Mapping[str, Any], *, deleted: bool) -> PulledRecord:
-        found = ticket.get("stats")
-        stats: dict[str, Any] = found if isinstance(found, dict) else {}
-        data: dict[str, Any] = {
-            "id": ticket.get("id"),
-            "created_at": ticket.get("created_at"),
-            "updated_at": ticket.get("updated_at"),
-            "status": ticket.get("status"),
-            "source": ticket.get("source"),
-            "type": ticket.get("type"),
-            "responder_id": ticket.get("responder_id"),
-            "requester_id": ticket.get("requester_id"),
-            "custom_fields": ticket.get("custom_fields") if isinstance(ticket.get("custom_fields"), dict)
-            else {},
-            "first_responded_at": stats.get("first_responded_at"),
-            "resolved_at": stats.get("resolved_at"),
-            "closed_at": stats.get("closed_at"),
-            "reopened_at": stats.get("reopened_at"),
-        }
-        return PulledRecord(str(ticket.get("id")), ticket.get("updated_at"),
-                            deleted or bool(ticket.get("deleted")), data)
+    def legacy_cursor(self, stored: Mapping[str, Any]) -> Cursor:
+        """Before the base: ``{"tickets": since, "deleted": since, "stream": name, "page": n}``."""
+        stream = str(stored.get("stream") or "tickets")
+        page = int(stored.get("page") or 1)
+        return Cursor(stream, {name: StreamCursor(since=seconds(stored.get(name)),
+                                                  page=page if name == stream else 1) for name in STREAMS})
 
     def position(self, cursor: dict[str, Any] | None) -> str:
-        since = (cursor or {}).get("tickets") or iso(self.start)
-        return f"the tickets updated since {since}"
-
-    def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
-        status = record.get("status")
-        resolved = (iso_utc(record.get("resolved_at")) or iso_utc(record.get("closed_at"))) \
-            if status in (4, 5) else None
-        source = record.get("source")
-        responder = record.get("responder_id")
-        field = self._field(self.source.category or "type") or "type"
-        category = record.get("type") if field == "type" else (record.get("custom_fields") or {}).get(field)
-        return {
-            "ticket_id": str(record.get("id")),
-            "created_at": iso_utc(record.get("created_at")),
-            "first_response_at": iso_utc(record.get("first_responded_at")),
-            "resolved_at": resolved,
-            "category": text(category),
-            "channel": SOURCES.get(source, f"Source {source}") if isinstance(source, int) else text(source),
-            "agent": lookups.get("agent", {}).get(str(responder)) if responder is not None else None,
-            "reopens": 1 if record.get("reopened_at") else 0,
-            "customer_id": text(record.get("requester_id")),
-        }
+        at = self.cursor_of(cursor).of("tickets")
+        return f"the tickets updated since {unix_iso(at.since if at.since is not None else self.floor())}"

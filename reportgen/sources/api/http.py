@@ -17,7 +17,10 @@ source and what to do:
 * a page that is not what the connector expects, too large, or from another
   host: :class:`ApiError` whose hint is to check ``url``.
 
-Only GET is sent, so every retry is safe. Secrets (the token, the password)
+Only reads are sent (GET, and the POST of a search endpoint, which changes
+nothing), so every retry is safe. A connector naming its vendor's rate-limit
+headers (:class:`RateLimit`) waits for the window to reset when a 429 has no
+``Retry-After`` or when a page says no request is left. Secrets (the token, the password)
 are handed to the client, which removes every form of them from every message
 it builds (``reportgen.redact``); requests' own exceptions are never chained
 (their text could quote a URL).
@@ -25,7 +28,8 @@ it builds (``reportgen.redact``); requests' own exceptions are never chained
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -76,6 +80,38 @@ class TimeBudgetSpent(ApiError):
     later = True
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """A vendor's rate-limit headers: requests left in the window and when it resets.
+
+    ``reset`` is a Unix time (``X-RateLimit-Reset: 1700000000``) unless ``reset_in_seconds``
+    (``X-RateLimit-Retry-After: 12``). ``wall`` is the clock a Unix time is compared with."""
+
+    remaining: str | None = None
+    reset: str | None = None
+    reset_in_seconds: bool = False
+    most_seconds: float = 3600.0
+    wall: Callable[[], float] = time.time
+
+    def __call__(self, headers: Mapping[str, str], limited: bool) -> float | None:
+        """Seconds to wait before the next request; None when the headers ask no wait.
+
+        ``limited``: the answer was a 429 (wait for the reset); else wait only when the answer
+        says no request is left in the window."""
+        left = headers.get(self.remaining) if self.remaining else None
+        if not limited and (left is None or left.strip() != "0"):
+            return None
+        value = headers.get(self.reset) if self.reset else None
+        try:
+            number = float(value) if value is not None else None
+        except ValueError:
+            number = None
+        if number is None:
+            return None
+        seconds = number if self.reset_in_seconds else number - self.wall()
+        return min(max(seconds, 0.0), self.most_seconds)
+
+
 @dataclass
 class HttpClient:
     """GET JSON from one vendor account, politely, within one time budget.
@@ -92,6 +128,7 @@ class HttpClient:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     hint_auth: str = "check the source's email and token"
     session: requests.Session | None = None
+    rate_limit: RateLimit | None = None
 
     def __post_init__(self) -> None:
         secrets = [*self.secrets, *(self.headers.values())]
@@ -104,7 +141,7 @@ class HttpClient:
                                      **self.headers})
         if self.auth is not None:
             self.session.auth = self.auth
-        self.transport = Transport(self.session, self.policy.start())
+        self.transport = Transport(self.session, self.policy.start(), rate_limit=self.rate_limit)
 
     def __repr__(self) -> str:  # never the credentials
         return f"HttpClient({self.name!r}, {self.redact(self.base_url)!r})"
@@ -158,10 +195,23 @@ class HttpClient:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
         """``GET path`` with the retry policy; the successful response, its body read."""
+        return self.send("GET", path, params)
+
+    def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """The decoded JSON answer of a search ``POST`` (a read: retried like a GET)."""
+        content = self.send("POST", path, params, body).content
+        try:
+            return msgspec.json.decode(content)
+        except msgspec.DecodeError:
+            raise self.not_a_page(path, "did not answer with JSON") from None
+
+    def send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
+             body: Any = None) -> requests.Response:
+        """One read request with the retry policy; the successful response, its body read."""
         url = self.url(path)
         at = self._where(url)
         try:
-            response = self.transport.request("GET", url, params=params)
+            response = self.transport.request(method, url, params=params, json=body, idempotent=True)
         except AsksToWait as exc:
             raise TimeBudgetSpent(f"{self.name}: {at}: {self.redact(exc.what)}",
                                   hint="the API asks to wait; run `reportgen pull` again later") from None

@@ -18,6 +18,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -159,7 +160,7 @@ def _client(connector: Connector, policy: RetryPolicy,
         policy = replace(policy, max_body_bytes=body)
     return HttpClient(connector.label, connector.url, auth=connector.credentials(),
                       headers=connector.headers(), secrets=connector.secrets(), policy=policy,
-                      hint_auth=connector.auth_hint,
+                      hint_auth=connector.auth_hint, rate_limit=connector.rate_limit,
                       session=session_factory() if session_factory else None)
 
 
@@ -341,6 +342,15 @@ def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
                     writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
     os.replace(partial, target)
     return target
+
+
+def pulled_until(config: Config, dataset: str, source: SourceConfig) -> datetime | None:
+    """When the source's last pull reached the end of the stream (UTC): the data covers time up to
+    then, however quiet its last days were; None when the last pull did not finish."""
+    state = store_for(config).state(source_key(dataset, source))
+    if state is None or not state.complete:
+        return None
+    return datetime.fromisoformat(state.committed_at)
 
 
 def check_credentials(config: Config, *, policy: RetryPolicy | None = None,

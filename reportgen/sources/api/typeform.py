@@ -37,66 +37,134 @@ tells a wrong ``form:`` apart).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar
 
-from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, register, text
+from pydantic import field_validator
+
+from reportgen.sources.api.declarative import DeclarativeConnector, Rule, take
 from reportgen.sources.api.http import ApiError, HttpClient
+from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
 from reportgen.sources.api.store import Lookups, PulledRecord
+from reportgen.sources.api.streams import Cursor, Incremental, Stream, StreamCursor, TokenPaging, keep_fields
+from reportgen.sources.api.times import iso, iso_utc, seconds, text, unix_iso, utc_plain
 
 DEFAULT_URL = "https://api.typeform.com"
 PAGE_SIZE = 1000
 LOOKBACK_HOURS = 24
-SURVEY_COLUMNS = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
-KINDS = ("nps", "csat", "ces")
 
 
-def _since(moment: datetime) -> str:
-    """As Typeform takes ``since``: UTC, to the second, ``T`` between date and time."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+def _field(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError("must be a field ref or id")
+    return value
 
 
-@register
-class TypeformResponses(Connector):
+class TypeformOptions(ApiOptions):
+    score_field: str  # ref (or id) of the question whose number answer is the score
+    survey: str  # nps, csat or ces: the kind of every response
+    comment_field: str | None = None  # ref (or id) of a text question holding the comment
+    ticket_hidden: str | None = None  # name of the hidden field holding the ticket id
+
+    @field_validator("score_field", "comment_field", "ticket_hidden", mode="before")
+    @classmethod
+    def _fields(cls, value: Any) -> str | None:
+        return _field(value)
+
+    @field_validator("survey", mode="before")
+    @classmethod
+    def _survey(cls, value: Any) -> str | None:
+        return survey_kind(value)
+
+
+class TypeformSettings(ApiSettings):
+    options_example = "e.g. options: {score_field: nps_question_ref, survey: nps}"
+    token: str
+    form: str
+    options: TypeformOptions
+
+    @field_validator("form")
+    @classmethod
+    def _form(cls, value: str) -> str:
+        if "/" in value or not value.strip():
+            raise ValueError(f"'{value}' is not a form id (the part of the form's URL after /to/)")
+        return value
+
+
+def _answer(record: Mapping[str, Any], field: str) -> Mapping[str, Any] | None:
+    answers = record.get("answers")
+    for answer in answers if isinstance(answers, list) else []:
+        if not isinstance(answer, dict):
+            continue
+        spec = answer.get("field")
+        if isinstance(spec, dict) and field in (spec.get("ref"), spec.get("id")):
+            return answer
+    return None
+
+
+def _options(connector: DeclarativeConnector) -> TypeformOptions:
+    assert isinstance(connector.config, TypeformSettings)
+    return connector.config.options
+
+
+def _score(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    answer = _answer(record, _options(connector).score_field)
+    if answer is None:
+        return None
+    value = answer.get("number")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    choice = answer.get("choice")  # a choice or text answer: passed on, reported as an invalid score
+    return text(choice.get("label") if isinstance(choice, dict) else answer.get("text"))
+
+
+def _comment(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    field = _options(connector).comment_field
+    said = _answer(record, field) if field else None
+    return text(said.get("text")) if said else None
+
+
+def _ticket(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    field, hidden = _options(connector).ticket_hidden, record.get("hidden")
+    return text(hidden.get(field)) if field and isinstance(hidden, dict) else None
+
+
+MAPPING: dict[str, Rule] = {
+    "response_id": take("token", str),
+    "submitted_at": take("submitted_at", iso_utc),
+    "survey": lambda record, connector, lookups: _options(connector).survey,
+    "score": _score,
+    "ticket_id": _ticket,
+    "comment": _comment,
+}
+
+
+def _before(body: Any, records: Sequence[PulledRecord]) -> str | None:
+    return records[-1].record_id if records else None
+
+
+def _more(body: Any, items: Sequence[Any], records: Sequence[PulledRecord]) -> bool:
+    total = body.get("total_items") if isinstance(body, dict) else None
+    return bool(records) and isinstance(total, int) and total > len(items)
+
+
+class TypeformResponses(DeclarativeConnector):
     api = "typeform"
     datasets = ("surveys",)
-    columns = SURVEY_COLUMNS
-    required = ("token", "form")
-    accepted = ("url", "token", "start", "form")
-    options: ClassVar[Mapping[str, str]] = {
-        "score_field": "ref (or id) of the question whose number answer is the score (required)",
-        "survey": "nps, csat or ces: the kind of every response (required)",
-        "comment_field": "ref (or id) of a text question holding the comment",
-        "ticket_hidden": "name of the hidden field holding the ticket id",
-    }
+    Settings = TypeformSettings
+    default_url = DEFAULT_URL
     auth_hint = "check token: (a Typeform personal access token with the responses:read scope)"
-
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
-        super().__init__(dataset, source, timezone)
-        self.url = (source.url or DEFAULT_URL).rstrip("/")
-        self.path = f"/forms/{source.form or ''}/responses"
-
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        where = f"sources.{dataset}.options"
-        for key in ("score_field", "survey"):
-            if key not in source.options:
-                found.append(f"{where}.{key}: required for api: typeform "
-                             "(e.g. options: {score_field: nps_question_ref, survey: nps})")
-        survey = source.options.get("survey")
-        if survey is not None and (not isinstance(survey, str) or survey.strip().lower() not in KINDS):
-            found.append(f"{where}.survey: must be one of nps, csat, ces")
-        for key in ("score_field", "comment_field", "ticket_hidden"):
-            value = source.options.get(key)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                found.append(f"{where}.{key}: must be a field ref or id")
-        if source.form is not None and ("/" in source.form or not source.form.strip()):
-            found.append(f"sources.{dataset}.form: '{source.form}' is not a form id (the part of the form's "
-                         "URL after /to/)")
-        return found
+    url_hint = "check url: it must be Typeform's API (https://api.typeform.com)"
+    per_page: ClassVar[int] = PAGE_SIZE
+    streams = (Stream(
+        "responses", "/forms/{form}/responses", "items",
+        TokenPaging(param="before", token=_before, more=_more),
+        keep_fields("token", "submitted_at", "answers", "hidden", id_field="token", updated="submitted_at",
+                    version=iso_utc),
+        Incremental("submitted_at", "since", utc_plain, lookback=timedelta(hours=LOOKBACK_HOURS)),
+        page_size="page_size", what="responses"),)
+    mapping = MAPPING
 
     def credentials(self) -> None:
         return None
@@ -105,11 +173,11 @@ class TypeformResponses(Connector):
         return {"Authorization": f"Bearer {self.source.token or ''}"}
 
     def probe(self, http: HttpClient) -> None:
-        self._get(http, {"page_size": 1})
+        self.fetch(http, self.streams[0], self.streams[0].path, {"page_size": 1})
 
-    def _get(self, http: HttpClient, params: dict[str, Any]) -> dict[str, Any]:
+    def fetch(self, http: HttpClient, stream: Stream, path: str, params: dict[str, Any]) -> Any:
         try:
-            body = http.get_json(self.path, params)
+            body = super().fetch(http, stream, path, params)
         except ApiError as exc:
             if "HTTP 404" in exc.problem:
                 raise ApiError(f"{self.label}: form '{self.source.form}' not found (404)",
@@ -117,85 +185,18 @@ class TypeformResponses(Connector):
                                     "token's account owns it") from None
             raise
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-            raise ApiError(f"{self.label}: {self.path} did not return responses",
-                           hint="check url: it must be Typeform's API (https://api.typeform.com)")
+            raise ApiError(f"{self.label}: {self.resolve(stream.path)} did not return responses",
+                           hint=self.url_hint)
         return body
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        state = dict(cursor or {})
-        since = parse_time(state.get("since")) or self.start
-        newest = parse_time(state.get("newest"))
-        before = state.get("before")
-        if state.get("done"):
-            floor = self.start
-            since = max(floor, (newest or floor) - timedelta(hours=LOOKBACK_HOURS))
-            before = None
-        while True:
-            params: dict[str, Any] = {"page_size": PAGE_SIZE, "since": _since(since)}
-            if before:
-                params["before"] = before
-            body = self._get(http, params)
-            records = []
-            for item in body["items"]:
-                if not isinstance(item, dict) or not item.get("token"):
-                    continue
-                submitted = parse_time(item.get("submitted_at"))
-                if submitted is not None:
-                    newest = max(newest, submitted) if newest else submitted
-                records.append(PulledRecord(str(item["token"]), iso(submitted), False, {
-                    key: item.get(key) for key in ("token", "submitted_at", "answers", "hidden")}))
-            total = body.get("total_items")
-            last = not records or not isinstance(total, int) or total <= len(body["items"])
-            mark = {"since": iso(since), "newest": iso(newest)}
-            if last:
-                yield Page(records, {**mark, "before": None, "done": True}, end_of_stream=True)
-                return
-            before = records[-1].record_id
-            yield Page(records, {**mark, "before": before, "done": False})
+    def legacy_cursor(self, stored: Mapping[str, Any]) -> Cursor:
+        """Before the base: ``{"since", "newest"}`` (ISO 8601), ``before`` (a token), ``done``."""
+        return Cursor("responses", {"responses": StreamCursor(
+            since=seconds(stored.get("since")), newest=seconds(stored.get("newest")),
+            token=stored.get("before") or None, done=bool(stored.get("done")))})
 
     def position(self, cursor: dict[str, Any] | None) -> str:
-        state = cursor or {}
-        since = state.get("since") or iso(self.start)
-        before = state.get("before")
-        older = " older than the last stored page" if before else ""
+        at = self.cursor_of(cursor).of("responses")
+        since = unix_iso(at.since) if at.since is not None else iso(self.start)
+        older = " older than the last stored page" if at.token else ""
         return f"the form's responses{older} submitted since {since}"
-
-    @staticmethod
-    def _answer(record: Mapping[str, Any], field: str) -> Mapping[str, Any] | None:
-        answers = record.get("answers")
-        for answer in answers if isinstance(answers, list) else []:
-            if not isinstance(answer, dict):
-                continue
-            spec = answer.get("field")
-            if isinstance(spec, dict) and field in (spec.get("ref"), spec.get("id")):
-                return answer
-        return None
-
-    def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
-        options = self.source.options
-        score: str | int | float | None = None
-        answer = self._answer(record, str(options.get("score_field", "")))
-        if answer is not None:
-            value = answer.get("number")
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                score = value
-            else:  # a choice or text answer: passed on so the engine reports it as an invalid score
-                choice = answer.get("choice")
-                score = text(choice.get("label") if isinstance(choice, dict) else answer.get("text"))
-        comment = None
-        if isinstance(options.get("comment_field"), str):
-            said = self._answer(record, options["comment_field"])
-            comment = text(said.get("text")) if said else None
-        hidden = record.get("hidden")
-        ticket = None
-        if isinstance(options.get("ticket_hidden"), str) and isinstance(hidden, dict):
-            ticket = text(hidden.get(options["ticket_hidden"]))
-        survey = options.get("survey")
-        return {
-            "response_id": str(record.get("token")),
-            "submitted_at": iso_utc(record.get("submitted_at")),
-            "survey": survey.strip().lower() if isinstance(survey, str) else None,
-            "score": score,
-            "ticket_id": ticket,
-            "comment": comment,
-        }

@@ -38,30 +38,22 @@ customer_id            ``requester_id``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import msgspec
+from pydantic import field_validator
 
 from reportgen.config import SourceConfig
-from reportgen.sources.api.base import (
-    Connector,
-    Page,
-    Row,
-    iso,
-    parse_time,
-    plus_minutes,
-    register,
-    text,
-)
-from reportgen.sources.api.http import ApiError, AuthError, HttpClient
+from reportgen.sources.api.declarative import DeclarativeConnector, Rule, count, name_of, take
+from reportgen.sources.api.http import AuthError, HttpClient
+from reportgen.sources.api.settings import ApiOptions, ApiSettings
 from reportgen.sources.api.store import Lookups, PulledRecord
+from reportgen.sources.api.streams import Cursor, Incremental, Stream, StreamCursor, TokenPaging
+from reportgen.sources.api.times import iso, parse_time, plus_minutes, seconds, text
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 PER_PAGE = 1000
-TICKET_COLUMNS = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category", "channel",
-                  "agent", "replies", "reopens", "customer_id", "first_response_business_minutes",
-                  "resolution_business_minutes")
 CHANNELS = {
     "email": "Email", "web": "Web form", "voice": "Phone", "chat": "Chat", "api": "API",
     "mobile": "Mobile", "mobile_sdk": "Mobile", "twitter": "Twitter", "facebook": "Facebook",
@@ -150,6 +142,42 @@ _decode_page = msgspec.json.Decoder(_ExportPage).decode
 _encode = msgspec.json.Encoder().encode
 
 
+class _Answer:
+    """A decoded export page with its metric sets by ticket id (joined once per page)."""
+
+    def __init__(self, page: _ExportPage):
+        self.tickets = page.tickets
+        self.users = page.users
+        self.after_cursor = page.after_cursor
+        self.end_of_stream = page.end_of_stream
+        self.metrics = {str(m.ticket_id): m for m in page.metric_sets or ()}
+
+
+class ZendeskSettings(ApiSettings):
+    """Zendesk's keys (tickets and CSAT): the account URL and an API token with its agent's email."""
+
+    url: str
+    email: str
+    token: str
+
+
+class ZendeskOptions(ApiOptions):
+    # with category: tags, the first tag with this prefix, prefix removed
+    category_tag_prefix: str | None = None
+
+
+class ZendeskTicketSettings(ZendeskSettings):
+    category: str | None = None
+    options: ZendeskOptions = ZendeskOptions()
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("type", "tags") and not _CUSTOM.match(value):
+            raise ValueError(f"'{value}' is not one of type, tags or custom_field:<field id>")
+        return value
+
+
 def zendesk_auth(source: SourceConfig) -> tuple[str, str]:
     """API-token basic auth: user ``{email}/token``, password the token."""
     return (f"{source.email or ''}/token", source.token or "")
@@ -164,27 +192,72 @@ def zendesk_probe(http: HttpClient) -> None:
                         "anonymous user)", hint=http.hint_auth)
 
 
-@register
-class ZendeskTickets(Connector):
+def _resolved(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    return iso(parse_time(record.get("solved_at"))) if record.get("status") in ("solved", "closed") else None
+
+
+def _first_response(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    return iso(plus_minutes(parse_time(record.get("created_at")), record.get("reply_minutes")))
+
+
+def _channel(value: Any) -> Any:
+    channel = text(value)
+    return CHANNELS.get(channel, channel.replace("_", " ").capitalize()) if channel else None
+
+
+def _category(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    category = connector.source.category or "type"
+    if category == "type":
+        value = text(record.get("type"))
+        return value[:1].upper() + value[1:] if value else None
+    if category == "tags":
+        options = connector.config.options
+        prefix = (options.category_tag_prefix if isinstance(options, ZendeskOptions) else None) or ""
+        for tag in record.get("tags") or []:
+            if isinstance(tag, str) and tag.startswith(prefix) and tag[len(prefix):]:
+                return tag[len(prefix):]
+        return None
+    match = _CUSTOM.match(category)
+    field_id = match.group(1) if match else ""
+    value = text(custom_value(record.get("custom_fields"), field_id))
+    if value is None:
+        return None
+    return lookups.get(f"field:{field_id}", {}).get(value, value)
+
+
+MAPPING: dict[str, Rule] = {
+    "ticket_id": take("id", str),
+    "created_at": take("created_at", lambda value: iso(parse_time(value))),
+    "first_response_at": _first_response,
+    "resolved_at": _resolved,
+    "category": _category,
+    "channel": take("channel", _channel),
+    "agent": name_of("user", "assignee_id"),
+    "replies": take("replies", count),
+    "reopens": take("reopens", count),
+    "customer_id": take("requester_id"),
+    "first_response_business_minutes": take("reply_business_minutes", lambda v: _minutes(v)),
+    "resolution_business_minutes": take("resolution_business_minutes", lambda v: _minutes(v)),
+}
+
+
+class ZendeskTickets(DeclarativeConnector):
     api = "zendesk"
     datasets = ("tickets",)
-    columns = TICKET_COLUMNS
-    required = ("url", "email", "token")
-    accepted = ("url", "email", "token", "start", "category")
-    options: ClassVar[Mapping[str, str]] = {
-        "category_tag_prefix": "with category: tags, the first tag with this prefix, prefix removed",
-    }
+    Settings = ZendeskTicketSettings
     auth_hint = ("check email: and token: (an API token from Admin Center › Apps and integrations › "
                  "Zendesk API, with token access enabled)")
-
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        category = source.category
-        if category is not None and category not in ("type", "tags") and not _CUSTOM.match(category):
-            found.append(f"sources.{dataset}.category: '{category}' is not one of type, tags or "
-                         "custom_field:<field id>")
-        return found
+    per_page: ClassVar[int] = PER_PAGE
+    # the export's cursor never expires: each pull continues from the last one (deletions included)
+    streams = (Stream(
+        "tickets", EXPORT, "tickets",
+        TokenPaging(param="cursor", token="after_cursor", end="end_of_stream", since_with_token=False,
+                    after_end="resume"),
+        lambda ticket, answer: _record(ticket, answer.metrics.get(str(ticket.id))) if ticket.id is not None
+        else None,
+        Incremental("updated_at", "start_time"),
+        params={"include": "metric_sets,users"}, page_size="per_page", what="a ticket export page"),)
+    mapping = MAPPING
 
     def credentials(self) -> tuple[str, str]:
         return zendesk_auth(self.source)
@@ -197,7 +270,11 @@ class ZendeskTickets(Connector):
     def probe(self, http: HttpClient) -> None:
         zendesk_probe(http)
 
-    def _field_options(self, http: HttpClient) -> Lookups:
+    def decode(self, stream: Stream, content: bytes) -> Any:
+        return _Answer(_decode_page(content))  # straight into the fields the report needs
+
+    def lookups(self, http: HttpClient) -> Lookups:
+        """With ``category: custom_field:<id>``: the dropdown's options, tag → name."""
         if self.field_id is None:
             return {}
         body = http.get_json(f"/api/v2/ticket_fields/{self.field_id}.json")
@@ -206,75 +283,18 @@ class ZendeskTickets(Connector):
         return {f"field:{self.field_id}": {str(o["value"]): str(o.get("name") or o["value"])
                                            for o in options if isinstance(o, dict) and "value" in o}}
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        lookups = self._field_options(http)
-        params: dict[str, Any] = {"include": "metric_sets,users", "per_page": PER_PAGE}
-        if cursor and cursor.get("after_cursor"):
-            params["cursor"] = cursor["after_cursor"]
-        else:
-            params["start_time"] = int((cursor or {}).get("start_time") or self.start.timestamp())
-        while True:
-            try:
-                body = _decode_page(http.get_bytes(EXPORT, params))
-            except msgspec.DecodeError:
-                raise ApiError(f"{self.label}: {EXPORT} did not return a ticket export page",
-                               hint="check url: it must be the account's base URL") from None
-            metrics = {str(m.ticket_id): m for m in body.metric_sets or ()}
-            records = [_record(t, metrics.get(str(t.id))) for t in body.tickets if t.id is not None]
-            after = body.after_cursor
-            next_cursor = ({"after_cursor": after} if after else
-                           {"after_cursor": params["cursor"]} if "cursor" in params else
-                           {"start_time": params["start_time"]})
-            end = body.end_of_stream or not after
-            names = {str(u.id): str(u.name or "") for u in body.users or () if u.id is not None}
-            yield Page(records, next_cursor, {**lookups, "user": names}, end_of_stream=end)
-            lookups = {}
-            if end:
-                return
-            params = {"include": "metric_sets,users", "per_page": PER_PAGE, "cursor": after}
+    def page_lookups(self, body: Any) -> Lookups:
+        return {"user": {str(u.id): str(u.name or "") for u in body.users or () if u.id is not None}}
+
+    def legacy_cursor(self, stored: Mapping[str, Any]) -> Cursor:
+        """Before the base: ``{"after_cursor": token}`` or ``{"start_time": <Unix seconds>}``."""
+        return Cursor("tickets", {"tickets": StreamCursor(since=seconds(stored.get("start_time")),
+                                                          token=stored.get("after_cursor") or None)})
 
     def position(self, cursor: dict[str, Any] | None) -> str:
-        if cursor and cursor.get("after_cursor"):
+        if self.cursor_of(cursor).of("tickets").token:
             return "the tickets changed after the last stored page (the saved export cursor)"
         return f"every ticket changed since {iso(self.start)}"
-
-    def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
-        created = parse_time(record.get("created_at"))
-        status = record.get("status")
-        resolved = parse_time(record.get("solved_at")) if status in ("solved", "closed") else None
-        assignee = record.get("assignee_id")
-        channel = text(record.get("channel"))
-        return {
-            "ticket_id": str(record.get("id")),
-            "created_at": iso(created),
-            "first_response_at": iso(plus_minutes(created, record.get("reply_minutes"))),
-            "resolved_at": iso(resolved),
-            "category": self._category(record, lookups),
-            "channel": CHANNELS.get(channel, channel.replace("_", " ").capitalize()) if channel else None,
-            "agent": lookups.get("user", {}).get(str(assignee)) if assignee is not None else None,
-            "replies": _count(record.get("replies")),
-            "reopens": _count(record.get("reopens")),
-            "customer_id": text(record.get("requester_id")),
-            "first_response_business_minutes": _minutes(record.get("reply_business_minutes")),
-            "resolution_business_minutes": _minutes(record.get("resolution_business_minutes")),
-        }
-
-    def _category(self, record: Mapping[str, Any], lookups: Lookups) -> str | None:
-        category = self.source.category or "type"
-        if category == "type":
-            value = text(record.get("type"))
-            return value[:1].upper() + value[1:] if value else None
-        if category == "tags":
-            prefix = str(self.source.options.get("category_tag_prefix") or "")
-            for tag in record.get("tags") or []:
-                if isinstance(tag, str) and tag.startswith(prefix) and tag[len(prefix):]:
-                    return tag[len(prefix):]
-            return None
-        field_id = self.field_id or ""
-        value = text(custom_value(record.get("custom_fields"), field_id))
-        if value is None:
-            return None
-        return lookups.get(f"field:{field_id}", {}).get(value, value)
 
 
 def _record(ticket: _Ticket, metric: _Metric | None) -> PulledRecord:
@@ -304,7 +324,3 @@ def _minutes(value: Any) -> int | float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         return None
     return value
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -27,44 +27,77 @@ comment            ``comment``
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, ClassVar
 
-from reportgen.config import SourceConfig
-from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, register, text
-from reportgen.sources.api.http import ApiError, HttpClient
-from reportgen.sources.api.store import Lookups, PulledRecord
-from reportgen.sources.api.zendesk import zendesk_auth, zendesk_probe
+from pydantic import field_validator
+
+from reportgen.sources.api.declarative import DeclarativeConnector, Rule, take
+from reportgen.sources.api.http import HttpClient
+from reportgen.sources.api.settings import ApiOptions
+from reportgen.sources.api.store import Lookups
+from reportgen.sources.api.streams import Cursor, Incremental, Stream, StreamCursor, TokenPaging, keep_fields
+from reportgen.sources.api.times import iso_utc, seconds, unix_iso
+from reportgen.sources.api.zendesk import ZendeskSettings, zendesk_auth, zendesk_probe
 
 RATINGS = "/api/v2/satisfaction_ratings.json"
 PAGE_SIZE = 100
 LOOKBACK_DAYS = 28
-SURVEY_COLUMNS = ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment")
 
 
-@register
-class ZendeskCsat(Connector):
+class CsatOptions(ApiOptions):
+    good_score: float = 5  # score of a good rating (default 5)
+    bad_score: float = 1  # score of a bad rating (default 1)
+
+    @field_validator("good_score", "bad_score", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        return value
+
+
+class ZendeskCsatSettings(ZendeskSettings):
+    options: CsatOptions = CsatOptions()
+
+
+def _options(connector: DeclarativeConnector) -> CsatOptions:
+    assert isinstance(connector.config.options, CsatOptions)
+    return connector.config.options
+
+
+def _score(record: Mapping[str, Any], connector: DeclarativeConnector, lookups: Lookups) -> Any:
+    options = connector.source.options  # as written: 5 stays 5, not 5.0
+    return options.get("good_score", 5) if record.get("score") == "good" else options.get("bad_score", 1)
+
+
+MAPPING: dict[str, Rule] = {
+    "response_id": take("id", str),
+    "submitted_at": lambda record, connector, lookups: iso_utc(record.get("updated_at"))
+    or iso_utc(record.get("created_at")),
+    "survey": lambda record, connector, lookups: "csat",
+    "score": _score,
+    "ticket_id": take("ticket_id"),
+    "comment": take("comment"),
+}
+
+
+class ZendeskCsat(DeclarativeConnector):
     api = "zendesk_csat"
     datasets = ("surveys",)
-    columns = SURVEY_COLUMNS
-    required = ("url", "email", "token")
-    accepted = ("url", "email", "token", "start")
-    options: ClassVar[Mapping[str, str]] = {
-        "good_score": "score of a good rating (default 5)",
-        "bad_score": "score of a bad rating (default 1)",
-    }
+    Settings = ZendeskCsatSettings
     auth_hint = ("check email: and token: (an API token from Admin Center › Apps and integrations › "
                  "Zendesk API; satisfaction ratings need an admin)")
-
-    @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
-        found = super().problems(dataset, source)
-        for key in ("good_score", "bad_score"):
-            value = source.options.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-                found.append(f"sources.{dataset}.options.{key}: must be a number")
-        return found
+    per_page: ClassVar[int] = PAGE_SIZE
+    # start_time filters on created_at: a later pull looks back 28 days (the survey link's life)
+    streams = (Stream(
+        "ratings", RATINGS, "satisfaction_ratings",
+        TokenPaging(param="page[after]", token="meta.after_cursor", more="meta.has_more"),
+        keep_fields("id", "score", "ticket_id", "comment", "created_at", "updated_at"),
+        Incremental("created_at", "start_time", lookback=timedelta(days=LOOKBACK_DAYS)),
+        params={"score": "received"}, page_size="page[size]", what="satisfaction ratings"),)
+    mapping = MAPPING
 
     def credentials(self) -> tuple[str, str]:
         return zendesk_auth(self.source)
@@ -72,60 +105,16 @@ class ZendeskCsat(Connector):
     def probe(self, http: HttpClient) -> None:
         zendesk_probe(http)
 
-    def pages(self, http: HttpClient, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        cursor = dict(cursor or {})
-        start_time = int(cursor.get("start_time") or self.start.timestamp())
-        newest = int(cursor.get("newest") or start_time)
-        after = cursor.get("after") if not cursor.get("done") else None
-        if cursor.get("done"):  # the last pull finished: look back from the newest rating stored
-            floor = int(self.start.timestamp())
-            start_time = max(floor, newest - LOOKBACK_DAYS * 86400)
-        while True:
-            params: dict[str, Any] = {"score": "received", "start_time": start_time,
-                                      "page[size]": PAGE_SIZE}
-            if after:
-                params["page[after]"] = after
-            body = http.get_json(RATINGS, params)
-            ratings = body.get("satisfaction_ratings") if isinstance(body, dict) else None
-            if not isinstance(ratings, list):
-                raise ApiError(f"{self.label}: {RATINGS} did not return satisfaction ratings",
-                               hint="check url: it must be the account's base URL")
-            records = []
-            for rating in ratings:
-                if not isinstance(rating, dict) or rating.get("id") is None:
-                    continue
-                created = parse_time(rating.get("created_at"))
-                if created is not None:
-                    newest = max(newest, int(created.timestamp()))
-                records.append(PulledRecord(str(rating["id"]), rating.get("updated_at"), False, {
-                    key: rating.get(key) for key in
-                    ("id", "score", "ticket_id", "comment", "created_at", "updated_at")}))
-            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-            more = bool(meta.get("has_more")) and bool(meta.get("after_cursor"))
-            after = meta.get("after_cursor") if more else None
-            next_cursor = {"start_time": start_time, "newest": newest, "after": after, "done": not more}
-            yield Page(records, next_cursor, end_of_stream=not more)
-            if not more:
-                return
+    def is_row(self, record: Mapping[str, Any]) -> bool:
+        return record.get("score") in ("good", "bad")
+
+    def legacy_cursor(self, stored: Mapping[str, Any]) -> Cursor:
+        """Before the base: ``{"start_time", "newest"}`` (Unix seconds), ``after`` (a token), ``done``."""
+        return Cursor("ratings", {"ratings": StreamCursor(
+            since=seconds(stored.get("start_time")), newest=seconds(stored.get("newest")),
+            token=stored.get("after") or None, done=bool(stored.get("done")))})
 
     def position(self, cursor: dict[str, Any] | None) -> str:
-        since = datetime.fromtimestamp(int((cursor or {}).get("start_time") or self.start.timestamp()), UTC)
-        return f"the satisfaction ratings after the last stored page (of those since {iso(since)})"
-
-    def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
-        score = record.get("score")
-        good = self.source.options.get("good_score", 5)
-        bad = self.source.options.get("bad_score", 1)
-        value = good if score == "good" else bad if score == "bad" else None
-        if value is None:
-            return None
-        return {
-            "response_id": str(record.get("id")),
-            "submitted_at": iso_utc(record.get("updated_at")) or iso_utc(record.get("created_at")),
-            "survey": "csat",
-            "score": value,
-            "ticket_id": text(record.get("ticket_id")),
-            "comment": text(record.get("comment")),
-        }
-
-
+        at = self.cursor_of(cursor).of("ratings")
+        since = unix_iso(at.since if at.since is not None else self.floor())
+        return f"the satisfaction ratings after the last stored page (of those since {since})"

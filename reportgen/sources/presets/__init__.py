@@ -18,17 +18,8 @@ from pathlib import Path
 
 from reportgen.config import SourceConfig
 from reportgen.errors import ConfigError
-from reportgen.preset_names import DATASETS_OF
+from reportgen.registry import PRESETS as REGISTRY
 from reportgen.sources.presets.base import ColumnMapper, FilePreparer, Preset
-from reportgen.sources.presets.delighted import DELIGHTED
-from reportgen.sources.presets.freshdesk import FRESHDESK
-from reportgen.sources.presets.google_forms import GOOGLE_FORMS
-from reportgen.sources.presets.intercom import INTERCOM
-from reportgen.sources.presets.qualtrics import QUALTRICS
-from reportgen.sources.presets.surveymonkey import SURVEYMONKEY
-from reportgen.sources.presets.typeform import TYPEFORM
-from reportgen.sources.presets.zammad import ZAMMAD
-from reportgen.sources.presets.zendesk import ZENDESK, ZENDESK_CSAT
 from reportgen.sources.schema import map_columns
 
 __all__ = ["PRESETS", "ColumnMapper", "FilePreparer", "Preset", "generic_columns", "get_preset"]
@@ -43,14 +34,9 @@ def generic_columns(dataset: str, header: Sequence[str], source: SourceConfig,
 GENERIC = Preset("generic", ("tickets", "surveys", "business"), generic_columns,
                  "the canonical columns, by name (see README)")
 
-PRESETS: dict[str, Preset] = {
-    preset.name: preset
-    for preset in (GENERIC, ZENDESK, FRESHDESK, INTERCOM, ZAMMAD,
-                   DELIGHTED, TYPEFORM, SURVEYMONKEY, QUALTRICS, ZENDESK_CSAT, GOOGLE_FORMS)
-}
-
-if {name: preset.datasets for name, preset in PRESETS.items()} != DATASETS_OF:
-    raise RuntimeError("reportgen.preset_names.DATASETS_OF does not match the presets")
+# every preset the registry names (reportgen.registry), each module imported here
+PRESETS: dict[str, Preset] = {name: GENERIC if name == "generic" else REGISTRY.load(name)
+                              for name in REGISTRY}
 
 
 def get_preset(name: str, dataset: str | None = None) -> Preset:

@@ -85,6 +85,10 @@ TIMESTAMP_COLUMNS = frozenset({"created_at", "first_response_at", "resolved_at",
 SURVEY_KINDS = ("nps", "csat", "ces")
 # what the preset writes for a computed instant: ISO 8601 in UTC, which the engine parses as absolute
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# the SQL macro that reads a timestamp text the way the engine reads the file's timestamp columns
+# (ISO, or the file's configured or inferred ``date_format``): a derived instant (created + a
+# duration) starts from the same instant as created_at. ``reportgen.engine.load`` defines it per file.
+INSTANT_MACRO = "reportgen_instant"
 # a timestamp that already carries Z or an offset after its time of day
 _HAS_OFFSET = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$"
 _ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\((?P<zone>[^()]+)\)\s*$")
@@ -324,10 +328,12 @@ class Reader:
     def plus_seconds(instant_text: str, seconds: str, raw: str) -> str:
         """``instant_text`` + a duration in seconds, as UTC text.
 
-        ``raw`` is the duration's cell: when present but not a number it is passed
-        on, so the engine reports the value as invalid instead of dropping it.
+        ``instant_text`` is read as the engine reads the file's timestamps (:data:`INSTANT_MACRO`:
+        a day-first export's ``03/10/2026 14:05`` too). ``raw`` is the duration's cell: when
+        present but not a number it is passed on, so the engine reports the value as invalid
+        instead of dropping it.
         """
-        start = f"try_cast({instant_text} AS TIMESTAMPTZ)"
+        start = f"{INSTANT_MACRO}({instant_text})"
         return (f"CASE WHEN {raw} IS NULL THEN NULL WHEN ({seconds}) IS NULL THEN {raw} "
                 f"WHEN {start} IS NULL THEN NULL "
                 f"ELSE {utc_text(f'to_timestamp(epoch({start}) + ({seconds}))')} END")

@@ -41,7 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from reportgen.config import SourceConfig
 from reportgen.errors import ConfigError, MissingColumnError
-from reportgen.preset_names import WAREHOUSE_DATASETS_OF
+from reportgen.registry import WAREHOUSE_PRESETS as REGISTRY
 from reportgen.sources.schema import COLUMNS
 
 # canonical column → SQL expression; "first_response_hours" may replace "first_response_at"
@@ -150,12 +150,10 @@ def dbt_zendesk(dataset: str, found: Sequence[str], source: SourceConfig, where:
     return out
 
 
+# the functions of the presets the registry names (reportgen.registry), all in this module
 WAREHOUSE_PRESETS: dict[str, tuple[tuple[str, ...], PresetFn]] = {
-    "generic": (WAREHOUSE_DATASETS_OF["generic"], generic),
-    "dbt_zendesk": (WAREHOUSE_DATASETS_OF["dbt_zendesk"], dbt_zendesk),
+    name: (REGISTRY.entry(name).datasets, REGISTRY.load(name)) for name in REGISTRY
 }
-if set(WAREHOUSE_PRESETS) != set(WAREHOUSE_DATASETS_OF):
-    raise RuntimeError("WAREHOUSE_DATASETS_OF does not match the warehouse presets")
 
 
 def check_preset(dataset: str, source: SourceConfig, where: str) -> PresetFn:

@@ -1,7 +1,0 @@
-"""The built-in connectors; importing this module registers them (one import per vendor module)."""
-
-from __future__ import annotations
-
-from reportgen.sources.api import delighted, freshdesk, typeform, zendesk, zendesk_csat
-
-__all__ = ["delighted", "freshdesk", "typeform", "zendesk", "zendesk_csat"]
