@@ -118,10 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{manifest['ticket_rows']:,} ticket rows and {manifest['survey_rows']:,} survey rows over "
           f"{args.months} months; report month {args.month}; {args.repeat} run(s) each")
-    print(f"{'end to end':<24} {'min s':>7} {'median s':>9} {'peak MiB':>9} {'vs baseline':>12}")
+    print(f"{'end to end':<24} {'min s':>7} {'median s':>9} {'peak MiB':>9} {'vs baseline':>12} "
+          f"{'min cpu s':>10} {'cpu vs baseline':>16}")
     for tool in tools:
         print(f"{tool.name:<24} {tool.best:7.2f} {tool.median:9.2f} {tool.peak:9.1f} "
-              f"{tool.best / baseline.best:11.2f}×")
+              f"{tool.best / baseline.best:11.2f}× {tool.best_cpu:10.2f} "
+              f"{tool.best_cpu / baseline.best_cpu:15.2f}×")
     ratios = [ours.seconds / theirs.seconds
               for ours, theirs in zip(tools[0].runs, tools[1].runs, strict=True)]
     verdict = "PASS" if max(ratios) <= BUILD_RATIO_TARGET else "FAIL"
