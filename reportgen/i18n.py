@@ -41,7 +41,7 @@ from importlib.resources import files
 from string import Formatter
 from typing import TYPE_CHECKING, Literal, get_args
 
-from reportgen.errors import ConfigError
+from reportgen.errors import ConfigError, ReportgenError
 
 if TYPE_CHECKING:  # Babel (CLDR data) and markupsafe are imported where a text is formatted
     from babel import Locale
@@ -54,7 +54,7 @@ SOURCE_LANGUAGE: Language = "en"
 DOMAIN = "reportgen"
 
 
-class UnknownMessageError(LookupError):
+class UnknownMessageError(ReportgenError, LookupError):
     """The code asked for a message id that the English catalogue does not have (a bug)."""
 
 

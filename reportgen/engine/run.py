@@ -19,8 +19,10 @@ import duckdb
 from reportgen.config import Config
 from reportgen.engine.aggregate import absent_inputs, aggregate, coverage, finish
 from reportgen.engine.clean import clean_surveys, clean_tickets
+from reportgen.engine.drivers import keep_survey_rows, survey_drivers, ticket_drivers
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
+from reportgen.engine.segments import SurveyComment, keep_links, link_surveys
 from reportgen.engine.warehouse import pushed_down
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
@@ -39,6 +41,8 @@ class EngineResult:
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     # how files were read where it was inferred (detected encoding, date order), for `validate`
     notes: list[str] = field(default_factory=list)
+    # per month: its survey comments, lowest scores first (``engine.segments``; report.comments)
+    comments: dict[str, list[SurveyComment]] = field(default_factory=dict)
 
     def quality_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -62,6 +66,7 @@ class _Part:
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)  # canonical columns its sources have
+    drivers_done: bool = False  # the surveys' drivers were computed by the tickets' stage
 
 
 def _concurrent(config: Config) -> bool:
@@ -153,6 +158,9 @@ class Engine:
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
+            # responses by the segments of their tickets, unless the tickets' stage did them
+            survey_drivers(con, config, months, done=any(part.drivers_done for part in parts))
+            result.comments = link_surveys(con, config)
             business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
             finish(months, config, business, columns)
@@ -184,6 +192,11 @@ class Engine:
         # the raw rows were for row numbers and texts: their memory goes to the aggregates
         con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
+        if dataset == "tickets":  # the drivers' segments (reportgen.engine.drivers)
+            part.drivers_done = ticket_drivers(con, config, part.months)
+        else:
+            keep_survey_rows(con)
+        keep_links(con, config, dataset)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
         if covered is not None and loaded.pulled_until:  # an API pull covers up to the (oldest) pull
             pulled = min(loaded.pulled_until).astimezone(ZoneInfo(tz)).date()
