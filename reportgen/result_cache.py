@@ -16,7 +16,8 @@ never from rejected data, and only when no input changed during the run or was m
 within the last seconds (a file rewritten within the file system's time resolution
 could keep its identity: the next run then computes afresh). The folder sits beside
 the history file and, like it, is the owner's only (0700, files 0600); an entry holds the
-measures, data-quality counts and notes — what the history holds — never a secret.
+measures, data-quality counts, notes and the month's survey comments (customer text, as
+the report shows them) — never a secret.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from reportgen import __version__
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.run import EngineResult
+from reportgen.engine.segments import SurveyComment
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 
@@ -55,6 +57,7 @@ class _Entry(msgspec.Struct, frozen=True):
     problems: list[RowProblem]
     coverage: dict[str, tuple[dt.date, dt.date]]
     notes: list[str]
+    comments: dict[str, list[SurveyComment]]
 
 
 class ResultCache:
@@ -81,7 +84,8 @@ class ResultCache:
         with suppress(OSError):
             os.utime(path)  # the newest entries are the ones kept
         return EngineResult(dict(entry.months), dict(entry.quality), list(entry.problems),
-                            coverage=dict(entry.coverage), notes=list(entry.notes))
+                            coverage=dict(entry.coverage), notes=list(entry.notes),
+                            comments=dict(entry.comments))
 
     def store(self, result: EngineResult, started: float) -> bool:
         """Keep ``result`` for the next run; False when it must not be kept: the inputs are not
@@ -89,7 +93,8 @@ class ResultCache:
         is the run's start, ``time.time()``), or the result holds fatal problems."""
         if self.key is None or result.fatal or cache_key(self.config, started) != self.key:
             return False
-        entry = _Entry(result.months, result.quality, result.problems, result.coverage, result.notes)
+        entry = _Entry(result.months, result.quality, result.problems, result.coverage, result.notes,
+                       result.comments)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=self.folder)  # 0600

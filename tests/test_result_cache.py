@@ -243,3 +243,19 @@ def test_an_entry_holds_every_field_of_the_engine_result() -> None:
 
     kept = {f.name for f in msgspec.structs.fields(_Entry)}
     assert kept == {f.name for f in dataclasses.fields(EngineResult)} - {"fatal"}
+
+
+def test_an_entry_gives_back_the_result_it_was_made_from(make_project: ProjectFactory) -> None:
+    """Written and read again, every part of the engine result is equal (comments included)."""
+    from reportgen.config import load_config
+    from reportgen.engine.segments import SurveyComment
+    from reportgen.result_cache import ResultCache
+
+    config = load_config(_project(make_project))
+    result = run_engine(config)
+    result.comments = {"2026-10": [SurveyComment("2026-10", "2026-10-05T10:00:00+00:00", "nps", 2.0,
+                                                 'slow <b>"reply"</b>', "Billing", None, "Bob")]}
+    cache = ResultCache(config)
+    assert cache.store(result, time.time())
+    again = ResultCache(config).load()
+    assert again == result
