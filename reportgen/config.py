@@ -49,7 +49,7 @@ _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 @lru_cache(maxsize=1)
@@ -526,9 +526,13 @@ class Sources(_Strict):
 
 
 class EngineOptions(_Strict):
-    """DuckDB limits: beyond memory_limit the engine spills to a temporary folder instead of growing."""
+    """DuckDB limits: beyond memory_limit the engine spills to a temporary folder instead of growing.
 
-    memory_limit: str = Field(default="256MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
+    No memory_limit: a quarter of the machine's memory (of the container's, when it has a
+    limit), at least 256 MB (``reportgen.engine.run.machine_memory_limit``).
+    """
+
+    memory_limit: str | None = Field(default=None, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
     threads: int | None = Field(default=None, ge=1, le=256)
 
 

@@ -44,7 +44,7 @@ def test_a_typo_in_the_config_gets_line_known_keys_and_a_suggestion(tmp_path: Pa
     text = message_of(lambda: load_config(path))
     assert text.startswith(f"{path.resolve()}: 2 problems: ")
     assert ("report.timezon (line 3): unknown key (did you mean 'timezone'? known: title, timezone, "
-            "currency, window_months, output, language)") in text
+            "currency, window_months, output, language, min_responses, comments, notes)") in text
     assert "targts (line 7): unknown key (did you mean 'targets'? known: report, " in text
     assert "base_dir" not in text  # set by the program, never a YAML key
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -233,12 +234,42 @@ def business_rows(con: duckdb.DuckDBPyConnection, loaded: Loaded
     return rows
 
 
+_MIN_MEMORY = 256 * 1024 * 1024
+
+
+def machine_memory_limit(total: int | None = None) -> str:
+    """The engine's memory limit when the config sets none: a quarter of ``total`` bytes (the
+    machine's memory, or its container's limit when lower), at least 256 MB."""
+    if total is None:
+        total = _machine_memory()
+    limit = max(_MIN_MEMORY, total // 4) if total else _MIN_MEMORY
+    return f"{limit // (1024 * 1024)}MiB"
+
+
+def _machine_memory() -> int | None:
+    """Bytes of memory this process may use: physical memory, or the cgroup's limit when lower."""
+    try:
+        total: int | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not available on this system
+        total = None
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit_file).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if text.isdigit() and (total is None or 0 < int(text) < total):
+            total = int(text)
+        break
+    return total
+
+
 @contextmanager
 def _connect(config: Config, workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(":memory:")
     try:
         options = config.engine
-        con.execute(f"SET memory_limit = {sql_string(options.memory_limit)}")
+        limit = options.memory_limit or machine_memory_limit()
+        con.execute(f"SET memory_limit = {sql_string(limit)}")
         con.execute(f"SET temp_directory = {sql_string(workdir)}")
         if options.threads:
             con.execute(f"SET threads = {int(options.threads)}")
