@@ -423,6 +423,15 @@ class SourceConfig(_Strict):
     encoding: str | None = None
     sheet: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)  # preset-specific settings
+    # tickets: channel values the team starts tickets on (replaces the preset's; [] for none)
+    outbound_channels: list[str] | None = None
+
+    @field_validator("outbound_channels")
+    @classmethod
+    def _outbound(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not channel.strip() for channel in value):
+            raise ValueError("an outbound channel is a non-empty text, e.g. [\"Outbound Email\"]")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -501,6 +510,9 @@ class Sources(_Strict):
             names = [name for name, datasets in DATASETS_OF.items() if kind in datasets]
             known = ", ".join(names)
             for source in self.of(kind):
+                if kind != "tickets" and source.outbound_channels is not None:
+                    raise ValueError(f"{kind}: outbound_channels: is a tickets setting (channels of "
+                                     f"tickets the team started)")
                 if source.preset in names:
                     continue
                 if source.kind == "warehouse" and kind in WAREHOUSE_DATASETS_OF.get(source.preset, ()):

@@ -31,6 +31,7 @@ from reportgen.measures import (
     default_spellings,
     needed_columns,
 )
+from reportgen.sources.outbound import outbound_channels
 
 
 def label(raw: str | None, default: str | None) -> str | None:
@@ -56,7 +57,8 @@ def merge_spellings(counts: Counter[str]) -> dict[str, str]:
 def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
               months: dict[str, MonthMeasures]) -> None:
     """Run every generated query of ``dataset`` over its cleaned view and file the values by month."""
-    for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours):
+    for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours,
+                              outbound=outbound_channels(config)):
         rows = con.execute(query.sql).fetchall()
         if query.dimension is None:
             for month, *values in rows:

@@ -28,6 +28,7 @@ from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
+from reportgen.sources.outbound import outbound_notes
 from reportgen.sources.schema import COLUMNS
 
 
@@ -164,7 +165,7 @@ class Engine:
             business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
             finish(months, config, business, columns)
-            result.notes += absent_inputs(config, columns)
+            result.notes += absent_inputs(config, columns) + outbound_notes(config)
         result.months = dict(sorted(months.items()))
         return result
 

@@ -46,6 +46,7 @@ from reportgen.engine import rules
 from reportgen.engine.reasons import reasons_of
 from reportgen.engine.sqlgen import Query, measures_sql
 from reportgen.sources.files import sql_string
+from reportgen.sources.outbound import outbound_channels
 from reportgen.sources.schema import ID_COLUMN
 
 SOURCE_PLACEHOLDER = "__reportgen_source__"
@@ -291,7 +292,8 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     how the tickets get their business durations (with ``business_hours:``)."""
     tz = config.report.timezone
     queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all",
-                                 business_hours=config.has_business_hours))
+                                 business_hours=config.has_business_hours,
+                                 outbound=outbound_channels(config)))
     quality = QUALITY_TICKETS if dataset == "tickets" else QUALITY_SURVEYS
     width = max([len(quality), *(len(q.measures) for q in queries)])
     ctes = (tickets_cte(mapping, source, tz, business=business) if dataset == "tickets"
