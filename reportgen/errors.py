@@ -1,15 +1,37 @@
-"""Every error reportgen raises on purpose, rooted at ReportgenError.
+"""Every error reportgen raises, rooted at ReportgenError.
 
 The CLI prints ``str(error)`` as one line and exits non-zero, so each message
-names where the problem is (file, row, column) and how to fix it.
+names where the problem is (file, row, column) and how to fix it. The tree (where
+a class is defined elsewhere, its module in brackets):
 
     ReportgenError
-    ├── ConfigError        config.yaml is missing, malformed or invalid
-    ├── DataError          a source file cannot be read or lacks what is needed
-    │   └── MissingColumnError
-    ├── NoDataError        the requested month has no data
-    ├── HistoryError       the history store cannot be opened or written
-    └── OutputError        a report cannot be written / published / sent
+    ├── ConfigError          config.yaml is missing, malformed or invalid
+    ├── DataError            a source cannot be read or lacks what is needed
+    │   ├── MissingColumnError   a required column is absent
+    │   ├── QualityGateError     too many rows excluded to trust the report [gates]
+    │   ├── PartialMonthError    the report month's data covers it only in part [gates]
+    │   └── ApiError             a vendor API did not give what a pull needs [sources.api.http]
+    │       ├── AuthError        401/403: wrong credentials or a missing permission
+    │       ├── VendorTrouble    the vendor kept failing through every try
+    │       ├── TimeBudgetSpent  the pull's time bound was reached
+    │       └── PullIncomplete   a pull stopped after storing some pages [sources.api.pull]
+    ├── NoDataError          the requested month has no data
+    ├── HistoryError         the history store cannot be opened or written
+    ├── OutputError          a report cannot be written / published / sent
+    ├── TransportError       an HTTP request gave no answer to use; each caller words it as
+    │   │                    one of the errors above [transport]
+    │   ├── GaveUp           still failing after the tries the policy allows
+    │   ├── OutOfTime        the time budget ran out
+    │   │   └── AsksToWait   the server asked for a longer wait than the time left
+    │   ├── BodyTooLarge     an answer larger than allowed
+    │   ├── RedirectRefused  a redirect to another host
+    │   ├── BrokenOff        the connection failed while the answer was read
+    │   └── UncertainWrite   a write failed so that the server may or may not have applied it
+    │                        (the Sheets publisher re-reads and re-plans) [transport]
+    ├── UnknownMessageError  a message id missing from the English catalogue: a bug; also a
+    │                        LookupError [i18n]
+    └── _Temporary           an SMTP failure worth another attempt, never leaves the sender
+                             [mail.transport]
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from reportgen.errors import ConfigError
+from reportgen.errors import ConfigError, ReportgenError
 
 Language = Literal["en", "it", "ro", "ja"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
@@ -58,7 +58,7 @@ SOURCE_LANGUAGE: Language = "en"
 DOMAIN = "reportgen"
 
 
-class UnknownMessageError(LookupError):
+class UnknownMessageError(ReportgenError, LookupError):
     """The code asked for a message id that the English catalogue does not have (a bug)."""
 
 

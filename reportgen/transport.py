@@ -47,6 +47,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
+from reportgen.errors import ReportgenError
 from reportgen.retry_after import retry_after_seconds
 
 SERVER_ERRORS = frozenset({500, 502, 503, 504})
@@ -89,7 +90,7 @@ class Policy:
 
 # ---- what can go wrong (each caller words it) ------------------------------------------------------
 
-class TransportError(Exception):
+class TransportError(ReportgenError):
     """A request did not give an answer to use. ``what`` is a phrase for a message; ``later``: trying
     again later may help (else the settings must change)."""
 

@@ -1,5 +1,6 @@
 """Source files → canonical tables in DuckDB → measures per month, by stage.
 
+``rules`` (the cleaned relation declared once, for files and warehouses alike),
 ``load`` (sources → ``{dataset}_raw``), ``clean`` (validation, exclusion reasons,
 last-wins dedup → the cleaned relations; a row's report-zone month through
 ``month_keys``), ``quality`` (counts per reason, row

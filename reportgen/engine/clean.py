@@ -18,26 +18,30 @@ import duckdb
 
 from reportgen.business_hours import day_table, durations_sql, epoch_day, given_sql, no_durations_sql
 from reportgen.config import BusinessHoursOptions, KpiOptions
+from reportgen.engine import rules
+from reportgen.engine.load import PARSED, TEXT_OF
 from reportgen.engine.month_keys import MonthKeys, exact_month_sql
 from reportgen.engine.reasons import DISCARDED
 
 
 def sane(column: str) -> str:
-    """A parsed instant, or NULL unless finite and within 1900–2200 (guards 'infinity', year 99999)."""
-    return (f"CASE WHEN isfinite({column}) AND {column} BETWEEN TIMESTAMPTZ '1900-01-01 00:00:00+00' "
-            f"AND TIMESTAMPTZ '2200-01-01 00:00:00+00' THEN {column} END")
+    """A parsed instant, or NULL unless within 1900–2200 (``rules.INSTANT``: never 'infinity', year 99999)."""
+    return rules.compile_sql(rules.INSTANT, {"_v": column})
 
 
-def whole(column: str) -> str:
-    """A parsed DOUBLE → BIGINT when it is a whole number ≥ 0 (``3.0`` counts), else NULL."""
-    return (f"CASE WHEN isfinite({column}) AND {column} >= 0 AND {column} = floor({column}) "
-            f"AND {column} < 1e15 THEN CAST({column} AS BIGINT) END")
+def _terms(keys: MonthKeys | None, report_tz: str) -> rules.Terms:
+    """How the declared rules (``engine.rules``) read the raw table ``load`` wrote: the parsed
+    value (``…_c``/``…_d``) and the text kept when it did not parse (``TEXT_OF``)."""
+    def parsed(value: rules.Value) -> str:
+        return PARSED.get(value.column, value.column)
 
+    def given(value: rules.Value) -> str:
+        if value.column in PARSED:
+            return f"{PARSED[value.column]} IS NOT NULL OR {TEXT_OF[value.column]} IS NOT NULL"
+        return f"{value.column} IS NOT NULL"
 
-def present(stem: str) -> str:
-    """True when the cell held something: it parsed, or unparsed text was kept (blank-like is not)."""
-    parsed = f"{stem}_d" if stem in ("replies", "reopens") else f"{stem}_c"
-    return f"({parsed} IS NOT NULL OR {stem}_s IS NOT NULL)"
+    return rules.Terms(parsed, given, "keep IS NOT NULL AND _rid <> keep",
+                       lambda column: month_of(column, keys, report_tz))
 
 
 def month_keys(con: duckdb.DuckDBPyConnection, dataset: str, columns: tuple[str, ...],
@@ -56,15 +60,7 @@ def month_of(column: str, keys: MonthKeys | None, report_tz: str) -> str:
     return keys.sql(column)
 
 
-# discarded optional values: reason → condition on the typed ticket columns
-TICKET_DISCARDS = {
-    "invalid_first_response_at": f"first_response_any IS NULL AND {present('first_response')}",
-    "first_response_before_created": "first_response_any < created",
-    "invalid_resolved_at": f"resolved_any IS NULL AND {present('resolved')}",
-    "resolved_before_created": "resolved_any < created",
-    "invalid_replies": f"replies_ok IS NULL AND {present('replies')}",
-    "invalid_reopens": f"reopens_ok IS NULL AND {present('reopens')}",
-}
+TICKET_DISCARDS = rules.tickets().discards  # discarded optional values, in order
 assert set(TICKET_DISCARDS) == DISCARDED
 _DISCARD_BIT = {reason: 1 << index for index, reason in enumerate(TICKET_DISCARDS)}
 
@@ -75,17 +71,17 @@ def discarded(reason: str, table: str | None = None) -> str:
     return f"(({column} & {_DISCARD_BIT[reason]}) <> 0)"
 
 
-def _discards() -> str:
+def _discards(conditions: dict[str, str]) -> str:
     """SQL: the ``discards`` bits of a row (a condition that is NULL sets no bit)."""
     return " + ".join(f"CASE WHEN {condition} THEN {_DISCARD_BIT[reason]} ELSE 0 END"
-                      for reason, condition in TICKET_DISCARDS.items())
+                      for reason, condition in conditions.items())
 
 
 def _ids(row_ids: bool) -> str:
     return "_rid, _file, " if row_ids else ""
 
 
-def _last_wins(id_column: str, dataset: str, extra: str = "") -> str:
+def _last_wins(id_column: str, dataset: str) -> str:
     """CTEs ``last_of`` and ``parsed``: rows with their id and, for duplicated ids, the rowid that wins.
 
     The id is stored trimmed, blank-like as NULL (``load``). The raw table is named twice
@@ -97,7 +93,7 @@ def _last_wins(id_column: str, dataset: str, extra: str = "") -> str:
             WHERE {id_column} IS NOT NULL GROUP BY 1 HAVING count(*) > 1
         ),
         parsed AS (
-            SELECT r.rowid AS _rid, r.*, r.{id_column} AS id{extra}, last_of.keep
+            SELECT r.rowid AS _rid, r.*, r.{id_column} AS id, last_of.keep
             FROM {dataset}_raw r LEFT JOIN last_of ON r.{id_column} = last_of.id
         )"""
 
@@ -130,33 +126,16 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool 
     """``business_hours`` (in ``business_tz``): add the business durations (``business_durations``)."""
     keys = month_keys(con, "tickets", ("created_c", "resolved_c"), report_tz)
     joins, business_columns = business_durations(con, business_hours, business_tz)
+    relation, terms = rules.tickets(), _terms(keys, report_tz)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tickets_all AS
         WITH {_last_wins('ticket_id', 'tickets')},
-        typed AS (
-            SELECT *, {sane('created_c')} AS created,
-                   {sane('first_response_c')} AS first_response_any,
-                   {sane('resolved_c')} AS resolved_any,
-                   {whole('replies_d')} AS replies_ok, {whole('reopens_d')} AS reopens_ok
-            FROM parsed
-        )
+        typed AS (SELECT *, {', '.join(relation.checked(terms))} FROM parsed)
         SELECT {_ids(row_ids)}
-            CASE WHEN id IS NULL THEN 'missing_ticket_id'
-                 WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
-                 WHEN created IS NULL AND NOT {present('created')} THEN 'missing_created_at'
-                 WHEN created IS NULL THEN 'invalid_created_at' END AS excluded,
-            created,
-            CASE WHEN resolved_any >= created THEN resolved_any END AS resolved,
-            category, channel, agent, replies_ok AS replies, coalesce(reopens_ok, 0) AS reopens,
-            {month_of('created', keys, report_tz)} AS created_month,
-            CASE WHEN resolved_any >= created
-                 THEN {month_of('resolved_any', keys, report_tz)} END AS resolved_month,
-            CASE WHEN first_response_any >= created
-                 THEN (epoch(first_response_any) - epoch(created)) / 3600.0 END AS first_response_hours,
-            CASE WHEN resolved_any >= created
-                 THEN (epoch(resolved_any) - epoch(created)) / 3600.0 END AS resolution_hours,
+            {relation.excluded_sql(terms)} AS excluded,
+            {', '.join(relation.output_sql(terms))},
             {business_columns}
-            CAST({_discards()} AS TINYINT) AS discards
+            CAST({_discards(relation.discard_conditions(terms))} AS TINYINT) AS discards
         FROM typed {joins}
     """)
     if joins:
@@ -166,27 +145,14 @@ def clean_tickets(con: duckdb.DuckDBPyConnection, report_tz: str, row_ids: bool 
 
 def clean_surveys(con: duckdb.DuckDBPyConnection, report_tz: str, options: KpiOptions,
                   row_ids: bool = True) -> None:
-    csat_lo, csat_hi = (float(v) for v in options.csat.scale)
-    ces_lo, ces_hi = (float(v) for v in options.ces.scale)
     keys = month_keys(con, "surveys", ("submitted_c",), report_tz)
+    relation, terms = rules.surveys(options), _terms(keys, report_tz)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE surveys_all AS
-        WITH {_last_wins('response_id', 'surveys', ', lower(trim(survey)) AS kind, score_d AS score')},
-        typed AS (SELECT *, {sane('submitted_c')} AS submitted FROM parsed)
+        WITH {_last_wins('response_id', 'surveys')},
+        typed AS (SELECT *, {', '.join(relation.checked(terms))} FROM parsed)
         SELECT {_ids(row_ids)}
-            CASE WHEN id IS NULL THEN 'missing_response_id'
-                 WHEN keep IS NOT NULL AND _rid <> keep THEN 'duplicate'
-                 WHEN submitted IS NULL AND NOT {present('submitted')} THEN 'missing_submitted_at'
-                 WHEN submitted IS NULL THEN 'invalid_submitted_at'
-                 WHEN kind IS NULL OR kind = '' THEN 'missing_survey'
-                 WHEN kind NOT IN ('nps', 'csat', 'ces') THEN 'unknown_survey_kind'
-                 WHEN score IS NULL AND score_s IS NULL THEN 'missing_score'
-                 WHEN score IS NULL OR NOT isfinite(score) THEN 'invalid_score'
-                 WHEN (kind = 'nps' AND (score < 0 OR score > 10 OR score <> floor(score)))
-                   OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
-                   OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
-                 THEN 'score_out_of_scale' END AS excluded,
-            submitted, kind, score, {month_of('submitted', keys, report_tz)} AS submitted_month
+            {relation.excluded_sql(terms)} AS excluded, {', '.join(relation.output_sql(terms))}
         FROM typed
     """)
     con.execute("CREATE OR REPLACE TEMP VIEW surveys AS SELECT * FROM surveys_all WHERE excluded IS NULL")

@@ -3,9 +3,9 @@
 Timestamps and numbers are parsed while reading (one streaming pass); their text
 is kept only where parsing failed, for messages. Blank-like cells (``-``,
 ``n/a``, …; see ``BLANK_LIKE`` and ``Preset.extra_blank_values``) become NULL
-here, per source. The raw table holds no row numbers: ``rowid`` follows the
-order of reading, and :class:`FileSpan` turns a rowid back into the file and
-row a person sees.
+here, per source, and ids are stored trimmed (the text rules of ``engine.rules``).
+The raw table holds no row numbers: ``rowid`` follows the order of reading, and
+:class:`FileSpan` turns a rowid back into the file and row a person sees.
 
 The one place a source kind plugs in is :func:`readable_files` (a Google Sheet, which
 needs the scratch folder, in :func:`_load_sheet` beside it).
@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from reportgen.config import Config, SourceConfig
+from reportgen.engine.rules import TRIMMED
 from reportgen.errors import ConfigError, Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
@@ -45,7 +46,6 @@ _NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"ticke
 TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at", "submitted_at"})
 NUMBERS = frozenset({"replies", "reopens", "score", "first_response_business_minutes",
                      "resolution_business_minutes"})
-IDS = frozenset({"ticket_id", "response_id"})
 PARSED = {"created_at": "created_c", "first_response_at": "first_response_c", "resolved_at": "resolved_c",
           "submitted_at": "submitted_c", "replies": "replies_d", "reopens": "reopens_d", "score": "score_d",
           "first_response_business_minutes": "first_response_business_minutes_d",
@@ -204,7 +204,7 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
                 checked.append(t)
             else:
                 x = t
-            kept = f"trim({x})" if canonical in IDS else x
+            kept = f"trim({x})" if canonical in TRIMMED else x
             outer.append(f"CASE WHEN {blank_like(x, blanks)} THEN NULL ELSE {kept} END")
         else:  # the text of a parsed column, kept only when it did not parse
             outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END")

@@ -9,7 +9,7 @@ warehouses; it only uses ``count``, ``sum``, ``coalesce``, ``CASE`` and
 
 The cleaned relation each query reads (one row per usable record: duplicates
 removed with the last one winning, excluded rows left out, blank-like values
-NULL, everything already validated):
+NULL, everything already validated; declared once in ``reportgen.engine.rules``):
 
 ``tickets``
     ============================  ============  =========================================

@@ -27,14 +27,14 @@ from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
-from reportgen.errors import OutputError
+from reportgen.errors import OutputError, ReportgenError
 from reportgen.redact import Redactor
 from reportgen.redact import mask_whole as mask_whole  # re-exported: the SMTP tests use it
 
 from .settings import EmailSettings
 
 
-class _Temporary(Exception):
+class _Temporary(ReportgenError):
     """A failure worth another attempt; carries the one-line reason."""
 
 

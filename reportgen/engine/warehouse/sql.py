@@ -2,7 +2,8 @@
 compiled to the warehouse's dialect with sqlglot (no execution here).
 
 The cleaned relations are built to the contract ``reportgen.engine.sqlgen``
-documents (same column names, types and rules as the file engine's) as
+documents from the same declaration as the file engine's (``reportgen.engine.rules``: the
+values' checks, the reasons in order, the discards, the outputs) as
 ``tickets_all`` / ``surveys_all``: every row with its ``excluded`` reason, the
 measure queries reading those with ``excluded IS NULL``. Written in DuckDB's
 dialect and compiled by sqlglot. One statement per dataset returns
@@ -40,26 +41,19 @@ import sqlglot
 from sqlglot import exp
 
 from reportgen.business_hours import DayTable, durations_sql, epoch_day, given_sql, no_durations_sql
-from reportgen.config import Config, SourceConfig
-from reportgen.engine.clean import TICKET_DISCARDS
+from reportgen.config import Config, KpiOptions, SourceConfig
+from reportgen.engine import rules
 from reportgen.engine.reasons import reasons_of
 from reportgen.engine.sqlgen import Query, measures_sql
 from reportgen.sources.files import sql_string
-from reportgen.sources.presets.base import BLANK_LIKE
 from reportgen.sources.schema import ID_COLUMN
 
 SOURCE_PLACEHOLDER = "__reportgen_source__"
 
-# the quality row's value columns, in order
-QUALITY_TICKETS: tuple[str, ...] = (
-    "rows_read", "duplicate", "missing_ticket_id", "missing_created_at", "invalid_created_at",
-    *TICKET_DISCARDS,
-)
-QUALITY_SURVEYS: tuple[str, ...] = (
-    "rows_read", "duplicate", "missing_response_id", "missing_submitted_at", "invalid_submitted_at",
-    "missing_survey", "unknown_survey_kind", "missing_score", "score_out_of_scale",
-)
-_EARLIEST, _LATEST = "1900-01-01 00:00:00+00", "2200-01-01 00:00:00+00"
+# the quality row's value columns, in order (the declared reasons: ``rules.Relation.quality``)
+QUALITY_TICKETS: tuple[str, ...] = rules.tickets().quality
+QUALITY_SURVEYS: tuple[str, ...] = rules.surveys(KpiOptions()).quality
+TICKET_DISCARDS = rules.tickets().discards
 
 
 @dataclass(frozen=True)
@@ -74,37 +68,31 @@ class Pushdown:
     width: int
 
 
-def _sane(column: str) -> str:
-    return (f"CASE WHEN {column} BETWEEN CAST('{_EARLIEST}' AS TIMESTAMPTZ) "
-            f"AND CAST('{_LATEST}' AS TIMESTAMPTZ) THEN {column} END")
-
-
-def _text(expression: str | None) -> str:
-    """A text column with blank-like values (``-``, ``n/a``, …) as NULL."""
+def _text(expression: str | None, trimmed: bool = False) -> str:
+    """A text column with blank-like values (``rules.BLANK_LIKE``) as NULL; ``trimmed``: an id."""
     if expression is None:
         return "CAST(NULL AS VARCHAR)"
     text = f"CAST({expression} AS VARCHAR)"
-    listed = ", ".join(sql_string(v) for v in sorted(BLANK_LIKE))
-    return f"CASE WHEN lower(trim({text})) IN ({listed}) THEN NULL ELSE {text} END"
+    listed = ", ".join(sql_string(v) for v in sorted(rules.BLANK_LIKE))
+    kept = f"trim({text})" if trimmed else text
+    return f"CASE WHEN lower(trim({text})) IN ({listed}) THEN NULL ELSE {kept} END"
 
 
 def _raw_text(expression: str | None) -> str:
     return "CAST(NULL AS VARCHAR)" if expression is None else f"CAST({expression} AS VARCHAR)"
 
 
-def _instant(expression: str | None) -> str:
-    return "CAST(NULL AS TIMESTAMPTZ)" if expression is None else f"CAST({expression} AS TIMESTAMPTZ)"
+def _typed(value: rules.Value, expression: str | None) -> str:
+    """A mapped column as the value's type (a text value: blank-like as NULL), ``<value>_raw``."""
+    if value.sql_type == "VARCHAR":
+        return f"{_text(expression, value.column in rules.TRIMMED)} AS {value.name}_raw"
+    return f"CAST({expression or 'NULL'} AS {value.sql_type}) AS {value.name}_raw"
 
 
-def _number(expression: str | None) -> str:
-    return "CAST(NULL AS DOUBLE)" if expression is None else f"CAST({expression} AS DOUBLE)"
-
-
-def _whole(column: str) -> str:
-    """As the file engine's ``clean.whole``: a whole number ≥ 0 below 1e15, else NULL. ``< 1e15`` also
-    rejects ±infinity and NaN (NaN sorts above every number in PostgreSQL), portably across dialects."""
-    return (f"CASE WHEN {column} >= 0 AND {column} = floor({column}) AND {column} < 1e15 "
-            f"THEN CAST({column} AS BIGINT) END")
+def _terms(tz: str) -> rules.Terms:
+    """How the declared rules (``engine.rules``) read the mapped columns (``<value>_raw``)."""
+    return rules.Terms(lambda value: f"{value.name}_raw", lambda value: f"{value.name}_raw IS NOT NULL",
+                       "_rn > 1", lambda column: _month(column, tz))
 
 
 def _month(column: str, tz: str) -> str:
@@ -113,10 +101,6 @@ def _month(column: str, tz: str) -> str:
 
 def _day(column: str, tz: str) -> str:
     return f"strftime({column} AT TIME ZONE {sql_string(tz)}, '%Y-%m-%d')"
-
-
-def _hours(later: str, earlier: str) -> str:
-    return f"(epoch({later}) - epoch({earlier})) / 3600.0"
 
 
 def _order(source: SourceConfig, mapping: Mapping[str, str], columns: Sequence[str]) -> str:
@@ -169,22 +153,21 @@ def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown
     get = mapping.get
     latest = source.options.get("latest_by")
     hours_given = "first_response_hours" in mapping
+    relation, terms = rules.tickets(hours_given), _terms(tz)
+    values = {value.name for value in relation.values}
     mapped = [
-        f"{_text(get('ticket_id'))} AS id",
-        f"{_instant(get('created_at'))} AS created_raw",
-        f"{_instant(None if hours_given else get('first_response_at'))} AS first_response_raw",
-        f"{_number(get('first_response_hours'))} AS first_response_hours_raw",
-        f"{_instant(get('resolved_at'))} AS resolved_raw",
+        f"{_text(get('ticket_id'), trimmed=True)} AS id",
+        *(_typed(value, None if hours_given and value.column == "first_response_at" else get(value.column))
+          for value in relation.values),
         # names stay raw: blank-like ones are told apart on the few grouped values (pushdown._file)
         f"{_raw_text(get('category'))} AS category", f"{_raw_text(get('channel'))} AS channel",
         f"{_raw_text(get('agent'))} AS agent",
-        f"{_number(get('replies'))} AS replies_d", f"{_number(get('reopens'))} AS reopens_d",
     ]
     if latest:
         mapped.append(f'"{latest!s}" AS _latest')
     business_cte, joins, business_columns = "", "", ""
     if business is not None and business.from_helpdesk:
-        mapped += [f"{_number(get(name))} AS {name}_d"
+        mapped += [f"CAST({get(name) or 'NULL'} AS DOUBLE) AS {name}_d"
                    for name in ("first_response_business_minutes", "resolution_business_minutes")]
         business_columns = given_sql("first_response_business_minutes_d", "resolution_business_minutes_d")
     elif business is not None and business.table is not None:
@@ -192,48 +175,16 @@ def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown
         joins, business_columns = durations_sql(business.table, first_response=not hours_given)
     elif business is not None:  # no ticket has an instant: no table to read
         business_columns = no_durations_sql()
-    order = _order(source, mapping, ("created_raw", "resolved_raw", "first_response_raw",
-                                     "first_response_hours_raw", "category", "channel", "agent",
-                                     "replies_d", "reopens_d"))
-    if hours_given:
-        first_hours = "CASE WHEN first_response_hours_raw >= 0 THEN first_response_hours_raw END"
-        discards = {
-            "invalid_first_response_at": "false",
-            "first_response_before_created": "first_response_hours_raw < 0",
-        }
-    else:
-        first_hours = (f"CASE WHEN first_response_any >= created "
-                       f"THEN {_hours('first_response_any', 'created')} END")
-        discards = {
-            "invalid_first_response_at": "first_response_raw IS NOT NULL AND first_response_any IS NULL",
-            "first_response_before_created": "first_response_any < created",
-        }
-    discards |= {
-        "invalid_resolved_at": "resolved_raw IS NOT NULL AND resolved_any IS NULL",
-        "resolved_before_created": "resolved_any < created",
-        "invalid_replies": f"replies_d IS NOT NULL AND {_whole('replies_d')} IS NULL",
-        "invalid_reopens": f"reopens_d IS NOT NULL AND {_whole('reopens_d')} IS NULL",
-    }
-    assert set(discards) == set(TICKET_DISCARDS)
-    flags = ", ".join(f"CASE WHEN {discards[r]} THEN 1 ELSE 0 END AS {r}" for r in TICKET_DISCARDS)
+    instants = ("created", "resolved_any", "first_response_any", "first_response_given")
+    order = _order(source, mapping, (*(f"{name}_raw" for name in instants if name in values),
+                                     "category", "channel", "agent", "replies_raw", "reopens_raw"))
+    discards = relation.discard_conditions(terms)
+    flags = ", ".join(f"CASE WHEN {discards[r]} THEN 1 ELSE 0 END AS {r}" for r in relation.discards)
     return f"""
 {_deduplicated(mapped, order)},
-ranked AS (
-  SELECT *, {_sane('created_raw')} AS created, {_sane('first_response_raw')} AS first_response_any,
-         {_sane('resolved_raw')} AS resolved_any
-  FROM numbered
-),{business_cte}
+ranked AS (SELECT *, {', '.join(relation.checked(terms))} FROM numbered),{business_cte}
 tickets_all AS (
-  SELECT CASE WHEN id IS NULL THEN 'missing_ticket_id' WHEN _rn > 1 THEN 'duplicate'
-              WHEN created_raw IS NULL THEN 'missing_created_at'
-              WHEN created IS NULL THEN 'invalid_created_at' END AS excluded,
-         created, CASE WHEN resolved_any >= created THEN resolved_any END AS resolved,
-         category, channel, agent, {_whole('replies_d')} AS replies,
-         coalesce({_whole('reopens_d')}, 0) AS reopens,
-         {_month('created', tz)} AS created_month,
-         CASE WHEN resolved_any >= created THEN {_month('resolved_any', tz)} END AS resolved_month,
-         {first_hours} AS first_response_hours,
-         CASE WHEN resolved_any >= created THEN {_hours('resolved_any', 'created')} END AS resolution_hours,
+  SELECT {relation.excluded_sql(terms)} AS excluded, {', '.join(relation.output_sql(terms))},
          {business_columns}{flags}{_shown('tickets', hours_given) if shown else ''}
   FROM ranked {joins}
 )"""
@@ -252,45 +203,30 @@ def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, confi
                 shown: bool = False) -> str:
     """CTEs ending in ``surveys_all``: every response, with its ``excluded`` reason (NULL: usable);
     ``shown`` as for :func:`tickets_cte`."""
-    options = config.kpis
-    csat_lo, csat_hi = (float(v) for v in options.csat.scale)
-    ces_lo, ces_hi = (float(v) for v in options.ces.scale)
     get = mapping.get
     latest = source.options.get("latest_by")
-    mapped = [
-        f"{_text(get('response_id'))} AS id",
-        f"{_instant(get('submitted_at'))} AS submitted_raw",
-        f"lower(trim({_text(get('survey'))})) AS kind",
-        f"{_number(get('score'))} AS score",
-    ]
+    relation, terms = rules.surveys(config.kpis), _terms(tz)
+    mapped = [f"{_text(get('response_id'), trimmed=True)} AS id",
+              *(_typed(value, get(value.column)) for value in relation.values)]
     if latest:
         mapped.append(f'"{latest!s}" AS _latest')
-    order = _order(source, mapping, ("submitted_raw", "kind", "score"))
+    order = _order(source, mapping, tuple(f"{value.name}_raw" for value in relation.values))
     return f"""
 {_deduplicated(mapped, order)},
-ranked AS (SELECT *, {_sane('submitted_raw')} AS submitted FROM numbered),
+ranked AS (SELECT *, {', '.join(relation.checked(terms))} FROM numbered),
 surveys_all AS (
-  SELECT CASE WHEN id IS NULL THEN 'missing_response_id' WHEN _rn > 1 THEN 'duplicate'
-              WHEN submitted_raw IS NULL THEN 'missing_submitted_at'
-              WHEN submitted IS NULL THEN 'invalid_submitted_at'
-              WHEN kind IS NULL OR kind = '' THEN 'missing_survey'
-              WHEN kind NOT IN ('nps', 'csat', 'ces') THEN 'unknown_survey_kind'
-              WHEN score IS NULL THEN 'missing_score'
-              WHEN (kind = 'nps' AND (score < 0 OR score > 10 OR score <> floor(score)))
-                OR (kind = 'csat' AND (score < {csat_lo} OR score > {csat_hi}))
-                OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))
-              THEN 'score_out_of_scale' END AS excluded,
-         submitted, kind, score, {_month('submitted', tz)} AS submitted_month{
-             _shown('surveys', False) if shown else ''}
+  SELECT {relation.excluded_sql(terms)} AS excluded, {', '.join(relation.output_sql(terms))}{
+      _shown('surveys', False) if shown else ''}
   FROM ranked
 )"""
 
 
 # canonical column → its value as read, in the CTEs before the rules (for listing rows)
 SHOWN: dict[str, dict[str, str]] = {
-    "tickets": {"ticket_id": "id", "created_at": "created_raw", "first_response_at": "first_response_raw",
-                "resolved_at": "resolved_raw", "replies": "replies_d", "reopens": "reopens_d"},
-    "surveys": {"response_id": "id", "submitted_at": "submitted_raw", "survey": "kind", "score": "score"},
+    "tickets": {"ticket_id": "id", "created_at": "created_raw", "first_response_at": "first_response_any_raw",
+                "resolved_at": "resolved_any_raw", "replies": "replies_raw", "reopens": "reopens_raw"},
+    "surveys": {"response_id": "id", "submitted_at": "submitted_raw", "survey": "kind_raw",
+                "score": "score_raw"},
 }
 
 
@@ -298,7 +234,7 @@ def _shown(dataset: str, hours_given: bool) -> str:
     """The extra ``tickets_all``/``surveys_all`` columns ``_shown_<column>``: the id and values as read."""
     columns = dict(SHOWN[dataset])
     if hours_given:  # the first response is given as hours, not as an instant
-        columns["first_response_at"] = "first_response_hours_raw"
+        columns["first_response_at"] = "first_response_given_raw"
     return "".join(f", CAST({raw} AS VARCHAR) AS _shown_{name}" for name, raw in columns.items())
 
 
