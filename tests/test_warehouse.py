@@ -21,7 +21,7 @@ from postgres import PASSWORD, Server, running_server
 from reportgen.config import Config, load_config, parse_config
 from reportgen.engine import Engine
 from reportgen.engine.warehouse.pushdown import compute, compute_all
-from reportgen.engine.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build, problems_sql
+from reportgen.engine.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, Span, build, problems_sql
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MEASURES, MonthMeasures
@@ -306,6 +306,70 @@ def test_huge_and_non_finite_counts_are_discarded_in_a_warehouse_as_in_a_file(tm
     pushed_quality, file_quality = (dict(run.quality["tickets"].as_dict(), files=None) for run in (pushed, files))
     assert pushed_quality == file_quality
     assert file_quality["values_discarded"], "the odd counts are discarded values, counted in Data Quality"
+
+
+# ---- a span: only the months a run needs ------------------------------------------------------------
+def _edge_tickets() -> list[data.Row]:
+    """The shared rows plus tickets on the Rome month edges around the DST change of 31 March 2024
+    (22:00 UTC is midnight of 1 April in Rome), resolved across the edges."""
+    from datetime import UTC, datetime
+
+    def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+        return datetime(2024, month, day, hour, minute, second, tzinfo=UTC)
+
+    return [*data.tickets(), ("e1", at(3, 31, 21, 59), None, at(3, 31, 22), "Bug", "chat", "Bo", 1, 0),
+            ("e2", at(3, 31, 22), at(3, 31, 23), None, "Bug", "chat", "Bo", 1, 0),
+            ("e3", at(2, 29, 22, 59), None, at(2, 29, 23), "Bug", "chat", "Bo", 1, 0),
+            ("e4", at(1, 15, 8), None, at(3, 31, 21, 59, 59), "Bug", "chat", "Bo", 1, 0),
+            ("e5", at(1, 15, 8), None, None, "Bug", "chat", "Bo", 1, 0)]
+
+
+@pytest.mark.parametrize("span", [("2024-03", "2024-04"), ("2024-02", "2024-02")])
+def test_a_span_computes_its_months_as_the_file_engine_does(pg: Server, tmp_path: Path,
+                                                             span: tuple[str, str]) -> None:
+    """Only the span's months come back, each equal to the file engine's (the backlog included:
+    the tickets open when the span starts are one count); quality and coverage are the table's."""
+    tickets, surveys = _edge_tickets(), data.surveys()
+    _load_pg(pg, "span", tickets, surveys, data.BUSINESS)
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    config = _warehouse_config(tmp_path, pg.url(), "span")
+    pushed = compute_all(config, Span(*span, "Europe/Rome"))
+    wanted = [m for m in files.months if span[0] <= m <= span[1]]
+    assert list(pushed.months) == wanted and wanted
+
+    def folded(kpis: dict[str, Any]) -> dict[str, Any]:
+        # a name's spelling is the most frequent one among the months computed (the span's,
+        # the file engine's: every month), so the spellings may differ; the values may not
+        return {m: (scalars, {kpi: {key.casefold(): value for key, value in values.items()}
+                              for kpi, values in breakdowns.items()})
+                for m, (scalars, breakdowns) in kpis.items() if m in wanted}
+
+    _assert_same(folded(_kpis(pushed.months)), folded(_kpis(files.months)))
+    assert all(pushed.months[m].scalars["backlog_open"] > 0 for m in wanted)
+    for dataset in ("tickets", "surveys"):
+        ours, theirs = pushed.quality[dataset].as_dict(), files.quality[dataset].as_dict()
+        ours.pop("files"), theirs.pop("files")
+        assert ours == theirs, dataset
+    assert pushed.coverage == files.coverage
+    # the rows are chosen by the raw instants against the Rome boundaries, in UTC
+    sql = pushed.results["tickets"].statements[-1]
+    start = "'2024-02-29 23:00:00+00'" if span[0] == "2024-03" else "'2024-01-31 23:00:00+00'"
+    end = "'2024-04-30 22:00:00+00'" if span[1] == "2024-04" else "'2024-02-29 23:00:00+00'"
+    assert f'"created_at" AS TIMESTAMPTZ) >= CAST({start}' in sql and f"< CAST({end}" in sql
+    assert "TO_CHAR" not in sql.split("'quality'")[0]  # month keys by comparison, not formatted per row
+
+
+@pytest.mark.slow
+def test_engine_months_on_a_duckdb_warehouse(tmp_path: Path) -> None:
+    """Through the engine (as a run asks): the span's months only, equal to the file engine's."""
+    tickets, surveys = _edge_tickets(), data.surveys(seed=9)
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, surveys)
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    pushed = Engine(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity"), months=("2024-04", "2024-04")).run()
+    assert list(pushed.months) == ["2024-04"]
+    _assert_same(_kpis(pushed.months), {"2024-04": _kpis(files.months)["2024-04"]})
+    assert pushed.quality["tickets"].as_dict()["excluded"] == files.quality["tickets"].as_dict()["excluded"]
 
 
 # ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------
