@@ -372,6 +372,45 @@ def test_engine_months_on_a_duckdb_warehouse(tmp_path: Path) -> None:
     assert pushed.quality["tickets"].as_dict()["excluded"] == files.quality["tickets"].as_dict()["excluded"]
 
 
+@pytest.mark.slow
+def test_a_monthly_run_computes_only_the_months_history_lacks(tmp_path: Path) -> None:
+    """The first run computes (and stores) every month; the next month's run computes that month
+    alone, and its KPIs (backlog included) and the window read from history are the file engine's."""
+    from reportgen.history import Completeness, HistoryStore
+    from reportgen.monthdata import months_needed
+    from reportgen.run import MonthRun
+
+    tickets, surveys = _edge_tickets(), data.surveys(seed=9)
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, surveys)
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    config = _warehouse_config(tmp_path, f"duckdb:///{database}", "parity")
+    assert months_needed(config, "2024-03") is None  # no history yet: every month, as with files
+    first = MonthRun(config, "2024-03")
+    assert list(first.data.measures) == ["2024-01", "2024-02", "2024-03"]
+    assert list(first.engine.months) == list(files.months)
+
+    assert months_needed(config, "2024-04") == ("2024-04", "2024-04")
+    run = MonthRun(config, "2024-04")
+    assert list(run.engine.months) == ["2024-04"]
+    _assert_same(run.scalars, scalar_values(files.months["2024-04"]))
+    assert run.scalars["backlog_open"] > 0
+    for month in ("2024-01", "2024-02", "2024-03"):  # from history
+        _assert_same(run.data.scalars[month], scalar_values(files.months[month]), month)
+
+    # a month history holds in part is computed again (from it on); the months before are not
+    store = HistoryStore(config.resolve(config.history.path))
+    assert store.drop("2024-02")
+    store.save({"2024-02": files.months["2024-02"]}, replace={"2024-02"},
+               completeness={"2024-02": Completeness(10, 5)})
+    assert months_needed(config, "2024-04") == ("2024-02", "2024-04")
+    assert list(MonthRun(config, "2024-04").engine.months) == ["2024-02", "2024-03", "2024-04"]
+    path = tmp_path / "files.yaml"  # files are read whole: no span
+    path.write_text('sources:\n  tickets: {path: tickets.csv}\n'
+                    f'history: {{path: "{config.resolve(config.history.path)}"}}\n', encoding="utf-8")
+    assert months_needed(load_config(path), "2024-04") is None
+
+
 # ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------
 @pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres", "duckdb"])
 @pytest.mark.parametrize("dataset", ["tickets", "surveys"])
