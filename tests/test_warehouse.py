@@ -411,6 +411,48 @@ def test_a_monthly_run_computes_only_the_months_history_lacks(tmp_path: Path) ->
     assert months_needed(load_config(path), "2024-04") is None
 
 
+@pytest.mark.parametrize("how", ["primary key", "unique index", "unique_ids", "none"])
+def test_ids_known_unique_are_not_deduplicated(pg: Server, tmp_path: Path, how: str) -> None:
+    """A primary key or unique index on the id column (the catalog), or ``unique_ids: true``: the
+    statement has no de-duplication, and the KPIs are still the file engine's."""
+    tickets = [row for row in _edge_tickets() if row[0] is not None]
+    tickets = list({row[0]: row for row in tickets}.values())  # one row per id
+    surveys = list({row[0]: row for row in data.surveys() if row[0] is not None}.values())
+    _load_pg(pg, "uniq", tickets, surveys, data.BUSINESS)
+    with psycopg.connect(pg.dsn(), autocommit=True) as con:
+        if how == "primary key":
+            con.execute("ALTER TABLE uniq.tickets ADD PRIMARY KEY (ticket_id)")
+            con.execute("ALTER TABLE uniq.survey_responses ADD PRIMARY KEY (response_id)")
+        elif how == "unique index":
+            con.execute("CREATE UNIQUE INDEX ON uniq.tickets (ticket_id)")
+            con.execute("CREATE UNIQUE INDEX ON uniq.survey_responses (response_id)")
+            con.execute("CREATE UNIQUE INDEX ON uniq.tickets (ticket_id, agent)")  # not the id alone
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    config = _warehouse_config(tmp_path, pg.url(), "uniq", latest_by=False)
+    if how == "unique_ids":
+        for dataset in ("tickets", "surveys"):
+            config.sources.of(dataset)[0].options["unique_ids"] = True
+    for span in (None, Span("2024-03", "2024-03", "Europe/Rome")):
+        pushed = compute_all(config, span)
+        for dataset in ("tickets", "surveys"):
+            assert ("dup_ids" in pushed.results[dataset].statements[-1]) == (how == "none"), dataset
+        months = list(pushed.months)
+        _assert_same(_kpis(pushed.months), {m: v for m, v in _kpis(files.months).items() if m in months})
+        assert pushed.quality["tickets"].excluded == files.quality["tickets"].excluded
+
+
+def test_a_duckdb_primary_key_skips_deduplication(tmp_path: Path) -> None:
+    tickets = list({row[0]: row for row in data.tickets(count=80) if row[0] is not None}.values())
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, data.surveys(count=20),
+                 TICKET_DDL.replace("ticket_id text", "ticket_id text PRIMARY KEY"))
+    files = Engine(_file_project(tmp_path, tickets, data.surveys(count=20), data.BUSINESS)).run()
+    pushed = compute_all(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity", latest_by=False))
+    assert "dup_ids" not in pushed.results["tickets"].statements[-1]
+    assert "dup_ids" in pushed.results["surveys"].statements[-1]  # no key there
+    _assert_same(_kpis(pushed.months), _kpis(files.months))
+
+
 # ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------
 @pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres", "duckdb"])
 @pytest.mark.parametrize("dataset", ["tickets", "surveys"])
