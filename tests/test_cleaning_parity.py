@@ -204,7 +204,7 @@ def pg() -> Iterator[Server]:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ticket_rows=tickets(), survey_rows=surveys())
 def test_a_file_a_duckdb_and_a_postgres_warehouse_agree_on_hostile_rows(
         pg: Server, ticket_rows: list[tuple[Any, ...]], survey_rows: list[tuple[Any, ...]]) -> None:
@@ -228,13 +228,13 @@ def test_the_hostile_values_reach_every_rule(pg: Server, tmp_path: Path) -> None
     the three sources and hits the reasons the property test is about (counts checked by hand)."""
     jan = START + timedelta(days=10)
     ticket_rows: list[tuple[Any, ...]] = [
-        ("1", jan, jan + timedelta(hours=2), jan + timedelta(hours=5), "EMAIL ", "chat", "Bo", 1e20, -3.0),
-        (" 1", jan, None, None, "email", "-", "", 2.5, Text("abc", math.nan)),  # wins over "1"
+        ("1", jan, jan + timedelta(hours=2), jan + timedelta(hours=5), "EMAIL ", "chat", "Bo", 2.5, -3.0),
+        (" 1", jan, None, None, "email", "-", "", float("inf"), Text("abc", math.nan)),  # wins over "1"
         ("2", datetime(2300, 1, 5, tzinfo=UTC), None, None, "Billing", "chat", "Bo", 1.0, 0.0),
         ("3", Text("", None), None, None, "Billing", "chat", "Bo", 1.0, 0.0),
         (Text("n/a", None), jan, None, None, "Billing", "chat", "Bo", 1.0, 0.0),
         ("4", jan, Text("not a time", "infinity"), jan - timedelta(hours=1), "n/a", "Chat", "Bo",
-         float("inf"), 2.0),
+         1e20, 2.0),  # a huge count is a discarded value, never a failed cast
     ]
     survey_rows: list[tuple[Any, ...]] = [
         ("r1", jan, "NPS ", 9.0), ("r2", jan, "csat", 7.5), ("r3", jan, "ces", Text("good", math.nan)),

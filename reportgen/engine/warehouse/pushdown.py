@@ -28,6 +28,7 @@ from reportgen.config import Config, SourceConfig
 from reportgen.engine.aggregate import file_dimension
 from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.reasons import DISCARDED, reasons_of
+from reportgen.engine.rules import BLANK_LIKE
 from reportgen.engine.warehouse.sql import (
     SOURCE_PLACEHOLDER,
     BusinessHours,
@@ -43,7 +44,6 @@ from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.measures import MEASURES, MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
-from reportgen.sources.presets.base import BLANK_LIKE
 from reportgen.sources.schema import COLUMNS, ID_COLUMN
 from reportgen.sources.text import drop_controls
 from reportgen.sources.warehouse.connection import backend_of, create_engine, masked, parse_url, scrub
