@@ -192,39 +192,47 @@ def _deduplicated(mapped: Sequence[str], order: str, raw_id: str | None, chain: 
     keeps, ``_rn`` > 1 for the losers among repeated ids.
 
     Repeated ids are found by grouping the id column as stored (its statistics estimate the
-    groups; no per-row expression), keeping those that repeat or that trimming changes (``' 7'``
-    and ``'7'`` are one id). Only the rows of those ids are numbered by a window, among all rows
-    of the id (the winner does not depend on which rows the chain keeps). The mapped subquery is
-    written out at each use rather than shared, so no engine materialises a copy of the table.
-    With ``chain.unique`` no row is numbered at all.
+    groups; no per-row expression): ``dup_ids`` holds, as text, the stored ids that repeat or that
+    trimming changes, and their trimmed text (``' 7'`` and ``'7'`` are one id). The rows whose
+    stored id is among them are numbered by a window over the (cleaned) id, among all rows of the
+    id (the winner does not depend on which rows the chain keeps); every other row is joined on
+    the stored id alone (against ``dup_ids`` grouped again: a planner then estimates it small, as it
+    is, and hashes it rather than sorting the table). The mapped subquery is written out at each use
+    rather than shared, so no engine materialises a copy of the table. With ``chain.unique`` no row
+    is numbered at all.
     """
     expressions = {item.rsplit(" AS ", 1)[1]: item.rsplit(" AS ", 1)[0] for item in mapped}
+    text = f"CAST({raw_id} AS VARCHAR)"
+    unique = chain.unique or raw_id is None
 
     def source(alias: str, where: bool = False) -> str:
         kept = f" WHERE {chain.where(expressions.__getitem__)}" if where and chain.where else ""
-        return f"(SELECT {', '.join(mapped)} FROM {SOURCE_PLACEHOLDER} AS src{kept}) AS {alias}"
+        stored = "" if unique else f", {text} AS _stored_id"
+        return f"(SELECT {', '.join(mapped)}{stored} FROM {SOURCE_PLACEHOLDER} AS src{kept}) AS {alias}"
 
     def kept(alias: str) -> str:
         return "" if chain.where is None else f" AND ({chain.where(lambda name: f'{alias}.{name}')})"
 
     s = chain.suffix
-    if chain.unique or raw_id is None:
+    if unique:
         return f"""
 numbered{s} AS (SELECT m.*, 1 AS _rn FROM {source('m', where=True)})"""
-    text = f"CAST({raw_id} AS VARCHAR)"
     dups = f"""
-dup_ids AS (
-  SELECT trim({text}) AS dup_id FROM {SOURCE_PLACEHOLDER} AS src WHERE {raw_id} IS NOT NULL
+dup_stored AS (
+  SELECT {text} AS stored FROM {SOURCE_PLACEHOLDER} AS src WHERE {raw_id} IS NOT NULL
   GROUP BY {raw_id} HAVING count(*) > 1 OR trim({text}) <> {text}
-),""" if chain.owns_dups else ""
+),
+dup_ids AS (SELECT stored AS dup_id FROM dup_stored UNION SELECT trim(stored) FROM dup_stored),""" \
+        if chain.owns_dups else ""
     return f"""{dups}
 numbered{s} AS (
-  SELECT m.*, 1 AS _rn FROM {source('m', where=True)} LEFT JOIN dup_ids AS x ON m.id = x.dup_id
+  SELECT m.*, 1 AS _rn FROM {source('m', where=True)}
+  LEFT JOIN (SELECT dup_id FROM dup_ids GROUP BY dup_id) AS x ON m._stored_id = x.dup_id
   WHERE x.dup_id IS NULL
   UNION ALL
   SELECT w.* FROM (
     SELECT r.*, row_number() OVER (PARTITION BY r.id ORDER BY {order}) AS _rn
-    FROM {source('r')} WHERE r.id IN (SELECT dup_id FROM dup_ids)
+    FROM {source('r')} WHERE r._stored_id IN (SELECT dup_id FROM dup_ids)
   ) AS w WHERE TRUE{kept('w')}
 )"""
 
