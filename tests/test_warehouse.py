@@ -456,15 +456,20 @@ def test_a_duckdb_primary_key_skips_deduplication(tmp_path: Path) -> None:
 # ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------
 @pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres", "duckdb"])
 @pytest.mark.parametrize("dataset", ["tickets", "surveys"])
-def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str) -> None:
+@pytest.mark.parametrize("months", [None, ("2026-03", "2026-05")])
+@pytest.mark.parametrize("unique", [False, True])
+def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str, months: tuple[str, str] | None,
+                                                   unique: bool) -> None:
     config = parse_config('report: {timezone: "America/Chicago"}\nsources:\n  tickets: {path: x.csv}\n')
     source = parse_config('sources:\n  tickets: {warehouse: "postgresql://u@h/db", table: t}\n').sources.tickets
     assert not isinstance(source, list)
     columns = {"tickets": ("ticket_id", "created_at", "first_response_at", "resolved_at", "category",
                            "channel", "agent", "replies", "reopens"),
                "surveys": ("response_id", "submitted_at", "survey", "score")}[dataset]
-    pushdown = build(config, dataset, source, {c: f'"{c}"' for c in columns}, dialect)
+    span = None if months is None else Span(*months, "America/Chicago")
+    pushdown = build(config, dataset, source, {c: f'"{c}"' for c in columns}, dialect, span=span, unique=unique)
     tree = sqlglot.parse_one(pushdown.sql, read=dialect)  # raises on SQL the dialect cannot read
+    assert ("dup_ids" in pushdown.sql) != unique
     selects = list(tree.find_all(sqlglot.exp.Union))
     assert selects, "one UNION ALL statement"
     # every SQL measure of the dataset is one value column of one branch
@@ -476,15 +481,21 @@ def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str) -
     if dataset == "tickets":
         if dialect == "bigquery":
             assert "WITHIN GROUP" not in sql and "PERCENTILE_CONT(" in sql and "ANY_VALUE(" in sql
-            assert "UNIX_MICROS(" in sql and "FORMAT_TIMESTAMP('%Y-%M', CREATED, 'AMERICA/CHICAGO')" in sql
-        elif dialect in ("snowflake", "postgres"):
+            assert "UNIX_MICROS(" in sql
+            assert ("FORMAT_TIMESTAMP('%Y-%M', CREATED, 'AMERICA/CHICAGO')" in sql) == (months is None)
+        elif dialect == "snowflake":
             assert "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY" in sql
+        elif dialect == "postgres":  # the median and p90 of a column from one sort
+            assert sql.count("(PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY FIRST_RESPONSE_HOURS))[") == 2
+            assert "PERCENTILE_CONT(0.5)" not in sql
         else:
-            assert "QUANTILE_CONT(" in sql
+            assert "QUANTILE_CONT(FIRST_RESPONSE_HOURS, [0.5, 0.9])" in sql
         if dialect == "snowflake":
             assert "CONVERT_TIMEZONE('AMERICA/CHICAGO'" in sql and "EPOCH_MICROSECOND" in sql
-        if dialect == "postgres":
-            assert "AT TIME ZONE 'AMERICA/CHICAGO'" in sql and "TO_CHAR(" in sql
+        if dialect == "postgres":  # with a span, month keys by comparison: no month formatted per row
+            assert "AT TIME ZONE 'AMERICA/CHICAGO'" in sql and ("'YYYY-MM')" in sql) == (months is None)
+    if months is not None:  # the span's bounds, Chicago's midnights in UTC (CST in March, CDT in June)
+        assert "2026-03-01 06:00:00+00" in pushdown.sql and "2026-06-01 05:00:00+00" in pushdown.sql
     assert " FILTER (" not in sql
     listing = problems_sql(config, dataset, source, {c: f'"{c}"' for c in columns}, dialect, 20)
     sqlglot.parse_one(listing, read=dialect)  # the `validate` listing too

@@ -26,7 +26,9 @@ the syntax tree where a dialect needs a different shape:
 * BigQuery epoch seconds are ``UNIX_MICROS(t) / 1e6``; Snowflake's are
   ``DATE_PART(epoch_microsecond, t) / 1e6`` (its ``epoch_second`` drops the
   fraction);
-* BigQuery formats an instant in a zone with ``FORMAT_TIMESTAMP(fmt, t, zone)``.
+* BigQuery formats an instant in a zone with ``FORMAT_TIMESTAMP(fmt, t, zone)``;
+* PostgreSQL and DuckDB take a column's median and p90 from one array percentile (one sort
+  per group, ``_one_sort_per_column``); Snowflake and BigQuery have no array form.
 
 Measures never use ``FILTER (WHERE …)``: ``sqlgen`` writes conditional
 aggregates as ``CASE`` inside the aggregate, which every dialect accepts.
@@ -452,12 +454,38 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
 def compile_sql(tree: exp.Expr, dialect: str) -> str:
     """DuckDB-dialect tree → SQL text for ``dialect`` (with the rewrites the module docstring lists)."""
     tree = tree.copy()
+    if dialect in ("postgres", "duckdb"):
+        tree = tree.transform(_one_sort_per_column)
     if dialect == "bigquery":
         tree = tree.transform(_bigquery_percentiles)
         tree = tree.transform(_bigquery_functions)
     elif dialect == "snowflake":
         tree = tree.transform(_snowflake_functions)
     return tree.sql(dialect=dialect)
+
+
+def _one_sort_per_column(node: exp.Expression) -> exp.Expression:
+    """A grouped SELECT's percentiles of one column (the median and p90) → elements of ONE array
+    percentile, ``(percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x))[i]``: the engine
+    computes identical aggregates once, so each group's values are sorted once, not per percentile."""
+    if not isinstance(node, exp.Select) or node.args.get("group") is None:
+        return node
+    found: dict[str, list[exp.PercentileCont]] = {}
+    for expression in node.expressions:
+        for call in expression.find_all(exp.PercentileCont):
+            fraction = call.args.get("expression")
+            if isinstance(fraction, exp.Literal) and not isinstance(call.parent, exp.Window):
+                found.setdefault(call.this.sql("duckdb"), []).append(call)
+    for calls in found.values():
+        fractions = list(dict.fromkeys(call.args["expression"].this for call in calls))
+        if len(fractions) < 2:
+            continue
+        for call in calls:
+            shared = exp.PercentileCont(this=call.this.copy(), expression=exp.Array(
+                expressions=[exp.Literal.number(f) for f in fractions]))
+            index = exp.Literal.number(fractions.index(call.args["expression"].this) + 1)
+            call.replace(exp.Bracket(this=exp.Paren(this=shared), expressions=[index]))
+    return node
 
 
 def _micros_seconds(function: str, *args: exp.Expression) -> exp.Expression:
