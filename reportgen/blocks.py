@@ -21,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reportgen.drivers import KpiDrivers
+from reportgen.drivers_text import DriversBlock, drivers_block
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import KPI_BY_ID, Kpi, shown_kpis
 from reportgen.measures import dimension_value_in
 from reportgen.monthdata import MonthData
+from reportgen.months import shift
 from reportgen.verdicts import NEUTRAL, month_change, target_status
 
 Scalars = Mapping[str, Mapping[str, float | None]]  # month → KPI id → value
@@ -46,6 +49,7 @@ class MonthValues:
     partial: Mapping[str, str] = field(default_factory=dict)
     dims: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     business_hours: bool = False  # the business-hours KPIs are shown (configured)
+    drivers: Mapping[str, KpiDrivers] = field(default_factory=dict)  # why KPIs changed (reportgen.drivers)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ class MonthBlocks:
     volume: tuple[SeriesBlock, ...]
     agents: Table
     channels: tuple[Table, ...]
+    drivers: DriversBlock = field(default_factory=lambda: DriversBlock(None, ()))  # reportgen.drivers_text
 
     @property
     def comparable(self) -> bool:
@@ -282,13 +287,14 @@ def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], 
         volume=tuple(series_block(values, kpi_id, tr.t(title_id), tr) for kpi_id, title_id in VOLUME_SERIES),
         agents=table(values, *AGENT_TABLE, tr=tr),
         channels=tuple(table(values, key_header, columns, tr) for key_header, columns in CHANNEL_TABLES),
+        drivers=drivers_block(values.drivers, values.scalars.get(shift(values.month, -1), {}), tr, currency),
     )
 
 
 def month_values(data: MonthData) -> MonthValues:
     """The values of a run's month (computed or read from history by ``MonthRun``)."""
     return MonthValues(data.month, data.window, data.scalars, data.breakdowns, data.partial,
-                       data.current.dims, data.config.has_business_hours)
+                       data.current.dims, data.config.has_business_hours, data.drivers)
 
 
 def report_blocks(data: MonthData, tr: Translator | None = None) -> MonthBlocks:

@@ -14,12 +14,13 @@ from typing import Any
 
 from reportgen.config import Config
 from reportgen.coverage import stored_partial_months
+from reportgen.drivers import KpiDrivers, month_drivers
 from reportgen.engine import Engine, EngineResult
 from reportgen.errors import NoDataError
 from reportgen.history import Completeness, HistoryStore, replaces
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import BUSINESS_MEASURES, MonthMeasures
-from reportgen.months import window
+from reportgen.months import shift, window
 
 
 @dataclass
@@ -53,6 +54,11 @@ class MonthData:
         """Per-dimension KPI values per window month with data (computed once)."""
         return {m: breakdown_values(self.measures[m]) for m in self.window if m in self.measures}
 
+    @cached_property
+    def drivers(self) -> dict[str, KpiDrivers]:
+        """Why each driver KPI changed since the month before (``reportgen.drivers``; computed once)."""
+        return month_drivers(self.month, shift(self.month, -1), self.measures, self.scalars, self.partial)
+
 
 def kpis_document(data: MonthData) -> dict[str, Any]:
     """The JSON document of ``reportgen kpis``: KPIs, breakdowns and data quality."""
@@ -63,6 +69,7 @@ def kpis_document(data: MonthData) -> dict[str, Any]:
            if data.month in data.partial else {}),
         "kpis": data.scalars[data.month],
         "breakdowns": data.breakdowns[data.month],
+        "drivers": {kpi_id: found.as_dict() for kpi_id, found in data.drivers.items()},
         "data_quality": data.engine.quality_dict(),
     }
 

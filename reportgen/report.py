@@ -23,6 +23,7 @@ from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
+from reportgen.report_why import WHY, why_sheet
 from reportgen.units import change_factor
 
 # the tabs' names in English (other languages: the catalogues' "tab.*" messages)
@@ -34,7 +35,7 @@ AGENTS = "Agents"
 CHANNELS = "Channels"
 QUALITY = "Data Quality"
 DATA = "Data"
-TAB_ORDER = (TRACKER, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
+TAB_ORDER = (TRACKER, WHY, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
 
 def reason_meaning(tr: Translator, reason: str) -> str:
     """What a Data Quality reason code means, in the report's language ("" for an unknown code)."""
@@ -101,7 +102,8 @@ class ReportBuilder:
         return self.config.report.title
 
     def build(self) -> Report:
-        sheets = [self.tracker(), self.volume(), self.calculator(), self.definitions(),
+        why = why_sheet(self.blocks.drivers, self.month, self.tr)  # reportgen.report_why
+        sheets = [self.tracker(), why, self.volume(), self.calculator(), self.definitions(),
                   self.agents(), self.channels(), self.quality(), self.tidy_data()]
         if self.month in self.partial:  # a report month sent with --allow-partial: said on every tab
             mark_partial_tabs(sheets, {self.month: self.partial[self.month]}, self.tr)

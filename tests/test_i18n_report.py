@@ -68,7 +68,7 @@ def test_tabs_and_kpi_names_are_in_the_language(built: tuple[str, Path, Path]) -
     tr = translator(language)
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == [tr.t(f"tab.{name}") for name in
-                               ("tracker", "volume", "calculator", "definitions", "agents", "channels",
+                               ("tracker", "why", "volume", "calculator", "definitions", "agents", "channels",
                                 "quality", "data")]
     tracker = book[tr.t("tab.tracker")]
     labels = {str(row[0].value).strip() for row in tracker.iter_rows(min_row=5) if row[0].value}

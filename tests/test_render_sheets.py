@@ -191,7 +191,7 @@ def test_existing_tabs_are_updated_in_place_and_their_charts_replaced(report: Re
                  for i, name in enumerate(TAB_ORDER))
     body = batch_update_body(report, SpreadsheetState("k", "t", tabs), "EUR")
     assert not requests_of(body, "addSheet")
-    assert requests_of(body, "deleteEmbeddedObject") == [{"objectId": 501}]
+    assert requests_of(body, "deleteEmbeddedObject") == [{"objectId": 500 + TAB_ORDER.index(VOLUME)}]
     assert len(requests_of(body, "addChart")) == 2
     assert len(requests_of(body, "unmergeCells")) == len(TAB_ORDER)
 

@@ -29,7 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 def test_tabs_in_order(built: tuple[Path, object]) -> None:
     book = openpyxl.load_workbook(built[0])
     assert book.sheetnames == list(TAB_ORDER)
-    assert TAB_ORDER[:3] == ("KPI Tracker", "Ticket Volume", "Calculator")
+    assert TAB_ORDER[:4] == ("KPI Tracker", "Why it changed", "Ticket Volume", "Calculator")
 
 
 def test_tracker_headers_are_real_month_dates(built: tuple[Path, object]) -> None:

@@ -40,7 +40,7 @@ from reportgen.sources.presets.base import BLANK_LIKE, SURVEY_KINDS
 __all__ = ["BLANK_LIKE", "TRIMMED", "Relation", "Rule", "Terms", "Value", "surveys", "tickets"]
 
 EARLIEST, LATEST = "1900-01-01 00:00:00+00", "2200-01-01 00:00:00+00"
-COUNT_LIMIT = "1e15"  # counts at or above are not counts (and do not fit a BIGINT once multiplied)
+COUNT_LIMIT = "1e15"  # no plausible count is as high; the CAST to BIGINT never overflows (1e20 did)
 
 # the range checks, over ``_v`` (the parsed value); NULL: the value fails
 INSTANT = (f"CASE WHEN _v BETWEEN CAST('{EARLIEST}' AS TIMESTAMPTZ) "
@@ -109,9 +109,6 @@ class Relation:
     @property
     def discards(self) -> tuple[str, ...]:
         return tuple(rule.reason for rule in self.discarded)
-
-    def value(self, name: str) -> Value:
-        return next(v for v in self.values if v.name == name)
 
     def checked(self, terms: Terms) -> list[str]:
         """``<check> AS <value>`` for every value (a select list over the backend's inputs)."""
@@ -202,7 +199,7 @@ def tickets(hours_given: bool = False) -> Relation:
                    Rule("resolved_before_created", "resolved_any < created"),
                    Rule("invalid_replies", "replies IS NULL AND given_replies"),
                    Rule("invalid_reopens", "reopens IS NULL AND given_reopens")),
-        outputs=(("created", "created"),
+        outputs=(("created", "created"), ("id", "id"),
                  ("resolved", "CASE WHEN resolved_any >= created THEN resolved_any END"),
                  ("category", "category"), ("channel", "channel"), ("agent", "agent"),
                  ("replies", "replies"), ("reopens", "coalesce(reopens, 0)"),
@@ -237,10 +234,6 @@ def surveys(options: KpiOptions) -> Relation:
                        f"OR (kind = 'ces' AND (score < {ces_lo} OR score > {ces_hi}))")),
         discarded=(),
         outputs=(("submitted", "submitted"), ("kind", "kind"), ("score", "score"),
-                 ("submitted_month", "month_of(submitted)")),
+                 ("ticket_ref", "ticket_id"), ("submitted_month", "month_of(submitted)")),
     )
 
-
-def discards(dataset: str) -> tuple[str, ...]:
-    """The reasons a value of ``dataset`` is discarded, in order (the same whatever the source)."""
-    return tickets().discards if dataset == "tickets" else ()

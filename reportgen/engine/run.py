@@ -18,6 +18,7 @@ import duckdb
 from reportgen.config import Config
 from reportgen.engine.aggregate import absent_inputs, aggregate, coverage, finish
 from reportgen.engine.clean import clean_surveys, clean_tickets
+from reportgen.engine.drivers import keep_survey_rows, survey_drivers, ticket_drivers
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
 from reportgen.engine.warehouse import pushed_down
@@ -63,6 +64,7 @@ class _Part:
     notes: list[str] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)  # canonical columns its sources have
     opening_backlog: int = 0
+    drivers_done: bool = False  # the surveys' drivers were computed by the tickets' stage
 
 
 def _concurrent(config: Config) -> bool:
@@ -159,6 +161,8 @@ class Engine:
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
+            # responses by the segments of their tickets, unless the tickets' stage did them
+            survey_drivers(con, config, months, done=any(part.drivers_done for part in parts))
             business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
             if self.months is not None:  # business figures of other months too: not this run's
@@ -196,6 +200,10 @@ class Engine:
         # the raw rows were for row numbers and texts: their memory goes to the aggregates
         con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
+        if dataset == "tickets":  # the drivers' segments (reportgen.engine.drivers)
+            part.drivers_done = ticket_drivers(con, config, part.months)
+        else:
+            keep_survey_rows(con)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
         if covered is not None and loaded.pulled_until:  # an API pull covers up to the (oldest) pull
             pulled = min(loaded.pulled_until).astimezone(ZoneInfo(tz)).date()

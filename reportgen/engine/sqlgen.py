@@ -15,6 +15,7 @@ NULL, everything already validated; declared once in ``reportgen.engine.rules``)
     ============================  ============  =========================================
     column                        type          meaning
     ============================  ============  =========================================
+    id                            VARCHAR       the ticket id (never NULL)
     created                       TIMESTAMPTZ   creation instant (never NULL)
     resolved                      TIMESTAMPTZ   resolution instant; NULL unless ≥ created
     created_month                 VARCHAR       'YYYY-MM' of created in the report zone
@@ -34,6 +35,7 @@ NULL, everything already validated; declared once in ``reportgen.engine.rules``)
     submitted_month               VARCHAR       'YYYY-MM' of submitted in the report zone
     kind                          VARCHAR       'nps', 'csat' or 'ces' (lower case)
     score                         DOUBLE        within the kind's scale
+    ticket_ref                    VARCHAR       the ticket id it names; NULL when none
     ============================  ============  =========================================
 
 Each :class:`Query` returns rows ``(month, [dimension value,] value…)`` whose value

@@ -31,6 +31,7 @@ TOP_CATEGORIES = 5
 SPIKE_TRAILING_MONTHS = 3
 SPIKE_RATIO = 1.5
 SPIKE_MIN_INCREASE = 5
+EMAIL_DRIVERS = 3  # "why it changed" sentences under the headline KPIs
 
 TONE_COLOURS: dict[str, tuple[str, str]] = {  # tone → (text colour, background), as in the workbook
     "good": (GOOD_FONT, GOOD_FILL),
@@ -118,6 +119,7 @@ class EmailSummary:
     chart_cid: str | None = None  # "cid:…" target of the inline chart, set when the chart is attached
     chart_alt: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    drivers: list[str] = field(default_factory=list)  # why KPIs changed: sentences, largest change first
 
     def context(self) -> dict[str, object]:
         """The names templates (body and subject) can use."""
@@ -132,7 +134,7 @@ class EmailSummary:
             "workbook_name": self.workbook_name, "chart_cid": self.chart_cid, "chart_alt": self.chart_alt,
             "spike_rule": spike_rule_text(self.tr), "colours": TONE_COLOURS,
             "language": self.tr.language, "t": self.tr.t, "tn": self.tr.tn, "html": self.tr.html,
-            "spike_months": SPIKE_TRAILING_MONTHS, **self.extra,
+            "spike_months": SPIKE_TRAILING_MONTHS, "drivers": self.drivers, **self.extra,
         }
 
 
@@ -278,4 +280,5 @@ def summarize(data: MonthData) -> EmailSummary:
         currency=data.config.report.currency,
         raw_total_tickets=volume,
         tr=tr,
+        drivers=blocks.drivers.sentences(EMAIL_DRIVERS),
     )

@@ -314,7 +314,8 @@ def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, confi
     latest = source.options.get("latest_by")
     relation, terms = rules.surveys(config.kpis), _terms(tz, chain.month)
     mapped = [f"{_text(get('response_id'), trimmed=True)} AS id",
-              *(_typed(value, get(value.column)) for value in relation.values)]
+              *(_typed(value, get(value.column)) for value in relation.values),
+              f"{_text(get('ticket_id'), trimmed=True)} AS ticket_id"]  # the ticket it names
     if latest:
         mapped.append(f'"{latest!s}" AS _latest')
     order = _order(source, mapping, tuple(f"{value.name}_raw" for value in relation.values))

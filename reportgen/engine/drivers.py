@@ -1,0 +1,190 @@
+"""Drivers stage: the driver KPIs' measures per month and segment (category, channel, agent), in SQL.
+
+What is computed is read from the declarations: the measures the driver KPIs
+(``reportgen.drivers.DRIVER_KPIS``) are made of, aggregated as
+``reportgen.engine.sqlgen`` aggregates them, grouped by month and, in turn,
+each dimension (``GROUPING SETS``: one scan for the three dimensions):
+
+* tickets: one grouped query over the tickets (a small cube: every driver
+  measure by created month, resolved month and the three dimensions), then per
+  time column (created, resolved) its measures summed from the cube;
+* surveys: one query over the responses joined once to the ticket they name
+  (``ticket_id``); a response naming no ticket, or one that is not in the
+  data, is the segment ``NO_TICKET``. The join runs in whichever stage ends
+  last (tickets and surveys run side by side): against the cleaned tickets
+  when the responses are already kept, else against a ticket → segment table
+  the tickets' stage leaves.
+
+Every row is a segment, so a dimension's segments add up to the month's
+measure: an empty category/channel is its default (``Uncategorized``,
+``Unknown``, merged with its other spellings as the breakdowns do) and a
+ticket without agent is the segment ``NO_AGENT``. Values are filed into
+``MonthMeasures.dims`` under ``drivers.<dimension>.<measure>`` (so the history
+store keeps them with the other measures).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import cast
+
+import duckdb
+
+from reportgen.config import Config
+from reportgen.drivers import (
+    DIMENSIONS,
+    NO_AGENT,
+    NO_TICKET,
+    driver_measures,
+    segment_key,
+)
+from reportgen.engine.aggregate import label, merge_spellings
+from reportgen.engine.sqlgen import aggregate_expression, option_values
+from reportgen.measures import DIMENSION_DEFAULTS, MEASURES, Dimension, MonthMeasures
+
+# the tables the tickets' and surveys' stages leave for the survey drivers (shared by their connections)
+TICKET_DIMS = "drivers_ticket_dims"
+SURVEY_ROWS = "drivers_survey_rows"
+_MONTH_COLUMN = {"created": "created_month", "resolved": "resolved_month", "submitted": "submitted_month"}
+
+
+def _segment_sets(month: str, extra: str = "") -> tuple[str, str, str]:
+    """(GROUPING SETS, dimension name, segment value) of one query grouping by ``month`` and, in turn,
+    each dimension (``extra``: one more grouping column in every set)."""
+    sets = ", ".join(f"({month}, {d}{extra})" for d in DIMENSIONS)
+    name = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in DIMENSIONS) + " END"
+    value = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN {d}" for d in DIMENSIONS) + " END"
+    return sets, name, value
+
+
+CUBE = "drivers_cube"  # the tickets' measures by created month, resolved month and all three dimensions
+
+
+def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, list[tuple[str, list[str]]]]:
+    """The tickets' driver measures in two steps: (SQL of the cube, [(SQL, measure names)] per time
+    column).
+
+    The cube is one grouped query over the tickets: every driver measure by created month, resolved
+    month, category, channel and agent (a few thousand rows). Each time column's query then sums
+    its measures from the cube by that month and, in turn, each dimension (grouping sets); rows
+    ``(month, dimension, value, measure values…)``.
+    """
+    options = option_values(config.kpis)
+    names = driver_measures("tickets")
+    times: dict[str, list[str]] = {}
+    for name in names:
+        times.setdefault(cast(str, MEASURES[name].time), []).append(name)
+    keys = [_MONTH_COLUMN[t] for t in times] + list(DIMENSIONS)
+    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options)} AS "{n}"' for n in names)
+    cube = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
+            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    queries = []
+    for time, measured in times.items():
+        month = _MONTH_COLUMN[time]
+        sets, dimension, value = _segment_sets(month)
+        sums = ", ".join(f'sum("{n}") AS "{n}"' for n in measured)
+        queries.append((f"SELECT {month}, {dimension}, {value}, {sums} FROM {CUBE} "
+                        f"WHERE {month} IS NOT NULL GROUP BY GROUPING SETS ({sets})", measured))
+    return cube, queries
+
+
+def survey_drivers_sql(config: Config, tickets: str = TICKET_DIMS) -> tuple[str, list[str]]:
+    """(SQL, measure names) of the surveys' driver measures: the responses joined once to the ticket
+    each names (in ``tickets``), grouped by month and each dimension; rows ``(month, dimension,
+    value, matched, measure values…)`` (``matched``: the response names a ticket in the data)."""
+    names = driver_measures("surveys")
+    options = option_values(config.kpis)
+    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options)} AS "{n}"' for n in names)
+    sets, dimension, value = _segment_sets("submitted_month", ", matched")
+    sql = (f"SELECT submitted_month, {dimension}, {value}, matched, {columns} FROM ("
+           f"SELECT s.submitted_month, s.kind, s.score, t.id IS NOT NULL AS matched, "
+           f"{', '.join(f't.{d}' for d in DIMENSIONS)} "
+           f"FROM {SURVEY_ROWS} s LEFT JOIN {tickets} t ON s.ticket_ref = t.id "
+           f"WHERE s.submitted_month IS NOT NULL) GROUP BY GROUPING SETS ({sets})")
+    return sql, names
+
+
+Filed = dict[str, list[tuple[str, str | None, list[tuple[str, float]]]]]  # dimension → rows to file
+
+
+def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures]) -> bool:
+    """The tickets' driver measures per month and segment (while the cleaned ``tickets`` view exists).
+
+    The surveys' too when their stage already left its rows (joined to ``tickets`` here); else the
+    ticket → segment table is left for ``survey_drivers``. True when the surveys' are done."""
+    filed: Filed = {d: [] for d in DIMENSIONS}
+    cube, queries = ticket_drivers_sql(config)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CUBE} AS {cube}")
+    for sql, names in queries:
+        for month, dimension, raw, *values in con.execute(sql).fetchall():
+            kept = [(name, float(value)) for name, value in zip(names, values, strict=True)]
+            filed[str(dimension)].append((str(month), None if raw is None else str(raw), kept))
+    con.execute(f"DROP TABLE {CUBE}")
+    for dimension, rows in filed.items():
+        _file(cast(Dimension, dimension), rows, months, weight="tickets_created")
+    if SURVEY_ROWS in _tables(con):
+        _survey_drivers(con, config, months, "tickets")
+        return True
+    con.execute(f"CREATE OR REPLACE TABLE {TICKET_DIMS} AS SELECT id, {', '.join(DIMENSIONS)} FROM tickets")
+    return False
+
+
+def keep_survey_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep what the surveys' drivers need of the cleaned ``surveys`` view (dropped after its stage)."""
+    con.execute(f"CREATE OR REPLACE TABLE {SURVEY_ROWS} AS "
+                "SELECT submitted_month, kind, score, ticket_ref FROM surveys")
+
+
+def survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures],
+                   done: bool) -> None:
+    """The surveys' driver measures per month and segment of the ticket each response names, unless
+    ``done`` (``ticket_drivers`` did them); then the tables the stages left are dropped. Nothing
+    when either is missing (a pushed-down dataset)."""
+    try:
+        if not done and {TICKET_DIMS, SURVEY_ROWS} <= _tables(con):
+            _survey_drivers(con, config, months, TICKET_DIMS)
+    finally:
+        for table in (TICKET_DIMS, SURVEY_ROWS):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {str(r[0]) for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def _survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures],
+                    tickets: str) -> None:
+    sql, names = survey_drivers_sql(config, tickets)
+    filed: Filed = {d: [] for d in DIMENSIONS}
+    for month, dimension, raw, matched, *values in con.execute(sql).fetchall():
+        kept = [(name, float(value)) for name, value in zip(names, values, strict=True)]
+        segment = (None if raw is None else str(raw)) if matched else NO_TICKET
+        filed[str(dimension)].append((str(month), segment, kept))
+    for dimension, rows in filed.items():
+        _file(cast(Dimension, dimension), rows, months, weight=None)
+
+
+def _file(dimension: Dimension, rows: list[tuple[str, str | None, list[tuple[str, float]]]],
+          months: dict[str, MonthMeasures], weight: str | None) -> None:
+    """File rows ``(month, raw value, [(measure, value)…])`` under each value's merged spelling
+    (``reportgen.engine.aggregate``: case and spaces; weighted by ``weight``, else by rows)."""
+    default = DIMENSION_DEFAULTS[dimension]
+
+    def name_of(raw: str | None) -> str:
+        if raw == NO_TICKET:
+            return NO_TICKET
+        return label(raw, default) or NO_AGENT
+
+    spellings: Counter[str] = Counter()
+    for _, raw, values in rows:
+        name = name_of(raw)
+        if name not in (NO_AGENT, NO_TICKET):
+            spellings[name] += int(dict(values).get(weight, 0)) if weight else 1
+    shown = merge_spellings(spellings)
+    for month, raw, values in rows:
+        name = name_of(raw)
+        key = shown.get(name, name)
+        dims = months.setdefault(month, MonthMeasures()).dims
+        for measure, value in values:
+            per_key = dims.setdefault(segment_key(dimension, measure), {})
+            per_key[key] = per_key.get(key, 0) + value
