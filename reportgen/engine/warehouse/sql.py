@@ -224,18 +224,20 @@ dup_stored AS (
   SELECT {text} AS stored FROM {SOURCE_PLACEHOLDER} AS src WHERE {raw_id} IS NOT NULL
   GROUP BY {raw_id} HAVING count(*) > 1 OR trim({text}) <> {text}
 ),
-dup_ids AS (SELECT stored AS dup_id FROM dup_stored UNION SELECT trim(stored) FROM dup_stored),""" \
-        if chain.owns_dups else ""
+dup_ids AS (SELECT stored AS dup_id FROM dup_stored UNION SELECT trim(stored) FROM dup_stored),
+dup_rows AS (
+  SELECT r.*, row_number() OVER (PARTITION BY r.id ORDER BY {order}) AS _rn
+  FROM {source('r')} WHERE r._stored_id IN (SELECT dup_id FROM dup_ids)
+),""" if chain.owns_dups else ""
+    # the rows of repeated ids, numbered once for every chain (``dup_rows``: the first chain's columns)
+    columns = ", ".join(f"w.{name}" for name in expressions)
     return f"""{dups}
 numbered{s} AS (
   SELECT m.*, 1 AS _rn FROM {source('m', where=True)}
   LEFT JOIN (SELECT dup_id FROM dup_ids GROUP BY dup_id) AS x ON m._stored_id = x.dup_id
   WHERE x.dup_id IS NULL
   UNION ALL
-  SELECT w.* FROM (
-    SELECT r.*, row_number() OVER (PARTITION BY r.id ORDER BY {order}) AS _rn
-    FROM {source('r')} WHERE r._stored_id IN (SELECT dup_id FROM dup_ids)
-  ) AS w WHERE TRUE{kept('w')}
+  SELECT {columns}, w._stored_id, w._rn FROM dup_rows AS w WHERE TRUE{kept('w')}
 )"""
 
 
@@ -348,12 +350,15 @@ def _shown(dataset: str, hours_given: bool) -> str:
 
 
 def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, relation: str | None = None,
-                    where: str | None = None, opening: str | None = None) -> exp.Select:
+                    where: str | None = None, opening: str | None = None, counts: bool = True) -> exp.Select:
     """The ``quality`` row of ``relation`` (default ``<dataset>_all``; ``where``: of its rows those):
-    the counts of ``names``, then the opening backlog (``opening``: its SQL, else NULL)."""
+    the counts of ``names`` (NULL unless ``counts``), then the opening backlog (``opening``: its
+    SQL, else NULL); the first and last day of a usable row."""
     values = []
     for name in names:
-        if name == "rows_read":
+        if not counts:
+            values.append("NULL")
+        elif name == "rows_read":
             values.append("count(*)")
         elif name in TICKET_DISCARDS:
             values.append(f"sum(CASE WHEN excluded IS NULL THEN {name} ELSE 0 END)")
@@ -405,10 +410,10 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     how the tickets get their business durations (with ``business_hours:``).
 
     ``span``: compute only those months (None: every month in the table). The rows created (or
-    submitted) in the span, and the tickets resolved in it, are cleaned by one chain of CTEs
-    and measured; every other row by a second chain read by one aggregate only: its quality
-    counts (so the counts are the whole table's, as without a span) and the open tickets when
-    the span starts (the backlog the months of the span add to: ``Pushdown.opening``).
+    submitted) in the span, the tickets resolved in it and the rows no month can hold (their
+    instant missing or invalid) are cleaned by one chain of CTEs, measured and counted for data
+    quality; every other row by a second chain read by one lean aggregate: the open tickets when
+    the span starts (the backlog the span's months add to) and the first and last day with data.
     ``unique``: the ids are known unique (a key in the catalog, or ``options.unique_ids``):
     no de-duplication.
     """
@@ -429,19 +434,25 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
         branches.append(_quality_branch(dataset, quality, width, tz))
     else:
         instant = "created_raw" if tickets else "submitted_raw"
+        relation = rules.tickets() if tickets else rules.surveys(config.kpis)
+        check = next(value for value in relation.values if f"{value.name}_raw" == instant)
+
+        def unplaced(column: str) -> str:  # no month can hold the row: its instant is missing or invalid
+            return f"(({rules.compile_sql(check.check, {'_v': column})}) IS NULL)"
 
         def inside(column: Callable[[str], str]) -> str:
             resolved = f" OR {span.within(column('resolved_any_raw'))}" if tickets else ""
-            return f"{span.within(column(instant))}{resolved}"
+            return f"{span.within(column(instant))}{resolved} OR {unplaced(column(instant))}"
 
-        counted = f", CASE WHEN {span.within(instant)} THEN 1 ELSE 0 END AS _counted"
-        rest = Chain("_rest", lambda column: f"NOT coalesce({span.within(column(instant))}, FALSE)",
+        counted = f", CASE WHEN {span.within(instant)} OR {unplaced(instant)} THEN 1 ELSE 0 END AS _counted"
+        rest = Chain("_rest", lambda column: f"NOT coalesce({span.within(column(instant))}, TRUE)",
                      unique, owns_dups=False, month=lambda column: "CAST(NULL AS VARCHAR)")
         text = ctes(Chain(where=inside, unique=unique, month=span.month, extra=counted)) + "," + ctes(rest)
         opening = (f"count(CASE WHEN excluded IS NULL AND created < {span.start} "
                    f"AND (resolved IS NULL OR resolved >= {span.start}) THEN 1 END)") if tickets else None
         branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1"),
-                     _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", opening=opening)]
+                     _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", opening=opening,
+                                     counts=False)]
     union: exp.Expression = branches[0]
     for branch in branches[1:]:
         union = exp.union(union, branch, distinct=False)
