@@ -19,7 +19,7 @@ month.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reportgen.drivers import KpiDrivers
 from reportgen.drivers_text import DriversBlock, drivers_block
@@ -28,7 +28,11 @@ from reportgen.kpis import KPI_BY_ID, Kpi, shown_kpis
 from reportgen.measures import dimension_value_in
 from reportgen.monthdata import MonthData
 from reportgen.months import shift
+from reportgen.notes import ManagerNote, read_note
+from reportgen.segments import DEFAULT_MIN_RESPONSES, ScoreTable, sample_size, score_tables
+from reportgen.unusual import Usual, usual_range, watched
 from reportgen.verdicts import NEUTRAL, month_change, target_status
+from reportgen.voice import CommentRow, comment_rows
 
 Scalars = Mapping[str, Mapping[str, float | None]]  # month → KPI id → value
 Breakdowns = Mapping[str, Mapping[str, Mapping[str, float]]]  # month → KPI id → dimension value → value
@@ -49,6 +53,9 @@ class MonthValues:
     partial: Mapping[str, str] = field(default_factory=dict)
     dims: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     business_hours: bool = False  # the business-hours KPIs are shown (configured)
+    min_responses: int = DEFAULT_MIN_RESPONSES  # fewer answers: greyed, not judged (``reportgen.segments``)
+    comments: tuple[CommentRow, ...] = ()  # the month's survey comments, lowest score first
+    note: ManagerNote | None = None  # the manager's note of the month
     drivers: Mapping[str, KpiDrivers] = field(default_factory=dict)  # why KPIs changed (reportgen.drivers)
 
 
@@ -71,6 +78,13 @@ class KpiRow:
     change_tone: str
     key: str | None = None  # the dimension value of a breakdown row
     partial: bool = False  # the report month is partial (sent with --allow-partial): no verdict
+    responses: int | None = None  # a survey KPI's answers in the report month
+    few: bool = False  # fewer answers than report.min_responses: greyed, "n = …", no verdict
+    usual: Usual | None = None  # its usual range (``reportgen.unusual``), when six months allow one
+
+    @property
+    def unusual(self) -> bool:
+        return self.usual is not None and self.usual.unusual
 
     @property
     def value(self) -> float | None:
@@ -95,7 +109,7 @@ class KpiRow:
             return ""
         if self.change == 0:
             return "change.no_change"
-        if self.kpi.direction is None:
+        if self.kpi.direction is None or self.few:  # too few answers: no verdict
             return ""
         return "change.better" if self.change_tone == "good" else "change.worse"
 
@@ -178,6 +192,10 @@ class MonthBlocks:
     volume: tuple[SeriesBlock, ...]
     agents: Table
     channels: tuple[Table, ...]
+    scores: Mapping[str, ScoreTable] = field(default_factory=dict)  # agent/channel/category → survey scores
+    comments: tuple[CommentRow, ...] = ()  # Voice of the customer (``reportgen.voice``)
+    note: ManagerNote | None = None  # the manager's note (``reportgen.notes``)
+    min_responses: int = DEFAULT_MIN_RESPONSES
     drivers: DriversBlock = field(default_factory=lambda: DriversBlock(None, ()))  # reportgen.drivers_text
 
     @property
@@ -227,8 +245,8 @@ def kpi_blocks(values: MonthValues, targets: Mapping[str, float], tr: Translator
             label = kpi.label_in(tr)
             if kpi.breakdown is None:
                 series = tuple(values.scalars.get(m, {}).get(kpi.id) for m in window)
-                rows: tuple[KpiRow, ...] = (_row(kpi, label, series, targets.get(kpi.id), compared,
-                                                    partial=partial),)
+                rows: tuple[KpiRow, ...] = (judged(_row(kpi, label, series, targets.get(kpi.id), compared,
+                                                        partial=partial), values),)
             elif kpi.breakdown == "agent":
                 rows = ()
             else:
@@ -239,6 +257,17 @@ def kpi_blocks(values: MonthValues, targets: Mapping[str, float], tr: Translator
                     for key in ordered_keys(values, kpi.id))
             blocks.append(KpiBlock(kpi, label, rows))
     return tuple(blocks)
+
+
+def judged(row: KpiRow, values: MonthValues) -> KpiRow:
+    """A scalar row with its sample size (survey KPIs: few answers → no verdict) and usual range."""
+    responses = sample_size(row.kpi, values.scalars.get(values.month, {}))
+    if responses is not None and row.value is not None and responses < values.min_responses:
+        return replace(row, responses=responses, few=True, status="", status_tone=NEUTRAL,
+                       change_tone=NEUTRAL)
+    usual = (usual_range(values.month, values.window, row.values, values.partial)
+             if row.values and watched(row.kpi) else None)
+    return row if responses is None and usual is None else replace(row, responses=responses, usual=usual)
 
 
 def _shown(kpi_id: str, key: str, tr: Translator | None) -> str:
@@ -287,14 +316,21 @@ def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], 
         volume=tuple(series_block(values, kpi_id, tr.t(title_id), tr) for kpi_id, title_id in VOLUME_SERIES),
         agents=table(values, *AGENT_TABLE, tr=tr),
         channels=tuple(table(values, key_header, columns, tr) for key_header, columns in CHANNEL_TABLES),
+        scores=score_tables(values.breakdowns.get(values.month, {}), values.dims, values.min_responses, tr),
+        comments=values.comments, note=values.note, min_responses=values.min_responses,
         drivers=drivers_block(values.drivers, values.scalars.get(shift(values.month, -1), {}), tr, currency),
     )
 
 
 def month_values(data: MonthData) -> MonthValues:
     """The values of a run's month (computed or read from history by ``MonthRun``)."""
+    config = data.config
     return MonthValues(data.month, data.window, data.scalars, data.breakdowns, data.partial,
-                       data.current.dims, data.config.has_business_hours, data.drivers)
+                       data.current.dims, config.has_business_hours,
+                       min_responses=config.report.min_responses,
+                       comments=comment_rows(data.engine.comments.get(data.month, ()), config.report.timezone,
+                                             config.kpis),
+                       note=read_note(config, data.month), drivers=data.drivers)
 
 
 def report_blocks(data: MonthData, tr: Translator | None = None) -> MonthBlocks:

@@ -134,6 +134,10 @@ class ReportOptions(_Strict):
     window_months: int = Field(default=12, ge=1, le=60)
     output: str = "reports/{month}.xlsx"
     language: Language = "en"  # of everything a reader sees: en, it, ro, ja (reportgen/locales)
+    # survey scores from fewer answers are shown greyed with their count and get no verdict
+    min_responses: int = Field(default=30, ge=1)
+    comments: int = Field(default=50, ge=0)  # survey comments shown (0: none are read or shown)
+    notes: str = "notes/{month}.md"  # the manager's note of a month, beside the config
 
     _tz = field_validator("timezone")(check_timezone)
 
@@ -397,6 +401,9 @@ class SourceConfig(_Strict):
     start: str | None = None
     category: str | None = None
     form: str | None = None
+    client_id: str | None = None  # OAuth2 client credentials (Help Scout)
+    client_secret: str | None = None
+    survey_id: str | None = None  # SurveyMonkey, Qualtrics
     # google_sheet: read with the publishing service account
     google_sheet: str | None = None
     worksheet: str | None = None
@@ -421,6 +428,12 @@ class SourceConfig(_Strict):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @field_validator("survey_id", mode="before")
+    @classmethod
+    def _survey_id(cls, value: Any) -> Any:
+        """A survey id written as a bare number (``survey_id: 412345678``) is its text."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("date_format")
     @classmethod

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportgen.kpis import KPI_BY_ID, Kpi
-from reportgen.measures import MEASURES, Dimension, MonthMeasures
+from reportgen.measures import MEASURES, Dimension, MonthMeasures, segment_measure_name
 
 # the KPIs split into drivers: means and rates over tickets or responses, and the ticket count
 DRIVER_KPIS: tuple[str, ...] = (
@@ -47,8 +47,9 @@ def driver_measures(dataset: str) -> list[str]:
 
 
 def segment_key(dimension: str, measure: str) -> str:
-    """Where a measure per segment of a dimension is kept in ``MonthMeasures.dims``."""
-    return f"drivers.{dimension}.{measure}"
+    """Where a measure per segment of a dimension is kept in ``MonthMeasures.dims`` (declared once in
+    ``reportgen.measures``: the survey scores per segment, ``kpis.SEGMENT_KPIS``, read them too)."""
+    return segment_measure_name(dimension, measure)
 
 
 def denominator(kpi: Kpi) -> str:

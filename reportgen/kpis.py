@@ -15,9 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from reportgen.expr import Expr, Measure, m
+from reportgen.expr import BinOp, Expr, Measure, m
 from reportgen.i18n import Translator, translator
-from reportgen.measures import MEASURES, Dimension, MeasureInfo, MonthMeasures, Unit
+from reportgen.measures import (
+    MEASURES,
+    SEGMENT_DIMENSIONS,
+    Dimension,
+    MeasureInfo,
+    MonthMeasures,
+    Unit,
+    segment_measure_name,
+)
 
 Direction = Literal["higher", "lower"]
 Group = Literal["primary", "secondary"]
@@ -35,6 +43,8 @@ class Kpi:
     direction: Direction | None
     expression: Expr
     breakdown: Dimension | None = None
+    # a survey KPI: the measure counting the responses it is computed from (``report.min_responses``)
+    responses: str | None = None
 
     @property
     def label_id(self) -> str:
@@ -103,11 +113,11 @@ def _mean(total: str, count: str) -> Expr:
 KPIS: tuple[Kpi, ...] = (
     # ---- the fourteen primary KPIs ------------------------------------
     Kpi("nps", "primary", "score", "higher",
-        (m("promoters") - m("detractors")) / m("nps_responses") * 100),
+        (m("promoters") - m("detractors")) / m("nps_responses") * 100, responses="nps_responses"),
     Kpi("csat", "primary", "percent", "higher",
-        m("csat_satisfied") / m("csat_responses")),
+        m("csat_satisfied") / m("csat_responses"), responses="csat_responses"),
     Kpi("ces", "primary", "percent", "higher",
-        m("ces_low_effort") / m("ces_responses")),
+        m("ces_low_effort") / m("ces_responses"), responses="ces_responses"),
     Kpi("tickets_by_category", "primary", "count", None,
         m("category_tickets"), breakdown="category"),
     Kpi("ticket_volume", "primary", "count", None,
@@ -193,6 +203,46 @@ SCALAR_KPIS: tuple[Kpi, ...] = tuple(k for k in KPIS if k.breakdown is None)
 BREAKDOWN_KPIS: tuple[Kpi, ...] = tuple(k for k in KPIS if k.breakdown is not None)
 
 
+# ---- survey scores per segment (agent_csat, category_nps, …) ------------------------------
+@dataclass(frozen=True)
+class SegmentKpi(Kpi):
+    """A survey KPI per agent, category or channel of the ticket a response names: the headline
+    KPI's expression over the segment's measures (``measures.segment_measure_name``: the
+    drivers stage counts them). Named from the
+    headline KPI and the dimension, so it needs no messages of its own."""
+
+    base: str = ""
+
+    def label_in(self, tr: Translator) -> str:
+        assert self.breakdown is not None
+        return tr.t("segment.kpi_label", kpi=KPI_BY_ID[self.base].label_in(tr),
+                    dimension=tr.t(f"dimension.{self.breakdown}"))
+
+    def definition_in(self, tr: Translator) -> str:
+        assert self.breakdown is not None
+        return tr.t("segment.kpi_definition", definition=KPI_BY_ID[self.base].definition_in(tr),
+                    dimension=tr.t(f"dimension.{self.breakdown}"))
+
+
+def _per_segment(expression: Expr, dimension: str) -> Expr:
+    """``expression`` with every measure replaced by its per-``dimension`` measure."""
+    if isinstance(expression, Measure):
+        return m(segment_measure_name(dimension, expression.name))
+    if isinstance(expression, BinOp):
+        return BinOp(expression.op, _per_segment(expression.left, dimension),
+                     _per_segment(expression.right, dimension))
+    return expression
+
+
+SURVEY_KPI_IDS: tuple[str, ...] = ("csat", "nps", "ces")  # the order segment tables show them in
+SEGMENT_KPIS: tuple[SegmentKpi, ...] = tuple(
+    SegmentKpi(f"{dimension}_{base.id}", "secondary", base.unit, base.direction,
+               _per_segment(base.expression, dimension), breakdown=dimension,
+               responses=segment_measure_name(dimension, base.responses or ""), base=base.id)
+    for dimension in SEGMENT_DIMENSIONS for base in (KPI_BY_ID[i] for i in SURVEY_KPI_IDS))
+SEGMENT_KPI_BY_ID: dict[str, SegmentKpi] = {kpi.id: kpi for kpi in SEGMENT_KPIS}
+
+
 
 def shown_kpis(business_hours: bool) -> tuple[Kpi, ...]:
     """The KPIs a report shows: the business-hours ones only when business_hours: is configured."""
@@ -215,10 +265,12 @@ def scalar_values(measures: MonthMeasures) -> dict[str, float | None]:
 def breakdown_values(measures: MonthMeasures) -> dict[str, dict[str, float]]:
     """Every per-dimension KPI of the month: id → {dimension value: KPI value}."""
     out: dict[str, dict[str, float]] = {}
-    for kpi in BREAKDOWN_KPIS:
+    for kpi in (*BREAKDOWN_KPIS, *SEGMENT_KPIS):
         driver = kpi.inputs[0]
         values: dict[str, float] = {}
         for key in sorted(measures.dims.get(driver, {})):
+            if key.startswith(" "):  # the drivers' segments that are no name (no agent, no ticket)
+                continue
             inputs: dict[str, float | None] = dict(measures.scalars)
             for name in kpi.inputs:
                 if name in measures.dims:

@@ -137,7 +137,7 @@ _DECLARED: list[MeasureInfo] = [
                 filter="replies <= {max_replies} AND reopens = 0", time="resolved",
                 needs=("resolved_at", "replies")),
     MeasureInfo("reopened_resolved", "count", aggregation="count_where",
-                filter="reopens > 0", time="resolved", needs=("resolved_at",)),
+                filter="reopens > 0", time="resolved", needs=("resolved_at", "reopens")),
     # ---- derived from other measures by the engine -------------------------------------
     MeasureInfo("backlog_open", "count", aggregation="derived", time=None, needs=("resolved_at",)),
     MeasureInfo("assigned_tickets", "count", aggregation="derived"),
@@ -224,3 +224,14 @@ class MonthMeasures:
 
     scalars: dict[str, float | None] = field(default_factory=dict)
     dims: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+# ---- measures per segment --------------------------------------------------------------------------
+# The drivers stage (``reportgen.engine.drivers``) counts the driver KPIs' measures per category,
+# channel and agent (survey measures through the ticket a response names) and files them here:
+SEGMENT_DIMENSIONS: tuple[Dimension, ...] = ("agent", "category", "channel")
+
+
+def segment_measure_name(dimension: str, measure: str) -> str:
+    """Where a measure per segment of a dimension is kept in ``MonthMeasures.dims``."""
+    return f"drivers.{dimension}.{measure}"

@@ -120,6 +120,12 @@ CONNECTORS = Registry("api", [
     Entry("typeform", f"{_API}.typeform:TypeformResponses", _S),
     Entry("intercom", f"{_API}.intercom:IntercomTickets", _T),
     Entry("intercom_csat", f"{_API}.intercom:IntercomCsat", _S),
+    Entry("hubspot", f"{_API}.hubspot:HubSpotTickets", _T),
+    Entry("helpscout", f"{_API}.helpscout:HelpScoutConversations", _T),
+    Entry("gorgias", f"{_API}.gorgias:GorgiasTickets", _T),
+    Entry("gorgias_csat", f"{_API}.gorgias:GorgiasSurveys", _S),
+    Entry("surveymonkey", f"{_API}.surveymonkey:SurveyMonkeyResponses", _S),
+    Entry("qualtrics", f"{_API}.qualtrics:QualtricsResponses", _S),
 ])
 
 # `outputs:` sections, in the order `reportgen run` delivers them (the workbook is always built)

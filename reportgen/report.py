@@ -23,6 +23,14 @@ from reportgen.i18n import Translator, display_width, translator
 from reportgen.kpis import MEASURES, RESOLUTION_RATE_NOTE_ID, Kpi, shown_kpis
 from reportgen.model import LineChart, Range, Report, Series, Sheet, a1
 from reportgen.monthdata import MonthData
+from reportgen.report_survey import (
+    put_note,
+    put_score_table,
+    put_tracker_marks,
+    tracker_legend,
+    unusual_text,
+    voice_sheet,
+)
 from reportgen.report_why import WHY, why_sheet
 from reportgen.units import change_factor
 
@@ -33,9 +41,10 @@ CALCULATOR = "Calculator"
 DEFINITIONS = "Definitions"
 AGENTS = "Agents"
 CHANNELS = "Channels"
+VOICE = "Voice of the customer"
 QUALITY = "Data Quality"
 DATA = "Data"
-TAB_ORDER = (TRACKER, WHY, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, QUALITY, DATA)
+TAB_ORDER = (TRACKER, WHY, VOLUME, CALCULATOR, DEFINITIONS, AGENTS, CHANNELS, VOICE, QUALITY, DATA)
 
 def reason_meaning(tr: Translator, reason: str) -> str:
     """What a Data Quality reason code means, in the report's language ("" for an unknown code)."""
@@ -104,7 +113,7 @@ class ReportBuilder:
     def build(self) -> Report:
         why = why_sheet(self.blocks.drivers, self.month, self.tr)  # reportgen.report_why
         sheets = [self.tracker(), why, self.volume(), self.calculator(), self.definitions(),
-                  self.agents(), self.channels(), self.quality(), self.tidy_data()]
+                  self.agents(), self.channels(), *self.voice(), self.quality(), self.tidy_data()]
         if self.month in self.partial:  # a report month sent with --allow-partial: said on every tab
             mark_partial_tabs(sheets, {self.month: self.partial[self.month]}, self.tr)
         for sheet in sheets:
@@ -125,9 +134,11 @@ class ReportBuilder:
         self._heading(sheet, tr.t("common.title_month", title=self.title, month=tr.month(self.month)),
                       tr.t("tracker.subtitle", span=span, timezone=self.config.report.timezone,
                            currency=self.config.report.currency))
-        header = 3
         n = len(self.window)
         target_col, status_col, change_col = n + 1, n + 2, n + 3
+        unusual_col = change_col + 1  # the unusual mark (reportgen.unusual)
+        note = self.blocks.note
+        header = 3 if note is None else put_note(sheet, 3, note, tr, unusual_col)
         sheet.put(header, 0, tr.t("common.kpi"), "header_left")
         for index, month in enumerate(self.window):
             if month in self.partial:  # a text header with the mark; the note says why
@@ -143,15 +154,18 @@ class ReportBuilder:
         sheet.put(header, target_col, target_header, "header")
         sheet.put(header, status_col, status_header, "header")
         sheet.put(header, change_col, change_header, "header")
+        unusual_header = tr.t("unusual.header")
+        sheet.put(header, unusual_col, unusual_header, "header")
         row = header + 1
         for group in ("primary", "secondary"):
             heading = tr.t(f"tracker.{group}")
-            for col in range(change_col + 1):
+            for col in range(unusual_col + 1):
                 sheet.put(row, col, heading if col == 0 else None, "group")
             row += 1
             for block in (b for b in self.blocks.kpis if b.kpi.group == group):
                 row = self._tracker_kpi(sheet, block.kpi, block.rows, row, target_col, status_col,
                                         change_col)
+        tracker_legend(sheet, row + 1, self.blocks, tr)
         statuses = [tr.t(f"status.{word}") for word in ("on_target", "below_target", "above_target",
                                                              "slower_than_target", "faster_than_target")]
         month_width = fit_width(10.5, (tr.month(m) for m in self.window), extra=2)
@@ -161,6 +175,7 @@ class ReportBuilder:
             target_col: fit_width(11, [target_header]),
             status_col: fit_width(14, [*statuses, status_header], extra=3, lines=1),
             change_col: fit_width(13, [change_header], extra=1, lines=2),
+            unusual_col: fit_width(12, [unusual_header, unusual_text(tr)], extra=2),
         }
         sheet.freeze = (header + 1, 1)
         sheet.row_heights = {0: 24, header: 30}
@@ -176,7 +191,7 @@ class ReportBuilder:
         if kpi.breakdown == "agent":
             sheet.put(row, 1, self.tr.t("tracker.per_agent"), "subtitle")
             return row + 1
-        for col in range(1, change_col + 1):
+        for col in range(1, change_col + 2):  # the unusual column too
             sheet.put(row, col, None, "value")
         row += 1
         for kpi_row in rows:
@@ -189,10 +204,13 @@ class ReportBuilder:
         kpi = kpi_row.kpi
         sheet.put(row, 0, kpi_row.label, label_style)
         for index, value in enumerate(kpi_row.values):
-            sheet.put(row, 1 + index, value, f"value:{unit}")
+            few = ":few" if kpi_row.few and index == len(kpi_row.values) - 1 else ""
+            sheet.put(row, 1 + index, value, f"value:{unit}{few}")
         sheet.put(row, target_col, kpi_row.target, f"value:{unit}")
         style = {"good": "status_good", "bad": "status_bad"}.get(kpi_row.status_tone, "status_none")
         sheet.put(row, status_col, self.tr.t(kpi_row.status) if kpi_row.status else None, style)
+        put_tracker_marks(sheet, row, kpi_row, self.tr, status_col, change_col + 1,
+                          self.config.report.currency)
         if len(kpi_row.values) < 2:
             sheet.put(row, change_col, None, "change")
             return
@@ -393,9 +411,11 @@ class ReportBuilder:
         headers = self._table(sheet, 3, table)
         if not table.rows:
             sheet.put(4, 0, tr.t("agents.none"), "note")
+        put_score_table(sheet, 4 + max(1, len(table.rows)) + 1, self.blocks.scores["agent"], tr)
         widths = {0: 28, 1: 10, 2: 10, 3: 15, 4: 10, 5: 18}
         sheet.column_widths = {col: fit_width(width, [headers[col]], extra=1, lines=2)
                                for col, width in widths.items()}
+        sheet.column_widths[6] = 10  # the score table's last column
         fit_header_row(sheet, 3)
         sheet.freeze = (4, 1)
         return sheet
@@ -409,7 +429,10 @@ class ReportBuilder:
         for table in self.blocks.channels:
             headers = self._table(sheet, row, table)
             row += 1 + len(table.rows) + 2
-        sheet.column_widths = {0: 28, 1: fit_width(10, [headers[1]]), 2: fit_width(10, [headers[2]])}
+        for dimension in ("channel", "category"):
+            row = put_score_table(sheet, row, self.blocks.scores[dimension], tr)
+        sheet.column_widths = {0: 28, 1: fit_width(10, [headers[1]]), 2: fit_width(10, [headers[2]]),
+                               **{col: 10 for col in range(3, 7)}}
         return sheet
 
     def _table(self, sheet: Sheet, top: int, table: Table) -> tuple[str, ...]:
@@ -423,6 +446,10 @@ class ReportBuilder:
             for index, (column, value) in enumerate(zip(table.columns, values, strict=True)):
                 sheet.put(row, 1 + index, value, f"value:{column.unit}")
         return headers
+
+    def voice(self) -> list[Sheet]:
+        """The Voice of the customer tab (none with report.comments: 0)."""
+        return [voice_sheet(self.blocks, self.tr, self.config)] if self.config.report.comments else []
 
     # ---- 6. Data Quality ----------------------------------------------------------------------
     def quality(self) -> Sheet:

@@ -39,6 +39,7 @@ from reportgen.months import window
 from reportgen.outputs.xlsx import XlsxOutput, report_path
 from reportgen.render.svg import Line, legend_swatch, line_chart, sparkline
 from reportgen.report import reason_meaning
+from reportgen.report_survey import sample_text, unusual_text, usual_note
 from reportgen.run import MonthRun, from_first_month
 from reportgen.units import format_change, format_value
 
@@ -136,6 +137,7 @@ class SiteBuilder:
             breakdowns={m: self.by_month[m].breakdowns for m in shown},
             partial={m: why for m, why in self.partial.items() if m in months},
             business_hours=self.config.has_business_hours,
+            min_responses=self.config.report.min_responses,
         )
         return build_blocks(values, self.config.report.title, self.config.targets, self.currency, self.tr)
 
@@ -189,6 +191,7 @@ class SiteBuilder:
             # a KPI without a direction (a count) has no verdict, and no "no target" either
             "status": tr.t(row.status_shown) if row.status_shown and row.kpi.direction else "",
             "status_tone": row.status_tone,
+            **survey_marks(row, tr, self.currency),
         }
 
     def chart(self, block: SeriesBlock, chart_id: str) -> dict[str, Any]:
@@ -313,6 +316,17 @@ class SiteBuilder:
         removed = remove_stale(target, set(self.by_month))
         return SiteResult(target / "index.html", tuple(self.by_month), removed,
                           time.perf_counter() - started)
+
+
+def survey_marks(row: KpiRow, tr: Translator, currency: str) -> dict[str, Any]:
+    """A row's small-sample count (in place of a verdict) and unusual mark (``reportgen.segments``,
+    ``reportgen.unusual``)."""
+    marks: dict[str, Any] = {"few": row.few, "unusual": "", "unusual_note": ""}
+    if row.few and row.responses is not None:
+        marks.update(status=sample_text(tr, row.responses), status_tone="neutral")
+    if row.unusual:
+        marks.update(unusual=unusual_text(tr), unusual_note=usual_note(tr, row, currency))
+    return marks
 
 
 def remove_stale(target: Path, months: set[str]) -> tuple[str, ...]:

@@ -85,9 +85,46 @@ API_SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("url", '"https://${FRESHDESK_DOMAIN}.freshdesk.com"', "the helpdesk's address"),
         ("token", '"${FRESHDESK_API_KEY}"', "Profile settings → Your API key"),
     ]),
+    "helpscout": ("tickets", [
+        ("api", "helpscout", ""),
+        ("client_id", '"${HELPSCOUT_CLIENT_ID}"', "an OAuth2 app: Your Profile → My Apps → Create App"),
+        ("client_secret", '"${HELPSCOUT_CLIENT_SECRET}"', "the same app's secret"),
+    ]),
+    "hubspot": ("tickets", [
+        ("api", "hubspot", ""),
+        ("token", '"${HUBSPOT_TOKEN}"',
+         "a private app's access token (Settings → Integrations → Private Apps; scope tickets)"),
+    ]),
+    "gorgias": ("tickets", [
+        ("api", "gorgias", ""),
+        ("url", '"https://${GORGIAS_DOMAIN}.gorgias.com"', "the helpdesk's address"),
+        ("email", '"${GORGIAS_EMAIL}"', "the e-mail of the user owning the API key"),
+        ("token", '"${GORGIAS_API_KEY}"', "Settings → REST API"),
+    ]),
+    "gorgias_csat": ("surveys", [
+        ("api", "gorgias_csat", ""),
+        ("url", '"https://${GORGIAS_DOMAIN}.gorgias.com"', "the helpdesk's address"),
+        ("email", '"${GORGIAS_EMAIL}"', "the e-mail of the user owning the API key"),
+        ("token", '"${GORGIAS_API_KEY}"', "Settings → REST API"),
+    ]),
     "delighted": ("surveys", [
         ("api", "delighted", ""),
         ("token", '"${DELIGHTED_API_KEY}"', "the project's API key (Integrations → API)"),
+    ]),
+    "surveymonkey": ("surveys", [
+        ("api", "surveymonkey", ""),
+        ("token", '"${SURVEYMONKEY_TOKEN}"', "an app's access token with responses_read_detail"),
+        ("survey_id", '"${SURVEYMONKEY_SURVEY_ID}"', "the survey's id (GET /v3/surveys); or write it here"),
+        ("options", "{question: \"${SURVEYMONKEY_QUESTION}\", survey: nps}",
+         "check: the score question (its id or heading) and its kind (nps, csat, ces)"),
+    ]),
+    "qualtrics": ("surveys", [
+        ("api", "qualtrics", ""),
+        ("url", '"https://${QUALTRICS_DATACENTER}.qualtrics.com"', "your data center (Qualtrics IDs page)"),
+        ("token", '"${QUALTRICS_API_TOKEN}"', "Account Settings → Qualtrics IDs → API token"),
+        ("survey_id", '"${QUALTRICS_SURVEY_ID}"', "the survey's id (SV_…); or write it here"),
+        ("options", "{question: \"${QUALTRICS_QUESTION}\", survey: nps}",
+         "check: the score question's id (QID…) and its kind (nps, csat, ces)"),
     ]),
     "typeform": ("surveys", [
         ("api", "typeform", ""),

@@ -438,6 +438,7 @@ def compute(tickets: Sequence[Sequence[object]] = (), surveys: Sequence[Sequence
     columns = {h.strip().lower() for h in ticket_header}  # an optional column no file has: no value
     has_replies = "replies" in columns
     has_resolved, has_first = "resolved_at" in columns, "first_response_at" in columns
+    has_reopens = "reopens" in columns  # no reopens column: the reopen rate is unknown, not 0
 
     present: set[str] = set(figures)
     for ticket in ticket_list:
@@ -449,7 +450,7 @@ def compute(tickets: Sequence[Sequence[object]] = (), surveys: Sequence[Sequence
 
     months = {
         month: _month_kpis(month, ticket_list, response_list, figures.get(month, {}), options, has_replies,
-                           has_resolved, has_first)
+                           has_resolved, has_first, has_reopens)
         for month in sorted(present)
     }
     quality = {
@@ -462,7 +463,7 @@ def compute(tickets: Sequence[Sequence[object]] = (), surveys: Sequence[Sequence
 
 def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
                 figures: dict[str, float | None], options: Options, has_replies: bool,
-                has_resolved: bool = True, has_first: bool = True) -> dict[str, Any]:
+                has_resolved: bool = True, has_first: bool = True, has_reopens: bool = True) -> dict[str, Any]:
     zone = options.timezone
     created = [t for t in tickets if month_of(t.created, zone) == month]
     resolved = [t for t in tickets if t.resolved is not None and month_of(t.resolved, zone) == month]
@@ -531,7 +532,8 @@ def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
         "p90_resolution_hours": quantile(resolution, 0.9),
         "sla_first_response_rate": ratio(sum(1 for h in first_response if h <= options.sla_hours),
                                          len(created)),
-        "reopen_rate": ratio(sum(1 for t in resolved if t.reopens > 0), len(resolved)),
+        "reopen_rate": (ratio(sum(1 for t in resolved if t.reopens > 0), len(resolved))
+                        if has_reopens else None),
         "backlog_open": len(backlog),
         "tickets_per_agent": ratio(len(assigned), len(agents)),
         "negative_feedback_rate": ratio(sum(1 for s in csat_scores if s <= options.csat_negative_max),

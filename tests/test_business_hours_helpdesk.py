@@ -83,8 +83,10 @@ def test_a_file_without_business_minutes_gets_a_note_and_no_value(tmp_path: Path
     notes = Engine(load_config(config)).run().notes
     assert [n for n in notes if "business_minutes" in n] == [
         "tickets: no source has a first_response_business_minutes column — the KPIs computed from it "
-        "have no value (not 0)",
+        "(avg_first_response_business_hours, median_first_response_business_hours, "
+        "p90_first_response_business_hours, sla_first_response_rate) have no value (not 0)",
         "tickets: no source has a resolution_business_minutes column — the KPIs computed from it "
+        "(avg_resolution_business_hours, median_resolution_business_hours, p90_resolution_business_hours) "
         "have no value (not 0)"]
 
 

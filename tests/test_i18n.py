@@ -140,7 +140,7 @@ def test_every_kpi_and_measure_has_text_in_every_language() -> None:
 def test_tab_names_are_valid_sheet_names(language: str) -> None:
     tr = translator(language)
     names = [tr.t(ident) for ident in message_ids() if ident.startswith("tab.")]
-    assert len(names) == 9 and len(set(names)) == 9
+    assert len(names) == 10 and len(set(names)) == 10
     for name in names:
         assert 0 < len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name), name
 

@@ -83,7 +83,8 @@ def team(tmp_path: Path, first_day: int) -> Path:
     tickets += [f"O{i},2026-10-{1 + i % 31:02d}T10:00:00Z,Billing,email" for i in range(99)]
     surveys = ["response_id,submitted_at,survey,score"]
     surveys += [f"P{d},2026-09-{d:02d}T11:00:00Z,nps,10" for d in range(first_day, 31)]
-    surveys += [f"D{i},2026-10-{1 + i:02d}T11:00:00Z,nps,{2 if i % 4 else 9}" for i in range(28)]
+    # 31 answers in October: enough to be judged (report.min_responses, 30)
+    surveys += [f"D{i},2026-10-{1 + i:02d}T11:00:00Z,nps,{2 if i % 4 else 9}" for i in range(31)]
     (root / "data" / "tickets.csv").write_text("\n".join(tickets) + "\n", encoding="utf-8")
     (root / "data" / "surveys.csv").write_text("\n".join(surveys) + "\n", encoding="utf-8")
     config = root / "config.yaml"
@@ -124,7 +125,7 @@ def test_a_first_month_that_began_on_the_25th_is_marked_and_never_compared(tmp_p
     # the window starts at the team's first month: no ten empty months before it
     assert header[:3] == ["KPI", "Sep 2026 ◐", header[2]] and header[2] is not None
     assert str(header[2]).startswith("2026-10-01")
-    assert header[3:] == ["Target", "Status Oct 2026", "Change vs previous month"]
+    assert header[3:] == ["Target", "Status Oct 2026", "Change vs previous month", "Unusual"]
     assert notes["B"].startswith("Partial month (data from 25 Sep 2026)")
     assert legend is not None and "Sep 2026 (data from 25 Sep 2026)" in legend
     assert rows["Ticket volume"][1:3] == [6, 99]

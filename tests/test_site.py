@@ -31,8 +31,10 @@ def test_month_page_shows_the_hand_computed_kpis(make_project: ProjectFactory, t
     assert result.months == ("2026-09", "2026-10")
     page = (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
     rows = table_rows(page)
-    # KPI | Oct | Sep | change | target | status — by hand: NPS 33.3 vs 100.0, target 40
-    assert rows["nps"] == ["Net Promoter Score", "33.3", "100.0", "−66.7 (worse)", "40.0", "Below target"]
+    # KPI | Oct | Sep | change | target | status — by hand: NPS 33.3 vs 100.0, target 40; from 3 answers
+    # (under report.min_responses, 30): shown greyed with its count, neither a verdict nor better/worse
+    assert rows["nps"] == ["Net Promoter Score", "33.3", "100.0", "−66.7", "40.0", "n = 3"]
+    assert 'class="muted">33.3<' in page
     assert rows["ticket_volume"] == ["Ticket volume", "3", "1", "+2", "—", ""]
     assert '<html lang="en">' in page
     # the workbook sits beside the page and opens
@@ -41,7 +43,7 @@ def test_month_page_shows_the_hand_computed_kpis(make_project: ProjectFactory, t
     assert openpyxl.load_workbook(workbook)["KPI Tracker"]["A1"].value.startswith("Test Report")
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert list(table_rows(index, "data-month")) == ["2026-10", "2026-09"]  # newest first
-    assert table_rows(index)["nps"][:4] == ["Net Promoter Score", "33.3", "40.0", "Below target"]
+    assert table_rows(index)["nps"][:4] == ["Net Promoter Score", "33.3", "40.0", "n = 3"]
 
 
 def test_names_from_the_data_are_escaped_everywhere(make_project: ProjectFactory, tmp_path: Path) -> None:

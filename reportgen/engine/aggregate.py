@@ -22,6 +22,7 @@ import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.sqlgen import Query, measures_sql
+from reportgen.kpis import shown_kpis
 from reportgen.measures import (
     BUSINESS_MEASURES,
     DIMENSION_DEFAULTS,
@@ -99,10 +100,17 @@ def absent_inputs(config: Config, columns: set[str]) -> list[str]:
     if not config.sources.of("tickets"):
         return []
     helpdesk, business_clock = _from_helpdesk(config), config.kpis.sla.clock == "business"
-    needed = {column for info in active_measures(config.has_business_hours)
-              for column in needed_columns(info, helpdesk, business_clock)}
-    return [f"tickets: no source has a {column} column — the KPIs computed from it have no value (not 0)"
-            for column in sorted(needed - columns)]
+    needs = {info.name: set(needed_columns(info, helpdesk, business_clock))
+             for info in active_measures(config.has_business_hours)}
+    needed = set().union(*needs.values())
+    notes = []
+    for column in sorted(needed - columns):
+        kpis = [k.id for k in shown_kpis(config.has_business_hours) if k.breakdown is None
+                and any(column in needs.get(name, ()) for name in k.expression.measures())]
+        named = f" ({', '.join(kpis)})" if kpis else ""
+        notes.append(f"tickets: no source has a {column} column — the KPIs computed from it{named} "
+                     "have no value (not 0)")
+    return notes
 
 
 def _from_helpdesk(config: Config) -> bool:

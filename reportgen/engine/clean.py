@@ -152,7 +152,8 @@ def clean_surveys(con: duckdb.DuckDBPyConnection, report_tz: str, options: KpiOp
         WITH {_last_wins('response_id', 'surveys')},
         typed AS (SELECT *, {', '.join(relation.checked(terms))} FROM parsed)
         SELECT {_ids(row_ids)}
-            {relation.excluded_sql(terms)} AS excluded, {', '.join(relation.output_sql(terms))}
+            {relation.excluded_sql(terms)} AS excluded, {', '.join(relation.output_sql(terms))},
+            id AS link_response, comment AS link_comment  -- the comments' rows (engine.segments)
         FROM typed
     """)
     con.execute("CREATE OR REPLACE TEMP VIEW surveys AS SELECT * FROM surveys_all WHERE excluded IS NULL")

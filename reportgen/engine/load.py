@@ -42,7 +42,7 @@ from reportgen.sources.schema import COLUMNS
 from reportgen.sources.text import drop_controls_sql, has_controls_sql
 
 # canonical columns read and validated but not needed by any KPI yet
-_NOT_USED = {"tickets": frozenset({"customer_id"}), "surveys": frozenset({"comment"})}
+_NOT_USED = {"tickets": frozenset({"customer_id"})}
 TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at", "submitted_at"})
 NUMBERS = frozenset({"replies", "reopens", "score", "first_response_business_minutes",
                      "resolution_business_minutes"})

@@ -21,6 +21,7 @@ from reportgen.engine.clean import clean_surveys, clean_tickets
 from reportgen.engine.drivers import keep_survey_rows, survey_drivers, ticket_drivers
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
+from reportgen.engine.segments import SurveyComment, keep_links, link_surveys
 from reportgen.engine.warehouse import pushed_down
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
@@ -40,6 +41,8 @@ class EngineResult:
     # how files were read where it was inferred (detected encoding, date order), for `validate`
     notes: list[str] = field(default_factory=list)
     opening_backlog: int = 0  # tickets open when the first month starts (``Engine.months``)
+    # per month: its survey comments, lowest scores first (``engine.segments``; report.comments)
+    comments: dict[str, list[SurveyComment]] = field(default_factory=dict)
 
     def quality_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -163,6 +166,7 @@ class Engine:
                     merged.dims.update(measures.dims)
             # responses by the segments of their tickets, unless the tickets' stage did them
             survey_drivers(con, config, months, done=any(part.drivers_done for part in parts))
+            result.comments = link_surveys(con, config)
             business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
             if self.months is not None:  # business figures of other months too: not this run's
@@ -204,6 +208,7 @@ class Engine:
             part.drivers_done = ticket_drivers(con, config, part.months)
         else:
             keep_survey_rows(con)
+        keep_links(con, config, dataset)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
         if covered is not None and loaded.pulled_until:  # an API pull covers up to the (oldest) pull
             pulled = min(loaded.pulled_until).astimezone(ZoneInfo(tz)).date()

@@ -26,6 +26,7 @@ from reportgen.render.styles import BAD_FILL, BAD_FONT, GOOD_FILL, GOOD_FONT, GR
 from reportgen.units import format_change, format_value
 
 from .settings import google_sheet_url
+from .voice import EmailVoice, email_voice, row_marks
 
 TOP_CATEGORIES = 5
 SPIKE_TRAILING_MONTHS = 3
@@ -54,6 +55,9 @@ class HeadlineRow:
     target: str  # "" without a target
     status: str  # "On target" | "Below target" | "Above target" | "No target" | "No data" (translated)
     status_tone: str  # good | bad | neutral
+    sample: str = ""  # "n = 4": a survey KPI from too few answers (greyed, no verdict)
+    unusual: str = ""  # "⚠ unusual" (``reportgen.unusual``)
+    unusual_note: str = ""  # its usual range
 
     @property
     def change_colour(self) -> str:
@@ -119,6 +123,8 @@ class EmailSummary:
     chart_cid: str | None = None  # "cid:…" target of the inline chart, set when the chart is attached
     chart_alt: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    voice: EmailVoice | None = None  # the manager's note and customers' quotes (``mail.voice``)
+    min_responses: int = 30  # report.min_responses (the "n = …" legend)
     drivers: list[str] = field(default_factory=list)  # why KPIs changed: sentences, largest change first
 
     def context(self) -> dict[str, object]:
@@ -134,7 +140,8 @@ class EmailSummary:
             "workbook_name": self.workbook_name, "chart_cid": self.chart_cid, "chart_alt": self.chart_alt,
             "spike_rule": spike_rule_text(self.tr), "colours": TONE_COLOURS,
             "language": self.tr.language, "t": self.tr.t, "tn": self.tr.tn, "html": self.tr.html,
-            "spike_months": SPIKE_TRAILING_MONTHS, "drivers": self.drivers, **self.extra,
+            "spike_months": SPIKE_TRAILING_MONTHS, "drivers": self.drivers, "voice": self.voice,
+            "min_responses": self.tr.number(self.min_responses), **self.extra,
         }
 
 
@@ -162,12 +169,16 @@ def headline_rows(data: MonthData, blocks: MonthBlocks | None = None) -> list[He
         value, target, change, change_tone = row.value, row.target, row.change, row.change_tone
         status, status_tone, word = row.status_shown, row.status_tone, row.change_word
         change_text = "" if change is None else format_change(change, kpi.unit, currency, tr)
+        marks = row_marks(row, tr, currency)
+        if marks.sample:  # too few answers: the count instead of a verdict
+            status = ""
         rows.append(HeadlineRow(
             id=kpi.id, label=kpi.label_in(tr), value=format_value(value, kpi.unit, currency, tr),
             raw_value=value, change=change_text, change_word=tr.t(word) if word else "",
             change_tone=change_tone,
             target="" if target is None else format_value(target, kpi.unit, currency, tr),
-            status=tr.t(status) if status else "", status_tone=status_tone,
+            status=tr.t(status) if status else marks.sample, status_tone=status_tone,
+            sample=marks.sample, unusual=marks.unusual, unusual_note=marks.unusual_note,
         ))
     return rows
 
@@ -280,5 +291,7 @@ def summarize(data: MonthData) -> EmailSummary:
         currency=data.config.report.currency,
         raw_total_tickets=volume,
         tr=tr,
+        voice=email_voice(blocks, tr, data.config),
+        min_responses=data.config.report.min_responses,
         drivers=blocks.drivers.sentences(EMAIL_DRIVERS),
     )

@@ -20,6 +20,8 @@ RESULT_FILL = "#E2EFDA"
 GOOD_FILL, GOOD_FONT = "#C6EFCE", "#006100"
 BAD_FILL, BAD_FONT = "#FFC7CE", "#9C0006"
 GREY = "#595959"
+FEW_FONT = "#8C8C8C"  # a value from too few answers to judge
+UNUSUAL_FILL, UNUSUAL_FONT = "#FFEB9C", "#7F6000"  # the unusual mark
 BORDER = "#BFBFBF"
 
 MONTH_FORMAT = "mmm yyyy"  # English month cells; the xlsx renderer swaps in the report language's format
@@ -66,6 +68,8 @@ def style_spec(name: str, currency: str) -> StyleSpec:
         base = replace(base, color=GOOD_FONT)
     elif tone == "bad":
         base = replace(base, color=BAD_FONT)
+    elif tone == "few":  # too few answers to judge (reportgen.segments): greyed
+        base = replace(base, color=FEW_FONT, italic=True)
     return base
 
 
@@ -91,7 +95,9 @@ _ROLES: dict[str, StyleSpec] = {
     "status_good": StyleSpec(bold=True, color=GOOD_FONT, fill=GOOD_FILL, align="center", border=True),
     "status_bad": StyleSpec(bold=True, color=BAD_FONT, fill=BAD_FILL, align="center", border=True),
     "status_none": StyleSpec(color=GREY, align="center", border=True),
+    "unusual": StyleSpec(bold=True, color=UNUSUAL_FONT, fill=UNUSUAL_FILL, align="center", border=True),
     "change": StyleSpec(border=True, align="right", color=GREY),
     "month_row": StyleSpec(border=True, num_format=MONTH_FORMAT, align="left"),
+    "day": StyleSpec(border=True, num_format="yyyy-mm-dd", align="center"),
     "total": StyleSpec(bold=True, border=True, align="right", num_format="#,##0"),
 }

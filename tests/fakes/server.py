@@ -30,7 +30,7 @@ class Request:
     auth: tuple[str, str] | None
     at: float
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
-    body: Any = None  # a POST's JSON body, decoded (None: none, or not JSON)
+    body: Any = None  # a POST's JSON (or form) body, decoded (None: none, or neither)
 
 
 @dataclass
@@ -64,8 +64,8 @@ class FakeApi:
 
     # ---- scripting ------------------------------------------------------------------------------
     def fail(self, path: str, status: int, *, times: int = 1, retry_after: str | None = None,
-             after: int = 0) -> None:
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+             after: int = 0, headers: dict[str, str] | None = None) -> None:
+        headers = {**({"Retry-After": retry_after} if retry_after is not None else {}), **(headers or {})}
         self.faults.append(Fault(path, status, times, headers, after=after))
 
     def delay(self, path: str, seconds: float, *, after: int = 0, times: int = 1) -> None:
@@ -99,7 +99,7 @@ class FakeApi:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8", "replace").partition(":")
             auth = (user, password)
         request = Request(method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), auth,
-                          time.monotonic(), dict(headers), _json_or_none(body))
+                          time.monotonic(), dict(headers), _decoded(body, headers.get("content-type", "")))
         with self._lock:
             self.requests.append(request)
         fault = self._fault(request)
@@ -162,7 +162,10 @@ class FakeApi:
             self.server = None
 
 
-def _json_or_none(body: bytes) -> Any:
+def _decoded(body: bytes, content_type: str) -> Any:
+    """A POST's body: a form as a dict (OAuth2 token requests), else JSON; None: none, or neither."""
+    if "x-www-form-urlencoded" in content_type:
+        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     try:
         return json.loads(body) if body else None
     except ValueError:

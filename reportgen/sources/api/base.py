@@ -103,7 +103,8 @@ class Connector(ABC):
     def secrets(self) -> tuple[str, ...]:
         """The token, and a password written into ``url:`` (as written and decoded)."""
         password = url_password(self.source.url)
-        return tuple(s for s in (self.source.token, password, unquote(password or "")) if s)
+        return tuple(s for s in (self.source.token, self.source.client_secret, password,
+                                 unquote(password or "")) if s)
 
     def max_seconds(self) -> float | None:
         minutes = self.config.options.max_minutes

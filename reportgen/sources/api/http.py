@@ -17,9 +17,9 @@ source and what to do:
 * a page that is not what the connector expects, too large, or from another
   host: :class:`ApiError` whose hint is to check ``url``.
 
-Only reads are sent (GET, and the POST of a search endpoint, which changes
-nothing), so every retry is safe. A connector naming its vendor's rate-limit
-headers (:class:`RateLimit`) waits for the window to reset when a 429 has no
+Only reads are sent (GET, and the POST of a search, a token or an export request,
+which changes nothing a retry could double), so every retry is safe. A connector naming its
+vendor's rate-limit headers (:class:`RateLimit`) waits for the window to reset when a 429 has no
 ``Retry-After`` or when a page says no request is left. Secrets (the token, the password)
 are handed to the client, which removes every form of them from every message
 it builds (``reportgen.redact``); requests' own exceptions are never chained
@@ -134,7 +134,8 @@ class HttpClient:
         secrets = [*self.secrets, *(self.headers.values())]
         if self.auth is not None:
             secrets.append(self.auth[1])
-        self.redact = Redactor(secrets, [self.auth[0]] if self.auth is not None else [])
+        self._users = [self.auth[0]] if self.auth is not None else []
+        self.redact = Redactor(secrets, self._users)
         if self.session is None:
             self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json",
@@ -193,25 +194,43 @@ class HttpClient:
         """The body of ``GET path`` (retrying as documented above)."""
         return self.get(path, params).content
 
+    def use_bearer(self, token: str) -> None:
+        """Send ``Authorization: Bearer <token>`` from now on (an access token obtained during the pull,
+        e.g. OAuth2 client credentials); the token is a secret like the configured ones."""
+        assert self.session is not None
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.redact = Redactor([*self.redact.secrets, token], self._users)
+
+    def pause(self, seconds: float, what: str) -> None:
+        """Wait ``seconds`` (e.g. between polls of an export) within the pull's time budget;
+        :class:`TimeBudgetSpent` instead when the wait would cross the limit."""
+        if seconds >= self.remaining():
+            raise TimeBudgetSpent(f"{self.name}: {what}; the time limit of "
+                                  f"{self.policy.total_seconds:.0f} s is reached")
+        self.policy.sleep(seconds)
+
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> requests.Response:
         """``GET path`` with the retry policy; the successful response, its body read."""
         return self.send("GET", path, params)
 
-    def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
-        """The decoded JSON answer of a search ``POST`` (a read: retried like a GET)."""
-        content = self.send("POST", path, params, body).content
+    def post_json(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None, *,
+                  form: Mapping[str, str] | None = None) -> Any:
+        """The decoded JSON answer of a ``POST`` with a JSON ``body`` (or a ``form``): a search, a token
+        or an export request (a read: retried like a GET)."""
+        content = self.send("POST", path, params, body, form=form).content
         try:
             return msgspec.json.decode(content)
         except msgspec.DecodeError:
             raise self.not_a_page(path, "did not answer with JSON") from None
 
     def send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
-             body: Any = None) -> requests.Response:
+             body: Any = None, *, form: Mapping[str, str] | None = None) -> requests.Response:
         """One read request with the retry policy; the successful response, its body read."""
         url = self.url(path)
         at = self._where(url)
         try:
-            response = self.transport.request(method, url, params=params, json=body, idempotent=True)
+            response = self.transport.request(method, url, params=params, json=body, data=form,
+                                              idempotent=True)
         except AsksToWait as exc:
             raise TimeBudgetSpent(f"{self.name}: {at}: {self.redact(exc.what)}",
                                   hint="the API asks to wait; run `reportgen pull` again later") from None

@@ -110,6 +110,8 @@ def _key(dataset: str, source: SourceConfig, url: str) -> str:
     parts = [dataset, source.api or "", url]
     if source.form:
         parts.append(source.form)
+    if source.survey_id:
+        parts.append(source.survey_id)
     return ":".join(parts)
 
 

@@ -27,7 +27,7 @@ from reportgen.config import SourceConfig
 from reportgen.sources.api.times import parse_start
 
 # the SourceConfig keys an api source may use; each connector's Settings says which it takes
-API_KEYS = ("url", "email", "token", "start", "category", "form")
+API_KEYS = ("url", "email", "token", "start", "category", "form", "client_id", "client_secret", "survey_id")
 KINDS = ("nps", "csat", "ces")
 
 
