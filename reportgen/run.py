@@ -25,7 +25,7 @@ from reportgen.errors import ReportgenError
 from reportgen.gates import check_quality, check_whole_month, exclusion_summary, gate_failures
 from reportgen.i18n import translator
 from reportgen.model import Report
-from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
+from reportgen.monthdata import MonthData, gather_month, kpis_document, months_needed, run_engine
 from reportgen.months import parse_month_option
 from reportgen.report import build_report
 from reportgen.ticker import ticking
@@ -90,7 +90,8 @@ class MonthRun:
 
     @property
     def engine(self) -> EngineResult:
-        """The engine's result for every month in the sources (run once)."""
+        """The engine's result for every month in the sources (run once); warehouses compute only
+        the months the run needs (``monthdata.months_needed``)."""
         self._once()
         if self._engine is None and self._cache is not None:
             self._engine = self._cache.load()
@@ -98,7 +99,8 @@ class MonthRun:
         if self._engine is None:
             try:
                 with ticking("reading the sources and computing every month", self.notify) as ticker:
-                    result = self._engine = run_engine(self.config)
+                    months = months_needed(self.config, self.month)
+                    result = self._engine = run_engine(self.config, months)
                     ticker.done = lambda: engine_summary(result)  # formatted only when shown
             except ReportgenError as exc:
                 self._failure = exc
