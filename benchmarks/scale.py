@@ -40,13 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         kpis_bench.ensure_data(folder, data)
         config = str(folder / "config.yaml")
         commands = {
-            "kpis": ["kpis", "--config", config, "--month", args.month, "--format", "json"],
+            "kpis": ["kpis", "--config", config, "--month", args.month, "--format", "json", "--no-cache"],
             "build": ["build", "--config", config, "--month", args.month,
-                      "--out", str(folder / "out-scale.xlsx")],
+                      "--no-cache", "--out", str(folder / "out-scale.xlsx")],
         }
         for name, command in commands.items():
-            for stale in folder.glob("history.duckdb*"):
-                stale.unlink()
+            kpis_bench.forget_history(folder)
             result = kpis_bench.measure([*kpis_bench.reportgen_command(), *command], folder)
             if result.returncode != 0:
                 print(f"{name} failed at {tickets:,} tickets:\n{result.stderr.strip()[-2000:]}")

@@ -130,6 +130,8 @@ class SeriesBlock:
 
     ``values[k][i]``: key ``keys[k]`` in ``months[i]``; None when the month has no data, 0 when
     it has data but none for that key. ``totals[i]``: the month's sum (None: no data).
+    ``apart``: scalar KPIs shown beside the total, in neither the chart nor the total (the outbound
+    tickets beside the customers' channels), as (label, value per month).
     """
 
     kpi: Kpi
@@ -138,6 +140,7 @@ class SeriesBlock:
     keys: tuple[str, ...]
     values: tuple[tuple[float | None, ...], ...]
     totals: tuple[float | None, ...]
+    apart: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,8 @@ CHANNEL_TABLES: tuple[tuple[str, tuple[Column, ...]], ...] = (
 )
 VOLUME_SERIES: tuple[tuple[str, str], ...] = (("tickets_by_category", "volume.by_category"),
                                              ("tickets_by_channel", "volume.by_channel"))
+# scalar KPIs shown apart beside a series (not a channel customers chose: docs/SPEC_NOTES.md)
+VOLUME_APART: dict[str, tuple[str, ...]] = {"tickets_by_channel": ("outbound_tickets",)}
 
 
 @dataclass(frozen=True)
@@ -281,10 +286,15 @@ def series_block(values: MonthValues, kpi_id: str, title: str, tr: Translator | 
     keys = ordered_keys(values, kpi_id)
     per_month = [values.breakdowns.get(m, {}).get(kpi_id) if m in values.breakdowns else None
                  for m in values.window]
+    apart = tuple((KPI_BY_ID[other].label_in(tr or translator("en")), series)
+                  for other in VOLUME_APART.get(kpi_id, ())
+                  # shown when the window has some (a column of zeros says nothing to most teams)
+                  if any(series := tuple(values.scalars.get(m, {}).get(other) for m in values.window)))
     return SeriesBlock(
         KPI_BY_ID[kpi_id], title, tuple(values.window), tuple(_shown(kpi_id, key, tr) for key in keys),
         tuple(tuple(None if counts is None else counts.get(key, 0) for counts in per_month) for key in keys),
         tuple(None if counts is None else sum(counts.get(k, 0) for k in keys) for counts in per_month),
+        apart,
     )
 
 

@@ -20,6 +20,7 @@ from reportgen.cli_common import (
     friendly_errors,
     month_option,
     month_value,
+    no_cache_option,
     open_config,
     to_stderr,
 )
@@ -40,15 +41,16 @@ def main(verbose: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output as a readable table or as JSON.")
 @offline_option
+@no_cache_option
 @friendly_errors
-def kpis(config_path: Path, month: str, fmt: str, offline: bool) -> None:
+def kpis(config_path: Path, month: str, fmt: str, offline: bool, no_cache: bool) -> None:
     """Compute the month's KPIs, remember them in history and print them."""
     from reportgen.run import MonthRun
     from reportgen.textreport import kpi_table
 
     config = open_config(config_path)
     pull_first(config, offline)
-    document = MonthRun(config, month, notify=to_stderr).kpis_document()
+    document = MonthRun(config, month, notify=to_stderr, cache=not no_cache).kpis_document()
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -91,15 +93,18 @@ def validate(config_path: Path) -> None:
               help="Where to write the workbook (default: report.output from the config).")
 @offline_option
 @allow_partial_option
+@no_cache_option
 @friendly_errors
-def build(config_path: Path, month: str, out: Path | None, offline: bool, allow_partial: bool) -> None:
+def build(config_path: Path, month: str, out: Path | None, offline: bool, allow_partial: bool,
+          no_cache: bool) -> None:
     """Build the month's workbook (.xlsx); an existing file is replaced only on success."""
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
     pull_first(config, offline)
-    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial)
+    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
+                   cache=not no_cache)
     target = XlsxOutput(out).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 

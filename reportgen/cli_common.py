@@ -6,12 +6,16 @@ on stderr, exit 1 (3 for a bug; click's usage errors exit 2), a traceback only w
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -53,6 +57,13 @@ allow_partial_option = click.option(
          "inside it) marked ◐, without verdicts, instead of stopping.")
 
 
+no_cache_option = click.option(
+    "--no-cache", "no_cache", is_flag=True,
+    help="Read every source again instead of reusing the result of an earlier run on the same "
+         "inputs (kept beside the history file).",
+)
+
+
 def to_stderr(line: str) -> None:
     """A notice for the person running reportgen (rows excluded, …): one line on stderr."""
     click.echo(one_line(line), err=True)
@@ -84,11 +95,42 @@ def accept_verbose(command: click.Command) -> None:
 
 
 class VerboseGroup(click.Group):
-    """A command group whose every command, however it is added, also takes ``--verbose``."""
+    """A command group whose every command, however it is added, also takes ``--verbose``.
+
+    Called without arguments — as the process's entry point (the ``reportgen`` script,
+    ``python -m reportgen``) — it ends the process without the interpreter's teardown
+    (``exit_now``); ``main(args=…)`` (tests, embedding) behaves as any click group.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return self.main(*args, **kwargs)
+        try:
+            self.main()
+        except SystemExit as exc:
+            exit_now(exc.code)
+        exit_now(0)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         accept_verbose(cmd)
         super().add_command(cmd, name)
+
+
+def exit_now(code: object) -> NoReturn:
+    """End the process with ``code`` (as ``sys.exit`` takes it) once every output is flushed and
+    the exit handlers ran, skipping the interpreter's teardown (freeing every module and object,
+    tens of milliseconds once DuckDB and the report libraries are loaded). With another thread
+    still running (which a normal exit would wait for), a normal exit."""
+    status = 0 if code is None else code if isinstance(code, int) else 1
+    if not isinstance(code, int | None):
+        print(code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`) or stream
+            stream.flush()
+    if threading.active_count() > 1:
+        sys.exit(status)
+    atexit._run_exitfuncs()  # logging's shutdown, temporary files' clean-up, …
+    os._exit(status)
 
 
 INTERNAL_ERROR = 3  # 2 is click's: a wrong option or argument

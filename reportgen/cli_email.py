@@ -17,6 +17,7 @@ from reportgen.cli_common import (
     config_option,
     friendly_errors,
     month_option,
+    no_cache_option,
     open_config,
     to_stderr,
 )
@@ -47,9 +48,10 @@ def _addresses(context: click.Context, parameter: click.Parameter, value: tuple[
               help="With --dry-run: the .eml file to write (opens in any mail client).")
 @offline_option
 @allow_partial_option
+@no_cache_option
 @friendly_errors
 def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None,
-          offline: bool, allow_partial: bool) -> None:
+          offline: bool, allow_partial: bool, no_cache: bool) -> None:
     """Email the month's workbook with an HTML summary (builds the workbook first if it is missing)."""
     from reportgen.outputs.email import EmailOutput
     from reportgen.run import MonthRun
@@ -58,7 +60,8 @@ def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
     config = open_config(config_path)
     pull_first(config, offline or dry_run)  # a dry run uses what is stored
-    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial)
+    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
+                   cache=not no_cache)
     outcome = EmailOutput(to=to, dry_run=dry_run, eml=eml).send(run)
     if outcome.built:
         click.echo(f"Report for {outcome.month} written to {outcome.workbook}")
@@ -89,8 +92,9 @@ def _step(name: str, action: Callable[[], str]) -> bool:
 @month_option
 @offline_option
 @allow_partial_option
+@no_cache_option
 @friendly_errors
-def run(config_path: Path, month: str, offline: bool, allow_partial: bool) -> None:
+def run(config_path: Path, month: str, offline: bool, allow_partial: bool, no_cache: bool) -> None:
     """Build the workbook, then publish and email it as configured; one line per step.
 
     Steps: build (always), publish (when outputs.google_sheets is set), email
@@ -103,7 +107,8 @@ def run(config_path: Path, month: str, offline: bool, allow_partial: bool) -> No
 
     config = open_config(config_path)
     pull_first(config, offline)
-    month_run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial)
+    month_run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
+                         cache=not no_cache)
     month_run.check_whole_month()  # a partial month stops every step: one line, not one a step
     done = Delivered()
     results: list[bool] = []

@@ -15,6 +15,7 @@ from reportgen.cli_common import (
     config_option,
     friendly_errors,
     month_option,
+    no_cache_option,
     open_config,
     to_stderr,
 )
@@ -30,9 +31,10 @@ from reportgen.cli_pull import offline_option, pull_first
               help="With --dry-run: write the request bodies to this JSON file (default: print them).")
 @offline_option
 @allow_partial_option
+@no_cache_option
 @friendly_errors
 def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | None, offline: bool,
-            allow_partial: bool) -> None:
+            allow_partial: bool, no_cache: bool) -> None:
     """Publish the month's report to the Google Sheet in outputs.google_sheets (or create it)."""
     from reportgen.fileio import atomic_output
     from reportgen.outputs.google_sheets import GoogleSheetsOutput
@@ -46,7 +48,8 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
     if not dry_run:
         config.require_env("google_sheets")  # the Google key, not the SMTP password
     pull_first(config, offline or dry_run)  # a dry run uses what is stored
-    run = MonthRun(config, month, save=not dry_run, notify=to_stderr, allow_partial=allow_partial)
+    run = MonthRun(config, month, save=not dry_run, notify=to_stderr, allow_partial=allow_partial,
+                     cache=not no_cache)
     output = GoogleSheetsOutput(warn=lambda line: click.echo(line, err=True))
     if dry_run:
         text = json.dumps(output.dry_run(run), indent=1, ensure_ascii=False) + "\n"

@@ -14,6 +14,7 @@ from reportgen.cli_common import (
     config_option,
     friendly_errors,
     month_option,
+    no_cache_option,
     open_config,
     to_stderr,
 )
@@ -27,15 +28,18 @@ from reportgen.cli_pull import offline_option, pull_first
               help="Folder of the site (default: outputs.site.dir from the config, else 'site').")
 @offline_option
 @allow_partial_option
+@no_cache_option
 @friendly_errors
-def site(config_path: Path, month: str, out: Path | None, offline: bool, allow_partial: bool) -> None:
+def site(config_path: Path, month: str, out: Path | None, offline: bool, allow_partial: bool,
+         no_cache: bool) -> None:
     """Write the report archive: an HTML page per stored month and an index, to open in a browser."""
     from reportgen.run import MonthRun
     from reportgen.site import build_site
 
     config = open_config(config_path)
     pull_first(config, offline)
-    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial)
+    run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
+                   cache=not no_cache)
     result = build_site(run, out)
     removed = f"; removed {', '.join(result.removed)} (no longer in history)" if result.removed else ""
     click.echo(f"Site of {len(result.months)} months written to {result.index}{removed}")

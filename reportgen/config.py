@@ -53,7 +53,7 @@ _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 @lru_cache(maxsize=1)
@@ -419,6 +419,8 @@ class SourceConfig(_Strict):
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
     encoding: str | None = None
     sheet: str | None = None
+    # tickets: channel values the team starts tickets on (replaces the preset's; [] for none)
+    outbound_channels: list[str] | None = None
 
     def __new__(cls, *args: Any, **data: Any) -> SourceConfig:
         """``SourceConfig(api=…, token=…)`` is an :class:`ApiSource` (likewise every kind)."""
@@ -463,6 +465,13 @@ class SourceConfig(_Strict):
         where = " or ".join(filter(None, (", ".join(kinds[:-1]), kinds[-1])))
         return f"{key} applies to {where} sources, not {cls.KIND}: ones{f' ({close})' if close else ''}"
 
+    @field_validator("outbound_channels")
+    @classmethod
+    def _outbound(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not channel.strip() for channel in value):
+            raise ValueError("an outbound channel is a non-empty text, e.g. [\"Outbound Email\"]")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
@@ -493,7 +502,8 @@ def _error(kind: str, message: str, loc: tuple[str | int, ...], value: Any) -> I
                             input=value)
 
 
-_READ = ("preset", "columns", "timezone")  # how every kind's rows are read; options: last
+_READ = ("preset", "columns", "timezone")  # how the rows of every kind but api: are read
+_EVERY = ("options", "outbound_channels")  # keys every kind takes (last in the lists of known keys)
 
 
 class FileSource(SourceConfig):
@@ -501,7 +511,7 @@ class FileSource(SourceConfig):
 
     KIND: ClassVar[str] = "path"
     KEYS: ClassVar[tuple[str, ...]] = ("path", *_READ, "date_format", "decimal", "delimiter", "encoding",
-                                       "sheet", "options")
+                                       "sheet", *_EVERY)
 
     path: str
 
@@ -512,7 +522,7 @@ class ApiSource(SourceConfig):
 
     KIND: ClassVar[str] = "api"
     KEYS: ClassVar[tuple[str, ...]] = ("api", "url", "email", "token", "start", "category", "form",
-                                       "client_id", "client_secret", "survey_id", "timezone", "options")
+                                       "client_id", "client_secret", "survey_id", "timezone", *_EVERY)
 
     api: str
     url: str | None = None
@@ -537,7 +547,7 @@ class SheetSource(SourceConfig):
 
     KIND: ClassVar[str] = "google_sheet"
     KEYS: ClassVar[tuple[str, ...]] = ("google_sheet", "worksheet", "credentials", *_READ, "date_format",
-                                       "options")
+                                       *_EVERY)
 
     google_sheet: str
     worksheet: str | None = None
@@ -548,7 +558,7 @@ class WarehouseSource(SourceConfig):
     """``warehouse:`` a SQLAlchemy URL and a table or a query; its columns are typed."""
 
     KIND: ClassVar[str] = "warehouse"
-    KEYS: ClassVar[tuple[str, ...]] = ("warehouse", "table", "query", *_READ, "options")
+    KEYS: ClassVar[tuple[str, ...]] = ("warehouse", "table", "query", *_READ, *_EVERY)
 
     warehouse: str
     table: str | None = None
@@ -642,6 +652,9 @@ class Sources(_Strict):
             names = [name for name, datasets in DATASETS_OF.items() if kind in datasets]
             known = ", ".join(names)
             for source in self.of(kind):
+                if kind != "tickets" and source.outbound_channels is not None:
+                    raise ValueError(f"{kind}: outbound_channels: is a tickets setting (channels of "
+                                     f"tickets the team started)")
                 if source.preset in names:
                     continue
                 if source.kind == "warehouse" and kind in WAREHOUSE_DATASETS_OF.get(source.preset, ()):
@@ -655,9 +668,13 @@ class Sources(_Strict):
 
 
 class EngineOptions(_Strict):
-    """DuckDB limits: beyond memory_limit the engine spills to a temporary folder instead of growing."""
+    """DuckDB limits: beyond memory_limit the engine spills to a temporary folder instead of growing.
 
-    memory_limit: str = Field(default="256MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
+    No memory_limit: a quarter of the machine's memory (of the container's, when it has a
+    limit), at least 256 MB (``reportgen.engine.run.machine_memory_limit``).
+    """
+
+    memory_limit: str | None = Field(default=None, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
     threads: int | None = Field(default=None, ge=1, le=256)
 
 

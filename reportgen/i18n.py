@@ -39,18 +39,14 @@ from decimal import Decimal
 from functools import cache, cached_property
 from importlib.resources import files
 from string import Formatter
-from typing import Literal, get_args
-
-from babel import Locale
-from babel.dates import format_date, format_skeleton
-from babel.lists import format_list
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-from markupsafe import Markup, escape
+from typing import TYPE_CHECKING, Literal, get_args
 
 from reportgen.errors import ConfigError, ReportgenError
+
+if TYPE_CHECKING:  # Babel (CLDR data) and markupsafe are imported where a text is formatted
+    from babel import Locale
+    from babel.messages.catalog import Catalog
+    from markupsafe import Markup
 
 Language = Literal["en", "it", "ro", "ja"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
@@ -72,6 +68,8 @@ def catalog_file(language: str) -> str:
 @cache
 def load_catalog(language: str) -> Catalog:
     """A language's catalogue parsed by Babel (messages keyed by English text and context)."""
+    from babel.messages.pofile import read_po
+
     return read_po(io.StringIO(catalog_file(language)), locale=language, domain=DOMAIN)
 
 
@@ -162,7 +160,7 @@ def closest_language(text: str) -> str | None:
     """The supported language a mistaken ``language:`` most likely means: a locale (``ja_JP``),
     a country code (``jp``, ``gb``) or a language's name in English or in itself (``Japanese``,
     ``italiano``); None when it means none of them."""
-    from babel import UnknownLocaleError
+    from babel import Locale, UnknownLocaleError
     from babel.core import get_global
 
     value = text.strip().replace("-", "_")
@@ -198,10 +196,14 @@ class Translator:
 
     @cached_property
     def locale(self) -> Locale:
+        from babel import Locale
+
         return Locale.parse(self.language)
 
     @cached_property
     def _translations(self) -> gettext.GNUTranslations:
+        from babel.messages.mofile import write_mo
+
         buffer = io.BytesIO()
         write_mo(buffer, load_catalog(self.language))  # fuzzy entries are left out, as msgfmt does
         buffer.seek(0)
@@ -238,6 +240,8 @@ class Translator:
 
     def html(self, message_id: str, /, count: float | None = None, **params: object) -> Markup:
         """The message for an HTML page: its text escaped, plain params escaped, Markup params kept."""
+        from markupsafe import Markup, escape
+
         return Markup(escape(self.template(message_id, count))).format(**params)
 
     def has(self, message_id: str) -> bool:
@@ -250,24 +254,34 @@ class Translator:
         Rounded like Python's format (``f"{value:.1f}"``), so English text is unchanged.
         """
         pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
+        from babel.numbers import format_decimal
+
         rounded = Decimal(f"{value:.{decimals}f}")
         return format_decimal(rounded, format=pattern, locale=self.locale)
 
     # ---- months and lists --------------------------------------------------------------------------
     def month(self, month: str | date) -> str:
         """A month for headings, tables and charts: 'Oct 2026', 'ott 2026', 'oct. 2026', '2026年10月'."""
+        from babel.dates import format_skeleton
+
         return format_skeleton(self.t("format.month"), _as_date(month), locale=self.locale)
 
     def month_long(self, month: str | date) -> str:
         """A month in running text (email): 'Oct 2026', 'ottobre 2026', 'octombrie 2026', '2026年10月'."""
+        from babel.dates import format_skeleton
+
         return format_skeleton(self.t("format.month_long"), _as_date(month), locale=self.locale)
 
     def month_image(self, month: str | date) -> str:
         """A month label drawn in an image with a Latin-only font: 'Oct 2026', 'ott 2026', '2026/10'."""
+        from babel.dates import format_skeleton
+
         return format_skeleton(self.t("format.month_image"), _as_date(month), locale=self.locale)
 
     def day(self, day: date) -> str:
         """A day in running text: '25 Sep 2026', '25 set 2026', '25 sept. 2026', '2026年9月25日'."""
+        from babel.dates import format_date
+
         return format_date(day, self.t("format.day"), locale=self.locale)
 
     @property
@@ -294,6 +308,8 @@ class Translator:
 
     def join(self, items: Iterable[str]) -> str:
         """'a and b', 'a e b', 'a și b', 'a、b'."""
+        from babel.lists import format_list
+
         return format_list(list(items), locale=self.locale)
 
 

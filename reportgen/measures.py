@@ -10,7 +10,9 @@ SQL; ``business`` measures come from the business file and ``derived`` ones are
 computed from other measures by the engine (running backlog, agents).
 
 Filters and expressions may name KPI options in braces (``{sla_hours}``); see
-``reportgen.engine.sqlgen.option_values`` for the names.
+``reportgen.engine.sqlgen.option_values`` for the names. An ``inbound`` measure
+counts only the tickets customers started: rows on an outbound channel
+(``reportgen.sources.outbound``) are left out of its aggregate.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class MeasureInfo:
     business_hours: bool = False
     # with business_hours: {from: helpdesk}: the source column giving it (instead of ``needs``)
     given_by: str | None = None
+    # over the tickets customers started only: a ticket on an outbound channel (one the team started,
+    # ``reportgen.sources.outbound``) is not a channel a customer chose nor a customer waiting
+    inbound: bool = False
 
     @property
     def label_id(self) -> str:
@@ -95,13 +100,13 @@ def _survey(name: str, aggregation: Aggregation, filter: str) -> MeasureInfo:
                        filter=filter, time="submitted")
 
 
-def _business_hours(stem: str, time: TimeColumn, needs: str) -> list[MeasureInfo]:
+def _business_hours(stem: str, time: TimeColumn, needs: str, inbound: bool = False) -> list[MeasureInfo]:
     """Count, sum, median and p90 of the business durations ``<stem>_business_hours``."""
     column = f"{stem}_business_hours"
 
     def declared(name: str, unit: Unit, aggregation: Aggregation) -> MeasureInfo:
         return MeasureInfo(name, unit, aggregation=aggregation, column=column, time=time, needs=(needs,),
-                           business_hours=True, given_by=f"{stem}_business_minutes")
+                           business_hours=True, given_by=f"{stem}_business_minutes", inbound=inbound)
 
     return [declared(f"{stem}_business_count", "count", "count"),
             declared(f"{stem}_business_hours_sum", "hours", "sum"),
@@ -113,17 +118,21 @@ _DECLARED: list[MeasureInfo] = [
     # ---- tickets, by the month they were created in ------------------------------------
     MeasureInfo("tickets_created", "count"),
     MeasureInfo("tickets_created_resolved", "count", column="resolved", needs=("resolved_at",)),
+    # {outbound}: the row's channel is an outbound one (the team started the ticket)
+    MeasureInfo("outbound_tickets", "count", aggregation="count_where", filter="{outbound}"),
+    # ---- tickets customers started (inbound), by the month they were created in -------------
+    MeasureInfo("inbound_tickets", "count", inbound=True),
     MeasureInfo("first_response_count", "count",
-                column="first_response_hours", needs=("first_response_at",)),
-    MeasureInfo("first_response_hours_sum", "hours",
-                aggregation="sum", column="first_response_hours", needs=("first_response_at",)),
-    MeasureInfo("first_response_median_hours", "hours",
-                aggregation="median", column="first_response_hours", needs=("first_response_at",)),
-    MeasureInfo("first_response_p90_hours", "hours",
-                aggregation="p90", column="first_response_hours", needs=("first_response_at",)),
+                column="first_response_hours", needs=("first_response_at",), inbound=True),
+    MeasureInfo("first_response_hours_sum", "hours", aggregation="sum", column="first_response_hours",
+                needs=("first_response_at",), inbound=True),
+    MeasureInfo("first_response_median_hours", "hours", aggregation="median", column="first_response_hours",
+                needs=("first_response_at",), inbound=True),
+    MeasureInfo("first_response_p90_hours", "hours", aggregation="p90", column="first_response_hours",
+                needs=("first_response_at",), inbound=True),
     MeasureInfo("sla_met", "count", aggregation="count_where",  # {sla_column}: kpis.sla.clock's durations
-                filter="{sla_column} <= {sla_hours}", needs=("first_response_at",)),
-    *_business_hours("first_response", "created", "first_response_at"),
+                filter="{sla_column} <= {sla_hours}", needs=("first_response_at",), inbound=True),
+    *_business_hours("first_response", "created", "first_response_at", inbound=True),
     # ---- tickets, by the month they were resolved in -----------------------------------
     MeasureInfo("tickets_resolved", "count", time="resolved", needs=("resolved_at",)),
     MeasureInfo("resolution_hours_sum", "hours", aggregation="sum",
@@ -165,13 +174,13 @@ _DECLARED: list[MeasureInfo] = [
     _business("customer_lifespan_years", "years"),
     # ---- per dimension value ------------------------------------------------------------------
     MeasureInfo("category_tickets", "count", "category"),
-    MeasureInfo("channel_tickets", "count", "channel"),
+    MeasureInfo("channel_tickets", "count", "channel", inbound=True),  # the customers' preferred channels
     MeasureInfo("agent_tickets", "count", "agent"),
     MeasureInfo("agent_resolved", "count", "agent", column="resolved", needs=("resolved_at",)),
     MeasureInfo("agent_first_response_count", "count", "agent",
-                column="first_response_hours", needs=("first_response_at",)),
-    MeasureInfo("agent_first_response_hours_sum", "hours",
-                "agent", aggregation="sum", column="first_response_hours", needs=("first_response_at",)),
+                column="first_response_hours", needs=("first_response_at",), inbound=True),
+    MeasureInfo("agent_first_response_hours_sum", "hours", "agent", aggregation="sum",
+                column="first_response_hours", needs=("first_response_at",), inbound=True),
 ]
 
 MEASURES: dict[str, MeasureInfo] = {info.name: info for info in _DECLARED}

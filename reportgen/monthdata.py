@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from reportgen.config import Config
+from reportgen.coverage import stored_partial_months
 from reportgen.drivers import KpiDrivers, month_drivers
 from reportgen.engine import Engine, EngineResult
 from reportgen.errors import NoDataError
@@ -100,9 +101,43 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
     return Completeness(len(covered), rows + int(has_business))
 
 
-def run_engine(config: Config) -> EngineResult:
-    """Load, clean and aggregate every source (the engine), writing nothing."""
-    return Engine(config).run()
+def run_engine(config: Config, months: tuple[str, str] | None = None) -> EngineResult:
+    """Load, clean and aggregate every source (the engine), writing nothing; ``months``: only
+    those (``months_needed``)."""
+    return Engine(config, months=months).run()
+
+
+def months_needed(config: Config, month: str) -> tuple[str, str] | None:
+    """The months (first, last) a run of ``month`` computes when its tickets and surveys are read in
+    warehouses (each statement then covers only them); None: every month in the sources.
+
+    From the first month of the report's window that history lacks or holds in part (marked
+    partial: the sources may cover it better) through the report month,
+    which is always computed. The earlier months of the window, and the trailing months the
+    spike check compares with (inside the window), are read from history; so are months before
+    the first stored one (a run stores every month its sources hold). Without history
+    (a first run) every month is computed, and stored, as with files. Files and pulled data are
+    read whole anyway: None.
+    """
+    sources = [source for dataset in ("tickets", "surveys") for source in config.sources.of(dataset)]
+    if not sources or any(source.kind != "warehouse" for source in sources):
+        return None
+    store = HistoryStore(config.resolve(config.history.path))
+    if not store.path.exists():
+        return None
+    held = {stored.month: stored.completeness for stored in store.list_months()}
+    if not held:
+        return None
+
+    # held in part: fewer days than the month less the tolerance at both ends (as the report marks
+    # it, ``coverage.stored_partial_months``); the first stored month is where the data begins
+    gap = config.quality.month_gap_days
+    partial = {held_month for held_month, stored in held.items() if stored is not None
+               and held_month > min(held) and stored_partial_months({held_month: stored}, gap_days=gap)}
+    # before the first stored month the sources had no data when it was stored (a run stores them all)
+    needed = [earlier for earlier in window(month, config.report.window_months)[:-1]
+              if earlier >= min(held) and (earlier not in held or earlier in partial)]
+    return (needed[0] if needed else month, month)
 
 
 def gather_month(config: Config, month: str, result: EngineResult, *, save: bool = True) -> MonthData:

@@ -253,6 +253,8 @@ class ReportBuilder:
             sheet.put(header, 1 + index, key, "header")
         total_col = len(keys) + 1
         sheet.put(header, total_col, self.tr.t("common.total"), "header")
+        for index, (label, _) in enumerate(block.apart):  # beside the total, in neither it nor the chart
+            sheet.put(header, total_col + 1 + index, label, "header")
         first = header + 1
         for offset, month in enumerate(block.months):
             row = first + offset
@@ -268,6 +270,9 @@ class ReportBuilder:
             total: float | str = "" if month_total is None else month_total
             sheet.put(row, total_col, total, "total",
                       formula=f'=IF(COUNT({span})=0,"",SUM({span}))' if keys else None)
+            for index, (_, apart) in enumerate(block.apart):  # a month without data: empty, as its total
+                value = apart[offset]
+                sheet.put(row, total_col + 1 + index, "" if value is None else value, "value:count")
         last = first + len(block.months) - 1
         series = tuple(
             Series(key, (header, 1 + index), Range(sheet.name, first, 1 + index, last, 1 + index))
@@ -426,9 +431,13 @@ class ReportBuilder:
         self._heading(sheet, tr.t("channels.title", month=tr.month(self.month)), tr.t("channels.subtitle"))
         row = 3
         headers: tuple[str, ...] = ()
+        outbound = self.blocks.kpi("outbound_tickets").value
         for table in self.blocks.channels:
             headers = self._table(sheet, row, table)
             row += 1 + len(table.rows) + 2
+            if table.key_header == "common.channel" and outbound:  # not a channel a customer chose
+                sheet.put(row - 1, 0, tr.t("channels.outbound_note", count=tr.number(outbound, 0)), "note")
+                row += 1
         for dimension in ("channel", "category"):
             row = put_score_table(sheet, row, self.blocks.scores[dimension], tr)
         sheet.column_widths = {0: 28, 1: fit_width(10, [headers[1]]), 2: fit_width(10, [headers[2]]),

@@ -14,8 +14,9 @@ history store is touched or any output runs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Container
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportgen.config import Config
 from reportgen.coverage import partial_months, stored_partial_months
@@ -24,10 +25,13 @@ from reportgen.errors import ReportgenError
 from reportgen.gates import check_quality, check_whole_month, exclusion_summary, gate_failures
 from reportgen.i18n import translator
 from reportgen.model import Report
-from reportgen.monthdata import MonthData, gather_month, kpis_document, run_engine
+from reportgen.monthdata import MonthData, gather_month, kpis_document, months_needed, run_engine
 from reportgen.months import parse_month_option
 from reportgen.report import build_report
 from reportgen.ticker import ticking
+
+if TYPE_CHECKING:
+    from reportgen.result_cache import ResultCache
 
 
 def from_first_month(months: list[str], with_data: Container[str]) -> list[str]:
@@ -56,11 +60,21 @@ class MonthRun:
     """
 
     def __init__(self, config: Config, month: str, *, save: bool = True,
-                 notify: Callable[[str], None] | None = None, allow_partial: bool = True) -> None:
+                 notify: Callable[[str], None] | None = None, allow_partial: bool = True,
+                 cache: bool = False) -> None:
         self.config = config
         # False: a partial report month stops the run (``gates.check_whole_month``) — what every
         # command that writes or sends a report asks for unless --allow-partial
         self.allow_partial = allow_partial
+        # ``cache``: reuse the engine result of an earlier run on the same inputs, and keep
+        # this run's once it passed its checks (``reportgen.result_cache``; the command line's)
+        self._cache: ResultCache | None = None
+        if cache:
+            from reportgen.result_cache import ResultCache
+
+            self._cache = ResultCache(config)
+        self._started = time.time()
+        self.from_cache = False
         self.notify = notify
         self.month = parse_month_option(month, config.report.timezone)
         self.save = save
@@ -76,12 +90,17 @@ class MonthRun:
 
     @property
     def engine(self) -> EngineResult:
-        """The engine's result for every month in the sources (run once)."""
+        """The engine's result for every month in the sources (run once); warehouses compute only
+        the months the run needs (``monthdata.months_needed``)."""
         self._once()
+        if self._engine is None and self._cache is not None:
+            self._engine = self._cache.load()
+            self.from_cache = self._engine is not None
         if self._engine is None:
             try:
                 with ticking("reading the sources and computing every month", self.notify) as ticker:
-                    result = self._engine = run_engine(self.config)
+                    months = months_needed(self.config, self.month)
+                    result = self._engine = run_engine(self.config, months)
                     ticker.done = lambda: engine_summary(result)  # formatted only when shown
             except ReportgenError as exc:
                 self._failure = exc
@@ -106,6 +125,8 @@ class MonthRun:
             self._failure = exc
             raise
         self._checked = True
+        if self._cache is not None and not self.from_cache:  # only a result that passed its checks
+            self._cache.store(result, self._started)
         if self.notify is not None:
             for line in exclusion_summary(result):
                 self.notify(line)

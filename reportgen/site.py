@@ -214,9 +214,11 @@ class SiteBuilder:
         return {
             "id": chart_id, "title": title, "svg": svg, "narrow": narrow, "span": span,
             "legend": [(legend_swatch(i), key) for i, key in enumerate(block.keys)],
-            "keys": block.keys, "months": labels,
+            "keys": block.keys, "months": labels, "apart": [name for name, _ in block.apart],
             "rows": [(label, [self.value(block.values[k][i], "count") for k in range(len(block.keys))],
-                      self.value(block.totals[i], "count")) for i, label in enumerate(labels)],
+                      self.value(block.totals[i], "count"),
+                      [self.value(apart[i], "count") for _, apart in block.apart])
+                     for i, label in enumerate(labels)],
         }
 
     def quality(self, stored: StoredKpis) -> dict[str, Any]:

@@ -36,9 +36,9 @@ SCALAR_IDS = (
     "median_first_response_hours", "p90_first_response_hours", "median_resolution_hours",
     "p90_resolution_hours", "sla_first_response_rate", "reopen_rate", "backlog_open",
     "tickets_per_agent", "negative_feedback_rate", "nps_responses", "csat_responses",
-    "ces_responses", "promoters", "passives", "detractors",
+    "ces_responses", "promoters", "passives", "detractors", "outbound_tickets",
 )
-COUNT_IDS = frozenset({"ticket_volume", "backlog_open", "nps_responses", "csat_responses",
+COUNT_IDS = frozenset({"ticket_volume", "outbound_tickets", "backlog_open", "nps_responses", "csat_responses",
                        "ces_responses", "promoters", "passives", "detractors"})
 RATE_IDS = ("csat", "ces", "retention_rate", "churn_rate", "fcr_rate", "resolution_rate",
             "sla_first_response_rate", "reopen_rate", "negative_feedback_rate")
@@ -63,6 +63,8 @@ class Options:
     fcr_max_replies: int = 1
     sla_hours: float = 24
     clv_lifespan_years: float | None = None
+    # the tickets source's outbound_channels: (tickets the team started); () = none
+    outbound_channels: tuple[str, ...] = ()
 
     def config_yaml(self) -> str:
         """The config.yaml fragment (``kpis:`` section) giving these options to reportgen."""
@@ -467,7 +469,12 @@ def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
     zone = options.timezone
     created = [t for t in tickets if month_of(t.created, zone) == month]
     resolved = [t for t in tickets if t.resolved is not None and month_of(t.resolved, zone) == month]
-    answered = [t for t in created if t.first_response is not None]
+    # tickets customers started: a channel named (any case, surrounding spaces) in outbound_channels is
+    # the team's own (docs/SPEC_NOTES.md): out of the channels and the first-response KPIs
+    outbound = {name.strip().casefold() for name in options.outbound_channels}
+    inbound = [t for t in created if t.channel.strip().casefold() not in outbound]
+    inbound_ids = {id(t) for t in inbound}
+    answered = [t for t in inbound if t.first_response is not None]
     first_response = [hours(t.first_response, t.created) for t in answered if t.first_response]
     resolution = [hours(t.resolved, t.created) for t in resolved if t.resolved]
     end = month_end(month, zone)
@@ -531,7 +538,8 @@ def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
         "median_resolution_hours": quantile(resolution, 0.5),
         "p90_resolution_hours": quantile(resolution, 0.9),
         "sla_first_response_rate": ratio(sum(1 for h in first_response if h <= options.sla_hours),
-                                         len(created)),
+                                         len(inbound)),
+        "outbound_tickets": len(created) - len(inbound),
         "reopen_rate": (ratio(sum(1 for t in resolved if t.reopens > 0), len(resolved))
                         if has_reopens else None),
         "backlog_open": len(backlog),
@@ -546,21 +554,22 @@ def _month_kpis(month: str, tickets: list[Ticket], responses: list[Response],
         "detractors": detractors,
     }
     by_category = dict(Counter(t.category for t in created))
-    by_channel = dict(Counter(t.channel for t in created))
+    by_channel = dict(Counter(t.channel for t in inbound))
     by_agent = dict(Counter(t.agent for t in assigned if t.agent is not None))
     agent_rate = {}
     agent_first = {}
     for agent, count in by_agent.items():
         mine = [t for t in assigned if t.agent == agent]
         agent_rate[agent] = sum(1 for t in mine if t.resolved is not None) / count
-        durations = [hours(t.first_response, t.created) for t in mine if t.first_response is not None]
+        durations = [hours(t.first_response, t.created) for t in mine
+                     if t.first_response is not None and id(t) in inbound_ids]
         if durations:
             agent_first[agent] = sum(durations) / len(durations)
     breakdowns = {
         "tickets_by_category": by_category,
         "tickets_by_channel": by_channel,
         "category_share": {k: v / len(created) for k, v in by_category.items()},
-        "channel_share": {k: v / len(created) for k, v in by_channel.items()},
+        "channel_share": {k: v / len(inbound) for k, v in by_channel.items()},
         "agent_tickets": by_agent,
         "agent_resolution_rate": agent_rate,
         "agent_avg_first_response_hours": agent_first,
@@ -595,12 +604,14 @@ def write_project(root: Path, tickets: Sequence[Sequence[object]] = (),
     write_csv(root / "data" / "surveys.csv", survey_header, surveys)
     write_csv(root / "data" / "business.csv", business_header, business)
     source_tz = "" if options.source_timezone is None else f", timezone: \"{options.source_timezone}\""
+    outbound = ("" if not options.outbound_channels
+                else ", outbound_channels: [" + ", ".join(f'"{c}"' for c in options.outbound_channels) + "]")
     config = root / "config.yaml"
     config.write_text(
         f'report: {{title: "Reference", timezone: "{options.timezone}", currency: "EUR"}}\n'
         'history: {path: "history.duckdb"}\n'
         "sources:\n"
-        f'  tickets: {{path: "data/tickets.csv", preset: generic{source_tz}}}\n'
+        f'  tickets: {{path: "data/tickets.csv", preset: generic{source_tz}{outbound}}}\n'
         f'  surveys: {{path: "data/surveys.csv", preset: generic{source_tz}}}\n'
         '  business: {path: "data/business.csv"}\n' + options.config_yaml(),
         encoding="utf-8",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import duckdb
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from reportgen.config import SourceConfig, load_config
 from reportgen.engine import Engine
 from reportgen.engine.load import blank_like
+from reportgen.errors import DataError
 from reportgen.sources.files import sql_string, stage_file
 from reportgen.sources.presets.base import BLANK_LIKE
 
@@ -56,21 +58,22 @@ def _quoted_export(path: Path, rows: int, line_break_at: int | None) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("line_break_at", [None, 5_000])
-def test_quoted_exports_read_in_parallel_and_a_late_quoted_line_break_reads_serially(
-        tmp_path: Path, line_break_at: int | None) -> None:
-    """Quotes alone no longer send a file to the serial reader; a line break inside quotes past
-    the sample the reader was chosen on makes DuckDB refuse the parallel read, and the file
-    is read again serially — every record once, the multi-line value whole."""
-    rows = 6_000  # ~520 KB: the record with the line break lies past the 256 KB sample
+@pytest.mark.parametrize("line_break_at", [None, 3, 5_000])
+def test_quoted_line_breaks_read_in_parallel(tmp_path: Path, line_break_at: int | None) -> None:
+    """Quotes, and line breaks inside them, anywhere in the file, are read by the parallel
+    reader (without null padding): every record once, the multi-line value whole, and the
+    serial reader never runs (its SQL is made unusable to prove it)."""
+    rows = 6_000  # ~520 KB: record 5,000 lies past the 256 KB sample
     _quoted_export(tmp_path / "tickets.csv", rows, line_break_at)
     config = tmp_path / "config.yaml"
     config.write_text('report: {timezone: "UTC"}\nsources:\n  tickets: {path: tickets.csv}\n', encoding="utf-8")
     loaded = load_config(config)
     staged = stage_file(duckdb.connect(), tmp_path / "tickets.csv", loaded.sources.of("tickets")[0], tmp_path)
-    assert "parallel=true" in staged.sql and staged.serial_sql is not None
-    assert "parallel=false" in staged.serial_sql
-    result = Engine(loaded).run()
+    assert "parallel=true" in staged.sql and "null_padding=false" in staged.sql
+    assert staged.serial_sql is not None and "parallel=false" in staged.serial_sql
+    assert "null_padding=true" in staged.serial_sql
+    with patch("reportgen.sources.files.find_unclosed_quote", side_effect=AssertionError("serial read")):
+        result = Engine(loaded).run()
     assert result.quality["tickets"].rows_read == rows and not result.quality["tickets"].excluded
     october = result.months["2026-10"]
     assert october.scalars["tickets_created"] == rows
@@ -80,17 +83,38 @@ def test_quoted_exports_read_in_parallel_and_a_late_quoted_line_break_reads_seri
     assert october.dims["agent_tickets"] == {'Ann "A" Lee': rows}
 
 
-def test_a_quoted_line_break_in_the_sample_reads_serially_from_the_start(tmp_path: Path) -> None:
-    _quoted_export(tmp_path / "tickets.csv", 100, line_break_at=3)
-    source = SourceConfig(path="tickets.csv")
-    staged = stage_file(duckdb.connect(), tmp_path / "tickets.csv", source, tmp_path)
-    assert "parallel=false" in staged.sql and staged.serial_sql is None
+def test_a_short_row_after_a_quoted_line_break_reads_serially_padded(tmp_path: Path) -> None:
+    """A row with fewer fields than the header stops the parallel read; the serial reader
+    pads it with empty values, the quoted line break before it read whole."""
+    lines = ["ticket_id,created_at,category,agent"]
+    lines += [f"T{i},2026-10-0{1 + i % 9}T08:00:00Z,Billing,Ann" for i in range(5_000)]
+    lines[10] = 'T9,2026-10-01T08:00:00Z,"Billing\nrefund",Ann'
+    lines.append("T-short,2026-10-02T08:00:00Z,Billing")  # no agent
+    (tmp_path / "tickets.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "UTC"}\nsources:\n  tickets: {path: tickets.csv}\n', encoding="utf-8")
+    result = Engine(load_config(config)).run()
+    october = result.months["2026-10"]
+    assert october.scalars["tickets_created"] == 5_001
+    assert october.dims["category_tickets"] == {"Billing": 5_000, "Billing\nrefund": 1}
+    assert october.dims["agent_tickets"] == {"Ann": 5_000}
 
 
-def test_a_file_without_quotes_reads_in_parallel_with_nothing_to_fall_back_to(tmp_path: Path) -> None:
+def test_a_quote_never_closed_is_an_error_naming_its_row(tmp_path: Path) -> None:
+    """The parallel reader stops on it; the check before the serial read names the row."""
+    text = 'ticket_id,created_at,category\nT1,2026-10-01T08:00:00Z,a\nT2,2026-10-01T08:00:00Z,"b\nT3,x,c\n'
+    (tmp_path / "tickets.csv").write_text(text, encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "UTC"}\nsources:\n  tickets: {path: tickets.csv}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="never closed") as caught:
+        Engine(load_config(config)).run()
+    assert caught.value.location is not None and caught.value.location.row == 3
+
+
+def test_a_file_without_quotes_reads_in_parallel(tmp_path: Path) -> None:
     (tmp_path / "tickets.csv").write_text("ticket_id,created_at\nT1,2026-10-01T08:00:00Z\n", encoding="utf-8")
     staged = stage_file(duckdb.connect(), tmp_path / "tickets.csv", SourceConfig(path="tickets.csv"), tmp_path)
-    assert "parallel=true" in staged.sql and staged.serial_sql is None
+    assert "parallel=true" in staged.sql
 
 
 def _rows_named(tmp_path: Path, text: str, name: str = "tickets.csv", extra: str = "") -> dict[str, int | None]:

@@ -21,7 +21,7 @@ from postgres import PASSWORD, Server, running_server
 from reportgen.config import Config, load_config, parse_config
 from reportgen.engine import Engine
 from reportgen.engine.warehouse.pushdown import compute, compute_all
-from reportgen.engine.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, build, problems_sql
+from reportgen.engine.warehouse.sql import QUALITY_SURVEYS, QUALITY_TICKETS, Span, build, problems_sql
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import MEASURES, MonthMeasures
@@ -308,18 +308,177 @@ def test_huge_and_non_finite_counts_are_discarded_in_a_warehouse_as_in_a_file(tm
     assert file_quality["values_discarded"], "the odd counts are discarded values, counted in Data Quality"
 
 
+# ---- a span: only the months a run needs ------------------------------------------------------------
+def _edge_tickets() -> list[data.Row]:
+    """The shared rows plus tickets on the Rome month edges around the DST change of 31 March 2024
+    (22:00 UTC is midnight of 1 April in Rome), resolved across the edges."""
+    from datetime import UTC, datetime
+
+    def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+        return datetime(2024, month, day, hour, minute, second, tzinfo=UTC)
+
+    return [*data.tickets(), ("e1", at(3, 31, 21, 59), None, at(3, 31, 22), "Bug", "chat", "Bo", 1, 0),
+            ("e2", at(3, 31, 22), at(3, 31, 23), None, "Bug", "chat", "Bo", 1, 0),
+            ("e3", at(2, 29, 22, 59), None, at(2, 29, 23), "Bug", "chat", "Bo", 1, 0),
+            ("e4", at(1, 15, 8), None, at(3, 31, 21, 59, 59), "Bug", "chat", "Bo", 1, 0),
+            ("e5", at(1, 15, 8), None, None, "Bug", "chat", "Bo", 1, 0)]
+
+
+@pytest.mark.parametrize("span", [("2024-03", "2024-04"), ("2024-02", "2024-02")])
+def test_a_span_computes_its_months_as_the_file_engine_does(pg: Server, tmp_path: Path,
+                                                             span: tuple[str, str]) -> None:
+    """Only the span's months come back, each equal to the file engine's (the backlog included:
+    the tickets open when the span starts are one count); the coverage is the table's."""
+    tickets, surveys = _edge_tickets(), data.surveys()
+    _load_pg(pg, "span", tickets, surveys, data.BUSINESS)
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    config = _warehouse_config(tmp_path, pg.url(), "span")
+    pushed = compute_all(config, Span(*span, "Europe/Rome"))
+    wanted = [m for m in files.months if span[0] <= m <= span[1]]
+    assert list(pushed.months) == wanted and wanted
+
+    def folded(kpis: dict[str, Any]) -> dict[str, Any]:
+        # a name's spelling is the most frequent one among the months computed (the span's,
+        # the file engine's: every month), so the spellings may differ; the values may not
+        return {m: (scalars, {kpi: {key.casefold(): value for key, value in values.items()}
+                              for kpi, values in breakdowns.items()})
+                for m, (scalars, breakdowns) in kpis.items() if m in wanted}
+
+    _assert_same(folded(_kpis(pushed.months)), folded(_kpis(files.months)))
+    assert all(pushed.months[m].scalars["backlog_open"] > 0 for m in wanted)
+    # data quality counts the rows of the span's months and those no month holds (no creation time)
+    from zoneinfo import ZoneInfo
+
+    def counted(rows: Sequence[data.Row]) -> int:
+        return sum(1 for row in rows if row[1] is None
+                   or span[0] <= row[1].astimezone(ZoneInfo("Europe/Rome")).strftime("%Y-%m") <= span[1])
+
+    assert pushed.quality["tickets"].rows_read == counted(tickets) < files.quality["tickets"].rows_read
+    assert pushed.quality["surveys"].rows_read == counted(surveys)
+    assert pushed.quality["tickets"].excluded["missing_created_at"] == 1  # ticket 9999, in every run
+    assert pushed.coverage == files.coverage  # the first and last day: the whole table's
+    # the rows are chosen by the raw instants against the Rome boundaries, in UTC
+    sql = pushed.results["tickets"].statements[-1]
+    start = "'2024-02-29 23:00:00+00'" if span[0] == "2024-03" else "'2024-01-31 23:00:00+00'"
+    end = "'2024-04-30 22:00:00+00'" if span[1] == "2024-04" else "'2024-02-29 23:00:00+00'"
+    assert f'"created_at" AS TIMESTAMPTZ) >= CAST({start}' in sql and f"< CAST({end}" in sql
+    assert "TO_CHAR" not in sql.split("'quality'")[0]  # month keys by comparison, not formatted per row
+
+
+@pytest.mark.slow
+def test_engine_months_on_a_duckdb_warehouse(tmp_path: Path) -> None:
+    """Through the engine (as a run asks): the span's months only, equal to the file engine's."""
+    tickets, surveys = _edge_tickets(), data.surveys(seed=9)
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, surveys)
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    pushed = Engine(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity"), months=("2024-04", "2024-04")).run()
+    assert list(pushed.months) == ["2024-04"]
+    _assert_same(_kpis(pushed.months), {"2024-04": _kpis(files.months)["2024-04"]})
+    # April's rows and the row without a creation time (the one without an id was created in January)
+    assert pushed.quality["tickets"].excluded == {"missing_created_at": 1}
+    assert files.quality["tickets"].excluded == {"missing_created_at": 1, "missing_ticket_id": 1}
+
+
+@pytest.mark.slow
+def test_a_monthly_run_computes_only_the_months_history_lacks(tmp_path: Path) -> None:
+    """The first run computes (and stores) every month; the next month's run computes that month
+    alone, and its KPIs (backlog included) and the window read from history are the file engine's."""
+    from reportgen.history import Completeness, HistoryStore
+    from reportgen.monthdata import months_needed
+    from reportgen.run import MonthRun
+
+    tickets, surveys = _edge_tickets(), data.surveys(seed=9)
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, surveys)
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    config = _warehouse_config(tmp_path, f"duckdb:///{database}", "parity")
+    assert months_needed(config, "2024-03") is None  # no history yet: every month, as with files
+    first = MonthRun(config, "2024-03")
+    assert list(first.data.measures) == ["2024-01", "2024-02", "2024-03"]
+    assert list(first.engine.months) == list(files.months)
+
+    assert months_needed(config, "2024-04") == ("2024-04", "2024-04")
+    run = MonthRun(config, "2024-04")
+    assert list(run.engine.months) == ["2024-04"]
+    _assert_same(run.scalars, scalar_values(files.months["2024-04"]))
+    assert run.scalars["backlog_open"] > 0
+    for month in ("2024-01", "2024-02", "2024-03"):  # from history
+        _assert_same(run.data.scalars[month], scalar_values(files.months[month]), month)
+
+    # a month history holds in part is computed again (from it on); the months before are not
+    store = HistoryStore(config.resolve(config.history.path))
+    assert store.drop("2024-02")
+    store.save({"2024-02": files.months["2024-02"]}, replace={"2024-02"},
+               completeness={"2024-02": Completeness(10, 5)})
+    assert months_needed(config, "2024-04") == ("2024-02", "2024-04")
+    assert list(MonthRun(config, "2024-04").engine.months) == ["2024-02", "2024-03", "2024-04"]
+    path = tmp_path / "files.yaml"  # files are read whole: no span
+    path.write_text('sources:\n  tickets: {path: tickets.csv}\n'
+                    f'history: {{path: "{config.resolve(config.history.path)}"}}\n', encoding="utf-8")
+    assert months_needed(load_config(path), "2024-04") is None
+
+
+@pytest.mark.parametrize("how", ["primary key", "unique index", "unique_ids", "none"])
+def test_ids_known_unique_are_not_deduplicated(pg: Server, tmp_path: Path, how: str) -> None:
+    """A primary key or unique index on the id column (the catalog), or ``unique_ids: true``: the
+    statement has no de-duplication, and the KPIs are still the file engine's."""
+    tickets = [row for row in _edge_tickets() if row[0] is not None]
+    tickets = list({row[0]: row for row in tickets}.values())  # one row per id
+    surveys = list({row[0]: row for row in data.surveys() if row[0] is not None}.values())
+    _load_pg(pg, "uniq", tickets, surveys, data.BUSINESS)
+    with psycopg.connect(pg.dsn(), autocommit=True) as con:
+        if how == "primary key":
+            con.execute("ALTER TABLE uniq.tickets ADD PRIMARY KEY (ticket_id)")
+            con.execute("ALTER TABLE uniq.survey_responses ADD PRIMARY KEY (response_id)")
+        elif how == "unique index":
+            con.execute("CREATE UNIQUE INDEX ON uniq.tickets (ticket_id)")
+            con.execute("CREATE UNIQUE INDEX ON uniq.survey_responses (response_id)")
+            con.execute("CREATE UNIQUE INDEX ON uniq.tickets (ticket_id, agent)")  # not the id alone
+    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
+    config = _warehouse_config(tmp_path, pg.url(), "uniq", latest_by=False)
+    if how == "unique_ids":
+        for dataset in ("tickets", "surveys"):
+            config.sources.of(dataset)[0].options["unique_ids"] = True
+    for span in (None, Span("2024-03", "2024-03", "Europe/Rome")):
+        pushed = compute_all(config, span)
+        for dataset in ("tickets", "surveys"):
+            assert ("dup_ids" in pushed.results[dataset].statements[-1]) == (how == "none"), dataset
+        months = list(pushed.months)
+        _assert_same(_kpis(pushed.months), {m: v for m, v in _kpis(files.months).items() if m in months})
+        if span is None:
+            assert pushed.quality["tickets"].excluded == files.quality["tickets"].excluded
+
+
+def test_a_duckdb_primary_key_skips_deduplication(tmp_path: Path) -> None:
+    tickets = list({row[0]: row for row in data.tickets(count=80) if row[0] is not None}.values())
+    database = tmp_path / "warehouse.duckdb"
+    _load_duckdb(database, tickets, data.surveys(count=20),
+                 TICKET_DDL.replace("ticket_id text", "ticket_id text PRIMARY KEY"))
+    files = Engine(_file_project(tmp_path, tickets, data.surveys(count=20), data.BUSINESS)).run()
+    pushed = compute_all(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity", latest_by=False))
+    assert "dup_ids" not in pushed.results["tickets"].statements[-1]
+    assert "dup_ids" in pushed.results["surveys"].statements[-1]  # no key there
+    _assert_same(_kpis(pushed.months), _kpis(files.months))
+
+
 # ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------
 @pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres", "duckdb"])
 @pytest.mark.parametrize("dataset", ["tickets", "surveys"])
-def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str) -> None:
+@pytest.mark.parametrize("months", [None, ("2026-03", "2026-05")])
+@pytest.mark.parametrize("unique", [False, True])
+def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str, months: tuple[str, str] | None,
+                                                   unique: bool) -> None:
     config = parse_config('report: {timezone: "America/Chicago"}\nsources:\n  tickets: {path: x.csv}\n')
     source = parse_config('sources:\n  tickets: {warehouse: "postgresql://u@h/db", table: t}\n').sources.tickets
     assert not isinstance(source, list)
     columns = {"tickets": ("ticket_id", "created_at", "first_response_at", "resolved_at", "category",
                            "channel", "agent", "replies", "reopens"),
                "surveys": ("response_id", "submitted_at", "survey", "score")}[dataset]
-    pushdown = build(config, dataset, source, {c: f'"{c}"' for c in columns}, dialect)
+    span = None if months is None else Span(*months, "America/Chicago")
+    pushdown = build(config, dataset, source, {c: f'"{c}"' for c in columns}, dialect, span=span, unique=unique)
     tree = sqlglot.parse_one(pushdown.sql, read=dialect)  # raises on SQL the dialect cannot read
+    assert ("dup_ids" in pushdown.sql) != unique
     selects = list(tree.find_all(sqlglot.exp.Union))
     assert selects, "one UNION ALL statement"
     # every SQL measure of the dataset is one value column of one branch
@@ -331,15 +490,21 @@ def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str) -
     if dataset == "tickets":
         if dialect == "bigquery":
             assert "WITHIN GROUP" not in sql and "PERCENTILE_CONT(" in sql and "ANY_VALUE(" in sql
-            assert "UNIX_MICROS(" in sql and "FORMAT_TIMESTAMP('%Y-%M', CREATED, 'AMERICA/CHICAGO')" in sql
-        elif dialect in ("snowflake", "postgres"):
+            assert "UNIX_MICROS(" in sql
+            assert ("FORMAT_TIMESTAMP('%Y-%M', CREATED, 'AMERICA/CHICAGO')" in sql) == (months is None)
+        elif dialect == "snowflake":
             assert "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY" in sql
+        elif dialect == "postgres":  # the median and p90 of a column from one sort
+            assert sql.count("(PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY FIRST_RESPONSE_HOURS))[") == 2
+            assert "PERCENTILE_CONT(0.5)" not in sql
         else:
-            assert "QUANTILE_CONT(" in sql
+            assert "QUANTILE_CONT(FIRST_RESPONSE_HOURS, [0.5, 0.9])" in sql
         if dialect == "snowflake":
             assert "CONVERT_TIMEZONE('AMERICA/CHICAGO'" in sql and "EPOCH_MICROSECOND" in sql
-        if dialect == "postgres":
-            assert "AT TIME ZONE 'AMERICA/CHICAGO'" in sql and "TO_CHAR(" in sql
+        if dialect == "postgres":  # with a span, month keys by comparison: no month formatted per row
+            assert "AT TIME ZONE 'AMERICA/CHICAGO'" in sql and ("'YYYY-MM')" in sql) == (months is None)
+    if months is not None:  # the span's bounds, Chicago's midnights in UTC (CST in March, CDT in June)
+        assert "2026-03-01 06:00:00+00" in pushdown.sql and "2026-06-01 05:00:00+00" in pushdown.sql
     assert " FILTER (" not in sql
     listing = problems_sql(config, dataset, source, {c: f'"{c}"' for c in columns}, dialect, 20)
     sqlglot.parse_one(listing, read=dialect)  # the `validate` listing too

@@ -31,6 +31,7 @@ from reportgen.measures import (
     default_spellings,
     needed_columns,
 )
+from reportgen.sources.outbound import outbound_channels
 
 
 def label(raw: str | None, default: str | None) -> str | None:
@@ -56,7 +57,8 @@ def merge_spellings(counts: Counter[str]) -> dict[str, str]:
 def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
               months: dict[str, MonthMeasures]) -> None:
     """Run every generated query of ``dataset`` over its cleaned view and file the values by month."""
-    for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours):
+    for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours,
+                              outbound=outbound_channels(config)):
         rows = con.execute(query.sql).fetchall()
         if query.dimension is None:
             for month, *values in rows:
@@ -129,17 +131,18 @@ def coverage(con: duckdb.DuckDBPyConnection, relation: str, column: str,
 
 
 def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str, dict[str, float | None]],
-           columns: set[str]) -> None:
+           columns: set[str], opening_backlog: float = 0) -> None:
     """Derived measures, zero-filled counts, business figures and the business defaults.
 
     Runs once every month is known (survey- or business-only months included):
     the backlog of a month without ticket activity is still the open tickets.
     ``columns``: the canonical ticket columns the sources have; a measure that ``needs``
-    one they lack has no value (``MeasureInfo.needs``).
+    one they lack has no value (``MeasureInfo.needs``). ``opening_backlog``: the tickets open
+    when the first month starts (a warehouse computing only some months counts them).
     """
     for month in business:
         months.setdefault(month, MonthMeasures())
-    created_total = resolved_total = 0.0
+    created_total, resolved_total = float(opening_backlog), 0.0
     for month in sorted(months):
         scalars = months[month].scalars
         created_total += float(scalars.get("tickets_created") or 0)

@@ -41,6 +41,7 @@ from reportgen.drivers import (
 from reportgen.engine.aggregate import label, merge_spellings
 from reportgen.engine.sqlgen import aggregate_expression, option_values
 from reportgen.measures import DIMENSION_DEFAULTS, MEASURES, Dimension, MonthMeasures
+from reportgen.sources.outbound import outbound_channels
 
 # the tables the tickets' and surveys' stages leave for the survey drivers (shared by their connections)
 TICKET_DIMS = "drivers_ticket_dims"
@@ -69,13 +70,15 @@ def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, 
     its measures from the cube by that month and, in turn, each dimension (grouping sets); rows
     ``(month, dimension, value, measure values…)``.
     """
-    options = option_values(config.kpis)
+    outbound = outbound_channels(config)  # an inbound measure leaves them out, per segment as in total
+    options = option_values(config.kpis, outbound)
     names = driver_measures("tickets")
     times: dict[str, list[str]] = {}
     for name in names:
         times.setdefault(cast(str, MEASURES[name].time), []).append(name)
     keys = [_MONTH_COLUMN[t] for t in times] + list(DIMENSIONS)
-    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options)} AS "{n}"' for n in names)
+    inbound = {n for n in names if outbound and MEASURES[n].inbound}
+    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options, n in inbound)} AS "{n}"' for n in names)
     cube = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
     queries = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -27,6 +28,7 @@ from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
+from reportgen.sources.outbound import outbound_notes
 from reportgen.sources.schema import COLUMNS
 
 
@@ -40,6 +42,7 @@ class EngineResult:
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     # how files were read where it was inferred (detected encoding, date order), for `validate`
     notes: list[str] = field(default_factory=list)
+    opening_backlog: int = 0  # tickets open when the first month starts (``Engine.months``)
     # per month: its survey comments, lowest scores first (``engine.segments``; report.comments)
     comments: dict[str, list[SurveyComment]] = field(default_factory=dict)
 
@@ -65,6 +68,7 @@ class _Part:
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)  # canonical columns its sources have
+    opening_backlog: int = 0
     drivers_done: bool = False  # the surveys' drivers were computed by the tickets' stage
 
 
@@ -125,15 +129,19 @@ def _stop(futures: Sequence[Future[Any]], cursors: Sequence[duckdb.DuckDBPyConne
 class Engine:
     """Computes measures for every month present in a config's sources."""
 
-    def __init__(self, config: Config, max_problems: int | None = 0, collect: bool = False):
+    def __init__(self, config: Config, max_problems: int | None = 0, collect: bool = False,
+                 months: tuple[str, str] | None = None):
         """``max_problems``: how many offending rows to list per dataset (None: all; for `validate`).
 
         ``collect``: return fatal problems in ``EngineResult.fatal`` and go on without the
         file, source or row at fault instead of raising the first one (for `validate`).
+        ``months``: (first, last) — compute only those months; for sources that are all
+        warehouses (``monthdata.months_needed``), whose statements then cover only them.
         """
         self.config = config
         self.max_problems = max_problems
         self.collect = collect
+        self.months = months
 
     def run(self) -> EngineResult:
         config = self.config
@@ -152,6 +160,7 @@ class Engine:
                 result.problems += part.problems
                 result.quality.update(part.quality)
                 result.coverage.update(part.coverage)
+                result.opening_backlog += part.opening_backlog
                 columns |= part.columns
                 for month, measures in part.months.items():
                     merged = months.setdefault(month, MonthMeasures())
@@ -162,8 +171,13 @@ class Engine:
             result.comments = link_surveys(con, config)
             business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
-            finish(months, config, business, columns)
-            result.notes += absent_inputs(config, columns)
+            if self.months is not None:  # business figures of other months too: not this run's
+                first, last = self.months
+                for month in [m for m in months if not first <= m <= last]:
+                    del months[month]
+                business = {m: v for m, v in business.items() if first <= m <= last}
+            finish(months, config, business, columns, result.opening_backlog)
+            result.notes += absent_inputs(config, columns) + outbound_notes(config)
         result.months = dict(sorted(months.items()))
         return result
 
@@ -172,7 +186,8 @@ class Engine:
         config = self.config
         tz = config.report.timezone
         part = _Part()
-        pushed = pushed_down(config, dataset, part, self.collect, self.max_problems)  # in its warehouse
+        # in its warehouse
+        pushed = pushed_down(config, dataset, part, self.collect, self.max_problems, self.months)
         if pushed is not None:
             part.columns = pushed.columns
             return part
@@ -232,12 +247,42 @@ def business_rows(con: duckdb.DuckDBPyConnection, loaded: Loaded
     return rows
 
 
+_MIN_MEMORY = 256 * 1024 * 1024
+
+
+def machine_memory_limit(total: int | None = None) -> str:
+    """The engine's memory limit when the config sets none: a quarter of ``total`` bytes (the
+    machine's memory, or its container's limit when lower), at least 256 MB."""
+    if total is None:
+        total = _machine_memory()
+    limit = max(_MIN_MEMORY, total // 4) if total else _MIN_MEMORY
+    return f"{limit // (1024 * 1024)}MiB"
+
+
+def _machine_memory() -> int | None:
+    """Bytes of memory this process may use: physical memory, or the cgroup's limit when lower."""
+    try:
+        total: int | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not available on this system
+        total = None
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit_file).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if text.isdigit() and (total is None or 0 < int(text) < total):
+            total = int(text)
+        break
+    return total
+
+
 @contextmanager
 def _connect(config: Config, workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(":memory:")
     try:
         options = config.engine
-        con.execute(f"SET memory_limit = {sql_string(options.memory_limit)}")
+        limit = options.memory_limit or machine_memory_limit()
+        con.execute(f"SET memory_limit = {sql_string(limit)}")
         con.execute(f"SET temp_directory = {sql_string(workdir)}")
         if options.threads:
             con.execute(f"SET threads = {int(options.threads)}")

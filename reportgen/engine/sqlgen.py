@@ -38,6 +38,13 @@ NULL, everything already validated; declared once in ``reportgen.engine.rules``)
     ticket_ref                    VARCHAR       the ticket id it names; NULL when none
     ============================  ============  =========================================
 
+An ``inbound`` measure (``MeasureInfo.inbound``) leaves out the rows on an outbound
+channel (``outbound``: the channel values, trimmed and in lower case,
+``reportgen.sources.outbound``): in its aggregate's ``CASE`` beside the other
+measures of its query (no extra scan), or in the ``WHERE`` of a query whose measures
+are all inbound (the channels: an outbound channel then has no row at all).
+Without outbound channels every ticket is inbound and the SQL is unchanged.
+
 Each :class:`Query` returns rows ``(month, [dimension value,] value…)`` whose value
 columns are, in order, the measures named in ``Query.measures`` (also their
 column aliases). A dimension query groups by the raw value: merging spellings
@@ -46,6 +53,7 @@ column aliases). A dimension query groups by the raw value: merging spellings
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportgen.config import KpiOptions
@@ -63,11 +71,23 @@ class Query:
     dimension: str | None
     measures: tuple[str, ...]
     sql: str
+    inbound: bool = False  # its WHERE leaves out the tickets on outbound channels
 
 
-def option_values(options: KpiOptions) -> dict[str, str]:
-    """The KPI options measure filters may name in braces, as SQL literals."""
+def outbound_predicate(outbound: Sequence[str]) -> str:
+    """A SQL condition true for a ticket on one of the ``outbound`` channels (trimmed, lower case
+    values) and false otherwise, also for a ticket without a channel."""
+    if not outbound:
+        return "FALSE"
+    values = ", ".join("'" + value.replace("'", "''") + "'" for value in outbound)
+    return f"coalesce(lower(trim(channel)) IN ({values}), FALSE)"
+
+
+def option_values(options: KpiOptions, outbound: Sequence[str] = ()) -> dict[str, str]:
+    """The KPI options measure filters may name in braces, as SQL literals; ``{outbound}``: the
+    condition of :func:`outbound_predicate`."""
     return {
+        "outbound": outbound_predicate(outbound),
         "sla_hours": _number(float(options.sla.first_response_hours)),
         "sla_column": ("first_response_business_hours" if options.sla.clock == "business"
                        else "first_response_hours"),
@@ -88,10 +108,14 @@ def sql_measures(dataset: str, business_hours: bool = False) -> list[MeasureInfo
     return [m for m in active_measures(business_hours) if m.dataset == dataset and m.computed_in_sql]
 
 
-def aggregate_expression(measure: MeasureInfo, options: dict[str, str]) -> str:
-    """The SQL aggregate of one measure over its relation."""
+def aggregate_expression(measure: MeasureInfo, options: dict[str, str], inbound: bool = False) -> str:
+    """The SQL aggregate of one measure over its relation; ``inbound``: over the rows whose channel is
+    not outbound only (``options["outbound"]``)."""
     column = measure.column.format(**options) if measure.column else None
     condition = measure.filter.format(**options) if measure.filter else None
+    if inbound:
+        keep = f"NOT ({options['outbound']})"
+        condition = f"({condition}) AND {keep}" if condition else keep
     kind = measure.aggregation
     if kind == "count":
         target = column or "*"
@@ -119,14 +143,15 @@ def aggregate_expression(measure: MeasureInfo, options: dict[str, str]) -> str:
 
 
 def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
-                 business_hours: bool = False) -> list[Query]:
+                 business_hours: bool = False, outbound: Sequence[str] = ()) -> list[Query]:
     """Queries computing every SQL measure of ``dataset`` over ``relation`` (default: the dataset name);
-    the business-hours measures too when ``business_hours`` (the relation then has their columns).
+    the business-hours measures too when ``business_hours`` (the relation then has their columns);
+    ``outbound``: the outbound channel values (trimmed, lower case) the inbound measures leave out.
 
     One query per (time column, dimension): rows grouped by month (and dimension value).
     """
     relation = relation or dataset
-    values = option_values(options)
+    values = option_values(options, outbound)
     groups: dict[tuple[str, str | None], list[MeasureInfo]] = {}
     for measure in sql_measures(dataset, business_hours):
         if measure.time is None:
@@ -136,12 +161,17 @@ def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
     for (time, dimension), measures in groups.items():
         month = _MONTH_COLUMN[time]
         keys = [month] + ([dimension] if dimension else [])
-        columns = ", ".join(f'{aggregate_expression(m, values)} AS "{m.name}"' for m in measures)
+        inbound = bool(outbound) and all(m.inbound for m in measures)  # the whole query: in its WHERE
+        columns = ", ".join(
+            f'{aggregate_expression(m, values, bool(outbound) and m.inbound and not inbound)} AS "{m.name}"'
+            for m in measures)
         where = [f"{month} IS NOT NULL"]
         if dimension == "agent":  # tickets without an agent are nobody's
             where.append("agent IS NOT NULL")
+        if inbound:
+            where.append(f"NOT ({values['outbound']})")
         group = ", ".join(str(i + 1) for i in range(len(keys)))
         sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
                f"WHERE {' AND '.join(where)} GROUP BY {group}")
-        queries.append(Query(dataset, time, dimension, tuple(m.name for m in measures), sql))
+        queries.append(Query(dataset, time, dimension, tuple(m.name for m in measures), sql, inbound))
     return queries

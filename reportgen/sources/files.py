@@ -54,24 +54,39 @@ class StagedFile:
     encoding: str | None = None  # a text file's encoding (None: binary formats)
     encoding_detected: bool = False  # True when no encoding: was set and it was detected
     member: str | None = None  # the file read inside ``path`` when that is a .zip/.gz
-    # the same read by the serial reader, when ``sql`` reads in parallel a file whose quotes
-    # might hold a line break further on than the sample (see ``parallel_refused``)
+    # the same read by the serial reader, when ``sql`` reads in parallel (see ``parallel_refused``)
     serial_sql: str | None = None
     # a CSV: the UTF-8 file ``sql`` reads and its delimiter (for :class:`BlankLines`)
     text_path: Path | None = None
     delimiter: str | None = None
 
     def serial(self) -> StagedFile:
-        """This file read by the serial reader (which takes quoted line breaks)."""
-        return replace(self, sql=self.serial_sql, serial_sql=None) if self.serial_sql else self
+        """This file read by the serial reader (which pads short rows), after checking that no
+        quoted value runs to the end of the file: the serial reader would drop that record
+        silently, so it is an error naming the row where the quote opens."""
+        if not self.serial_sql:
+            return self
+        if self.text_path is not None and self.delimiter is not None:
+            unclosed = find_unclosed_quote(self.text_path, self.delimiter)
+            if unclosed is not None:
+                where = f"{self.path} ({self.member})" if self.member else self.path  # as Unpacked.label
+                raise DataError("a quoted value opens here and is never closed",
+                                Location(file=where, row=unclosed),
+                                hint="close the quote (or double a quote inside a quoted value: \"\")")
+        return replace(self, sql=self.serial_sql, serial_sql=None)
 
 
 def parallel_refused(error: BaseException) -> bool:
-    """True when DuckDB refuses to read a file in parallel — a quoted line break ("… does not
-    support null_padding in conjunction with quoted new lines") or another layout its
-    message tells to read with ``parallel=false``: retry with ``serial()``."""
+    """True when the parallel read of a CSV stopped where the serial reader may go on: a short
+    row (the parallel reader runs without null padding, which DuckDB cannot combine with
+    quoted line breaks), a quote never closed, or another layout DuckDB's message tells to read
+    with ``parallel=false``. Read again with ``serial()``; bytes that are not UTF-8 are not
+    that (``not_utf8``), and a row the serial reader refuses as well is explained by it."""
     text = str(error)
-    return "quoted new lines" in text or re.search(r"parallel\s*=\s*false", text) is not None
+    if not_utf8(error):
+        return False
+    return ("CSV Error" in text or "quoted new lines" in text
+            or re.search(r"parallel\s*=\s*false", text) is not None)
 
 
 def not_utf8(error: BaseException) -> bool:
@@ -328,11 +343,6 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
         raise DataError(f"the first row is longer than {_SNIFF_BYTES // 1024} KB", Location(file=path, row=1),
                         hint="the first row must hold the column names: is this a CSV export?")
     delimiter = source.delimiter or _sniff_delimiter(first_line)
-    quotes = count_quotes(readable)
-    unclosed = find_unclosed_quote(readable, delimiter, quotes)
-    if unclosed is not None:
-        raise DataError("a quoted value opens here and is never closed", Location(file=path, row=unclosed),
-                        hint="close the quote (or double a quote inside a quoted value: \"\")")
     header = [h.strip() for h in _first_record(text, delimiter, path)]
     if not any(header):
         raise DataError("the first row (the header) is empty", Location(file=path, row=1),
@@ -342,16 +352,13 @@ def _stage_csv(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
             "found a single column; the delimiter could not be detected", Location(file=path, row=1),
             hint="set delimiter: for this source (for example ';' or ',')",
         )
-    # The parallel reader cannot take a line break inside quotes. Without any quote there is
-    # none; a sample line with an odd number of quotes may open one (or hold a literal quote):
-    # serial. Otherwise parallel, and DuckDB's refusal of a quoted line break further on
-    # sends the caller to ``serial_sql``.
-    serial = csv_sql(readable, len(header), delimiter)
-    parallel = not (quotes and _odd_quotes(text))
-    sql = csv_sql(readable, len(header), delimiter, parallel=True) if parallel else serial
-    return StagedFile(path, header, sql,
+    # The parallel reader first, without null padding (with it, DuckDB refuses quoted line
+    # breaks): any file whose rows all have their fields reads in one pass on every core. A
+    # short row (or a quote never closed) stops it, and ``StagedFile.serial`` reads the file
+    # again serially, with padding, after the whole-file quote check that reader needs.
+    return StagedFile(path, header, csv_sql(readable, len(header), delimiter, parallel=True),
                       encoding=encoding, encoding_detected=source.encoding is None,
-                      serial_sql=serial if parallel and quotes else None,
+                      serial_sql=csv_sql(readable, len(header), delimiter),
                       text_path=readable, delimiter=delimiter)
 
 
@@ -402,27 +409,22 @@ def _has_empty_line(path: Path) -> bool:
     return False
 
 
-def _odd_quotes(sample: str) -> bool:
-    """True when a whole line of the sample holds an odd number of ``"`` (a quoted line break,
-    or a literal quote; the last, possibly cut, line is not looked at)."""
-    return any(line.count('"') % 2 for line in sample.split("\n")[:-1])
-
-
 def csv_sql(path: Path, width: int, delimiter: str, parallel: bool = False) -> str:
     """SQL reading a UTF-8 CSV with a header row as text columns ``c0…``.
 
     Every option is explicit: DuckDB's sniffer would otherwise guess (widen the
-    table for one long row, skip rows it takes for a preamble). Short rows are
-    padded with NULLs; a row with more fields than the header is an error.
-    ``parallel``: only for files without quoted line breaks (the parallel reader
-    rejects them with padding).
+    table for one long row, skip rows it takes for a preamble). A row with more
+    fields than the header is an error. Serially, short rows are padded with NULLs;
+    ``parallel`` reads without padding (DuckDB's parallel reader cannot pad and take
+    quoted line breaks at once): a short row is an error there.
     """
     columns = ", ".join(f"{sql_string(f'c{i}')}: 'VARCHAR'" for i in range(width))
     return (
         f"SELECT * FROM read_csv({sql_string(str(path))}, "
         f"auto_detect=false, header=true, columns={{{columns}}}, delim={sql_string(delimiter)}, "
         f"quote='\"', escape='\"', comment='', skip=0, encoding='utf-8', "
-        f"max_line_size={_MAX_LINE}, buffer_size={_BUFFER}, null_padding=true, "
+        f"max_line_size={_MAX_LINE}, buffer_size={_BUFFER}, "
+        f"null_padding={'false' if parallel else 'true'}, "
         f"parallel={'true' if parallel else 'false'})"
     )
 

@@ -70,7 +70,8 @@ class IntercomFake(FakeApi):
                          channel: str = "conversation", first_reply: str | None = None,
                          closed: str | None = None, reopens: int = 0, rating: int | None = None,
                          rated_at: str | None = None, remark: str | None = None,
-                         attributes: dict[str, Any] | None = None, contact: str = "c-1") -> None:
+                         attributes: dict[str, Any] | None = None, contact: str = "c-1",
+                         delivered_as: str = "customer_initiated") -> None:
         created = unix(created_at)
         self.conversations[str(conversation_id)] = {
             "type": "conversation", "id": str(conversation_id), "created_at": created,
@@ -78,7 +79,7 @@ class IntercomFake(FakeApi):
             "read": True, "priority": "not_priority", "admin_assignee_id": admin, "team_assignee_id": None,
             "tags": {"type": "tag.list", "tags": [{"type": "tag", "id": str(i), "name": name}
                                                   for i, name in enumerate(tags)]},
-            "source": {"type": channel, "id": f"s{conversation_id}", "delivered_as": "customer_initiated",
+            "source": {"type": channel, "id": f"s{conversation_id}", "delivered_as": delivered_as,
                        "subject": "", "body": "<p>Where is my order?</p>",
                        "author": {"type": "user", "id": contact, "name": "A Customer", "email": "a@example.com"}},
             "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": contact,

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from reportgen.engine.warehouse.pushdown import Filed, WarehouseResult
 
 
-def pushed_down(config: Config, dataset: str, result: Filed, collect: bool,
-                max_problems: int | None = 0) -> WarehouseResult | None:
+def pushed_down(config: Config, dataset: str, result: Filed, collect: bool, max_problems: int | None = 0,
+                months: tuple[str, str] | None = None) -> WarehouseResult | None:
     """Compute ``dataset`` in its warehouse and file it into ``result``; None when it reads no warehouse.
 
-    ``max_problems``: rows to list per reason (``pushdown.compute``)."""
+    ``max_problems``: rows to list per reason (``pushdown.compute``); ``months``: only the months
+    first … last (None: every month)."""
     if not config.sources.of_kind("warehouse", (dataset,)):
         return None
     try:
@@ -27,4 +28,4 @@ def pushed_down(config: Config, dataset: str, result: Filed, collect: bool,
         needed = exc.name or "SQLAlchemy and sqlglot"
         extras = "pip install 'reportgen[postgres]' (or [bigquery], [snowflake], [duckdb])"
         raise DataError(f"sources.{dataset}: warehouse sources need {needed}", hint=extras) from None
-    return push_down(config, dataset, result, collect, max_problems)
+    return push_down(config, dataset, result, collect, max_problems, months)

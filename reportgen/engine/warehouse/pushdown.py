@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ from reportgen.engine.warehouse.sql import (
     SOURCE_PLACEHOLDER,
     BusinessHours,
     Pushdown,
+    Span,
     build,
     compile_sql,
     day_range_sql,
@@ -68,6 +69,7 @@ class Filed(Protocol):
     fatal: list[ReportgenError]
     problems: list[RowProblem]
     notes: list[str]
+    opening_backlog: int
 
 
 @dataclass
@@ -83,6 +85,8 @@ class WarehouseResult:
     problems: list[RowProblem] = field(default_factory=list)  # listed rows (``compute``'s max_problems)
     notes: list[str] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)  # the SQL sent, in order
+    # tickets: those open when the computed span starts (0 without a span: every month is computed)
+    opening_backlog: int = 0
 
 
 def relation_of(source: WarehouseSource, where: str) -> tuple[str, str]:
@@ -150,12 +154,13 @@ class _Session:
 
 
 def compute(config: Config, dataset: str, source: WarehouseSource, where: str | None = None,
-            max_problems: int | None = 0) -> WarehouseResult:
+            max_problems: int | None = 0, span: Span | None = None) -> WarehouseResult:
     """Push the aggregation of ``dataset`` down to ``source``'s warehouse.
 
     ``max_problems``: rows to list per reason of exclusion or discarded value, by id, in a
     second statement sent only when the first counted some (None: ``LISTED_PER_REASON``,
-    since only aggregates should cross the wire; 0: none).
+    since only aggregates should cross the wire; 0: none). ``span``: the months to compute
+    (None: every month; ``sql.build``).
     """
     where = where or f"sources.{dataset}"
     url = check_source(source, where, dataset)
@@ -174,7 +179,8 @@ def compute(config: Config, dataset: str, source: WarehouseSource, where: str | 
             return result
         business = _business_hours(config, session, mapping, source, relation, dialect) \
             if dataset == "tickets" else None
-        pushdown = build(config, dataset, source, mapping, dialect, business)
+        unique = dataset != "business" and _unique_ids(session, source, mapping, ID_COLUMN[dataset], dialect)
+        pushdown = build(config, dataset, source, mapping, dialect, business, span, unique)
         if business is not None and not business.from_helpdesk and "first_response_hours" in mapping:
             result.notes.append(f"{where}: the first response is given as hours, not as an instant: the "
                                 "business-hours first-response KPIs have no value (not 0); "
@@ -197,6 +203,41 @@ def compute(config: Config, dataset: str, source: WarehouseSource, where: str | 
 
 
 LISTED_PER_REASON = 20
+
+UNIQUE_IDS_OPTION = "unique_ids"
+
+# SQL: rows when the table (:table) has a primary key or unique constraint/index on exactly the
+# column (:column), with no predicate or expression (NULLs may repeat: they are missing ids)
+_UNIQUE_SQL = {
+    "postgres": "SELECT 1 FROM pg_index AS i JOIN pg_attribute AS a ON a.attrelid = i.indrelid "
+                "AND a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass({table}) AND i.indisunique "
+                "AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = {column}",
+    "duckdb": "SELECT 1 FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE') "
+              "AND len(constraint_column_names) = 1 AND constraint_column_names[1] = {column} "
+              "AND (table_name = {table} OR schema_name || '.' || table_name = {table} "
+              "OR database_name || '.' || schema_name || '.' || table_name = {table})",
+}
+
+
+def _unique_ids(session: _Session, source: WarehouseSource, mapping: Mapping[str, str], id_column: str,
+                dialect: str) -> bool:
+    """Whether the ids need no de-duplication: ``options.unique_ids: true``, or the catalog shows a
+    primary key or unique index on the id column of a ``table:`` source (PostgreSQL, DuckDB)."""
+    if source.options.get(UNIQUE_IDS_OPTION) is True:
+        return True
+    column = mapping.get(id_column, "")
+    catalog = _UNIQUE_SQL.get(dialect)
+    if catalog is None or source.table is None or not re.fullmatch(r'"(?:[^"]|"")+"', column):
+        return False
+    name = column[1:-1].replace('""', '"')
+    sql = catalog.format(table=sql_string(source.table.strip()), column=sql_string(name))
+    try:
+        if dialect == "postgres":  # a failure must not end the transaction (its time zone setting)
+            with session.connection.begin_nested():
+                return bool(session.run(sql))
+        return bool(session.run(sql))
+    except SQLAlchemyError:  # a name the catalog cannot resolve: de-duplicate
+        return False
 
 
 def _business_hours(config: Config, session: _Session, mapping: dict[str, str], source: WarehouseSource,
@@ -247,11 +288,14 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
         else:
             file_dimension(query, typed, months)
     quality_rows = by_tag.get("quality", [])
-    if len(quality_rows) != 1:
-        raise DataError(f"{pushdown.dataset}: the warehouse returned {len(quality_rows)} quality rows, not 1")
-    first, last = quality_rows[0][1:3]
-    counts = quality_rows[0][3:]
-    counted: dict[str, int] = dict(zip(pushdown.quality, (int(v or 0) for v in counts), strict=False))
+    if not quality_rows:
+        raise DataError(f"{pushdown.dataset}: the warehouse returned no quality row")
+    # one row per chain of the statement (``sql.build``): counts add up, the days span them all
+    firsts = [dt.date.fromisoformat(str(row[1])) for row in quality_rows if row[1] is not None]
+    lasts = [dt.date.fromisoformat(str(row[2])) for row in quality_rows if row[2] is not None]
+    totals = [sum(int(row[3 + i] or 0) for row in quality_rows) for i in range(len(pushdown.quality))]
+    result.opening_backlog = sum(int(row[3 + len(pushdown.quality)] or 0) for row in quality_rows)
+    counted: dict[str, int] = dict(zip(pushdown.quality, totals, strict=True))
     quality = result.quality
     quality.rows_read = counted.pop("rows_read")
     quality.duplicates = counted.pop("duplicate")
@@ -263,8 +307,8 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
         else:
             quality.excluded[reason] = count
     quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
-    if first is not None and last is not None:
-        result.coverage = (dt.date.fromisoformat(str(first)), dt.date.fromisoformat(str(last)))
+    if firsts and lasts:
+        result.coverage = (min(firsts), max(lasts))
 
 
 def _name(raw: Any) -> str | None:
@@ -338,11 +382,13 @@ class PushdownRun:
         return sum(r.rows_fetched for r in self.results.values())
 
 
-def compute_all(config: Config) -> PushdownRun:
-    """All datasets of a config whose sources are warehouses (none may read files)."""
+def compute_all(config: Config, span: Span | None = None) -> PushdownRun:
+    """All datasets of a config whose sources are warehouses (none may read files); ``span``:
+    only those months (``sql.build``)."""
     from reportgen.engine.aggregate import finish
 
     months: dict[str, MonthMeasures] = {}
+    opening = 0
     run = PushdownRun(months, {}, {}, {})
     columns: set[str] = set()
     business: dict[str, dict[str, float | None]] = {}
@@ -354,7 +400,8 @@ def compute_all(config: Config) -> PushdownRun:
         source = warehouse_source(config, dataset)
         if source is None:
             raise ConfigError(f"sources.{dataset}: not a warehouse source")
-        result = compute(config, dataset, source)
+        result = compute(config, dataset, source, span=span)
+        opening += result.opening_backlog
         run.results[dataset] = result
         run.quality[dataset] = result.quality
         if result.coverage is not None:
@@ -363,15 +410,18 @@ def compute_all(config: Config) -> PushdownRun:
             columns = result.columns
         merge_into(months, result)
         business.update(result.business)
-    finish(months, config, business, columns)
+    if span is not None:
+        business = {m: v for m, v in business.items() if span.first <= m <= span.last}
+    finish(months, config, business, columns, opening)
     run.months = dict(sorted(months.items()))
     return run
 
 
 def push_down(config: Config, dataset: str, result: Filed, collect: bool,
-              max_problems: int | None = 0) -> WarehouseResult:
-    """Compute ``dataset`` in its warehouse and file months, quality, coverage and the rows
-    listed (``compute``'s ``max_problems``) into ``result``.
+              max_problems: int | None = 0, months: tuple[str, str] | None = None) -> WarehouseResult:
+    """Compute ``dataset`` in its warehouse and file months, quality, coverage, the opening
+    backlog and the rows listed (``compute``'s ``max_problems``) into ``result``; ``months``:
+    only the months first … last (report zone), None: every month.
 
     When collecting (``validate``), a failure is recorded in ``result.fatal`` and the dataset
     is left empty instead of raising.
@@ -379,7 +429,8 @@ def push_down(config: Config, dataset: str, result: Filed, collect: bool,
     source = warehouse_source(config, dataset)
     assert source is not None
     try:
-        pushed = compute(config, dataset, source, max_problems=max_problems)
+        span = None if months is None else Span(*months, config.report.timezone)
+        pushed = compute(config, dataset, source, max_problems=max_problems, span=span)
     except ReportgenError as exc:
         if not collect:
             raise
@@ -389,6 +440,7 @@ def push_down(config: Config, dataset: str, result: Filed, collect: bool,
     result.quality[dataset] = pushed.quality
     result.problems += pushed.problems
     result.notes += pushed.notes
+    result.opening_backlog += pushed.opening_backlog
     if pushed.coverage is not None:
         result.coverage[dataset] = pushed.coverage
     return pushed

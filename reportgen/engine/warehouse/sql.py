@@ -26,7 +26,9 @@ the syntax tree where a dialect needs a different shape:
 * BigQuery epoch seconds are ``UNIX_MICROS(t) / 1e6``; Snowflake's are
   ``DATE_PART(epoch_microsecond, t) / 1e6`` (its ``epoch_second`` drops the
   fraction);
-* BigQuery formats an instant in a zone with ``FORMAT_TIMESTAMP(fmt, t, zone)``.
+* BigQuery formats an instant in a zone with ``FORMAT_TIMESTAMP(fmt, t, zone)``;
+* PostgreSQL and DuckDB take a column's median and p90 from one array percentile (one sort
+  per group, ``_one_sort_per_column``); Snowflake and BigQuery have no array form.
 
 Measures never use ``FILTER (WHERE …)``: ``sqlgen`` writes conditional
 aggregates as ``CASE`` inside the aggregate, which every dialect accepts.
@@ -34,8 +36,10 @@ aggregates as ``CASE`` inside the aggregate, which every dialect accepts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlglot
 from sqlglot import exp
@@ -45,7 +49,9 @@ from reportgen.config import Config, KpiOptions, SourceConfig
 from reportgen.engine import rules
 from reportgen.engine.reasons import reasons_of
 from reportgen.engine.sqlgen import Query, measures_sql
+from reportgen.months import shift
 from reportgen.sources.files import sql_string
+from reportgen.sources.outbound import outbound_channels
 from reportgen.sources.schema import ID_COLUMN
 
 SOURCE_PLACEHOLDER = "__reportgen_source__"
@@ -89,10 +95,82 @@ def _typed(value: rules.Value, expression: str | None) -> str:
     return f"CAST({expression or 'NULL'} AS {value.sql_type}) AS {value.name}_raw"
 
 
-def _terms(tz: str) -> rules.Terms:
-    """How the declared rules (``engine.rules``) read the mapped columns (``<value>_raw``)."""
+def _terms(tz: str, month: Callable[[str], str] | None = None) -> rules.Terms:
+    """How the declared rules (``engine.rules``) read the mapped columns (``<value>_raw``); ``month``:
+    how an instant's month key is written (default: formatted in the report zone)."""
     return rules.Terms(lambda value: f"{value.name}_raw", lambda value: f"{value.name}_raw IS NOT NULL",
-                       "_rn > 1", lambda column: _month(column, tz))
+                       "_rn > 1", month or (lambda column: _month(column, tz)))
+
+
+def boundary(month: str, tz: str) -> str:
+    """The instant ``month`` starts in zone ``tz`` (its first local midnight, DST-aware: a
+    midnight the clocks skip starts at the jump), as a DuckDB TIMESTAMPTZ literal in UTC."""
+    local = dt.datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=ZoneInfo(tz))
+    return f"CAST('{local.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M:%S')}+00' AS TIMESTAMPTZ)"
+
+
+@dataclass(frozen=True)
+class Span:
+    """The months a statement computes, ``first`` … ``last`` (YYYY-MM in the report zone ``tz``).
+
+    Rows are chosen by comparing the raw instants with the months' boundaries (computed here,
+    so a warehouse index on them serves) and month keys are found by the same comparisons,
+    never by formatting every row's instant.
+    """
+
+    first: str
+    last: str
+    tz: str
+
+    @property
+    def months(self) -> list[str]:
+        months, month = [], self.first
+        while month <= self.last:
+            months.append(month)
+            month = shift(month, 1)
+        return months
+
+    @property
+    def start(self) -> str:
+        return boundary(self.first, self.tz)
+
+    @property
+    def end(self) -> str:
+        return boundary(shift(self.last, 1), self.tz)
+
+    def within(self, column: str) -> str:
+        """SQL: ``column`` (an instant) falls in the span."""
+        return f"({column} >= {self.start} AND {column} < {self.end})"
+
+    def month(self, column: str) -> str:
+        """SQL: ``column``'s month key within the span, NULL outside it."""
+        months = self.months
+        edges = [boundary(m, self.tz) for m in months[1:]]
+        whens = " ".join(f"WHEN {column} < {edge} THEN '{m}'" for m, edge in zip(months, edges, strict=False))
+        return (f"CASE WHEN {column} < {self.start} OR {column} >= {self.end} THEN NULL {whens} "
+                f"ELSE '{months[-1]}' END")
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Which rows one chain of cleaning CTEs (``numbered``, ``ranked``, ``<dataset>_all``, each name
+    ending in ``suffix``) reads, and how.
+
+    ``where``: the rows kept, over the mapped columns (``created_raw`` …), applied before the
+    rules (a warehouse pushes it down to its scan); of the rows sharing an id, the winner is still
+    chosen among all of them. ``unique``: ids are known unique (no de-duplication at all).
+    ``owns_dups``: this chain writes the ``dup_ids`` CTE (a second chain reuses it).
+    ``month``: how month keys are written (None: formatted in the report zone).
+    ``extra``: more output columns of ``<dataset>_all`` (SQL over ``ranked``'s columns).
+    """
+
+    suffix: str = ""
+    # SQL over the mapped columns, given how each is read (its raw expression, or a column)
+    where: Callable[[Callable[[str], str]], str] | None = None
+    unique: bool = False
+    owns_dups: bool = True
+    month: Callable[[str], str] | None = None
+    extra: str = ""
 
 
 def _month(column: str, tz: str) -> str:
@@ -112,25 +190,55 @@ def _order(source: SourceConfig, mapping: Mapping[str, str], columns: Sequence[s
     return ", ".join(keys)
 
 
-def _deduplicated(mapped: Sequence[str], order: str) -> str:
-    """CTEs ``dup_ids`` and ``numbered``: the mapped rows, ``_rn`` > 1 for the losers among repeated ids.
+def _deduplicated(mapped: Sequence[str], order: str, raw_id: str | None, chain: Chain) -> str:
+    """CTEs ``dup_ids`` (when the chain owns it) and ``numbered``: the mapped rows the chain
+    keeps, ``_rn`` > 1 for the losers among repeated ids.
 
-    Only the rows of repeated ids are numbered by a window (found by a hash aggregate on the id
-    alone): sorting every full row by id costs a warehouse far more. The mapped subquery is
-    written out at each use rather than shared, so no engine materialises a copy of the table.
+    Repeated ids are found by grouping the id column as stored (its statistics estimate the
+    groups; no per-row expression): ``dup_ids`` holds, as text, the stored ids that repeat or that
+    trimming changes, and their trimmed text (``' 7'`` and ``'7'`` are one id). The rows whose
+    stored id is among them are numbered by a window over the (cleaned) id, among all rows of the
+    id (the winner does not depend on which rows the chain keeps); every other row is joined on
+    the stored id alone (against ``dup_ids`` grouped again: a planner then estimates it small, as it
+    is, and hashes it rather than sorting the table). The mapped subquery is written out at each use
+    rather than shared, so no engine materialises a copy of the table. With ``chain.unique`` no row
+    is numbered at all.
     """
-    def source(alias: str) -> str:
-        return f"(SELECT {', '.join(mapped)} FROM {SOURCE_PLACEHOLDER} AS src) AS {alias}"
+    expressions = {item.rsplit(" AS ", 1)[1]: item.rsplit(" AS ", 1)[0] for item in mapped}
+    text = f"CAST({raw_id} AS VARCHAR)"
+    unique = chain.unique or raw_id is None
 
-    return f"""
-dup_ids AS (
-  SELECT d.id AS dup_id FROM {source('d')} WHERE d.id IS NOT NULL GROUP BY d.id HAVING count(*) > 1
+    def source(alias: str, where: bool = False) -> str:
+        kept = f" WHERE {chain.where(expressions.__getitem__)}" if where and chain.where else ""
+        stored = "" if unique else f", {text} AS _stored_id"
+        return f"(SELECT {', '.join(mapped)}{stored} FROM {SOURCE_PLACEHOLDER} AS src{kept}) AS {alias}"
+
+    def kept(alias: str) -> str:
+        return "" if chain.where is None else f" AND ({chain.where(lambda name: f'{alias}.{name}')})"
+
+    s = chain.suffix
+    if unique:
+        return f"""
+numbered{s} AS (SELECT m.*, 1 AS _rn FROM {source('m', where=True)})"""
+    dups = f"""
+dup_stored AS (
+  SELECT {text} AS stored FROM {SOURCE_PLACEHOLDER} AS src WHERE {raw_id} IS NOT NULL
+  GROUP BY {raw_id} HAVING count(*) > 1 OR trim({text}) <> {text}
 ),
-numbered AS (
-  SELECT m.*, 1 AS _rn FROM {source('m')} LEFT JOIN dup_ids AS x ON m.id = x.dup_id WHERE x.dup_id IS NULL
-  UNION ALL
+dup_ids AS (SELECT stored AS dup_id FROM dup_stored UNION SELECT trim(stored) FROM dup_stored),
+dup_rows AS (
   SELECT r.*, row_number() OVER (PARTITION BY r.id ORDER BY {order}) AS _rn
-  FROM {source('r')} WHERE r.id IN (SELECT dup_id FROM dup_ids)
+  FROM {source('r')} WHERE r._stored_id IN (SELECT dup_id FROM dup_ids)
+),""" if chain.owns_dups else ""
+    # the rows of repeated ids, numbered once for every chain (``dup_rows``: the first chain's columns)
+    columns = ", ".join(f"w.{name}" for name in expressions)
+    return f"""{dups}
+numbered{s} AS (
+  SELECT m.*, 1 AS _rn FROM {source('m', where=True)}
+  LEFT JOIN (SELECT dup_id FROM dup_ids GROUP BY dup_id) AS x ON m._stored_id = x.dup_id
+  WHERE x.dup_id IS NULL
+  UNION ALL
+  SELECT {columns}, w._stored_id, w._rn FROM dup_rows AS w WHERE TRUE{kept('w')}
 )"""
 
 
@@ -144,16 +252,17 @@ class BusinessHours:
 
 
 def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown: bool = False,
-                business: BusinessHours | None = None) -> str:
+                business: BusinessHours | None = None, chain: Chain = Chain()) -> str:
     """CTEs ending in ``tickets_all``: every row, with its ``excluded`` reason (NULL: usable).
 
     ``shown``: also keep the id and each column's value as read (``SHOWN``), for listing rows.
     ``business``: also the business durations (``first_response_business_hours``, …).
+    ``chain``: which rows, and the CTEs' names (``Chain``).
     """
     get = mapping.get
     latest = source.options.get("latest_by")
     hours_given = "first_response_hours" in mapping
-    relation, terms = rules.tickets(hours_given), _terms(tz)
+    relation, terms = rules.tickets(hours_given), _terms(tz, chain.month)
     values = {value.name for value in relation.values}
     mapped = [
         f"{_text(get('ticket_id'), trimmed=True)} AS id",
@@ -180,13 +289,14 @@ def tickets_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, shown
                                      "category", "channel", "agent", "replies_raw", "reopens_raw"))
     discards = relation.discard_conditions(terms)
     flags = ", ".join(f"CASE WHEN {discards[r]} THEN 1 ELSE 0 END AS {r}" for r in relation.discards)
+    s = chain.suffix
     return f"""
-{_deduplicated(mapped, order)},
-ranked AS (SELECT *, {', '.join(relation.checked(terms))} FROM numbered),{business_cte}
-tickets_all AS (
+{_deduplicated(mapped, order, get('ticket_id'), chain)},
+ranked{s} AS (SELECT *, {', '.join(relation.checked(terms))} FROM numbered{s}),{business_cte}
+tickets_all{s} AS (
   SELECT {relation.excluded_sql(terms)} AS excluded, {', '.join(relation.output_sql(terms))},
-         {business_columns}{flags}{_shown('tickets', hours_given) if shown else ''}
-  FROM ranked {joins}
+         {business_columns}{flags}{_shown('tickets', hours_given) if shown else ''}{chain.extra}
+  FROM ranked{s} {joins}
 )"""
 
 
@@ -200,25 +310,26 @@ def day_range_sql(mapping: Mapping[str, str], source: SourceConfig, tz: str, dia
 
 
 def surveys_cte(mapping: Mapping[str, str], source: SourceConfig, tz: str, config: Config,
-                shown: bool = False) -> str:
+                shown: bool = False, chain: Chain = Chain()) -> str:
     """CTEs ending in ``surveys_all``: every response, with its ``excluded`` reason (NULL: usable);
-    ``shown`` as for :func:`tickets_cte`."""
+    ``shown`` and ``chain`` as for :func:`tickets_cte`."""
     get = mapping.get
     latest = source.options.get("latest_by")
-    relation, terms = rules.surveys(config.kpis), _terms(tz)
+    relation, terms = rules.surveys(config.kpis), _terms(tz, chain.month)
     mapped = [f"{_text(get('response_id'), trimmed=True)} AS id",
               *(_typed(value, get(value.column)) for value in relation.values),
               f"{_text(get('ticket_id'), trimmed=True)} AS ticket_id"]  # the ticket it names
     if latest:
         mapped.append(f'"{latest!s}" AS _latest')
     order = _order(source, mapping, tuple(f"{value.name}_raw" for value in relation.values))
+    s = chain.suffix
     return f"""
-{_deduplicated(mapped, order)},
-ranked AS (SELECT *, {', '.join(relation.checked(terms))} FROM numbered),
-surveys_all AS (
+{_deduplicated(mapped, order, get('response_id'), chain)},
+ranked{s} AS (SELECT *, {', '.join(relation.checked(terms))} FROM numbered{s}),
+surveys_all{s} AS (
   SELECT {relation.excluded_sql(terms)} AS excluded, {', '.join(relation.output_sql(terms))}{
-      _shown('surveys', False) if shown else ''}
-  FROM ranked
+      _shown('surveys', False) if shown else ''}{chain.extra}
+  FROM ranked{s}
 )"""
 
 
@@ -239,21 +350,29 @@ def _shown(dataset: str, hours_given: bool) -> str:
     return "".join(f", CAST({raw} AS VARCHAR) AS _shown_{name}" for name, raw in columns.items())
 
 
-def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str) -> exp.Select:
+def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, relation: str | None = None,
+                    where: str | None = None, opening: str | None = None, counts: bool = True) -> exp.Select:
+    """The ``quality`` row of ``relation`` (default ``<dataset>_all``; ``where``: of its rows those):
+    the counts of ``names`` (NULL unless ``counts``), then the opening backlog (``opening``: its
+    SQL, else NULL); the first and last day of a usable row."""
     values = []
     for name in names:
-        if name == "rows_read":
+        if not counts:
+            values.append("NULL")
+        elif name == "rows_read":
             values.append("count(*)")
         elif name in TICKET_DISCARDS:
             values.append(f"sum(CASE WHEN excluded IS NULL THEN {name} ELSE 0 END)")
         else:
             values.append(f"count(CASE WHEN excluded = {sql_string(name)} THEN 1 END)")
+    values.append(opening or "NULL")
     values += ["NULL"] * (width - len(values))
     instant = "created" if dataset == "tickets" else "submitted"
     columns = ", ".join(f"CAST({v} AS DOUBLE)" for v in values)
     return _select(
         f"SELECT 'quality', {_day(f'min(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, "
-        f"{_day(f'max(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, {columns} FROM {dataset}_all")
+        f"{_day(f'max(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, {columns} "
+        f"FROM {relation or f'{dataset}_all'}{f' WHERE {where}' if where else ''}")
 
 
 def _select(sql: str) -> exp.Select:
@@ -286,22 +405,60 @@ def _measure_branch(index: int, query: Query, width: int) -> exp.Select:
 
 
 def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[str, str],
-          dialect: str, business: BusinessHours | None = None) -> Pushdown:
+          dialect: str, business: BusinessHours | None = None, span: Span | None = None,
+          unique: bool = False) -> Pushdown:
     """The push-down statement of ``dataset`` (tickets or surveys) for ``dialect``; ``business``:
-    how the tickets get their business durations (with ``business_hours:``)."""
+    how the tickets get their business durations (with ``business_hours:``).
+
+    ``span``: compute only those months (None: every month in the table). The rows created (or
+    submitted) in the span, the tickets resolved in it and the rows no month can hold (their
+    instant missing or invalid) are cleaned by one chain of CTEs, measured and counted for data
+    quality; every other row by a second chain read by one lean aggregate: the open tickets when
+    the span starts (the backlog the span's months add to) and the first and last day with data.
+    ``unique``: the ids are known unique (a key in the catalog, or ``options.unique_ids``):
+    no de-duplication.
+    """
     tz = config.report.timezone
     queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all",
-                                 business_hours=config.has_business_hours))
+                                 business_hours=config.has_business_hours,
+                                 outbound=outbound_channels(config)))
     quality = QUALITY_TICKETS if dataset == "tickets" else QUALITY_SURVEYS
-    width = max([len(quality), *(len(q.measures) for q in queries)])
-    ctes = (tickets_cte(mapping, source, tz, business=business) if dataset == "tickets"
-            else surveys_cte(mapping, source, tz, config))
+    width = max([len(quality) + 1, *(len(q.measures) for q in queries)])
+    tickets = dataset == "tickets"
+
+    def ctes(chain: Chain) -> str:
+        return (tickets_cte(mapping, source, tz, business=business if chain.owns_dups else None, chain=chain)
+                if tickets else surveys_cte(mapping, source, tz, config, chain=chain))
+
     branches = [_measure_branch(i, q, width) for i, q in enumerate(queries)]
-    branches.append(_quality_branch(dataset, quality, width, tz))
+    if span is None:
+        text = ctes(Chain(unique=unique))
+        branches.append(_quality_branch(dataset, quality, width, tz))
+    else:
+        instant = "created_raw" if tickets else "submitted_raw"
+        relation = rules.tickets() if tickets else rules.surveys(config.kpis)
+        check = next(value for value in relation.values if f"{value.name}_raw" == instant)
+
+        def unplaced(column: str) -> str:  # no month can hold the row: its instant is missing or invalid
+            return f"(({rules.compile_sql(check.check, {'_v': column})}) IS NULL)"
+
+        def inside(column: Callable[[str], str]) -> str:
+            resolved = f" OR {span.within(column('resolved_any_raw'))}" if tickets else ""
+            return f"{span.within(column(instant))}{resolved} OR {unplaced(column(instant))}"
+
+        counted = f", CASE WHEN {span.within(instant)} OR {unplaced(instant)} THEN 1 ELSE 0 END AS _counted"
+        rest = Chain("_rest", lambda column: f"NOT coalesce({span.within(column(instant))}, TRUE)",
+                     unique, owns_dups=False, month=lambda column: "CAST(NULL AS VARCHAR)")
+        text = ctes(Chain(where=inside, unique=unique, month=span.month, extra=counted)) + "," + ctes(rest)
+        opening = (f"count(CASE WHEN excluded IS NULL AND created < {span.start} "
+                   f"AND (resolved IS NULL OR resolved >= {span.start}) THEN 1 END)") if tickets else None
+        branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1"),
+                     _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", opening=opening,
+                                     counts=False)]
     union: exp.Expression = branches[0]
     for branch in branches[1:]:
         union = exp.union(union, branch, distinct=False)
-    statement = sqlglot.parse_one(f"WITH {ctes} SELECT 1", read="duckdb")
+    statement = sqlglot.parse_one(f"WITH {text} SELECT 1", read="duckdb")
     with_ = statement.args["with_"] if "with_" in statement.args else statement.args["with"]
     union.set("with_" if "with_" in statement.args else "with", with_)
     return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width)
@@ -311,12 +468,38 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
 def compile_sql(tree: exp.Expr, dialect: str) -> str:
     """DuckDB-dialect tree → SQL text for ``dialect`` (with the rewrites the module docstring lists)."""
     tree = tree.copy()
+    if dialect in ("postgres", "duckdb"):
+        tree = tree.transform(_one_sort_per_column)
     if dialect == "bigquery":
         tree = tree.transform(_bigquery_percentiles)
         tree = tree.transform(_bigquery_functions)
     elif dialect == "snowflake":
         tree = tree.transform(_snowflake_functions)
     return tree.sql(dialect=dialect)
+
+
+def _one_sort_per_column(node: exp.Expression) -> exp.Expression:
+    """A grouped SELECT's percentiles of one column (the median and p90) → elements of ONE array
+    percentile, ``(percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x))[i]``: the engine
+    computes identical aggregates once, so each group's values are sorted once, not per percentile."""
+    if not isinstance(node, exp.Select) or node.args.get("group") is None:
+        return node
+    found: dict[str, list[exp.PercentileCont]] = {}
+    for expression in node.expressions:
+        for call in expression.find_all(exp.PercentileCont):
+            fraction = call.args.get("expression")
+            if isinstance(fraction, exp.Literal) and not isinstance(call.parent, exp.Window):
+                found.setdefault(call.this.sql("duckdb"), []).append(call)
+    for calls in found.values():
+        fractions = list(dict.fromkeys(call.args["expression"].this for call in calls))
+        if len(fractions) < 2:
+            continue
+        for call in calls:
+            shared = exp.PercentileCont(this=call.this.copy(), expression=exp.Array(
+                expressions=[exp.Literal.number(f) for f in fractions]))
+            index = exp.Literal.number(fractions.index(call.args["expression"].this) + 1)
+            call.replace(exp.Bracket(this=exp.Paren(this=shared), expressions=[index]))
+    return node
 
 
 def _micros_seconds(function: str, *args: exp.Expression) -> exp.Expression:

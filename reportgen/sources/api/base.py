@@ -62,6 +62,8 @@ class Connector(ABC):
     columns: ClassVar[tuple[str, ...]]  # canonical columns of the rows `canonical` returns
     Settings: ClassVar[type[ApiSettings]] = ApiSettings
     auth_hint: ClassVar[str] = "check the source's token"
+    # channel values (as ``canonical`` writes them) of tickets the team started: see Preset
+    outbound_channels: ClassVar[tuple[str, ...]] = ()
     default_url: ClassVar[str | None] = None
     rate_limit: ClassVar[RateLimit | None] = None
 

@@ -28,7 +28,8 @@ resolved_at            ``stats.resolved_at`` (else ``stats.closed_at``) when ``s
 category               ``type`` (default), or a custom field: ``category: cf_product``
                        (also written ``custom_field:cf_product``)
 channel                ``source``: 1 Email, 2 Portal, 3 Phone, 4 Forum, 5 Twitter, 6 Facebook,
-                       7 Chat, 8 Mobihelp, 9 Feedback widget, 10 Outbound email, …
+                       7 Chat, 8 Mobihelp, 9 Feedback widget, 10 Outbound email (outbound:
+                       tickets the team started), …
 agent                  the responder's name (``responder_id`` → agents)
 replies                not available: the list has no reply count, so FCR shows no value
 reopens                1 when ``stats.reopened_at`` is set, else 0 (the API keeps only the last)
@@ -134,6 +135,7 @@ class FreshdeskTickets(DeclarativeConnector):
     datasets = ("tickets",)
     Settings = FreshdeskSettings
     auth_hint = "check token: (the API key from Profile settings › Your API Key)"
+    outbound_channels = (SOURCES[10],)  # tickets an agent started by writing to a customer
     url_hint = URL_HINT
     per_page: ClassVar[int] = PER_PAGE
     streams = (

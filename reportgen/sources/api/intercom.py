@@ -30,7 +30,9 @@ first_response_at      ``statistics.first_admin_reply_at``
 resolved_at            ``statistics.last_close_at`` when ``state`` is closed
 category               the first of ``tags.tags`` (default, ``category: tags``), or
                        ``custom_attributes[<name>]`` (``category: "custom_attribute:<name>"``)
-channel                ``source.type`` (conversation → Chat, email → Email, phone_call → Phone, …)
+channel                ``source.type`` (conversation → Chat, email → Email, phone_call → Phone, …);
+                       ``Outbound message`` when ``source.delivered_as`` is admin_initiated,
+                       automated or campaigns_initiated (the team or its messages started it)
 agent                  the name of ``admin_assignee_id`` (``GET /admins``)
 replies                not available (no count of teammate replies): FCR shows no value
 reopens                ``statistics.count_reopens``
@@ -107,6 +109,7 @@ class _Tags(msgspec.Struct):
 
 class _Source(msgspec.Struct):
     type: Any = None
+    delivered_as: Any = None
 
 
 class _Contact(msgspec.Struct):
@@ -174,6 +177,7 @@ class _Stored(msgspec.Struct):
     rating: Any
     remark: Any
     rated_at: Any
+    delivered_as: Any = None  # absent from conversations stored before it was kept
 
 
 _decode_page = msgspec.json.Decoder(_SearchPage).decode
@@ -191,7 +195,8 @@ def _record(item: _Conversation, body: Any = None) -> PulledRecord | None:
                      people[0].id if people else None,
                      item.custom_attributes if isinstance(item.custom_attributes, dict) else {},
                      stats.first_admin_reply_at, stats.last_close_at, stats.count_reopens,
-                     rating.rating, rating.remark, rating.created_at)
+                     rating.rating, rating.remark, rating.created_at,
+                     item.source.delivered_as if item.source else None)
     return PulledRecord(str(item.id), unix_iso(item.updated_at), False, _encode(stored))
 
 
@@ -210,6 +215,19 @@ def _channel(value: Any) -> Any:
     return CHANNELS.get(channel, channel.replace("_", " ").capitalize()) if channel else None
 
 
+# source.delivered_as of a conversation the team started: a teammate's message ("ticket initiated by an
+# admin, group email"), a Series or another outbound message, a legacy campaign (Intercom's reference)
+STARTED_BY_TEAM = frozenset({"admin_initiated", "automated", "campaigns_initiated"})
+OUTBOUND = "Outbound message"
+
+
+def _conversation_channel(record: Mapping[str, Any], connector: DeclarativeConnector,
+                          lookups: Lookups) -> Any:
+    if record.get("delivered_as") in STARTED_BY_TEAM:  # an outbound channel (docs/SPEC_NOTES.md)
+        return OUTBOUND
+    return _channel(record.get("channel"))
+
+
 TICKETS: dict[str, Rule] = {
     "ticket_id": take("id", str),
     "created_at": take("created_at", unix_iso),
@@ -217,7 +235,7 @@ TICKETS: dict[str, Rule] = {
     "resolved_at": lambda record, connector, lookups: unix_iso(record.get("last_close_at"))
     if record.get("state") == "closed" else None,
     "category": _category,
-    "channel": take("channel", _channel),
+    "channel": _conversation_channel,
     "agent": name_of("admin", "admin_assignee_id"),
     "reopens": take("count_reopens", count),
     "customer_id": take("customer_id"),
@@ -245,6 +263,7 @@ class IntercomTickets(DeclarativeConnector):
     per_page: ClassVar[int] = PER_PAGE
     probe_path = "/me"
     rate_limit = RateLimit(remaining="X-RateLimit-Remaining", reset="X-RateLimit-Reset")
+    outbound_channels: ClassVar[tuple[str, ...]] = (OUTBOUND,)
     streams = (Stream(
         "conversations", SEARCH, "conversations",
         TokenPaging(param="starting_after", token="pages.next.starting_after"),
@@ -281,6 +300,7 @@ class IntercomCsat(IntercomTickets):
     api = "intercom_csat"
     datasets = ("surveys",)
     mapping = SURVEYS
+    outbound_channels = ()  # responses have no channel
     columns = tuple(SURVEYS)
 
     def lookups(self, http: HttpClient) -> Lookups:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -369,3 +370,15 @@ def check_credentials(config: Config, *, policy: RetryPolicy | None = None,
         except ReportgenError as exc:
             problems.append(exc)
     return problems
+
+
+def store_version(config: Config, dataset: str, source: ApiSource) -> list[Any]:
+    """What identifies the records pulled for a source as they are now (its store key, pull
+    generation, pages committed and when the last was): any page committed since changes it.
+    Raises DataError when nothing was pulled yet (as ``materialize`` does)."""
+    key = source_key(dataset, source)
+    state = store_for(config).state(key)
+    if state is None:
+        raise DataError(f"sources.{dataset} ({source.api}): nothing was pulled yet",
+                        hint="run `reportgen pull --config …` (without --offline)")
+    return [key, state.generation, state.pages, state.committed_at, state.complete, state.full_pending]

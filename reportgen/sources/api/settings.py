@@ -23,12 +23,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from reportgen.config import ApiSource
+from reportgen.config import ApiSource, SourceConfig
 from reportgen.sources.api.times import parse_start
 
 # the keys an api source may use besides api: and options: (config.ApiSource); each connector's
 # Settings says which it takes
-API_KEYS = tuple(key for key in ApiSource.KEYS if key not in ("api", "timezone", "options"))
+API_KEYS = tuple(key for key in ApiSource.KEYS if key != "api" and key not in SourceConfig.model_fields)
 KINDS = ("nps", "csat", "ces")
 
 

@@ -71,6 +71,10 @@ class Preset:
     options: Mapping[str, str] = field(default_factory=dict)
     # values this vendor writes for "nothing" beyond BLANK_LIKE (compared trimmed, lower case)
     extra_blank_values: frozenset[str] = frozenset()
+    # channel values of tickets the team started (outbound): left out of the customers' preferred
+    # channels and of first-response KPIs, counted apart (docs/SPEC_NOTES.md); ``outbound_channels:``
+    # on a source replaces them
+    outbound_channels: tuple[str, ...] = ()
 
     @property
     def blank_values(self) -> frozenset[str]:

@@ -10,7 +10,8 @@ first_response_at      ``Initial response time``; when empty, ``Created time`` +
 resolved_at            ``Resolved time``; when empty, ``Closed time`` (closing resolves)
 category               ``category_tags`` / ``category_tag_prefix`` on ``Tags``, else
                        ``category_column``, else ``Type``
-channel                ``Source`` (Email, Portal, Phone, Chat, Feedback widget, …)
+channel                ``Source`` (Email, Portal, Phone, Chat, Feedback widget, …);
+                       ``Outbound Email`` is outbound (tickets the team started)
 agent                  ``Agent`` (``No Agent`` = unassigned)
 replies                ``Agent interactions``
 reopens                — (not in the export: 0)
@@ -65,5 +66,8 @@ def ticket_columns(dataset: str, header: Sequence[str], source: SourceConfig,
     })
 
 
+# tickets an agent started with "+ New › Email" (Freshdesk's source "Outbound Email")
+OUTBOUND_CHANNELS = ("Outbound Email",)
+
 FRESHDESK = Preset("freshdesk", ("tickets",), ticket_columns, "Freshdesk ticket CSV export",
-                   options=OPTIONS)
+                   options=OPTIONS, outbound_channels=OUTBOUND_CHANNELS)

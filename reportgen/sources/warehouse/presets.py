@@ -179,4 +179,5 @@ def option_keys() -> Mapping[str, str]:
         "business_hours": "dbt_zendesk: first response in business minutes instead of calendar minutes",
         "category_column": "dbt_zendesk: the column holding the category (default: type)",
         "latest_by": "on duplicate ids, the row with the greatest value of this column wins",
+        "unique_ids": "true: the ids never repeat (a key the catalog does not show): no de-duplication",
     }
