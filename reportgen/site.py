@@ -7,7 +7,11 @@ Every month's page is drawn from the blocks (``reportgen.blocks``) of the KPI
 values history stored for it (``HistoryStore.stored_kpis``: read, not
 recomputed), with the same verdicts and unit formats (``reportgen.units``) as
 the workbook and the email, in the report's language. The report month is in
-history once its run has gathered it; its workbook is the run's. Pages are
+history once its run has gathered it; its workbook is the run's. A month's
+page also has its manager's note (``reportgen.notes``), why its KPIs changed
+(``reportgen.drivers`` on the segment measures history stored for it and the
+month before) and, for the report month only (history keeps no comments), its
+survey comments (``reportgen.voice``). Pages are
 plain HTML with inline CSS and SVG: nothing is loaded from anywhere, no script
 is needed, and they work from ``file://`` as from any static host. Each file
 is written to a temporary file beside it and moved into place, the month pages
