@@ -58,6 +58,7 @@ class _Entry(msgspec.Struct, frozen=True):
     coverage: dict[str, tuple[dt.date, dt.date]]
     notes: list[str]
     comments: dict[str, list[SurveyComment]]
+    opening_backlog: int = 0  # tickets open when the first computed month starts
 
 
 class ResultCache:
@@ -85,7 +86,7 @@ class ResultCache:
             os.utime(path)  # the newest entries are the ones kept
         return EngineResult(dict(entry.months), dict(entry.quality), list(entry.problems),
                             coverage=dict(entry.coverage), notes=list(entry.notes),
-                            comments=dict(entry.comments))
+                            opening_backlog=entry.opening_backlog, comments=dict(entry.comments))
 
     def store(self, result: EngineResult, started: float) -> bool:
         """Keep ``result`` for the next run; False when it must not be kept: the inputs are not
@@ -94,7 +95,7 @@ class ResultCache:
         if self.key is None or result.fatal or cache_key(self.config, started) != self.key:
             return False
         entry = _Entry(result.months, result.quality, result.problems, result.coverage, result.notes,
-                       result.comments)
+                       result.comments, result.opening_backlog)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=self.folder)  # 0600

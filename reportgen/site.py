@@ -7,7 +7,11 @@ Every month's page is drawn from the blocks (``reportgen.blocks``) of the KPI
 values history stored for it (``HistoryStore.stored_kpis``: read, not
 recomputed), with the same verdicts and unit formats (``reportgen.units``) as
 the workbook and the email, in the report's language. The report month is in
-history once its run has gathered it; its workbook is the run's. Pages are
+history once its run has gathered it; its workbook is the run's. A month's
+page also has its manager's note (``reportgen.notes``), why its KPIs changed
+(``reportgen.drivers`` on the segment measures history stored for it and the
+month before) and, for the report month only (history keeps no comments), its
+survey comments (``reportgen.voice``). Pages are
 plain HTML with inline CSS and SVG: nothing is loaded from anywhere, no script
 is needed, and they work from ``file://`` as from any static host. Each file
 is written to a temporary file beside it and moved into place, the month pages
@@ -32,21 +36,30 @@ import jinja2
 from reportgen.blocks import KpiRow, MonthBlocks, MonthValues, SeriesBlock, build_blocks
 from reportgen.config import Config
 from reportgen.coverage import PARTIAL_MARK, partial_note, stored_partial_months
+from reportgen.drivers import KpiDrivers, month_drivers
+from reportgen.drivers_text import DriversBlock, segment_name
 from reportgen.errors import ConfigError
 from reportgen.history import HistoryStore, StoredKpis
 from reportgen.i18n import Translator, translator
-from reportgen.months import window
+from reportgen.kpis import scalar_values
+from reportgen.measures import dimension_value_in
+from reportgen.monthdata import MonthData
+from reportgen.months import shift, window
+from reportgen.notes import read_note
 from reportgen.outputs.xlsx import XlsxOutput, report_path
 from reportgen.render.svg import Line, legend_swatch, line_chart, sparkline
 from reportgen.report import reason_meaning
-from reportgen.report_survey import sample_text, unusual_text, usual_note
+from reportgen.report_survey import sample_text, score_text, unusual_text, usual_note
 from reportgen.run import MonthRun, from_first_month
-from reportgen.units import format_change, format_value
+from reportgen.units import change_value, format_change, format_value
+from reportgen.voice import CommentRow, comment_rows
 
 DEFAULT_DIR = "site"
 INDEX_TEMPLATE = "site_index.html.j2"
 MONTH_TEMPLATE = "site_month.html.j2"
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+WHY_DIMENSIONS = {"category": "common.category", "channel": "common.channel", "agent": "agents.col.agent"}
+VOICE_COLUMNS = ("score", "survey", "date", "category", "channel", "agent", "comment")
 
 
 @dataclass(frozen=True)
@@ -109,12 +122,18 @@ class SiteBuilder:
     """Lays out and writes the pages of the stored months (``stored``, oldest first).
 
     ``partial``: month → why it is covered only in part; ``workbooks``: month → its workbook file
-    (copied beside the month's page when it exists).
+    (copied beside the month's page when it exists); ``drivers``: month → why its KPIs changed
+    (``reportgen.drivers``; from the stored segment measures, or the run's); ``comments``: month →
+    its survey comments (only the report month's: history does not store them).
     """
 
     def __init__(self, config: Config, stored: Sequence[StoredKpis], partial: Mapping[str, str],
-                 workbooks: Mapping[str, Path], tr: Translator | None = None) -> None:
+                 workbooks: Mapping[str, Path], tr: Translator | None = None,
+                 drivers: Mapping[str, Mapping[str, KpiDrivers]] | None = None,
+                 comments: Mapping[str, tuple[CommentRow, ...]] | None = None) -> None:
         self.config = config
+        self.drivers = dict(drivers or {})
+        self.comments = dict(comments or {})
         self.stored = list(stored)
         self.by_month = {m.month: m for m in self.stored}
         self.partial = dict(partial)
@@ -138,6 +157,9 @@ class SiteBuilder:
             partial={m: why for m, why in self.partial.items() if m in months},
             business_hours=self.config.has_business_hours,
             min_responses=self.config.report.min_responses,
+            comments=self.comments.get(month, ()),
+            note=read_note(self.config, month),
+            drivers=self.drivers.get(month, {}),
         )
         return build_blocks(values, self.config.report.title, self.config.targets, self.currency, self.tr)
 
@@ -244,6 +266,55 @@ class SiteBuilder:
                    ("rows_read", "rows_used", "duplicates", "rows_excluded", "values_discarded")]
         return {"datasets": datasets, "reasons": reasons, "headers": headers}
 
+    def why(self, block: DriversBlock, month: str) -> dict[str, Any]:
+        """The "Why it changed" section: per KPI that moved, its sentence and top contributors."""
+        tr = self.tr
+        previous = block.previous
+        before = tr.month(previous) if previous else ""
+        after = tr.month(month)
+        headers = [tr.t("why.col.share", month=before), tr.t("why.col.share", month=after),
+                   tr.t("why.col.value", month=before), tr.t("why.col.value", month=after),
+                   tr.t("why.col.contribution")]
+        lines = []
+        for line in block.lines:
+            unit = line.kpi.unit
+            dimensions = []
+            for dimension, segments in line.top.items():
+                rows = [{"name": segment_name(dimension, s, tr),
+                         "cells": [self.value(s.share_previous, "percent"), self.value(s.share, "percent"),
+                                   self.value(s.value_previous, unit), self.value(s.value, unit),
+                                   format_change(change_value(unit, 0.0, s.contribution), unit,
+                                                 self.currency, tr)]}
+                        for s in segments]
+                if rows:
+                    dimensions.append({"name": tr.t(WHY_DIMENSIONS[dimension]), "rows": rows})
+            lines.append({"id": line.kpi.id, "label": line.label, "sentence": line.sentence,
+                          "dimensions": dimensions})
+        return {"title": tr.t("why.title", month=after, previous=before or tr.t("common.none")),
+                "subtitle": tr.t("why.subtitle"), "headers": headers, "lines": lines,
+                "segment": tr.t("why.col.segment")}
+
+    def voice(self, blocks: MonthBlocks) -> dict[str, Any] | None:
+        """The Voice of the customer section (None: report.comments is 0); the comments stay text."""
+        tr, config = self.tr, self.config
+        if config.report.comments == 0:
+            return None
+        rows = []
+        for comment in blocks.comments:
+            linked = comment.category is not None and comment.channel is not None  # a ticket of the data
+            rows.append({
+                "score": score_text(tr, comment.survey, comment.score, config), "unhappy": comment.unhappy,
+                "survey": tr.t(f"segment.col.{comment.survey}"), "date": tr.day(comment.day),
+                "category": (dimension_value_in("category", comment.category or "", tr) if linked
+                             else tr.t("voice.no_ticket")),
+                "channel": dimension_value_in("channel", comment.channel or "", tr) if linked else "",
+                "agent": comment.agent or "", "text": comment.text,
+            })
+        return {"title": tr.t("voice.title", month=tr.month(blocks.month)),
+                "subtitle": tr.t("voice.subtitle", limit=tr.number(config.report.comments)),
+                "headers": [tr.t(f"voice.col.{name}") for name in VOICE_COLUMNS], "rows": rows,
+                "stored": blocks.month in self.comments}
+
     def _common(self, depth: int) -> dict[str, Any]:
         tr = self.tr
         return {"language": tr.language, "t": tr.t, "title": self.config.report.title,
@@ -272,6 +343,9 @@ class SiteBuilder:
             "charts": [self.chart(block, f"chart-{n}") for n, block in enumerate(blocks.volume)
                        if block.keys],
             "quality": self.quality(stored),
+            "note": blocks.note.html if blocks.note else None,
+            "why": self.why(blocks.drivers, month),
+            "voice": self.voice(blocks),
             "workbook": workbook.name if workbook is not None and workbook.is_file() else None,
         }
         return self.env.get_template(MONTH_TEMPLATE).render(context)
@@ -371,7 +445,27 @@ def build_site(run: MonthRun, out: str | Path | None = None, workbook: Path | No
         name = report_path(config, run.month).name
         workbook = (write_workbook or _write_workbook)(run, target / run.month / name)
     workbooks[run.month] = workbook
-    return SiteBuilder(config, stored, partial, workbooks, tr).write(target)
+    drivers = stored_drivers(HistoryStore(config.resolve(config.history.path)), stored, partial)
+    drivers[run.month] = data.drivers
+    comments = {run.month: report_comments(data)}
+    return SiteBuilder(config, stored, partial, workbooks, tr, drivers, comments).write(target)
+
+
+def stored_drivers(store: HistoryStore, stored: Sequence[StoredKpis], partial: Mapping[str, str]
+                   ) -> dict[str, dict[str, KpiDrivers]]:
+    """Why each stored month's KPIs changed since the month before, from the segment measures history
+    holds (arithmetic on stored numbers: nothing is recomputed from the sources)."""
+    months = {m.month for m in stored}
+    wanted = [m for m in months if shift(m, -1) in months]
+    measures = store.load({*wanted, *(shift(m, -1) for m in wanted)})
+    scalars = {m: scalar_values(values) for m, values in measures.items()}
+    return {m: month_drivers(m, shift(m, -1), measures, scalars, partial) for m in wanted}
+
+
+def report_comments(data: MonthData) -> tuple[CommentRow, ...]:
+    """The report month's survey comments (``reportgen.voice``), as every output shows them."""
+    config = data.config
+    return comment_rows(data.engine.comments.get(data.month, ()), config.report.timezone, config.kpis)
 
 
 def _write_workbook(run: MonthRun, path: Path) -> Path:

@@ -197,7 +197,7 @@ def _recognise(con: Any, path: Path) -> Export:
     import duckdb
 
     from reportgen.sources.compressed import is_archive, unpack
-    from reportgen.sources.files import explain_read_error, stage_file
+    from reportgen.sources.files import explain_read_error, parallel_refused, stage_file
     from reportgen.sources.presets import PRESETS
 
     header: list[str] = []
@@ -221,7 +221,15 @@ def _recognise(con: Any, path: Path) -> Export:
             header = list(staged.header)
             skip = max(0, preset.header_rows - 1)
             try:
-                rows = _sample(con, staged.sql, len(header))
+                try:
+                    rows = _sample(con, staged.sql, len(header))
+                except duckdb.Error as exc:
+                    if not (staged.serial_sql and parallel_refused(exc)):
+                        raise
+                    # as the engine does: read serially (short rows padded; a quote that never
+                    # closes is named where it opens)
+                    staged = staged_by_file[readable] = staged.serial()
+                    rows = _sample(con, staged.sql, len(header))
                 subheaders, rows = rows[:skip], rows[skip:]
                 for dataset in preset.datasets:
                     found = Export(path, name, dataset)

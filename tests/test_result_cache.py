@@ -68,9 +68,9 @@ def _engine_runs() -> Iterator[list[int]]:
     """Count how often the engine really runs (the real engine, wrapped)."""
     calls: list[int] = []
 
-    def counted(config: object) -> object:
+    def counted(config: object, *args: object) -> object:
         calls.append(1)
-        return run_engine(config)  # type: ignore[arg-type]
+        return run_engine(config, *args)  # type: ignore[arg-type]
 
     with patch("reportgen.run.run_engine", side_effect=counted):
         yield calls

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import ProjectFactory, write_rows
+from markupsafe import escape
 from site_support import FORMULA, SCRIPT, TICKETS, hostile_project, table_rows
 
 from reportgen.cli import main
@@ -210,3 +211,50 @@ def test_a_month_from_history_reads_as_when_it_was_the_report_month(make_project
     assert from_history.window == computed.window == ("2026-09", "2026-10")
     assert [b.rows for b in from_history.kpis] == [b.rows for b in computed.kpis]
     assert from_history.volume == computed.volume
+
+
+def test_month_page_shows_drivers_comments_and_the_note(make_project: ProjectFactory, tmp_path: Path) -> None:
+    # August: 1 ticket; September: 2 (Shipping); October: 3 (2 Billing by chat, 1 Shipping)
+    tickets = [
+        ("a1", "2026-08-03T10:00:00+02:00", "", "", "Shipping", "email", "Ann", "", ""),
+        ("s1", "2026-09-03T10:00:00+02:00", "", "", "Shipping", "email", "Ann", "", ""),
+        ("s2", "2026-09-04T10:00:00+02:00", "", "", "Shipping", "email", "Ann", "", ""),
+        ("o1", "2026-10-05T10:00:00+02:00", "", "", "Billing", "chat", "Bob", "", ""),
+        ("o2", "2026-10-06T10:00:00+02:00", "", "", "Billing", "chat", "Bob", "", ""),
+        ("o3", "2026-10-30T10:00:00+01:00", "", "", "Shipping", "email", "Ann", "", ""),
+    ]
+    config_path = make_project(tickets=tickets, extra="targets: {nps: 40}\n")
+    hostile = f"{SCRIPT} {FORMULA}"
+    write_rows(config_path.parent / "data" / "surveys.csv",
+               ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment"),
+               [("n1", "2026-09-10T10:00:00+02:00", "nps", 10, "s1", "September words"),
+                ("n2", "2026-10-10T10:00:00+02:00", "nps", 9, "o3", "Quick, thanks"),
+                ("n3", "2026-10-11T10:00:00+02:00", "nps", 2, "o1", hostile)])
+    (config_path.parent / "notes").mkdir()
+    (config_path.parent / "notes" / "2026-10.md").write_text("Billing **doubled**.\n\n<script>alert(2)</script>\n",
+                                                            encoding="utf-8")
+    build_site(MonthRun(load_config(config_path), "2026-10"), tmp_path / "site")
+    page = (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page
+    # the note at the top, rendered as the email renders it: Markdown, raw HTML shown as text
+    assert page.index("Manager&#39;s note") < page.index('id="kpis"')
+    assert "<strong>doubled</strong>" in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    # Why it changed: tickets 2 → 3, by hand: Billing 0 → 2 contributes +2 (Shipping 2 → 1: −1)
+    why = page[page.index('id="why"'):page.index('id="voice"')]
+    assert "Ticket volume rose 1" in why and "Billing" in why
+    # Voice of the customer: lowest score first, the hostile comment escaped, never markup
+    voice = page[page.index('id="voice"'):page.index('id="quality"')]
+    assert voice.index("2 / 10") < voice.index("9 / 10")
+    assert str(escape(hostile)) in voice and FORMULA not in voice
+    assert "Billing" in voice and "Bob" in voice and "September words" not in voice
+    # September's drivers come from history (1 → 2 tickets, Shipping); its comments are not stored
+    september = (tmp_path / "site" / "2026-09" / "index.html").read_text(encoding="utf-8")
+    assert "Ticket volume rose 1" in september[september.index('id="why"'):]
+    assert "Survey comments are not kept in history" in september and "September words" not in september
+    assert "Manager&#39;s note" not in september
+    # report.comments: 0 → no section at all
+    config_path.write_text(config_path.read_text(encoding="utf-8").replace(
+        'currency: "EUR"}', 'currency: "EUR", comments: 0}'), encoding="utf-8")
+    build_site(MonthRun(load_config(config_path), "2026-10"), tmp_path / "site")
+    page = (tmp_path / "site" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    assert 'id="voice"' not in page and "Quick, thanks" not in page

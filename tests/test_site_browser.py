@@ -23,7 +23,7 @@ from typing import Any
 import openpyxl
 import pytest
 from browser import Traffic, browser, require_chromium
-from conftest import ProjectFactory
+from conftest import ProjectFactory, write_rows
 from site_support import FORMULA, SCRIPT, hostile_project
 
 from reportgen.config import load_config
@@ -110,6 +110,10 @@ def _check_archive(context: Any, traffic: Traffic, demo: dict[str, Any], start: 
         assert shown[kpi.id][1].removesuffix(" ⚠ unusual") == expected, (kpi.id, shown[kpi.id], kpis[kpi.id])
     assert shown["nps"][0] == "Net Promoter Score" and shown["nps"][5] == "On target"  # target 40
     assert page.get_by_role("img", name="Tickets by category, per month").count() == 1  # chart + its title
+    # why it changed: a heading and one sentence per KPI that moved; the customers' comments, lowest first
+    assert page.get_by_role("heading", name="Why it changed", exact=True).count() == 1
+    assert page.locator("[data-driver]").count() >= 1
+    assert page.locator("table.voice tbody tr").count() == config.report.comments
     page.screenshot(path=str(shots / f"{name}-month-1280.png"), full_page=True)
     # the workbook link downloads the month's workbook, and it opens
     with page.expect_download() as download:
@@ -150,12 +154,18 @@ def test_archive_from_a_static_server(demo: dict[str, Any], server: str, tmp_pat
 def test_hostile_names_are_text_in_the_browser(make_project: ProjectFactory, tmp_path: Path) -> None:
     require_chromium()
     config = hostile_project(make_project)
+    hostile = f"{SCRIPT} {FORMULA}"
+    write_rows(config.parent / "data" / "surveys.csv",
+               ("response_id", "submitted_at", "survey", "score", "ticket_id", "comment"),
+               [("n1", "2026-09-10T10:00:00+02:00", "nps", 10, "s1", ""),
+                ("n2", "2026-10-10T10:00:00+02:00", "nps", 2, "o1", hostile)])
     build_site(MonthRun(load_config(config), MONTH), tmp_path / "site")
     with browser(tmp_path / "profile") as (context, traffic):
         page = context.new_page()
         page.goto((tmp_path / "site" / MONTH / "index.html").as_uri())
         legend = page.locator("ul.legend").first.inner_text()
         assert SCRIPT in legend and FORMULA in page.locator("ul.legend").first.inner_text()
+        assert page.locator("table.voice td.comment").inner_text() == hostile  # the comment, as text
         assert page.locator("script").count() == 0
         page.screenshot(path=str(_screenshots(tmp_path) / "hostile-month-1280.png"), full_page=True)
     assert traffic.dialogs == [] and traffic.errors == []
