@@ -16,19 +16,23 @@ import urllib.parse
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    ModelWrapValidatorHandler,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from reportgen.errors import ConfigError
 from reportgen.i18n import LANGUAGES, Language, closest_language
@@ -389,42 +393,77 @@ def check_date_format(value: str) -> str:
 
 
 class SourceConfig(_Strict):
-    """One source of a dataset: exactly one of ``path:`` (files), ``api:`` (pulled into the
-    store), ``google_sheet:`` or ``warehouse:`` (aggregation pushed down), plus how to read it."""
+    """One source of a dataset. In config.yaml a source is one of four kinds, told apart by the key
+    naming it: ``path:`` (files), ``api:`` (pulled into the store), ``google_sheet:``, ``warehouse:``
+    (aggregation pushed down). Each kind is its own model below (:data:`SourceSettings`), taking
+    only its ``KEYS``: a key of another kind is refused with the kind it applies to.
 
-    path: str | None = None
-    # api: pulled from a vendor's API into the embedded store
-    api: str | None = None
-    url: str | None = None
-    email: str | None = None
-    token: str | None = None
-    start: str | None = None
-    category: str | None = None
-    form: str | None = None
-    client_id: str | None = None  # OAuth2 client credentials (Help Scout)
-    client_secret: str | None = None
-    survey_id: str | None = None  # SurveyMonkey, Qualtrics
-    # google_sheet: read with the publishing service account
-    google_sheet: str | None = None
-    worksheet: str | None = None
-    credentials: str | None = None
-    # warehouse: SQLAlchemy URL + a table or a query
-    warehouse: str | None = None
-    table: str | None = None
-    query: str | None = None
-    date_format: str | None = None  # strptime format of timestamps written without an offset
+    This base holds how the rows a source yields are read (an ``api:`` or ``google_sheet:``
+    source's rows are read from a scratch file, like a file's); a reading key a kind does not take
+    keeps its default (reportgen sets ``encoding`` of the scratch file it wrote itself).
+    ``SourceConfig(path=…)`` and ``SourceConfig.model_validate({…})`` build the model of the kind
+    the keys name.
+    """
+
+    KIND: ClassVar[str] = ""  # the key naming the kind (SOURCE_KINDS)
+    KEYS: ClassVar[tuple[str, ...]] = ()  # the keys config.yaml may set on this kind
+
     preset: str = "generic"
     columns: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
-    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    options: dict[str, Any] = Field(default_factory=dict)  # preset- or connector-specific settings
+    date_format: str | None = None  # strptime format of timestamps written without an offset
     # the decimal mark of the files' numbers: "," reads 4,5 and 1.234,56; default: per column
     # in a ";" file (``reportgen.sources.decimals``), else "."
     decimal: Literal[",", "."] | None = None
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
     encoding: str | None = None
     sheet: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict)  # preset-specific settings
     # tickets: channel values the team starts tickets on (replaces the preset's; [] for none)
     outbound_channels: list[str] | None = None
+
+    def __new__(cls, *args: Any, **data: Any) -> SourceConfig:
+        """``SourceConfig(api=…, token=…)`` is an :class:`ApiSource` (likewise every kind)."""
+        return super().__new__(_source_model(data) if cls is SourceConfig else cls)
+
+    @property
+    def kind(self) -> str:
+        """Which of SOURCE_KINDS this source is."""
+        return self.KIND
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _own_keys(cls, data: Any, handler: ModelWrapValidatorHandler[SourceConfig]) -> SourceConfig:
+        """Refuse every key this kind does not take, each with its own location and, for a key
+        of another kind, the kind it applies to; the kind's own keys are validated alongside."""
+        if cls is SourceConfig:  # SourceConfig.model_validate({...}): the model of the kind named
+            model = type(data) if isinstance(data, SourceConfig) else _source_model(data)
+            return model.model_validate(data)
+        if not isinstance(data, dict):
+            return handler(data)
+        refused = {key: cls._refusal(str(key)) for key in data if key not in cls.KEYS}
+        if not refused:
+            return handler(data)
+        errors = [_error("source_key", message, (key,), data[key]) for key, message in refused.items()]
+        if cls.KIND:  # a source without a kind: its keys are not checked before it has one
+            try:
+                handler({key: value for key, value in data.items() if key not in refused})
+            except ValidationError as exc:
+                errors += [_error(error["type"], error["msg"], error["loc"], error.get("input"))
+                           for error in exc.errors()]
+        order = {key: index for index, key in enumerate(data)}  # as written; the whole source's last
+        errors.sort(key=lambda error: order.get(error["loc"][0], len(order)) if error["loc"] else len(order))
+        raise ValidationError.from_exception_data(cls.__name__, errors)
+
+    @classmethod
+    def _refusal(cls, key: str) -> str:
+        """``form applies to api: sources, not path: ones`` or ``unknown key (did you mean …)``."""
+        kinds = [model.KIND + ":" for model in SOURCE_MODELS if key in model.KEYS]
+        if not kinds or not cls.KIND:
+            return unknown_key_message(key, cls.KEYS)
+        close = did_you_mean(key, cls.KEYS)
+        where = " or ".join(filter(None, (", ".join(kinds[:-1]), kinds[-1])))
+        return f"{key} applies to {where} sources, not {cls.KIND}: ones{f' ({close})' if close else ''}"
 
     @field_validator("outbound_channels")
     @classmethod
@@ -438,30 +477,10 @@ class SourceConfig(_Strict):
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
 
-    @field_validator("survey_id", mode="before")
-    @classmethod
-    def _survey_id(cls, value: Any) -> Any:
-        """A survey id written as a bare number (``survey_id: 412345678``) is its text."""
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
     @field_validator("date_format")
     @classmethod
     def _date_format(cls, value: str | None) -> str | None:
         return None if value is None else check_date_format(value)
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> SourceConfig:
-        given = [kind for kind in SOURCE_KINDS if getattr(self, kind) is not None]
-        if len(given) != 1:
-            keys = " and ".join(f"{kind}:" for kind in given) if given else "none of them"
-            raise ValueError(f"a source takes exactly one of path:, api:, google_sheet: or warehouse: "
-                             f"({keys} given)")
-        return self
-
-    @property
-    def kind(self) -> str:
-        """Which of SOURCE_KINDS this source is."""
-        return next(kind for kind in SOURCE_KINDS if getattr(self, kind) is not None)
 
     @field_validator("encoding")
     @classmethod
@@ -477,6 +496,121 @@ class SourceConfig(_Strict):
         return value
 
 
+def _error(kind: str, message: str, loc: tuple[str | int, ...], value: Any) -> InitErrorDetails:
+    """A pydantic error as ``ValidationError.from_exception_data`` takes it: its type and message kept."""
+    return InitErrorDetails(type=PydanticCustomError(kind, "{message}", {"message": message}), loc=loc,
+                            input=value)
+
+
+_READ = ("preset", "columns", "timezone")  # how the rows of every kind but api: are read
+_EVERY = ("options", "outbound_channels")  # keys every kind takes (last in the lists of known keys)
+
+
+class FileSource(SourceConfig):
+    """``path:`` exported files (a glob), read with a preset."""
+
+    KIND: ClassVar[str] = "path"
+    KEYS: ClassVar[tuple[str, ...]] = ("path", *_READ, "date_format", "decimal", "delimiter", "encoding",
+                                       "sheet", *_EVERY)
+
+    path: str
+
+
+class ApiSource(SourceConfig):
+    """``api:`` records pulled from a vendor's API into the store, written as canonical rows. Which of
+    these keys a connector takes and requires is its own typed settings' (``sources.api.settings``)."""
+
+    KIND: ClassVar[str] = "api"
+    KEYS: ClassVar[tuple[str, ...]] = ("api", "url", "email", "token", "start", "category", "form",
+                                       "client_id", "client_secret", "survey_id", "timezone", *_EVERY)
+
+    api: str
+    url: str | None = None
+    email: str | None = None
+    token: str | None = None
+    start: str | None = None
+    category: str | None = None
+    form: str | None = None
+    client_id: str | None = None  # OAuth2 client credentials (Help Scout)
+    client_secret: str | None = None
+    survey_id: str | None = None  # SurveyMonkey, Qualtrics
+
+    @field_validator("survey_id", mode="before")
+    @classmethod
+    def _survey_id(cls, value: Any) -> Any:
+        """A survey id written as a bare number (``survey_id: 412345678``) is its text."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class SheetSource(SourceConfig):
+    """``google_sheet:`` a worksheet read with the publishing service account."""
+
+    KIND: ClassVar[str] = "google_sheet"
+    KEYS: ClassVar[tuple[str, ...]] = ("google_sheet", "worksheet", "credentials", *_READ, "date_format",
+                                       *_EVERY)
+
+    google_sheet: str
+    worksheet: str | None = None
+    credentials: str | None = None
+
+
+class WarehouseSource(SourceConfig):
+    """``warehouse:`` a SQLAlchemy URL and a table or a query; its columns are typed."""
+
+    KIND: ClassVar[str] = "warehouse"
+    KEYS: ClassVar[tuple[str, ...]] = ("warehouse", "table", "query", *_READ, *_EVERY)
+
+    warehouse: str
+    table: str | None = None
+    query: str | None = None
+
+    @model_validator(mode="after")
+    def _one_relation(self) -> WarehouseSource:
+        if (self.table is None) == (self.query is None):
+            raise ValueError('a warehouse source takes exactly one of table: or query: '
+                             '(table: "analytics.tickets" or query: "SELECT … FROM …")')
+        return self
+
+
+SOURCE_MODELS: tuple[type[SourceConfig], ...] = (FileSource, ApiSource, SheetSource, WarehouseSource)
+
+
+class _KindlessSource(SourceConfig):
+    """A source naming no kind, or several: only says so (and which keys nobody takes)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    KEYS: ClassVar[tuple[str, ...]] = tuple(dict.fromkeys(
+        (*SOURCE_KINDS, *(key for model in SOURCE_MODELS for key in model.KEYS))))
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> _KindlessSource:
+        given = [kind for kind in SOURCE_KINDS if (self.model_extra or {}).get(kind) is not None]
+        keys = " and ".join(f"{kind}:" for kind in given) if given else "none of them"
+        raise ValueError(f"a source takes exactly one of path:, api:, google_sheet: or warehouse: "
+                         f"({keys} given)")
+
+
+def _source_model(data: Any) -> type[SourceConfig]:
+    """The model of the kind a source's mapping names (a source naming none or several: none fits)."""
+    given = [model for model in SOURCE_MODELS if isinstance(data, dict) and data.get(model.KIND) is not None]
+    return given[0] if len(given) == 1 else _KindlessSource
+
+
+def _source_tag(value: Any) -> str:
+    return type(value).__name__ if isinstance(value, SourceConfig) else _source_model(value).__name__
+
+
+_Kind = TypeVar("_Kind", bound=SourceConfig)
+
+# a source in config.yaml: the model of its kind, chosen by the key naming the kind (the tags are the
+# models' names: what an error's location shows of the union, left out of messages by settings_errors)
+SourceSettings = Annotated[
+    Annotated[FileSource, Tag("FileSource")] | Annotated[ApiSource, Tag("ApiSource")]
+    | Annotated[SheetSource, Tag("SheetSource")] | Annotated[WarehouseSource, Tag("WarehouseSource")]
+    | Annotated[_KindlessSource, Tag("_KindlessSource")],
+    Discriminator(_source_tag)]
+
+
 DATASETS = ("tickets", "surveys", "business")
 
 
@@ -484,9 +618,9 @@ class Sources(_Strict):
     """Where each dataset comes from: one source mapping, or a list of them (rows combined,
     a later source winning an id both hold). Read them through :meth:`of`."""
 
-    tickets: SourceConfig | list[SourceConfig]
-    surveys: SourceConfig | list[SourceConfig] | None = None
-    business: SourceConfig | list[SourceConfig] | None = None
+    tickets: SourceSettings | list[SourceSettings]
+    surveys: SourceSettings | list[SourceSettings] | None = None
+    business: SourceSettings | list[SourceSettings] | None = None
 
     def of(self, dataset: str) -> list[SourceConfig]:
         """The sources of a dataset, in list order (empty when it has none)."""
@@ -495,11 +629,19 @@ class Sources(_Strict):
             return []
         return list(value) if isinstance(value, list) else [value]
 
-    def of_kind(self, kind: str, datasets: Iterable[str] = DATASETS) -> list[tuple[str, SourceConfig]]:
-        """(dataset, source) for every source of ``kind`` (``api``, ``warehouse``, …), in dataset order."""
+    @overload
+    def of_kind(self, kind: type[_Kind], datasets: Iterable[str] = DATASETS) -> list[tuple[str, _Kind]]: ...
+
+    @overload
+    def of_kind(self, kind: str, datasets: Iterable[str] = DATASETS) -> list[tuple[str, SourceConfig]]: ...
+
+    def of_kind(self, kind: type[SourceConfig] | str,
+                datasets: Iterable[str] = DATASETS) -> list[tuple[str, Any]]:
+        """(dataset, source) for every source of ``kind`` (``ApiSource`` or ``"api"``…), in dataset order."""
         wanted = set(datasets)
+        name = kind if isinstance(kind, str) else kind.KIND
         return [(dataset, source) for dataset in DATASETS if dataset in wanted
-                for source in self.of(dataset) if source.kind == kind]
+                for source in self.of(dataset) if source.kind == name]
 
     @model_validator(mode="after")
     def _known_presets(self) -> Sources:

@@ -35,7 +35,7 @@ from typing import Any
 import msgspec
 
 from reportgen import __version__
-from reportgen.config import Config, SourceConfig
+from reportgen.config import ApiSource, Config, FileSource, SourceConfig
 from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.run import EngineResult
 from reportgen.engine.segments import SurveyComment
@@ -132,7 +132,7 @@ def cache_key(config: Config, started: float | None = None) -> str | None:
 
 
 def _identity(config: Config, dataset: str, source: SourceConfig, started: float | None) -> Any:
-    if source.kind == "path":
+    if isinstance(source, FileSource):
         from reportgen.sources.files import resolve_files
 
         try:
@@ -149,7 +149,7 @@ def _identity(config: Config, dataset: str, source: SourceConfig, started: float
                 return None
             found.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev])
         return found
-    if source.kind == "api":
+    if isinstance(source, ApiSource):
         from reportgen.sources.api.pull import store_version
 
         try:

@@ -180,8 +180,13 @@ def _is_container(annotation: Any) -> bool:
     return False
 
 
-def _model_at(model: type[BaseModel], path: Sequence[str]) -> type[BaseModel] | None:
-    """The pydantic model that validates the mapping at ``path`` inside ``model`` (None if unsure)."""
+def _model_at(model: type[BaseModel], path: Sequence[str],
+              members: Collection[str] = ()) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at ``path`` inside ``model`` (None if unsure).
+
+    ``members``: the union members the error's location named (a discriminated union's tags are the
+    names of its models): of a field taking several models, the one named.
+    """
     current: type[BaseModel] | None = model
     skip: str | None = None  # "index": skip a list index; "any": skip the key of a list/dict of models
     for part in path:
@@ -196,16 +201,17 @@ def _model_at(model: type[BaseModel], path: Sequence[str]) -> type[BaseModel] | 
         if field is None:
             return None
         models = list(dict.fromkeys(_models_in(field.annotation)))  # `X | list[X]` is one model
-        current = models[0] if len(models) == 1 else None
+        named = [found for found in models if found.__name__ in members]
+        current = models[0] if len(models) == 1 else named[0] if len(named) == 1 else None
         if _is_container(field.annotation):
             # `X | list[X]`: a mapping is the item itself, a list is addressed by index
             skip = "index" if _direct_models(field.annotation) else "any"
     return current
 
 
-def _is_key(model: type[BaseModel] | None, path: Sequence[str]) -> bool:
+def _is_key(model: type[BaseModel] | None, path: Sequence[str], members: Collection[str] = ()) -> bool:
     """True when the last part of ``path`` is a key of the model that validates the mapping it is in."""
-    owner = _model_at(model, path[:-1]) if model is not None and path else None
+    owner = _model_at(model, path[:-1], members) if model is not None and path else None
     return owner is not None and path[-1] in _keys(owner).values()
 
 
@@ -233,7 +239,8 @@ def _all_models(model: type[BaseModel]) -> set[type[BaseModel]]:
 
 
 # the labels pydantic puts into an error's location for the member of a union it tried:
-# `function-after[_one_kind(), SourceConfig]`, `list[…]`, `literal['a','b']`, a model's name, `str`…
+# `tagged-union[…]`, `function-wrap[_own_keys()]`, `list[…]`, `literal['a','b']`, `str`…, and a
+# model's name (the tag of a discriminated union's member, as config.SourceSettings names them)
 _SCHEMA_TAG = re.compile(r"[a-z][a-z0-9-]*\[.*\]", re.DOTALL)
 _TYPE_LABELS = frozenset({"str", "int", "float", "bool", "bytes", "none", "dict", "list", "tuple", "set",
                           "constrained-str", "constrained-int", "constrained-float", "is-instance"})
@@ -299,14 +306,16 @@ def _message(error: Any) -> str:
 def _describe(located: _Located, lines: Lines, *, model: type[BaseModel] | None, prefix: Sequence[str],
               fallback_hint: str, hidden: Collection[str], message: str | None = None) -> str:
     error, loc = located.error, located.keys
+    members = {member for _, member in located.branches}
     full = (*prefix, *loc)
     # a validator's name after the real key: trim to keys seen (a key left to its default is a key)
     while (error["type"] != "missing" and len(full) > len(prefix) + 1 and full not in lines
-           and full[:-1] in lines and not full[-1].isdigit() and not _is_key(model, full[len(prefix):])):
+           and full[:-1] in lines and not full[-1].isdigit()
+           and not _is_key(model, full[len(prefix):], members)):
         full = full[:-1]
     message = message if message is not None else _message(error)
     if error["type"] == "extra_forbidden":
-        owner = _model_at(model, loc[:-1]) if model is not None else None
+        owner = _model_at(model, loc[:-1], members) if model is not None else None
         if owner is not None:
             known = [key for key in _keys(owner).values() if key not in hidden]
             message = unknown_key_message(loc[-1], known)

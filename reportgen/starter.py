@@ -31,7 +31,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from reportgen.config import SourceConfig
+from reportgen.config import FileSource
 from reportgen.errors import ConfigError, DataError, Location, ReportgenError
 from reportgen.sources.presets.base import SURVEY_KINDS, header_zone, sql_literal
 
@@ -207,7 +207,7 @@ def _recognise(con: Any, path: Path) -> Export:
         staged_by_file: dict[Path, Any] = {}
         for name in CANDIDATES:
             preset = PRESETS[name]
-            plain = SourceConfig(path=str(path), preset=name)
+            plain = FileSource(path=str(path), preset=name)
             try:
                 inner = unpack(path, workdir) if preset.prepare and is_archive(path) else None
                 export = inner.path if inner else path
@@ -236,7 +236,7 @@ def _recognise(con: Any, path: Path) -> Export:
                     if name in _ONE_QUESTION:
                         _choose_question(found, header, subheaders, rows)
                     try:
-                        expressions = preset.columns(dataset, header, SourceConfig(
+                        expressions = preset.columns(dataset, header, FileSource(
                             path=str(path), preset=name, options=found.options), path)
                     except ReportgenError:
                         continue

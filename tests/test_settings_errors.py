@@ -72,3 +72,35 @@ def test_helpers() -> None:
     assert unknown_key_message("zzz", ["a", "b"]) == "unknown key (known: a, b)"
     lines = yaml_line_numbers("a:\n  b:\n    - x: 1\n    - y: 2\n")
     assert lines[("a", "b", "1", "y")] == 4 and lines[("a", "b", "1")] == 4
+
+
+def test_a_typo_in_a_member_of_a_discriminated_union_gets_that_members_keys() -> None:
+    from typing import Annotated, Any
+
+    import yaml
+    from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
+
+    from reportgen.settings_errors import validation_problems
+
+    class Smtp(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        host: str
+        port: int = 25
+
+    class Api(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        endpoint: str
+
+    def member(value: Any) -> str:
+        return "Smtp" if isinstance(value, dict) and "host" in value else "Api"
+
+    Sender = Annotated[Annotated[Smtp, Tag("Smtp")] | Annotated[Api, Tag("Api")], Discriminator(member)]
+
+    class Settings(BaseModel):
+        send: Sender | list[Sender]
+
+    text = "send:\n  - {endpoint: x}\n  - host: mail\n    prot: 25\n"
+    with pytest.raises(ValidationError) as caught:
+        Settings.model_validate(yaml.safe_load(text))
+    assert validation_problems(caught.value, yaml_line_numbers(text), model=Settings) == [
+        "send[1].prot (line 4): unknown key (did you mean 'port'? known: host, port)"]

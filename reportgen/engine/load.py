@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from reportgen.config import Config, SourceConfig
+from reportgen.config import ApiSource, Config, FileSource, SheetSource, SourceConfig
 from reportgen.engine.rules import TRIMMED
 from reportgen.errors import ConfigError, Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
@@ -118,9 +118,9 @@ def readable_files(config: Config, dataset: str, source: SourceConfig, key: str 
     folder and keep the way back to the sheet's cells).
     """
     key = key or dataset
-    if source.kind == "path":
+    if isinstance(source, FileSource):
         return resolve_files(config, source, key)
-    if source.kind == "api":
+    if isinstance(source, ApiSource):
         from reportgen.sources.api import materialize
 
         return [materialize(config, dataset, source)]
@@ -268,7 +268,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
     for index, source in enumerate(config.sources.of(dataset)):
         key = source_key(config, dataset, index)
         con.execute(f"SET TimeZone = {sql_string(config.source_timezone(source))}")
-        if source.kind == "google_sheet":
+        if isinstance(source, SheetSource):
             _load_sheet(con, config, dataset, source, workdir, loaded, collect)
             continue
         try:
@@ -279,7 +279,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
             loaded.fatal.append(exc)
             continue
         read_as = _scratch(source) if source.kind == "api" else source
-        if source.kind == "api":
+        if isinstance(source, ApiSource):
             from reportgen.sources.api import pulled_until
 
             until = pulled_until(config, dataset, source)
@@ -308,7 +308,7 @@ def _scratch(source: SourceConfig) -> SourceConfig:
     return source.model_copy(update={"encoding": "utf-8"})
 
 
-def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, source: SourceConfig,
+def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, source: SheetSource,
                 workdir: Path, loaded: Loaded, collect: bool) -> None:
     """A ``google_sheet:`` source: one values request, a scratch CSV, problems told about the sheet."""
     from reportgen.sources.google_sheet import stage_google_sheet

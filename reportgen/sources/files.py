@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from reportgen.config import Config, SourceConfig
-from reportgen.errors import ConfigError, DataError, Location, ReportgenError
+from reportgen.config import Config, FileSource, SourceConfig
+from reportgen.errors import DataError, Location, ReportgenError
 from reportgen.sources.compressed import data_suffix, is_archive, unpack
 from reportgen.sources.encoding import FALLBACK, detect_encoding
 
@@ -117,14 +117,12 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def resolve_files(config: Config, source: SourceConfig, dataset: str,
+def resolve_files(config: Config, source: FileSource, dataset: str,
                   skip: Collection[str] = ()) -> list[Path]:
     """The files a source names, sorted by name; a clear error when there are none.
 
     ``skip``: files already reported as unusable (``reportgen validate`` goes on without them).
     """
-    if source.path is None:
-        raise ConfigError(f"sources.{dataset}: {source.kind}: sources are not read from files")
     pattern = str(config.resolve(source.path))
     key = f"sources.{dataset}.path"
     if glob.has_magic(pattern):

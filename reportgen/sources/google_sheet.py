@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.a1 import column_letter
-from reportgen.config import Config, SourceConfig
+from reportgen.config import Config, SheetSource, SourceConfig
 from reportgen.errors import ConfigError, DataError, Location, ReportgenError, one_line
 
 Warn = Callable[[str], None]
@@ -199,7 +199,7 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def credentials_file(config: Config, source: SourceConfig) -> tuple[Path | None, str]:
+def credentials_file(config: Config, source: SheetSource) -> tuple[Path | None, str]:
     """The key file (None: application default credentials) and the config key that named it."""
     if source.credentials is not None:
         return config.resolve(source.credentials), "credentials"
@@ -210,7 +210,7 @@ def credentials_file(config: Config, source: SourceConfig) -> tuple[Path | None,
     return None, "credentials"
 
 
-def read_sheet(config: Config, dataset: str, source: SourceConfig, *,
+def read_sheet(config: Config, dataset: str, source: SheetSource, *,
                adapters: Mapping[str, Any] | None = None, warn: Warn = _stderr,
                timeout: float = 60.0, max_retry_seconds: float = 120.0) -> SheetValues:
     """One worksheet's shown values: a metadata request, then one values.get."""
@@ -263,7 +263,7 @@ def read_sheet(config: Config, dataset: str, source: SourceConfig, *,
                    properties.get("timeZone"), body)
 
 
-def _pick_worksheet(dataset: str, source: SourceConfig, title: str, key: str, names: list[str]) -> str:
+def _pick_worksheet(dataset: str, source: SheetSource, title: str, key: str, names: list[str]) -> str:
     if not names:
         raise DataError(f"sources.{dataset}.google_sheet: spreadsheet '{title}' ({key}) has no worksheet "
                         "with cells")
@@ -529,7 +529,7 @@ def stage_values(values: SheetValues, dataset: str, source: SourceConfig, workdi
     return StagedSheet(path, values, effective, rows, columns)
 
 
-def stage_google_sheet(config: Config, dataset: str, source: SourceConfig, workdir: Path, *,
+def stage_google_sheet(config: Config, dataset: str, source: SheetSource, workdir: Path, *,
                        adapters: Mapping[str, Any] | None = None, warn: Warn = _stderr) -> StagedSheet:
     """Read a ``google_sheet:`` source and write it as a scratch CSV in ``workdir`` (see the module doc)."""
     values = read_sheet(config, dataset, source, adapters=adapters, warn=warn)
@@ -539,7 +539,7 @@ def stage_google_sheet(config: Config, dataset: str, source: SourceConfig, workd
     return stage_values(values, dataset, source, workdir)
 
 
-def check_google_sheet(config: Config, dataset: str, source: SourceConfig, *,
+def check_google_sheet(config: Config, dataset: str, source: SheetSource, *,
                        adapters: Mapping[str, Any] | None = None, warn: Warn = _stderr) -> SheetValues:
     """For `reportgen validate`: open the worksheet and read it once (raises DataError when it cannot)."""
     return read_sheet(config, dataset, source, adapters=adapters, warn=warn)

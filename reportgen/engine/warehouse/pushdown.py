@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from reportgen.business_hours import day_table
-from reportgen.config import Config, SourceConfig
+from reportgen.config import Config, WarehouseSource
 from reportgen.engine.aggregate import file_dimension
 from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.reasons import DISCARDED, reasons_of
@@ -89,7 +89,7 @@ class WarehouseResult:
     opening_backlog: int = 0
 
 
-def relation_of(source: SourceConfig, where: str) -> tuple[str, str]:
+def relation_of(source: WarehouseSource, where: str) -> tuple[str, str]:
     """(SQL the relation is read with, how messages name it) from ``table:`` or ``query:``."""
     if (source.table is None) == (source.query is None):
         raise ConfigError(f"{where}: a warehouse source takes exactly one of table: or query:",
@@ -105,15 +105,12 @@ def relation_of(source: SourceConfig, where: str) -> tuple[str, str]:
     return f"({query})", "query"
 
 
-def check_source(source: SourceConfig, where: str, dataset: str = "tickets") -> URL:
+def check_source(source: WarehouseSource, where: str, dataset: str = "tickets") -> URL:
     """Validate the warehouse settings of a source (no connection); returns its URL."""
     assert source.warehouse is not None
     url = parse_url(source.warehouse, where + ".warehouse")
     relation_of(source, where)
-    check_preset(dataset, source, where)
-    for key in ("path", "delimiter", "encoding", "sheet", "date_format", "decimal"):
-        if getattr(source, key, None) is not None:
-            raise ConfigError(f"{where}.{key}: not used by a warehouse source (columns are typed there)")
+    check_preset(dataset, source, where)  # a file's keys (delimiter:, …) are refused by the config
     return url
 
 
@@ -156,7 +153,7 @@ class _Session:
         return names
 
 
-def compute(config: Config, dataset: str, source: SourceConfig, where: str | None = None,
+def compute(config: Config, dataset: str, source: WarehouseSource, where: str | None = None,
             max_problems: int | None = 0, span: Span | None = None) -> WarehouseResult:
     """Push the aggregation of ``dataset`` down to ``source``'s warehouse.
 
@@ -222,7 +219,7 @@ _UNIQUE_SQL = {
 }
 
 
-def _unique_ids(session: _Session, source: SourceConfig, mapping: Mapping[str, str], id_column: str,
+def _unique_ids(session: _Session, source: WarehouseSource, mapping: Mapping[str, str], id_column: str,
                 dialect: str) -> bool:
     """Whether the ids need no de-duplication: ``options.unique_ids: true``, or the catalog shows a
     primary key or unique index on the id column of a ``table:`` source (PostgreSQL, DuckDB)."""
@@ -243,7 +240,7 @@ def _unique_ids(session: _Session, source: SourceConfig, mapping: Mapping[str, s
         return False
 
 
-def _business_hours(config: Config, session: _Session, mapping: dict[str, str], source: SourceConfig,
+def _business_hours(config: Config, session: _Session, mapping: dict[str, str], source: WarehouseSource,
                     relation: str, dialect: str) -> BusinessHours | None:
     """How the tickets get their business durations: the helpdesk's minutes, or the working-time
     table of the UTC days they span (asked of the warehouse first: one row)."""
@@ -350,10 +347,10 @@ def _business(session: _Session, relation: str, mapping: dict[str, str], result:
     result.quality.rows_used = len(parsed)
 
 
-def warehouse_source(config: Config, dataset: str) -> SourceConfig | None:
+def warehouse_source(config: Config, dataset: str) -> WarehouseSource | None:
     """The warehouse source of ``dataset``, None when it reads none; a mix is refused."""
     sources = config.sources.of(dataset)
-    found = [s for s in sources if s.kind == "warehouse"]
+    found = [s for s in sources if isinstance(s, WarehouseSource)]
     if not found:
         return None
     if len(sources) > 1:

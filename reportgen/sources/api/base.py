@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
-from reportgen.config import SourceConfig
+from reportgen.config import ApiSource
 from reportgen.registry import CONNECTORS, Entry
 from reportgen.sources.api.http import HttpClient, RateLimit
 from reportgen.sources.api.settings import ApiSettings, settings_input, settings_problems
@@ -67,7 +67,7 @@ class Connector(ABC):
     default_url: ClassVar[str | None] = None
     rate_limit: ClassVar[RateLimit | None] = None
 
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
+    def __init__(self, dataset: str, source: ApiSource, timezone: str):
         self.dataset = dataset
         self.source = source
         self.timezone = timezone
@@ -82,7 +82,7 @@ class Connector(ABC):
         return self.Settings.model_validate(settings_input(self.source))
 
     @classmethod
-    def problems(cls, dataset: str, source: SourceConfig) -> list[str]:
+    def problems(cls, dataset: str, source: ApiSource) -> list[str]:
         """Every problem with this source's api settings, each naming its key (`sources.<dataset>.<key>`)."""
         found: list[str] = []
         if dataset not in cls.datasets:

@@ -51,7 +51,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from reportgen.config import SourceConfig
+from reportgen.config import ApiSource
 from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, parse_time, text
 from reportgen.sources.api.batch import COMMIT_RECORDS, batched
 from reportgen.sources.api.http import ApiError, HttpClient
@@ -171,7 +171,7 @@ class GorgiasTickets(_Gorgias):
     columns = TICKET_COLUMNS
     streams: ClassVar[tuple[str, ...]] = ("tickets", "messages")
 
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
+    def __init__(self, dataset: str, source: ApiSource, timezone: str):
         super().__init__(dataset, source, timezone)
         self._replies: tuple[int, dict[str, tuple[str, int]]] | None = None
 

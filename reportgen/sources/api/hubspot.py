@@ -56,7 +56,7 @@ from typing import Any, ClassVar
 
 from pydantic import field_validator
 
-from reportgen.config import SourceConfig
+from reportgen.config import ApiSource
 from reportgen.sources.api.base import Page
 from reportgen.sources.api.batch import COMMIT_RECORDS, batched
 from reportgen.sources.api.declarative import DeclarativeConnector, Rule, name_of, take
@@ -198,7 +198,7 @@ class HubSpotTickets(DeclarativeConnector):
     # 5,000 records a transaction: the store's commit, not the vendor, bounds a large first pull
     commit_records: ClassVar[int] = 5 * COMMIT_RECORDS
 
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
+    def __init__(self, dataset: str, source: ApiSource, timezone: str):
         super().__init__(dataset, source, timezone)
         self.category = _category(source.options.get("category")) or DEFAULT_CATEGORY
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from reportgen.config import Config, SourceConfig
+from reportgen.config import DATASETS, ApiSource, Config
 from reportgen.errors import ConfigError, DataError, ReportgenError
 from reportgen.sources.api.base import Connector, Page
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy
@@ -63,9 +63,9 @@ class PullSummary:
     sources: tuple[SourcePull, ...]
 
 
-def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[tuple[str, SourceConfig]]:
+def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[tuple[str, ApiSource]]:
     """(dataset, source) for every ``api:`` source, in dataset order (a dataset may list several)."""
-    return config.sources.of_kind("api") if datasets is None else config.sources.of_kind("api", datasets)
+    return config.sources.of_kind(ApiSource, DATASETS if datasets is None else datasets)
 
 
 def store_for(config: Config) -> PullStore:
@@ -97,17 +97,17 @@ def account_url(url: str | None) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")
 
 
-def source_key(dataset: str, source: SourceConfig) -> str:
+def source_key(dataset: str, source: ApiSource) -> str:
     """The store's name for a source: dataset, api, account URL (and form), not the credentials."""
     return _key(dataset, source, account_url(source.url))
 
 
-def _legacy_key(dataset: str, source: SourceConfig) -> str:
+def _legacy_key(dataset: str, source: ApiSource) -> str:
     """The name stores written before keys dropped a URL's userinfo and query gave the source."""
     return _key(dataset, source, (source.url or "").rstrip("/"))
 
 
-def _key(dataset: str, source: SourceConfig, url: str) -> str:
+def _key(dataset: str, source: ApiSource, url: str) -> str:
     parts = [dataset, source.api or "", url]
     if source.form:
         parts.append(source.form)
@@ -116,7 +116,7 @@ def _key(dataset: str, source: SourceConfig, url: str) -> str:
     return ":".join(parts)
 
 
-def _adopt_legacy_key(store: PullStore, dataset: str, source: SourceConfig) -> str:
+def _adopt_legacy_key(store: PullStore, dataset: str, source: ApiSource) -> str:
     """The source's key, after renaming what an older version stored under a key with secrets."""
     key, legacy = source_key(dataset, source), _legacy_key(dataset, source)
     if legacy != key:
@@ -143,7 +143,7 @@ def settings_problems(config: Config, datasets: Iterable[str] | None = None) -> 
     return problems
 
 
-def connector_for(config: Config, dataset: str, source: SourceConfig) -> Connector:
+def connector_for(config: Config, dataset: str, source: ApiSource) -> Connector:
     """The source's connector, after checking its api settings (one ConfigError lists them all)."""
     cls = connector_class(dataset, source.api or "")
     problems = cls.problems(dataset, source)
@@ -263,7 +263,7 @@ def pull_first(config: Config, *, offline: bool = False,
     return pull(config, progress=progress)
 
 
-def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: Connector, *, full: bool,
+def _pull_one(store: PullStore, dataset: str, source: ApiSource, connector: Connector, *, full: bool,
               progress: Progress, policy: RetryPolicy,
               session_factory: Callable[[], requests.Session] | None) -> SourcePull:
     key = _adopt_legacy_key(store, dataset, source)
@@ -307,14 +307,14 @@ def _pull_one(store: PullStore, dataset: str, source: SourceConfig, connector: C
                           line)
 
 
-def pulled_file(config: Config, dataset: str, source: SourceConfig) -> Path:
+def pulled_file(config: Config, dataset: str, source: ApiSource) -> Path:
     """Where ``materialize`` writes a source's canonical rows: a cache folder next to the store."""
     store = store_for(config).path
     digest = hashlib.sha256(source_key(dataset, source).encode()).hexdigest()[:10]
     return store.parent / f"{store.name}.pulled" / f"{dataset}-{source.api}-{digest}.csv"
 
 
-def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
+def materialize(config: Config, dataset: str, source: ApiSource) -> Path:
     """Write the stored records of one source as canonical rows (CSV) and return the file.
 
     Deleted records are left out. Raises DataError when nothing was ever pulled completely.
@@ -346,7 +346,7 @@ def materialize(config: Config, dataset: str, source: SourceConfig) -> Path:
     return target
 
 
-def pulled_until(config: Config, dataset: str, source: SourceConfig) -> datetime | None:
+def pulled_until(config: Config, dataset: str, source: ApiSource) -> datetime | None:
     """When the source's last pull reached the end of the stream (UTC): the data covers time up to
     then, however quiet its last days were; None when the last pull did not finish."""
     state = store_for(config).state(source_key(dataset, source))
@@ -372,7 +372,7 @@ def check_credentials(config: Config, *, policy: RetryPolicy | None = None,
     return problems
 
 
-def store_version(config: Config, dataset: str, source: SourceConfig) -> list[Any]:
+def store_version(config: Config, dataset: str, source: ApiSource) -> list[Any]:
     """What identifies the records pulled for a source as they are now (its store key, pull
     generation, pages committed and when the last was): any page committed since changes it.
     Raises DataError when nothing was pulled yet (as ``materialize`` does)."""

@@ -46,7 +46,7 @@ from typing import Any
 import msgspec
 from pydantic import field_validator
 
-from reportgen.config import SourceConfig
+from reportgen.config import ApiSource
 from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, text
 from reportgen.sources.api.http import ApiError, HttpClient
 from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
@@ -108,7 +108,7 @@ class QualtricsResponses(Connector):
     auth_hint = ("check token: (Account Settings › Qualtrics IDs › API token) and that url: is your "
                  "data center")
 
-    def __init__(self, dataset: str, source: SourceConfig, timezone: str):
+    def __init__(self, dataset: str, source: ApiSource, timezone: str):
         super().__init__(dataset, source, timezone)
         self.path = f"/API/v3/surveys/{source.survey_id or ''}/export-responses"
 

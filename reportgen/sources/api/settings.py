@@ -23,11 +23,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from reportgen.config import SourceConfig
+from reportgen.config import ApiSource, SourceConfig
 from reportgen.sources.api.times import parse_start
 
-# the SourceConfig keys an api source may use; each connector's Settings says which it takes
-API_KEYS = ("url", "email", "token", "start", "category", "form", "client_id", "client_secret", "survey_id")
+# the keys an api source may use besides api: and options: (config.ApiSource); each connector's
+# Settings says which it takes
+API_KEYS = tuple(key for key in ApiSource.KEYS if key != "api" and key not in SourceConfig.model_fields)
 KINDS = ("nps", "csat", "ces")
 
 
@@ -113,7 +114,7 @@ class ApiSettings(BaseModel):
         return list(model.model_fields)
 
 
-def settings_input(source: SourceConfig) -> dict[str, Any]:
+def settings_input(source: ApiSource) -> dict[str, Any]:
     """What an api source's settings model validates: ``api``, the api keys given, ``options``."""
     given: dict[str, Any] = {"api": source.api or "", "options": dict(source.options)}
     for key in API_KEYS:
@@ -123,7 +124,7 @@ def settings_input(source: SourceConfig) -> dict[str, Any]:
     return given
 
 
-def settings_problems(model: type[ApiSettings], dataset: str, source: SourceConfig) -> list[str]:
+def settings_problems(model: type[ApiSettings], dataset: str, source: ApiSource) -> list[str]:
     """Every problem of ``source`` against ``model``, each one line naming its key."""
     try:
         model.model_validate(settings_input(source))

@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 import msgspec
 from pydantic import field_validator
 
-from reportgen.config import SourceConfig
+from reportgen.config import ApiSource
 from reportgen.sources.api.declarative import DeclarativeConnector, Rule, count, name_of, take
 from reportgen.sources.api.http import AuthError, HttpClient
 from reportgen.sources.api.settings import ApiOptions, ApiSettings
@@ -178,7 +178,7 @@ class ZendeskTicketSettings(ZendeskSettings):
         return value
 
 
-def zendesk_auth(source: SourceConfig) -> tuple[str, str]:
+def zendesk_auth(source: ApiSource) -> tuple[str, str]:
     """API-token basic auth: user ``{email}/token``, password the token."""
     return (f"{source.email or ''}/token", source.token or "")
 
