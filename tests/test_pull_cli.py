@@ -22,6 +22,7 @@ from fakes.fixtures import (  # noqa: F401  (fixtures)
     zendesk,
     zendesk_source,
 )
+from fakes.kill import kill_pull_while_waiting
 from fakes.zendesk import ZendeskFake
 
 from reportgen.sources.api.progress import Progress
@@ -133,16 +134,8 @@ def test_kill_9_mid_pull_then_resume_loses_and_duplicates_nothing(tmp_path: Path
     try:
         config = write_config(tmp_path, zendesk_source(fake.url).replace(
             ', category: "custom_field:360001234"', ""))
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.calls(EXPORT)) < 4 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(fake.calls(EXPORT)) == 4
-        time.sleep(1.0)  # let the child commit the pages it has (the 4th never comes)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-        assert child.returncode == -signal.SIGKILL
+        killed = kill_pull_while_waiting(fake, config, EXPORT, 4)
+        assert killed == -signal.SIGKILL
         stored = stored_ids(config)
         committed = len(stored)  # whole pages only: 3 (normally) or 2 if the kill beat the 3rd commit
         assert committed in (6, 9), stored

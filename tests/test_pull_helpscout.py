@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +13,7 @@ import reference
 from fakes.clock import FakeClock
 from fakes.fixtures import write_config
 from fakes.helpscout import CONVERSATIONS, TOKEN_PATH, TRUTH_HEADER, HelpScoutFake
+from fakes.kill import kill_pull_while_waiting, pull_again
 
 from reportgen.api import month_kpis
 from reportgen.config import load_config
@@ -223,19 +219,10 @@ def test_kill_9_mid_pull_then_resume_stores_every_conversation_once(tmp_path: Pa
     fake.start()
     try:
         config = write_config(tmp_path, source(fake.url))
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.calls(CONVERSATIONS)) < 42 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(fake.calls(CONVERSATIONS)) == 42
-        time.sleep(1.0)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
+        kill_pull_while_waiting(fake, config, CONVERSATIONS, 42)
         assert len(stored_ids(config)) == 1000  # the first 40 pages, committed together
         before = len(fake.requests)
-        done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        done = pull_again(config)
         assert done.returncode == 0, done.stderr
         resumed = lists(fake, before)
         assert resumed[0]["page"] == "41" and resumed[0]["modifiedSince"] == "2025-01-01T00:00:00Z"

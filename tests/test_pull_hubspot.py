@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import csv
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import reference
 from fakes.clock import FakeClock
 from fakes.fixtures import write_config
 from fakes.hubspot import SEARCH, TRUTH_HEADER, HubSpotFake, ms
+from fakes.kill import kill_pull_while_waiting, pull_again
 
 from reportgen.api import month_kpis
 from reportgen.config import load_config
@@ -260,19 +258,10 @@ def test_kill_9_mid_pull_then_resume_stores_every_ticket_once(tmp_path: Path) ->
     fake.start()
     try:
         config = write_config(tmp_path, source(fake.url))
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.calls(SEARCH)) < 27 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(fake.calls(SEARCH)) == 27
-        time.sleep(1.0)  # let the child commit the pages it has
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
+        kill_pull_while_waiting(fake, config, SEARCH, 27)
         assert len(stored_ids(config)) == 5000  # the first 25 search pages, committed together
         before = len(fake.requests)
-        done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        done = pull_again(config)
         assert done.returncode == 0, done.stderr
         resumed = searches(fake, before)
         assert resumed[0].get("after") == "5000"  # continues at the page that was not committed

@@ -4,11 +4,6 @@ computed from the fake's own conversations."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +14,7 @@ import pytest
 import reference
 from fakes.clock import FakeClock
 from fakes.intercom import SEARCH, IntercomFake
+from fakes.kill import kill_pull_while_waiting, pull_again
 
 from reportgen.api import month_kpis
 from reportgen.config import Config, load_config
@@ -272,19 +268,10 @@ def test_kill_9_mid_pull_then_resume_stores_every_conversation_once(tmp_path: Pa
         folder = tmp_path / "project"
         config = project(folder, fake.url)
         config.write_text(config.read_text().split("  surveys:")[0], encoding="utf-8")
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.calls(SEARCH)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(fake.calls(SEARCH)) == 3
-        time.sleep(1.0)  # let the child commit the pages it has
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
+        kill_pull_while_waiting(fake, config, SEARCH, 3)
         assert len(stored_ids(config)) == 300  # whole pages only
         before = len(fake.requests)
-        done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        done = pull_again(config)
         assert done.returncode == 0, done.stderr
         resumed = [r.body for r in fake.requests[before:] if r.path == SEARCH]
         assert resumed[0] == fake.calls(SEARCH)[2].body  # continues at the page that was not committed

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +11,7 @@ import duckdb
 import pytest
 import reference
 from fakes.clock import FakeClock
+from fakes.kill import kill_pull_while_waiting, pull_again
 from fakes.qualtrics import QualtricsFake
 
 from reportgen.api import month_kpis
@@ -218,17 +214,8 @@ def test_kill_9_while_polling_then_resume_polls_the_same_export(tmp_path: Path) 
     fake.start()
     try:
         config = project(tmp_path, source(fake.url))
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.calls(f"{EXPORT}/ES_0001")) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(fake.calls(f"{EXPORT}/ES_0001")) == 2
-        time.sleep(0.5)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-        done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        kill_pull_while_waiting(fake, config, f"{EXPORT}/ES_0001", 2, settle=0.5)
+        done = pull_again(config)
         assert done.returncode == 0, done.stderr
         assert len([r for r in fake.requests if r.method == "POST"]) == 1  # the same export, polled again
         assert sorted(stored_ids(config)) == [f"R_{i:04d}" for i in range(300)]

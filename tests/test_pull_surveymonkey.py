@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +11,7 @@ import duckdb
 import pytest
 import reference
 from fakes.clock import FakeClock
+from fakes.kill import kill_pull_while_waiting, pull_again
 from fakes.surveymonkey import NPS_HEADING, SurveyMonkeyFake
 
 from reportgen.api import month_kpis
@@ -203,20 +199,11 @@ def test_kill_9_mid_pull_then_resume(tmp_path: Path) -> None:
     fake.start()
     try:
         config = project(tmp_path, source(fake.url))
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.calls(BULK)) < 12 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(fake.calls(BULK)) == 12
-        time.sleep(1.0)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
+        kill_pull_while_waiting(fake, config, BULK, 12)
         # ten pages committed together, each after the first re-reading the previous one's newest
         assert len(set(stored_ids(config))) == 100 + 9 * 99
         before = len(fake.requests)
-        done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        done = pull_again(config)
         assert done.returncode == 0, done.stderr
         assert bulk(fake, before)[0] == fake.calls(BULK)[10].params  # continues at the page not committed
         assert sorted(stored_ids(config)) == [str(10000 + i) for i in range(1, 1501)]

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +12,7 @@ import duckdb
 import pytest
 from fakes.clock import FakeClock
 from fakes.delighted import RESPONSES, DelightedFake
+from fakes.kill import kill_pull_while_waiting, pull_again
 from fakes.typeform import TypeformFake
 
 from reportgen.api import month_kpis
@@ -197,20 +193,11 @@ def test_delighted_kill_9_mid_pull_then_resume(tmp_path: Path) -> None:
     fake.start()
     try:
         config = project(tmp_path, delighted_source(fake.url))
-        child = subprocess.Popen([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(fake.calls(RESPONSES)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(fake.calls(RESPONSES)) == 3
-        time.sleep(1.0)  # let the child commit the pages it has
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
+        kill_pull_while_waiting(fake, config, RESPONSES, 3)
         committed = len(stored_ids(config))
         assert committed in (100, 199)  # whole pages only (the second re-reads the first's newest)
         before = len(fake.requests)
-        done = subprocess.run([sys.executable, "-m", "reportgen", "pull", "--config", str(config)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        done = pull_again(config)
         assert done.returncode == 0, done.stderr
         resumed = fake.requests[before:]
         # continues at the page that was not committed
