@@ -275,13 +275,7 @@ def judged(row: KpiRow, values: MonthValues) -> KpiRow:
     return row if responses is None and usual is None else replace(row, responses=responses, usual=usual)
 
 
-def _shown(kpi_id: str, key: str, tr: Translator | None) -> str:
-    """A dimension value as the reader sees it (``Uncategorized`` in the report's language)."""
-    kpi = KPI_BY_ID[kpi_id]
-    return key if tr is None or kpi.breakdown is None else dimension_value_in(kpi.breakdown, key, tr)
-
-
-def series_block(values: MonthValues, kpi_id: str, title: str, tr: Translator | None = None) -> SeriesBlock:
+def series_block(values: MonthValues, kpi_id: str, title: str, tr: Translator) -> SeriesBlock:
     """``keys``: the dimension values as shown (translated default), busiest first."""
     keys = ordered_keys(values, kpi_id)
     per_month = [values.breakdowns.get(m, {}).get(kpi_id) if m in values.breakdowns else None
@@ -291,15 +285,15 @@ def series_block(values: MonthValues, kpi_id: str, title: str, tr: Translator | 
                   # shown when the window has some (a column of zeros says nothing to most teams)
                   if any(series := tuple(values.scalars.get(m, {}).get(other) for m in values.window)))
     return SeriesBlock(
-        KPI_BY_ID[kpi_id], title, tuple(values.window), tuple(_shown(kpi_id, key, tr) for key in keys),
+        KPI_BY_ID[kpi_id], title, tuple(values.window),
+        tuple(dimension_value_in(KPI_BY_ID[kpi_id].breakdown or "", key, tr) for key in keys),
         tuple(tuple(None if counts is None else counts.get(key, 0) for counts in per_month) for key in keys),
         tuple(None if counts is None else sum(counts.get(k, 0) for k in keys) for counts in per_month),
         apart,
     )
 
 
-def table(values: MonthValues, key_header: str, columns: tuple[Column, ...],
-          tr: Translator | None = None) -> Table:
+def table(values: MonthValues, key_header: str, columns: tuple[Column, ...], tr: Translator) -> Table:
     """The report month by one dimension (``Column`` sources); rows by the first column, largest first;
     the dimension values as shown (translated default)."""
     breakdown = values.breakdowns.get(values.month, {})
@@ -310,10 +304,10 @@ def table(values: MonthValues, key_header: str, columns: tuple[Column, ...],
     first = column(columns[0])
     cells = [column(col) for col in columns]
     order = sorted(first, key=lambda k: (-first[k], k))
-    dimension = KPI_BY_ID[columns[0].name].breakdown if columns[0].name in KPI_BY_ID else None
+    first_kpi = KPI_BY_ID.get(columns[0].name)  # the Agents table's first column is a measure
+    dimension = first_kpi.breakdown or "" if first_kpi else ""
     return Table(key_header, columns, tuple(
-        (key if tr is None or dimension is None else dimension_value_in(dimension, key, tr),
-         tuple(c.get(key) for c in cells)) for key in order))
+        (dimension_value_in(dimension, key, tr), tuple(c.get(key) for c in cells)) for key in order))
 
 
 def build_blocks(values: MonthValues, title: str, targets: Mapping[str, float], currency: str,
