@@ -32,7 +32,7 @@ SCALARS = [
     "median_first_response_hours", "p90_first_response_hours", "median_resolution_hours",
     "p90_resolution_hours", "sla_first_response_rate", "reopen_rate", "backlog_open",
     "tickets_per_agent", "negative_feedback_rate", "nps_responses", "csat_responses",
-    "ces_responses", "promoters", "passives", "detractors",
+    "ces_responses", "promoters", "passives", "detractors", "outbound_tickets",
 ]
 
 
@@ -149,6 +149,7 @@ def load_tickets(base: Path, source: dict[str, Any], tz: str) -> tuple[pd.DataFr
     quality["excluded"] = dict(sorted(quality["excluded"].items()))
     quality["rows_used"] = len(t)
     tickets = pd.DataFrame({
+        "id": t["ticket_id"],
         "created": created,
         "resolved": resolved,
         "first_response_hours": (first_response - created).dt.total_seconds() / 3600,
@@ -240,7 +241,9 @@ def load_surveys(base: Path, source: dict[str, Any], tz: str,
         failed |= first
     quality["excluded"] = dict(sorted(quality["excluded"].items()))
     quality["rows_used"] = int((~failed).sum())
-    return pd.DataFrame({"submitted": submitted, "kind": kind, "score": score})[~failed], quality
+    ticket = s["ticket_id"] if "ticket_id" in s.columns else pd.Series(np.nan, index=s.index)
+    return (pd.DataFrame({"submitted": submitted, "kind": kind, "score": score, "ticket": ticket})[~failed],
+            quality)
 
 
 def survey_kpis(s: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
@@ -259,6 +262,27 @@ def survey_kpis(s: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
         "nps_responses": len(nps), "csat_responses": len(csat), "ces_responses": len(ces),
         "promoters": promoters, "passives": len(nps) - promoters - detractors, "detractors": detractors,
     }
+
+
+def segment_scores(s: pd.DataFrame, tickets: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                   options: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """CSAT, NPS and CES per agent, category and channel of the ticket each response names
+    (responses naming no known ticket, and tickets without an agent, are in no segment)."""
+    month = s[(s["submitted"] >= start) & (s["submitted"] < end)]
+    linked = month.merge(tickets[["id", "category", "channel", "agent"]], left_on="ticket", right_on="id")
+    out: dict[str, dict[str, float]] = {}
+    for dimension in ("agent", "category", "channel"):
+        rows = linked[linked[dimension].notna()]
+        for kind in ("csat", "nps", "ces"):
+            scores = rows[rows["kind"] == kind].groupby(dimension)["score"]
+            if kind == "nps":
+                values = scores.apply(lambda x: ((x >= 9).sum() - (x <= 6).sum()) / len(x) * 100)
+            elif kind == "csat":
+                values = scores.apply(lambda x: (x >= options["csat"]["satisfied_min"]).sum() / len(x))
+            else:
+                values = scores.apply(lambda x: (x >= options["ces"]["low_effort_min"]).sum() / len(x))
+            out[f"{dimension}_{kind}"] = floats(values)
+    return out
 
 
 # ---- business ---------------------------------------------------------------------------
@@ -366,7 +390,9 @@ def window_documents(config_path: Path, months: list[str]) -> list[dict[str, Any
                                             "promoters", "passives", "detractors"), 0))
         if surveys is not None:
             survey_values = survey_kpis(surveys, start, end, options)
+            breakdowns.update(segment_scores(surveys, tickets, start, end, options))
         kpis.update(survey_values)
+        kpis["outbound_tickets"] = 0  # the generic preset declares no outbound channel
         business, b_quality = business_kpis(base, sources.get("business"), month, options)
         kpis.update(business)
         documents.append({
