@@ -21,7 +21,9 @@ from markupsafe import escape
 from reportgen.api import build_workbook, compute_month
 from reportgen.blocks import report_blocks
 from reportgen.config import load_config
+from reportgen.drivers import DRIVER_KPIS, denominator
 from reportgen.i18n import translator
+from reportgen.kpis import KPI_BY_ID
 from reportgen.mail.message import render_bodies
 from reportgen.mail.summary import summarize
 from reportgen.model import Sheet
@@ -155,3 +157,12 @@ def test_segment_names_are_text_in_the_workbook_the_sheet_and_the_email(tmp_path
     assert not any(INJECTION in str(v.get("formulaValue", "")) for v in values)
     _, html = render_bodies(config, summarize(data))
     assert INJECTION not in html and str(escape(INJECTION)) in html  # escaped in the sentence
+
+
+@pytest.mark.parametrize("language", ["en", "it", "ro", "ja"])
+def test_every_driver_kpi_names_its_population_in_every_language(language: str) -> None:
+    """A sentence says "… of tickets/responses": each driver KPI's population has its word (the SLA's
+    inbound tickets was missing, and the site of the demo stopped on it)."""
+    tr = translator(language)
+    for kpi_id in DRIVER_KPIS:
+        assert tr.t(f"drivers.population.{denominator(KPI_BY_ID[kpi_id])}"), kpi_id
