@@ -86,6 +86,20 @@ class FileSpan:
         return self.rows.get(row, row) if self.rows is not None else row
 
 
+@dataclass(frozen=True)
+class Into:
+    """Where a dataset's rows go instead of ``{dataset}_raw``: ``table``, each row written as
+    ``select`` (SQL reading the rows named ``ROWS``: the columns of ``{dataset}_raw``) gives it —
+    the rows are cleaned as they are read (``engine.clean.row_cleaning``)."""
+
+    table: str
+    select: str
+    ROWS = "__loaded_rows__"
+
+    def insert(self, rows: str) -> str:
+        return f"INSERT INTO {self.table} {self.select.replace(self.ROWS, rows)}"
+
+
 @dataclass
 class Loaded:
     """What the load stage read for one dataset."""
@@ -196,7 +210,7 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
             inner[p] = (_timestamp(t, date_format) if PARSED[canonical].endswith("_c")
                         else f"try_cast({t} AS DOUBLE)")
         if kind in ("TIMESTAMPTZ", "DOUBLE"):
-            outer.append(p)
+            outer.append(f"{p} AS {stored}")
         elif stored == canonical:  # an id is stored trimmed: the key duplicates are found by
             if canonical in expressions:
                 x = f"__x_{canonical}"
@@ -205,11 +219,11 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
             else:
                 x = t
             kept = f"trim({x})" if canonical in TRIMMED else x
-            outer.append(f"CASE WHEN {blank_like(x, blanks)} THEN NULL ELSE {kept} END")
+            outer.append(f"CASE WHEN {blank_like(x, blanks)} THEN NULL ELSE {kept} END AS {stored}")
         else:  # the text of a parsed column, kept only when it did not parse
-            outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END")
+            outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END AS {stored}")
     joined = f"concat_ws('', {', '.join(checked)})" if checked else "''"
-    outer.append("__ctl")
+    outer.append("__ctl AS _ctl")
     texts = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__t_"))
     parsed = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__p_"))
     return (", ".join(outer), ", ".join(["*", *middle]), f"*, {has_controls_sql(joined)} AS __ctl",
@@ -257,19 +271,23 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
 
 
 def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, workdir: Path,
-                 collect: bool = False) -> Loaded:
-    """Every source of ``dataset`` into ``{dataset}_raw``, in list order (later sources win duplicates).
+                 collect: bool = False, into: Into | None = None) -> Loaded:
+    """Every source of ``dataset`` into ``{dataset}_raw``, in list order (later sources win duplicates);
+    ``into``: into that table instead, each row cleaned as it is read.
 
     ``collect`` (for `validate`): a fatal problem with a file or a source is returned in
     ``Loaded.fatal`` and that file or source is left out, instead of raised.
     """
     create_raw_table(con, dataset)
+    if into is not None:  # empty, with the columns the cleaned rows have
+        con.execute(f"CREATE OR REPLACE TABLE {into.table} AS "
+                    f"{into.select.replace(Into.ROWS, f'SELECT * FROM {dataset}_raw')} LIMIT 0")
     loaded = Loaded(dataset)
     for index, source in enumerate(config.sources.of(dataset)):
         key = source_key(config, dataset, index)
         con.execute(f"SET TimeZone = {sql_string(config.source_timezone(source))}")
         if isinstance(source, SheetSource):
-            _load_sheet(con, config, dataset, source, workdir, loaded, collect)
+            _load_sheet(con, config, dataset, source, workdir, loaded, collect, into)
             continue
         try:
             paths = readable_files(config, dataset, source, key)
@@ -289,7 +307,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
             try:
                 span, columns, rows = _load_file(con, dataset, read_as, path, workdir,
                                                  file_index=len(loaded.spans), start=loaded.rows_read,
-                                                 notes=loaded.notes)
+                                                 notes=loaded.notes, into=into)
             except ReportgenError as exc:
                 if not collect:
                     raise
@@ -309,7 +327,7 @@ def _scratch(source: SourceConfig) -> SourceConfig:
 
 
 def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, source: SheetSource,
-                workdir: Path, loaded: Loaded, collect: bool) -> None:
+                workdir: Path, loaded: Loaded, collect: bool, into: Into | None = None) -> None:
     """A ``google_sheet:`` source: one values request, a scratch CSV, problems told about the sheet."""
     from reportgen.sources.google_sheet import stage_google_sheet
 
@@ -320,7 +338,7 @@ def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, so
         try:
             span, columns, rows = _load_file(con, dataset, _scratch(sheet.source), sheet.path, workdir,
                                              file_index=len(loaded.spans), start=loaded.rows_read,
-                                             notes=loaded.notes)
+                                             notes=loaded.notes, into=into)
         except ReportgenError as exc:
             raise sheet.relabel(exc) from None
     except ReportgenError as exc:
@@ -334,9 +352,10 @@ def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, so
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
-               workdir: Path, file_index: int, start: int, notes: list[str]
+               workdir: Path, file_index: int, start: int, notes: list[str], into: Into | None = None
                ) -> tuple[FileSpan, set[str], int]:
-    """One file into ``{dataset}_raw``: its span, the canonical columns it has, the rows it added."""
+    """One file into ``{dataset}_raw`` (or ``into``): its span, the canonical columns it has, the rows
+    it added."""
     preset = get_preset(source.preset)
     # a preset that rewrites the export reads the file inside a .zip/.gz, not the archive
     inner = unpack(path, workdir) if preset.prepare and is_archive(path) else None
@@ -361,8 +380,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
                 select, cleaned, checked, cells = _select(dataset, expressions, date_format,
                                                           preset.blank_values)
                 read = f"SELECT {cleaned} FROM (SELECT {checked} FROM (SELECT {cells} FROM ({sql})))"
-                rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
-                                   f"FROM ({read})")  # an INSERT returns its row count
+                rows_sql = f"SELECT {select}, {file_index} AS _file FROM ({read})"
+                insert = into.insert(rows_sql) if into else f"INSERT INTO {dataset}_raw {rows_sql}"
+                rows = _count(con, insert)  # an INSERT returns its row count
                 break
             except duckdb.Error as exc:
                 if staged.serial_sql and parallel_refused(exc):  # a failed statement added no row
