@@ -103,7 +103,7 @@ def survey_drivers_sql(config: Config, tickets: str = TICKETS,
     sql = (f"SELECT submitted_month, {dimension}, {value}, matched, {columns} FROM ("
            f"SELECT s.submitted_month, s.kind, s.score, t.id IS NOT NULL AS matched, "
            f"{', '.join(f't.{d}' for d in DIMENSIONS)} "
-           f"FROM {surveys} s LEFT JOIN {tickets} t ON s.ticket_ref = t.id "
+           f"FROM {tickets} t RIGHT JOIN {surveys} s ON s.ticket_ref = t.id "  # built on the responses
            f"WHERE s.submitted_month IS NOT NULL) GROUP BY GROUPING SETS ({sets})")
     return sql, names
 

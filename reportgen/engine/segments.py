@@ -53,17 +53,22 @@ def comments_sql(config: Config, tickets: str | None = TICKETS) -> str:
     scale), earliest first on a tie; with the segment of their ticket in ``tickets`` (None: none).
 
     The comments are chosen among the responses alone; only the chosen ones are joined."""
-    chosen = (f"SELECT submitted_month, submitted, kind, score, ticket_ref, "
-              f"left(link_comment, {COMMENT_READ}) AS comment, {_scale_position(config)} AS _position, "
-              f"link_response AS _response FROM {SURVEYS} "
-              f"WHERE submitted_month IS NOT NULL AND link_comment IS NOT NULL "
-              f"AND trim(link_comment) <> '' QUALIFY row_number() OVER (PARTITION BY submitted_month "
-              f"ORDER BY _position, submitted, _response) <= {int(config.report.comments)}")
+    fields = ("submitted_month", "submitted", "kind", "score", "ticket_ref", "comment", "_position",
+              "_response")
+    rows = (f"SELECT submitted_month, submitted, kind, score, ticket_ref, "
+            f"left(link_comment, {COMMENT_READ}) AS comment, {_scale_position(config)} AS _position, "
+            f"link_response AS _response FROM {SURVEYS} "
+            f"WHERE submitted_month IS NOT NULL AND link_comment IS NOT NULL AND trim(link_comment) <> ''")
+    # the month's lowest (position, submitted, id): min_by keeps n per month, no sort of every comment
+    row = "{" + ", ".join(f"'{f}': {f}" for f in fields) + "}"
+    order = "{'p': _row._position, 's': _row.submitted, 'r': _row._response}"
+    chosen = (f"SELECT unnest(min_by(_row, {order}, {int(config.report.comments)}), recursive := true) "
+              f"FROM (SELECT submitted_month AS _month, {row} AS _row FROM ({rows})) GROUP BY _month")
     if tickets is None:
         return (f"SELECT submitted_month, submitted, kind, score, comment, FALSE, NULL, NULL, NULL "
                 f"FROM ({chosen}) ORDER BY 1, _position, submitted, _response")
     return (f"SELECT c.submitted_month, c.submitted, c.kind, c.score, c.comment, t.id IS NOT NULL, "
-            f"t.category, t.channel, t.agent FROM ({chosen}) c LEFT JOIN {tickets} t ON c.ticket_ref = t.id "
+            f"t.category, t.channel, t.agent FROM {tickets} t RIGHT JOIN ({chosen}) c ON c.ticket_ref = t.id "
             f"ORDER BY 1, c._position, c.submitted, c._response")
 
 
