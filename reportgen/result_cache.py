@@ -35,11 +35,10 @@ from typing import Any
 import msgspec
 
 from reportgen import __version__
-from reportgen.config import ApiSource, Config, FileSource, SourceConfig
+from reportgen.config import Config, SourceConfig
 from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.run import EngineResult
 from reportgen.engine.segments import SurveyComment
-from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 
 KEPT = 8  # entries kept per project: the newest (a cron's months, a config being edited)
@@ -132,31 +131,9 @@ def cache_key(config: Config, started: float | None = None) -> str | None:
 
 
 def _identity(config: Config, dataset: str, source: SourceConfig, started: float | None) -> Any:
-    if isinstance(source, FileSource):
-        from reportgen.sources.files import resolve_files
+    from reportgen.sources.kinds import kind_of
 
-        try:
-            files = resolve_files(config, source, dataset)
-        except ReportgenError:
-            return None  # the engine says what is wrong
-        found = []
-        for path in files:
-            try:
-                stat = path.stat()
-            except OSError:
-                return None
-            if started is not None and stat.st_mtime > started - _RACY_SECONDS:
-                return None
-            found.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev])
-        return found
-    if isinstance(source, ApiSource):
-        from reportgen.sources.api.pull import store_version
-
-        try:
-            return store_version(config, dataset, source)
-        except ReportgenError:
-            return None
-    return None  # a Google Sheet, a warehouse: nothing tells whether their rows changed
+    return kind_of(source).identity(config, dataset, source, started, _RACY_SECONDS)
 
 
 def _config_part(config: Config) -> dict[str, Any]:

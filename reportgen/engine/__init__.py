@@ -11,12 +11,11 @@ SQL inside a team's warehouse instead (push-down). Nothing is dropped silently.
 
 from reportgen.engine.aggregate import label
 from reportgen.engine.load import about_original as _about_original
-from reportgen.engine.load import readable_files
 from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.reasons import REASONS, SURVEY_REASONS, TICKET_REASONS, Reason
 from reportgen.engine.run import Engine, EngineResult
 
 __all__ = [
     "REASONS", "SURVEY_REASONS", "TICKET_REASONS", "DatasetQuality", "Engine",
-    "EngineResult", "Reason", "RowProblem", "_about_original", "label", "readable_files",
+    "EngineResult", "Reason", "RowProblem", "_about_original", "label",
 ]
