@@ -28,9 +28,9 @@ raw rowid); left out when no row is to be listed.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
-import sqlglot
-from sqlglot import exp
 
 from reportgen.business_hours import day_table, durations_sql, epoch_day, given_sql, no_durations_sql
 from reportgen.config import BusinessHoursOptions, Config, KpiOptions
@@ -116,14 +116,11 @@ def _kept_values(relation: rules.Relation, names: set[str]) -> dict[str, str]:
     return {name: name if outputs.get(name) == name else f"_v_{name}" for name in sorted(names)}
 
 
-def _columns_of(sql: str) -> set[str]:
-    return {column.name for column in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Column)}
-
-
 def _month_values(relation: rules.Relation) -> dict[str, str]:
+    """The values the month outputs read (named as words in their SQL), and where they are kept."""
     _, months = _month_outputs(relation)
-    values = {value.name for value in relation.values}
-    return _kept_values(relation, set().union(*(_columns_of(sql) for _, sql in months)) & values)
+    return _kept_values(relation, {value.name for value in relation.values
+                                   if any(re.search(rf"\b{value.name}\b", sql) for _, sql in months)})
 
 
 _BUSINESS_VALUES = {"created", "first_response_any", "resolved_any"}  # what durations_sql reads
