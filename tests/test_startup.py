@@ -10,6 +10,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+from conftest import ProjectFactory
+
+# a whole October: the run passes its checks
+TICKETS = [("1", "2026-10-01T09:00:00+02:00", "2026-10-01T12:00:00+02:00", "2026-10-02T10:00:00+02:00",
+            "Shipping", "email", "Ann", "1", "0"),
+           ("2", "2026-10-31T09:00:00+01:00", "", "", "Billing", "chat", "Bob", "", "")]
+SURVEYS = [("a", "2026-10-05", "nps", "10"), ("b", "2026-10-06", "csat", "4")]
 
 HEAVY = ("duckdb", "openpyxl", "xlsxwriter", "jinja2", "gspread", "pandas", "numpy", "babel",
          "pydantic", "yaml", "requests", "sqlglot", "msgspec", "pyarrow", "matplotlib")
@@ -33,6 +42,27 @@ def test_help_imports_no_heavy_module() -> None:
                             "assert CliRunner().invoke(main, ['--help']).exit_code == 0\n"
                             "assert CliRunner().invoke(main, ['build', '--help']).exit_code == 0")
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def _modules_of_a_run(config: Path, *args: str) -> set[str]:
+    """Every module (full names) loaded by ``reportgen kpis`` on ``config``, run in a fresh process."""
+    code = ("from click.testing import CliRunner\nfrom reportgen.cli import main\n"
+            f"result = CliRunner().invoke(main, ['kpis', '-c', {str(config)!r}, '-m', '2026-10', *{args!r}])\n"
+            "assert result.exit_code == 0, result.output\n"
+            "import sys, json\nprint(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_a_run_on_files_imports_no_http_client(make_project: ProjectFactory) -> None:
+    """Files only: the connectors and their HTTP client (requests) stay unloaded."""
+    config = make_project(TICKETS, SURVEYS)
+    loaded = _modules_of_a_run(config, "--no-cache")
+    assert "duckdb" in loaded and "reportgen.engine.run" in loaded  # the probe sees the engine's run
+    top = {name.split(".")[0] for name in loaded}
+    assert not top & {"requests", "urllib3"}, sorted(top & {"requests", "urllib3"})
+    assert not {name for name in loaded if name.startswith("reportgen.sources.api")}
 
 
 def test_the_command_exits_with_its_status_and_its_output_flushed() -> None:
