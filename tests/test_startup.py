@@ -8,6 +8,7 @@ imported by the command that uses them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,23 +46,29 @@ def test_help_imports_no_heavy_module() -> None:
 
 
 def _modules_of_a_run(config: Path, *args: str) -> set[str]:
-    """Every module (full names) loaded by ``reportgen kpis`` on ``config``, run in a fresh process."""
+    """Every module (full names) loaded by ``reportgen kpis`` on ``config``, run in a fresh process
+    (its cache folder beside the project's)."""
     code = ("from click.testing import CliRunner\nfrom reportgen.cli import main\n"
             f"result = CliRunner().invoke(main, ['kpis', '-c', {str(config)!r}, '-m', '2026-10', *{args!r}])\n"
             "assert result.exit_code == 0, result.output\n"
             "import sys, json\nprint(json.dumps(sorted(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "XDG_CACHE_HOME": str(config.parent / "user-cache")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     return set(json.loads(out.stdout.splitlines()[-1]))
 
 
-def test_a_run_on_files_imports_no_http_client(make_project: ProjectFactory) -> None:
-    """Files only: the connectors and their HTTP client (requests) stay unloaded."""
+def test_a_run_on_files_imports_no_http_client_nor_sql_compiler(make_project: ProjectFactory) -> None:
+    """Files only: the connectors and their HTTP client (requests) stay unloaded; sqlglot compiles
+    the cleaning rules on the first run only (``reportgen.memo``)."""
     config = make_project(TICKETS, SURVEYS)
-    loaded = _modules_of_a_run(config, "--no-cache")
-    assert "duckdb" in loaded and "reportgen.engine.run" in loaded  # the probe sees the engine's run
+    first = _modules_of_a_run(config, "--no-cache")
+    assert "duckdb" in first and "reportgen.engine.run" in first  # the probe sees the engine's run
+    assert "sqlglot" in first
+    loaded = _modules_of_a_run(config, "--no-cache")  # computed again: no result reused
+    assert "reportgen.engine.run" in loaded
     top = {name.split(".")[0] for name in loaded}
-    assert not top & {"requests", "urllib3"}, sorted(top & {"requests", "urllib3"})
+    assert not top & {"requests", "urllib3", "sqlglot"}, sorted(top & {"requests", "urllib3", "sqlglot"})
     assert not {name for name in loaded if name.startswith("reportgen.sources.api")}
 
 
