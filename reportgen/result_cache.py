@@ -36,9 +36,7 @@ import msgspec
 
 from reportgen import __version__
 from reportgen.config import ApiSource, Config, FileSource, SourceConfig
-from reportgen.engine.quality import DatasetQuality, RowProblem
-from reportgen.engine.run import EngineResult
-from reportgen.engine.segments import SurveyComment
+from reportgen.engine.result import DatasetQuality, EngineResult, RowProblem, SurveyComment
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 

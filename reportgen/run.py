@@ -20,17 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from reportgen.config import Config
 from reportgen.coverage import partial_months, stored_partial_months
-from reportgen.engine import EngineResult
+from reportgen.engine.result import EngineResult
 from reportgen.errors import ReportgenError
 from reportgen.gates import check_quality, check_whole_month, exclusion_summary, gate_failures
 from reportgen.i18n import translator
-from reportgen.model import Report
 from reportgen.monthdata import MonthData, gather_month, kpis_document, months_needed, run_engine
 from reportgen.months import parse_month_option
-from reportgen.report import build_report
 from reportgen.ticker import ticking
 
 if TYPE_CHECKING:
+    from reportgen.model import Report
     from reportgen.result_cache import ResultCache
 
 
@@ -191,6 +190,8 @@ class MonthRun:
     def report(self) -> Report:
         """The neutral report model every renderer draws (built once)."""
         if self._report is None:
+            from reportgen.report import build_report  # the blocks and their texts: not for `kpis`
+
             self._report = build_report(self.data)
         return self._report
 
