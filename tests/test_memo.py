@@ -94,3 +94,17 @@ def test_a_run_that_finds_its_sql_compiled_imports_no_sqlglot(cache_home: Path) 
     assert runs[0] == [runs[1][0], True]
     assert runs[1][1] is False
     assert "BETWEEN" in runs[1][0]
+
+
+def test_a_run_that_finds_its_catalogue_read_parses_no_po_file(cache_home: Path) -> None:
+    """The catalogues are parsed by the first run only; later runs translate the same."""
+    code = ("import json, sys\nfrom reportgen.i18n import translator\n"
+            "texts = [translator(lang).t('catalog.primary') for lang in ('en', 'it', 'ja')]\n"
+            "texts.append(translator('ro').tn('email.intro', 2, count='2', month='x', title='t'))\n"
+            "print(json.dumps([texts, 'babel.messages.pofile' in sys.modules]))")
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                      env=env, check=True, timeout=60).stdout) for _ in range(2)]
+    assert runs[0][1] is True and runs[1][1] is False
+    assert runs[0][0] == runs[1][0]
+    assert len(set(runs[1][0][:3])) == 3  # three languages, three texts
