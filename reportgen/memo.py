@@ -39,6 +39,16 @@ def cache_folder() -> Path:
     return Path(base) / "reportgen"
 
 
+def library_identity(name: str) -> str:
+    """An installed package as it is now, without importing it: where its module is, its size and
+    modification time (an upgrade or reinstall writes it anew); "absent" when not installed."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.origin:
+        return "absent"
+    stat = os.stat(spec.origin)
+    return f"{spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 class Memo:
     """``value(key, compute)``: ``compute()`` once per ``key`` across runs, while ``code`` (the
     modules whose code computes it) and ``libraries`` (the packages it imports) are unchanged.
@@ -70,10 +80,7 @@ class Memo:
         for module in self.code:
             digest.update(b"\0" + module.read_bytes())
         for library in self.libraries:
-            spec = importlib.util.find_spec(library)
-            origin = spec.origin if spec is not None else None
-            stat = os.stat(origin) if origin else None
-            digest.update(f"\0{library}\0{origin}\0{stat and (stat.st_size, stat.st_mtime_ns)}".encode())
+            digest.update(f"\0{library}\0{library_identity(library)}".encode())
         return digest.hexdigest()[:32]
 
     def _load(self) -> dict[str, Any]:

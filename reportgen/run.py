@@ -158,11 +158,16 @@ class MonthRun:
         self._once()
         if self._data is None:
             self.check()
+            # served from the cache, with history as the run that stored it left it: that window
+            found = (self._cache.load_window(self.month, self.engine)
+                     if self._cache is not None and self.from_cache and self.save else None)
             try:
-                data = gather_month(self.config, self.month, self.engine, save=self.save)
+                data = found or gather_month(self.config, self.month, self.engine, save=self.save)
             except ReportgenError as exc:
                 self._failure = exc
                 raise
+            if self._cache is not None and self.save and found is None:
+                self._cache.store_window(self.month, data)
             if self.month not in data.from_run and self.month in self.engine.months and self.notify:
                 stored = data.stored_completeness.get(self.month)
                 days = f" ({stored.days_with_data} days with data)" if stored else ""

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import ProjectFactory
@@ -70,6 +71,24 @@ def test_a_run_on_files_imports_no_http_client_nor_sql_compiler(make_project: Pr
     top = {name.split(".")[0] for name in loaded}
     assert not top & {"requests", "urllib3", "sqlglot"}, sorted(top & {"requests", "urllib3", "sqlglot"})
     assert not {name for name in loaded if name.startswith("reportgen.sources.api")}
+
+
+def test_a_repeated_run_imports_neither_duckdb_nor_the_engine(make_project: ProjectFactory) -> None:
+    """The cron's second command on unchanged inputs: the result cache's engine result and window
+    (``reportgen.result_cache``); no stage, no DuckDB, no SQL compiler, no .po parser."""
+    config = make_project(TICKETS, SURVEYS)
+    an_hour_ago = time.time() - 3600  # inputs modified seconds ago are never trusted
+    for path in [*config.parent.rglob("*.csv"), config]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    first = _modules_of_a_run(config)
+    assert "reportgen.engine.run" in first and "duckdb" in first  # it computed, and stored
+    loaded = _modules_of_a_run(config)
+    assert "reportgen.result_cache" in loaded and "msgspec" in loaded  # the probe sees the cache
+    heavy = {"duckdb", "sqlglot", "requests", "openpyxl", "xlsxwriter", "jinja2", "pandas", "markdown_it",
+             "babel.messages.pofile"}
+    assert not loaded & heavy, sorted(loaded & heavy)
+    assert not {name for name in loaded if name.startswith(("reportgen.engine.", "reportgen.report"))
+                and name not in ("reportgen.engine.result", "reportgen.engine.reasons")}
 
 
 def test_the_command_exits_with_its_status_and_its_output_flushed() -> None:
