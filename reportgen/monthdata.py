@@ -21,6 +21,7 @@ from reportgen.history import Completeness, HistoryStore, replaces
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import BUSINESS_MEASURES, MonthMeasures
 from reportgen.months import shift, window
+from reportgen.sources.kinds import kind_of
 
 
 @dataclass
@@ -122,7 +123,7 @@ def months_needed(config: Config, month: str) -> tuple[str, str] | None:
     read whole anyway: None.
     """
     sources = [source for dataset in ("tickets", "surveys") for source in config.sources.of(dataset)]
-    if not sources or any(source.kind != "warehouse" for source in sources):
+    if not sources or not all(kind_of(source).in_warehouse for source in sources):
         return None
     store = HistoryStore(config.resolve(config.history.path))
     if not store.path.exists():

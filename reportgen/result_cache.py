@@ -40,9 +40,8 @@ from typing import Any
 import msgspec
 
 from reportgen import __version__
-from reportgen.config import ApiSource, Config, FileSource, SourceConfig
+from reportgen.config import Config, SourceConfig
 from reportgen.engine.result import DatasetQuality, EngineResult, RowProblem, SurveyComment
-from reportgen.errors import ReportgenError
 from reportgen.history import Completeness
 from reportgen.measures import MonthMeasures
 from reportgen.memo import library_identity
@@ -205,31 +204,9 @@ def cache_key(config: Config, started: float | None = None) -> str | None:
 
 
 def _identity(config: Config, dataset: str, source: SourceConfig, started: float | None) -> Any:
-    if isinstance(source, FileSource):
-        from reportgen.sources.files import resolve_files
+    from reportgen.sources.kinds import kind_of
 
-        try:
-            files = resolve_files(config, source, dataset)
-        except ReportgenError:
-            return None  # the engine says what is wrong
-        found = []
-        for path in files:
-            try:
-                stat = path.stat()
-            except OSError:
-                return None
-            if started is not None and stat.st_mtime > started - _RACY_SECONDS:
-                return None
-            found.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev])
-        return found
-    if isinstance(source, ApiSource):
-        from reportgen.sources.api.pull import store_version
-
-        try:
-            return store_version(config, dataset, source)
-        except ReportgenError:
-            return None
-    return None  # a Google Sheet, a warehouse: nothing tells whether their rows changed
+    return kind_of(source).identity(config, dataset, source, started, _RACY_SECONDS)
 
 
 def _config_part(config: Config) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reportgen.engine.aggregate import label
     from reportgen.engine.load import about_original as _about_original
-    from reportgen.engine.load import readable_files
     from reportgen.engine.reasons import REASONS, SURVEY_REASONS, TICKET_REASONS, Reason
     from reportgen.engine.result import DatasetQuality, EngineResult, RowProblem
     from reportgen.engine.run import Engine
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 _WHERE = {  # name → (module, its name there)
     "label": ("reportgen.engine.aggregate", "label"),
     "_about_original": ("reportgen.engine.load", "about_original"),
-    "readable_files": ("reportgen.engine.load", "readable_files"),
     "REASONS": ("reportgen.engine.reasons", "REASONS"),
     "SURVEY_REASONS": ("reportgen.engine.reasons", "SURVEY_REASONS"),
     "TICKET_REASONS": ("reportgen.engine.reasons", "TICKET_REASONS"),
@@ -42,7 +40,7 @@ _WHERE = {  # name → (module, its name there)
 
 __all__ = [
     "REASONS", "SURVEY_REASONS", "TICKET_REASONS", "DatasetQuality", "Engine",
-    "EngineResult", "Reason", "RowProblem", "_about_original", "label", "readable_files",
+    "EngineResult", "Reason", "RowProblem", "_about_original", "label",
 ]
 
 

@@ -29,6 +29,7 @@ from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
+from reportgen.sources.kinds import kind_of
 from reportgen.sources.outbound import outbound_notes
 from reportgen.sources.schema import COLUMNS
 
@@ -56,7 +57,7 @@ def _concurrent(config: Config) -> bool:
     when comments hold line breaks) use the core the tickets leave idle between their parallel
     steps. Only when both read files: API stores, sheets and warehouses are read one at a time."""
     sources = [source for dataset in _DATASETS for source in config.sources.of(dataset)]
-    return all(source.kind == "path" for source in sources)
+    return all(kind_of(source).local for source in sources)
 
 
 T = TypeVar("T")
