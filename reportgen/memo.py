@@ -3,7 +3,9 @@
 The cleaning rules (``engine.rules``) are compiled into DuckDB SQL with sqlglot: the
 same few declarations with the same terms, run after run. Importing sqlglot and
 transpiling costs a fixed ~0.3 CPU-s a run, more than reading a small month's files, so
-the compiled text is kept here and a run that finds it never imports sqlglot.
+the compiled text is kept here and a run that finds it never imports sqlglot. The
+message catalogues (``reportgen.i18n``) are kept the same way, compiled from their
+``.po`` files.
 
 An entry is found by its whole input (the key, JSON text), in a file named by a
 fingerprint of everything else the result depends on: the code that computes it (the
@@ -13,7 +15,8 @@ trusted: a file that does not read as such a table is ignored and written afresh
 
 The folder is ``$XDG_CACHE_HOME/reportgen`` (else ``~/.cache/reportgen``), the owner's
 only (0700, files 0600); a folder that cannot be written costs only the time to
-compute again. It holds SQL text over column names — never data, never a secret.
+compute again. It holds SQL text over column names and the catalogues' texts — never
+data, never a secret.
 """
 
 from __future__ import annotations
