@@ -34,6 +34,7 @@ import base64
 import contextlib
 import gettext
 import io
+import math
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
@@ -210,6 +211,9 @@ def closest_language(text: str) -> str | None:
     return next((found for found in candidates if found in LANGUAGES), None)
 
 
+_PYTHON_SYMBOLS = ("en", "ja")  # CLDR's decimal and group symbols are Python's format's
+
+
 def _plural_index(count: float) -> int:
     """gettext plural rules take a whole number; a fraction picks the form of its whole part."""
     return int(abs(count))
@@ -280,7 +284,11 @@ class Translator:
         """``value`` with ``decimals`` decimals in this language's symbols: it/ro '1.234,5', en/ja '1,234.5'.
 
         Rounded like Python's format (``f"{value:.1f}"``), so English text is unchanged.
+        English and Japanese use Python's own symbols (``,`` and ``.``): formatted without
+        loading Babel's CLDR data, the same text (tests/test_i18n.py compares them).
         """
+        if self.language in _PYTHON_SYMBOLS and math.isfinite(value):
+            return f"{value:{',' if grouping else ''}.{decimals}f}"
         pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
         from babel.numbers import format_decimal
 
