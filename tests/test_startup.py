@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 from conftest import ProjectFactory
@@ -71,6 +74,41 @@ def test_a_run_on_files_imports_no_http_client_nor_sql_compiler(make_project: Pr
     top = {name.split(".")[0] for name in loaded}
     assert not top & {"requests", "urllib3", "sqlglot"}, sorted(top & {"requests", "urllib3", "sqlglot"})
     assert not {name for name in loaded if name.startswith("reportgen.sources.api")}
+
+
+def _installed_with_reportgen() -> set[str]:
+    """The distributions ``pip install reportgen`` brings: its dependencies and theirs (extras left out)."""
+    def name(requirement: str) -> str:
+        return re.sub(r"[-_.]+", "-", re.split(r"[\s;<>=!~\[(]", requirement.strip(), maxsplit=1)[0]).lower()
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    found = {name(requirement) for requirement in pyproject["project"]["dependencies"]}
+    todo = list(found)
+    while todo:
+        try:
+            requirements = metadata.requires(todo.pop()) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in requirements:
+            if "extra ==" not in requirement and name(requirement) not in found:
+                found.add(name(requirement))
+                todo.append(name(requirement))
+    return found
+
+
+def test_what_a_run_on_files_imports_is_installed_with_reportgen(make_project: ProjectFactory) -> None:
+    """Every library a first run on files imports (sqlglot, for the cleaning rules, included) comes
+    with ``pip install reportgen``, extras aside."""
+    config = make_project(TICKETS, SURVEYS)
+    loaded = {module.split(".")[0] for module in _modules_of_a_run(config, "--no-cache")}
+    assert "sqlglot" in loaded  # the first run compiles the rules
+    start = _modules_after("pass")  # the interpreter's own start-up (site's .pth files)
+    owners = metadata.packages_distributions()
+    installed = _installed_with_reportgen()
+    optional = {"reportgen", "mypy_extensions"}  # itself; sqlglot's `try: import mypy_extensions`
+    missing = {module: owners[module] for module in loaded - start - optional if module in owners
+               and not {re.sub(r"[-_.]+", "-", dist).lower() for dist in owners[module]} & installed}
+    assert not missing, f"imported by a file run but not a dependency in pyproject.toml: {missing}"
 
 
 def test_a_repeated_run_imports_neither_duckdb_nor_the_engine(make_project: ProjectFactory) -> None:
