@@ -36,10 +36,13 @@ from reportgen import __version__
 KEPT = 8  # files kept per memo name: other versions, other checkouts of the code
 
 
-def cache_folder() -> Path:
-    """The user's cache folder of reportgen (``$XDG_CACHE_HOME/reportgen``, else ``~/.cache/reportgen``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "reportgen"
+def cache_folder() -> Path | None:
+    """The user's cache folder of reportgen (``$XDG_CACHE_HOME/reportgen``, else ``~/.cache/reportgen``);
+    None without a home to put it in (then every run computes)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative (which the XDG specification says to ignore)
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reportgen" if os.path.isabs(base) else None
 
 
 def library_identity(name: str) -> str:
@@ -62,7 +65,7 @@ class Memo:
         self.code = tuple(code)
         self.libraries = tuple(libraries)
         self._entries: dict[str, Any] | None = None
-        self._path: Path | None = None
+        self._path: Path | bool | None = False  # False: not looked up yet
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
         entries = self._load()
@@ -73,10 +76,15 @@ class Memo:
         return found
 
     @property
-    def path(self) -> Path:
-        if self._path is None:
-            self._path = cache_folder() / f"{self.name}-{self._fingerprint()}.json"
-        return self._path
+    def path(self) -> Path | None:
+        """The file of the entries; None when there is none to use (no home, unreadable code)."""
+        if self._path is False:
+            folder = cache_folder()
+            try:
+                self._path = folder / f"{self.name}-{self._fingerprint()}.json" if folder else None
+            except OSError:
+                self._path = None
+        return self._path if isinstance(self._path, Path) else None
 
     def _fingerprint(self) -> str:
         digest = hashlib.sha256(f"{self.name}\0{__version__}".encode())
@@ -89,8 +97,9 @@ class Memo:
     def _load(self) -> dict[str, Any]:
         if self._entries is None:
             self._entries = {}
+            path = self.path
             try:
-                found = json.loads(self.path.read_bytes())
+                found = json.loads(path.read_bytes()) if path else None
             except (OSError, ValueError):
                 found = None  # absent or damaged: computed again, and written again
             if isinstance(found, dict):
@@ -99,14 +108,17 @@ class Memo:
 
     def _store(self) -> None:
         """Write every entry (atomically); a folder that cannot be written is left alone."""
-        folder = self.path.parent
+        path = self.path
+        if path is None:
+            return
+        folder = path.parent
         name = ""
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(prefix=f".{self.name}-", suffix=".json", dir=folder)  # 0600
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(self._entries, out, sort_keys=True)
-            os.replace(name, self.path)
+            os.replace(name, path)
         except OSError:
             if name:
                 with suppress(OSError):

@@ -108,3 +108,24 @@ def test_a_run_that_finds_its_catalogue_read_parses_no_po_file(cache_home: Path)
     assert runs[0][1] is True and runs[1][1] is False
     assert runs[0][0] == runs[1][0]
     assert len(set(runs[1][0][:3])) == 3  # three languages, three texts
+
+
+def test_without_a_cache_folder_every_run_computes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No absolute cache folder (``XDG_CACHE_HOME`` relative, which the XDG specification ignores,
+    and no absolute home) or code that cannot be read: the value is computed, nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", "relative-home")
+    code = tmp_path / "code.py"
+    code.write_text("x = 1\n", encoding="utf-8")
+    calls: list[str] = []
+    assert cache_folder() is None
+    assert Memo("test", [code]).value("a", lambda: _counting("a", calls)) == "A"
+    assert Memo("test", [code]).value("a", lambda: _counting("a", calls)) == "A"
+    assert calls == ["a", "a"] and not (tmp_path / "relative").exists()
+    assert not (tmp_path / "relative-home").exists()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_folder() == tmp_path / "home" / ".cache" / "reportgen"  # the relative one ignored
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert Memo("test", [tmp_path / "gone.py"]).value("b", lambda: _counting("b", calls)) == "B"
+    assert not (tmp_path / "cache").exists()
