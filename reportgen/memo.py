@@ -88,7 +88,7 @@ class Memo:
 
     def _fingerprint(self) -> str:
         digest = hashlib.sha256(f"{self.name}\0{__version__}".encode())
-        for module in self.code:
+        for module in (Path(__file__), *self.code):  # how entries are written is code they depend on
             digest.update(b"\0" + module.read_bytes())
         for library in self.libraries:
             digest.update(f"\0{library}\0{library_identity(library)}".encode())
@@ -117,7 +117,7 @@ class Memo:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(prefix=f".{self.name}-", suffix=".json", dir=folder)  # 0600
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self._entries, out, sort_keys=True)
+                json.dump(self._entries, out)  # in order: a catalogue keeps its messages in file order
             os.replace(name, path)
         except OSError:
             if name:
