@@ -15,7 +15,7 @@ from typing import Any
 from reportgen.config import Config
 from reportgen.coverage import stored_partial_months
 from reportgen.drivers import KpiDrivers, month_drivers
-from reportgen.engine import Engine, EngineResult
+from reportgen.engine.result import EngineResult
 from reportgen.errors import NoDataError
 from reportgen.history import Completeness, HistoryStore, replaces
 from reportgen.kpis import breakdown_values, scalar_values
@@ -105,6 +105,8 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
 def run_engine(config: Config, months: tuple[str, str] | None = None) -> EngineResult:
     """Load, clean and aggregate every source (the engine), writing nothing; ``months``: only
     those (``months_needed``)."""
+    from reportgen.engine.run import Engine  # DuckDB and the stages: not for a result read from the cache
+
     return Engine(config, months=months).run()
 
 

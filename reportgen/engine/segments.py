@@ -13,30 +13,17 @@ A dataset pushed down to a warehouse leaves no table: no comments (or no segment
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.aggregate import label
 from reportgen.engine.drivers import SURVEYS, TICKETS, shared_relations
+from reportgen.engine.result import SurveyComment
 from reportgen.measures import DIMENSION_DEFAULTS
 
 COMMENT_READ = 501  # characters of a comment read (shown: 500, cut with an ellipsis)
 
 
-@dataclass(frozen=True)
-class SurveyComment:
-    """One response's comment with its score and the segment of the ticket it names."""
-
-    month: str
-    submitted: str  # ISO instant
-    survey: str  # nps | csat | ces
-    score: float
-    comment: str  # as read (at most COMMENT_READ characters); untrusted text
-    category: str | None
-    channel: str | None
-    agent: str | None
 
 
 def _scale_position(config: Config) -> str:
