@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -66,14 +67,17 @@ class Memo:
         self.libraries = tuple(libraries)
         self._entries: dict[str, Any] | None = None
         self._path: Path | bool | None = False  # False: not looked up yet
+        # the engine's datasets run side by side on threads: one loads, computes and writes at a time
+        self._lock = threading.Lock()
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
-        entries = self._load()
-        if key in entries:
-            return entries[key]
-        found = entries[key] = compute()
-        self._store()
-        return found
+        with self._lock:
+            entries = self._load()
+            if key in entries:
+                return entries[key]
+            found = entries[key] = compute()
+            self._store()
+            return found
 
     @property
     def path(self) -> Path | None:

@@ -129,3 +129,35 @@ def test_without_a_cache_folder_every_run_computes(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert Memo("test", [tmp_path / "gone.py"]).value("b", lambda: _counting("b", calls)) == "B"
     assert not (tmp_path / "cache").exists()
+
+
+def test_threads_asking_at_once_lose_no_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the engine's tickets and surveys compile their rules on two threads at once: every entry
+    # computed by either must be in the file the next run reads
+    import threading as _threading
+    import time as _time
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    code = tmp_path / "code.py"
+    code.write_text("x = 1\n", encoding="utf-8")
+    filled = Memo("race", [code]).path  # a file to read first: the longer loading takes, the wider a race
+    assert filled is not None
+    filled.parent.mkdir(parents=True)
+    filled.write_text(json.dumps({f"old-{n}": "x" * 200 for n in range(3000)}), encoding="utf-8")
+    memo = Memo("race", [code])
+    start = _threading.Barrier(8)
+
+    def ask(worker: int) -> None:
+        start.wait()
+        for n in range(25):
+            memo.value(f"{worker}-{n}", lambda n=n: (_time.sleep(0.0005), n)[1])
+
+    threads = [_threading.Thread(target=ask, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    again = Memo("race", [code])
+    missing = [f"{w}-{n}" for w in range(8) for n in range(25)
+               if again.value(f"{w}-{n}", lambda: "computed again") == "computed again"]
+    assert missing == []

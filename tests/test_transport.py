@@ -253,7 +253,7 @@ def test_an_html_page_says_check_url_not_run_again_later(tmp_path: Path) -> None
 def test_max_body_mb_is_an_option_checked_with_the_others(tmp_path: Path) -> None:
     source = zendesk_source("http://127.0.0.1:9")[:-1] + ", options: {max_body_mb: -1}}"
     config = load_config(write_config(tmp_path, source))
-    assert settings_problems(config) == ["sources.tickets.options.max_body_mb: must be a positive number of MiB"]
+    assert settings_problems(config) == ["sources.tickets.options.max_body_mb (line 4): must be a positive number of MiB"]
 
 
 def test_durations_read_as_a_person_says_them() -> None:
