@@ -260,6 +260,32 @@ def test_rows_returned_do_not_grow_with_the_tickets(pg: Server) -> None:
     # driver's few connection-setup queries in the server's count), never tickets
 
 
+def test_the_push_down_is_not_compiled_by_postgres_jit(pg: Server) -> None:
+    """PostgreSQL's JIT compiles a costly statement's expressions first (seconds for the long
+    push-down, more than it saves): the session turns it off, even where the database asks for it."""
+    _generated_tickets(pg, "jit", 300)
+    with psycopg.connect(pg.dsn(), autocommit=True) as con:  # JIT for every statement, however cheap
+        con.execute("ALTER DATABASE support SET jit_above_cost = 0")
+    try:
+        config = parse_config('report: {timezone: "Europe/Rome"}\nsources:\n'
+                              f'  tickets: {{warehouse: "{pg.url()}", table: jit.tickets}}\n')
+        with psycopg.connect(pg.dsn()) as con:  # the database's setting does JIT-compile a statement
+            con.execute("SET jit = on")
+            plan = "\n".join(str(row[0]) for row in con.execute("EXPLAIN ANALYZE SELECT count(*) FROM jit.tickets"))
+        assert "JIT:" in plan
+        _reset_statements(pg)
+        result = compute(config, "tickets", config.sources.of("tickets")[0])
+        assert sum(int(m.scalars["tickets_created"] or 0) for m in result.months.values()) == 300
+        with psycopg.connect(pg.dsn()) as con:
+            row = con.execute("SELECT count(*), coalesce(sum(jit_functions), 0) FROM pg_stat_statements "
+                              "WHERE query LIKE '%%jit.tickets%%' AND query NOT ILIKE '%%pg_stat_statements%%'"
+                              ).fetchone()
+        assert row is not None and row[0] >= 1 and row[1] == 0
+    finally:
+        with psycopg.connect(pg.dsn(), autocommit=True) as con:
+            con.execute("ALTER DATABASE support RESET jit_above_cost")
+
+
 # ---- DuckDB file as a second real warehouse ----------------------------------------------------------
 def _load_duckdb(database: Path, tickets: Sequence[data.Row], surveys: Sequence[data.Row],
                  ticket_ddl: str = TICKET_DDL) -> None:
