@@ -471,7 +471,21 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     statement = sqlglot.parse_one(f"WITH {text} SELECT 1", read="duckdb")
     with_ = statement.args["with_"] if "with_" in statement.args else statement.args["with"]
     union.set("with_" if "with_" in statement.args else "with", with_)
+    if dialect == "postgres":
+        union = _fenced(union)
     return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width)
+
+
+def _fenced(statement: exp.Expression) -> exp.Expression:
+    """PostgreSQL: the checked values (``ranked``) computed once per row. A CTE read once is
+    inlined, and its columns' expressions with it, into every expression using them: each range
+    check was evaluated at every use (the reasons, the outputs, the month keys, the durations …).
+    ``OFFSET 0`` keeps ``ranked`` a subquery of its own (the planner still drops the columns no
+    reader uses). The rows outside a span (``ranked_rest``) use few values: no fence (measured)."""
+    for cte in statement.find_all(exp.CTE):
+        if cte.alias_or_name == "ranked" and isinstance(cte.this, exp.Select):
+            cte.this.offset(0, copy=False)
+    return statement
 
 
 # ---- dialect handling ---------------------------------------------------------------------------
