@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                                             "--out", str(folder / "out-openpyxl.xlsx")]),
     ]
     print(f"machine: {kpis_bench.os.cpu_count()} CPUs, {kpis_bench.versions()}")
+    print(kpis_bench.compile_package())
     for index in range(args.repeat):
         for tool in tools if index % 2 == 0 else tools[::-1]:
             kpis_bench.forget_history(folder)

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     points = [int(p) for p in args.points.split(",")] + ([5_000_000, 10_000_000] if args.big else [])
+    print(kpis_bench.compile_package())
     print(f"{'tickets':>10} {'command':<7} {'seconds':>8} {'peak MiB':>9} {'s per 1M':>9}")
     for tickets in points:
         data = argparse.Namespace(tickets=tickets, surveys=tickets // 5, months=args.months,

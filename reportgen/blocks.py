@@ -97,7 +97,7 @@ class KpiRow:
     @property
     def status_shown(self) -> str:
         """The status as a reader sees it beside the value: the verdict, else why there is none
-        ("status.no_target", "status.no_data"), else "" (a KPI without a direction)."""
+        ("status.no_target", "status.no_data"), else "". The email and the site show it."""
         if self.status or self.partial:
             return self.status
         return "status.no_target" if self.target is None else "status.no_data" if self.value is None else ""

@@ -46,7 +46,6 @@ def main(verbose: bool) -> None:
 def kpis(config_path: Path, month: str, fmt: str, offline: bool, no_cache: bool) -> None:
     """Compute the month's KPIs, remember them in history and print them."""
     from reportgen.run import MonthRun
-    from reportgen.textreport import kpi_table
 
     config = open_config(config_path)
     pull_first(config, offline)
@@ -54,6 +53,8 @@ def kpis(config_path: Path, month: str, fmt: str, offline: bool, no_cache: bool)
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
+        from reportgen.textreport import kpi_table  # its units and number formats: for the table only
+
         click.echo(kpi_table(document, config))
 
 

@@ -25,8 +25,7 @@ from zoneinfo import ZoneInfo
 
 from reportgen.config import Config
 from reportgen.coverage import PARTIAL_MARK, coverage_span, month_bounds, month_gaps
-from reportgen.engine import EngineResult
-from reportgen.engine.quality import DatasetQuality
+from reportgen.engine.result import DatasetQuality, EngineResult
 from reportgen.errors import DataError
 
 GATED_DATASETS = ("tickets", "surveys")

@@ -18,14 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from reportgen.errors import HistoryError
 from reportgen.kpis import KPI_BY_ID, SCALAR_KPIS, breakdown_values, scalar_values
 from reportgen.measures import MonthMeasures
 from reportgen.store_file import connect_waiting, damaged_error, is_damaged, private
+
+if TYPE_CHECKING:  # imported where the store is opened: reading a stored month's types needs no DuckDB
+    import duckdb
 
 # what to do with a damaged history file (the records pulled from APIs are in another file)
 DAMAGED_HISTORY_FIX = ("run `reportgen build` again: it stores every month your sources still cover "
@@ -128,6 +129,8 @@ class HistoryStore:
     @contextmanager
     @private
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        import duckdb
+
         if read_only and not self.path.exists():
             con = duckdb.connect(":memory:")
             con.execute(_SCHEMA)

@@ -12,7 +12,8 @@ Catalogues are gettext ``.po`` files, one per language, in
 The ``.po`` files are read at run time with Babel and turned into the
 standard library's ``gettext.GNUTranslations`` in memory (plural forms, context,
 fallback to English are gettext's own rules), so there is no compile step at
-install time. Numbers, months and lists are formatted with Babel (CLDR data):
+install time; what is read is kept between runs (``reportgen.memo``) until a
+catalogue changes. Numbers, months and lists are formatted with Babel (CLDR data):
 decimal comma for Italian and Romanian, ``2026年10月`` for Japanese; values with
 their units are ``reportgen.units.format_value(…, tr=translator)``. Only text
 is localised; spreadsheet cells stay numbers with number formats.
@@ -29,9 +30,11 @@ Use::
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gettext
 import io
+import math
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
@@ -47,6 +50,8 @@ if TYPE_CHECKING:  # Babel (CLDR data) and markupsafe are imported where a text 
     from babel import Locale
     from babel.messages.catalog import Catalog
     from markupsafe import Markup
+
+    from reportgen.memo import Memo
 
 Language = Literal["en", "it", "ro", "ja"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
@@ -74,8 +79,26 @@ def load_catalog(language: str) -> Catalog:
 
 
 @cache
+def _compiled(language: str) -> Memo:
+    """What is read from a language's catalogue, kept between runs while the catalogue, this
+    module and Babel are unchanged: parsing a ``.po`` file costs more than most runs' work."""
+    from pathlib import Path
+
+    from reportgen.memo import Memo
+
+    here = Path(__file__).parent
+    return Memo(f"catalogue-{language}", [Path(__file__), here / "locales" / language / "LC_MESSAGES" /
+                                          f"{DOMAIN}.po"], ["babel"])
+
+
+@cache
 def _sources() -> dict[str, tuple[str, str | None]]:
     """message id → (English singular, English plural or None), from the English catalogue."""
+    found = _compiled(SOURCE_LANGUAGE).value("sources", _read_sources)
+    return {key: (singular, plural) for key, (singular, plural) in found.items()}
+
+
+def _read_sources() -> dict[str, tuple[str, str | None]]:
     out: dict[str, tuple[str, str | None]] = {}
     for message in load_catalog(SOURCE_LANGUAGE):
         if not message.id or message.context is None:
@@ -85,6 +108,16 @@ def _sources() -> dict[str, tuple[str, str | None]]:
         else:
             out[message.context] = (str(message.id), None)
     return out
+
+
+def _mo_text(language: str) -> str:
+    """The language's catalogue compiled as a ``.mo`` file (base64): fuzzy entries are left out,
+    as msgfmt does."""
+    from babel.messages.mofile import write_mo
+
+    buffer = io.BytesIO()
+    write_mo(buffer, load_catalog(language))
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def message_ids() -> tuple[str, ...]:
@@ -178,6 +211,9 @@ def closest_language(text: str) -> str | None:
     return next((found for found in candidates if found in LANGUAGES), None)
 
 
+_PYTHON_SYMBOLS = ("en", "ja")  # CLDR's decimal and group symbols are Python's format's
+
+
 def _plural_index(count: float) -> int:
     """gettext plural rules take a whole number; a fraction picks the form of its whole part."""
     return int(abs(count))
@@ -202,12 +238,8 @@ class Translator:
 
     @cached_property
     def _translations(self) -> gettext.GNUTranslations:
-        from babel.messages.mofile import write_mo
-
-        buffer = io.BytesIO()
-        write_mo(buffer, load_catalog(self.language))  # fuzzy entries are left out, as msgfmt does
-        buffer.seek(0)
-        return gettext.GNUTranslations(buffer)
+        compiled = _compiled(self.language).value("mo", lambda: _mo_text(self.language))
+        return gettext.GNUTranslations(io.BytesIO(base64.b64decode(compiled)))
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
@@ -252,7 +284,11 @@ class Translator:
         """``value`` with ``decimals`` decimals in this language's symbols: it/ro '1.234,5', en/ja '1,234.5'.
 
         Rounded like Python's format (``f"{value:.1f}"``), so English text is unchanged.
+        English and Japanese use Python's own symbols (``,`` and ``.``): formatted without
+        loading Babel's CLDR data, the same text (tests/test_i18n.py compares them).
         """
+        if self.language in _PYTHON_SYMBOLS and math.isfinite(value):
+            return f"{value:{',' if grouping else ''}.{decimals}f}"
         pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
         from babel.numbers import format_decimal
 

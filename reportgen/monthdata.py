@@ -15,12 +15,13 @@ from typing import Any
 from reportgen.config import Config
 from reportgen.coverage import stored_partial_months
 from reportgen.drivers import KpiDrivers, month_drivers
-from reportgen.engine import Engine, EngineResult
+from reportgen.engine.result import EngineResult
 from reportgen.errors import NoDataError
 from reportgen.history import Completeness, HistoryStore, replaces
 from reportgen.kpis import breakdown_values, scalar_values
 from reportgen.measures import BUSINESS_MEASURES, MonthMeasures
 from reportgen.months import shift, window
+from reportgen.sources.kinds import kind_of
 
 
 @dataclass
@@ -104,6 +105,8 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
 def run_engine(config: Config, months: tuple[str, str] | None = None) -> EngineResult:
     """Load, clean and aggregate every source (the engine), writing nothing; ``months``: only
     those (``months_needed``)."""
+    from reportgen.engine.run import Engine  # DuckDB and the stages: not for a result read from the cache
+
     return Engine(config, months=months).run()
 
 
@@ -120,7 +123,7 @@ def months_needed(config: Config, month: str) -> tuple[str, str] | None:
     read whole anyway: None.
     """
     sources = [source for dataset in ("tickets", "surveys") for source in config.sources.of(dataset)]
-    if not sources or any(source.kind != "warehouse" for source in sources):
+    if not sources or not all(kind_of(source).in_warehouse for source in sources):
         return None
     store = HistoryStore(config.resolve(config.history.path))
     if not store.path.exists():

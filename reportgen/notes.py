@@ -16,14 +16,18 @@ the file; a month without one has no note. The note is untrusted text like any d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from reportgen.config import Config
 from reportgen.errors import ConfigError
 from reportgen.voice import cut
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 MAX_NOTE = 4000  # characters of a note shown
 
@@ -56,7 +60,12 @@ def read_note(config: Config, month: str) -> ManagerNote | None:
     return ManagerNote(text, str(path)) if text else None
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+@cache
+def _markdown() -> MarkdownIt:
+    """The Markdown parser, made when a note is first rendered (most months have none)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
 # inline styles (mail clients drop <style> blocks): a note's headings stay modest
@@ -67,8 +76,9 @@ _STYLES = {"heading_open": "margin:6px 0 2px 0;font-size:14px;", "paragraph_open
 
 def render_markdown(text: str) -> Markup:
     """Safe HTML of a Markdown text: raw HTML is escaped, unsafe link schemes are not links."""
-    tokens = _MARKDOWN.parse(text)
+    markdown = _markdown()
+    tokens = markdown.parse(text)
     for token in tokens:
         if token.type in _STYLES:
             token.attrSet("style", _STYLES[token.type])
-    return Markup(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
+    return Markup(markdown.renderer.render(tokens, markdown.options, {}))

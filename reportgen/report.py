@@ -611,7 +611,8 @@ def place_page_breaks(sheet: Sheet) -> None:
     starts = {first: last for first, last in sheet.keep_together}
     used, page_top = 0.0, 0
     row = 0
-    while row <= sheet.last_row:
+    last_row = sheet.last_row  # a scan of every cell: once, not once per row
+    while row <= last_row:
         if row in starts:
             block = sum(height(r) for r in range(row, starts[row] + 1))
             if used + block > PAGE_CONTENT_POINTS - (repeated if page_top else 0) and row > page_top:

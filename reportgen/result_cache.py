@@ -8,7 +8,12 @@ An entry is keyed by everything the result depends on:
 - each input's identity: a file by its path, size, modification time and inode (a glob
   by every file it matches); pulled records by their store's version (``store_version``);
 - reportgen's version and its code (an upgrade, or an edited checkout, computes afresh),
-  DuckDB's, and the holidays package's when the business hours follow a country's.
+  DuckDB's installation, and the holidays package's when the business hours follow a country's.
+
+Beside an entry, the report month's window as the run gathered it from history
+(``monthdata.gather_month``), with a digest of the history file as that run left it: a
+later run finding the file unchanged has nothing to store (the month is stored as it
+would store it) and reads the same window, so it opens neither the history nor DuckDB.
 
 A Google Sheet or warehouse source has no identity to compare: such a config is never
 cached. An entry is written only by a run that passed its checks (``MonthRun.check``),
@@ -35,12 +40,12 @@ from typing import Any
 import msgspec
 
 from reportgen import __version__
-from reportgen.config import ApiSource, Config, FileSource, SourceConfig
-from reportgen.engine.quality import DatasetQuality, RowProblem
-from reportgen.engine.run import EngineResult
-from reportgen.engine.segments import SurveyComment
-from reportgen.errors import ReportgenError
+from reportgen.config import Config, SourceConfig
+from reportgen.engine.result import DatasetQuality, EngineResult, RowProblem, SurveyComment
+from reportgen.history import Completeness
 from reportgen.measures import MonthMeasures
+from reportgen.memo import library_identity
+from reportgen.monthdata import MonthData
 
 KEPT = 8  # entries kept per project: the newest (a cron's months, a config being edited)
 _RACY_SECONDS = 2.0  # an input modified this recently may change again within its mtime's resolution
@@ -59,6 +64,18 @@ class _Entry(msgspec.Struct, frozen=True):
     notes: list[str]
     comments: dict[str, list[SurveyComment]]
     opening_backlog: int = 0  # tickets open when the first computed month starts
+
+
+class _Window(msgspec.Struct, frozen=True):
+    """The report month's window as a run gathered it from history, and the history as that run
+    left it (``_history_state``): a later run on the same inputs, finding the same history,
+    would write the same month and read the same window."""
+
+    history: str
+    window: list[str]
+    measures: dict[str, MonthMeasures]
+    from_run: list[str]
+    stored_completeness: dict[str, Completeness]
 
 
 class ResultCache:
@@ -108,6 +125,61 @@ class ResultCache:
         return True
 
 
+    def _window_path(self, month: str) -> Path | None:
+        return self.folder / f"{self.key}-{month}.window" if self.key else None
+
+    def load_window(self, month: str, result: EngineResult) -> MonthData | None:
+        """The window a run of these inputs gathered for ``month`` (``monthdata.gather_month``),
+        when the history file is still as that run left it: the month is stored as this run
+        would store it, and the window reads the same. None otherwise (the caller gathers it)."""
+        path = self._window_path(month)
+        if path is None:
+            return None
+        try:
+            window = msgspec.json.decode(path.read_bytes(), type=_Window)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        if window.history != _history_state(self.config):
+            return None  # history changed since (another month stored, a month dropped, …)
+        return MonthData(self.config, month, list(window.window), dict(window.measures), result,
+                         from_run=set(window.from_run), stored_completeness=dict(window.stored_completeness))
+
+    def store_window(self, month: str, data: MonthData) -> None:
+        """Keep ``data``'s window (just gathered, history just written) for the next run of
+        these inputs; only beside a stored result."""
+        path = self._window_path(month)
+        if path is None or not (self.folder / f"{self.key}.json").exists():
+            return
+        state = _history_state(self.config)
+        if state is None:
+            return
+        window = _Window(state, data.window, data.measures, sorted(data.from_run), data.stored_completeness)
+        with suppress(OSError):
+            handle, name = tempfile.mkstemp(prefix=".entry-", suffix=".window", dir=self.folder)  # 0600
+            with os.fdopen(handle, "wb") as out:
+                out.write(msgspec.json.encode(window))
+            os.replace(name, path)
+
+
+def _history_state(config: Config) -> str | None:
+    """The history file's content as it is now (a digest of it and its write-ahead log), None
+    when there is none to compare."""
+    path = config.resolve(config.history.path)
+    digest = hashlib.sha256()
+    for index, file in enumerate((path, path.with_name(path.name + ".wal"))):
+        try:
+            with file.open("rb") as handle:
+                digest.update(f"{index}\0".encode())
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            if index == 0:
+                return None
+        except OSError:
+            return None
+    return digest.hexdigest()
+
+
 def _folder(config: Config) -> Path:
     history = config.resolve(config.history.path)
     return history.parent / f"{history.name}.cache"
@@ -132,31 +204,9 @@ def cache_key(config: Config, started: float | None = None) -> str | None:
 
 
 def _identity(config: Config, dataset: str, source: SourceConfig, started: float | None) -> Any:
-    if isinstance(source, FileSource):
-        from reportgen.sources.files import resolve_files
+    from reportgen.sources.kinds import kind_of
 
-        try:
-            files = resolve_files(config, source, dataset)
-        except ReportgenError:
-            return None  # the engine says what is wrong
-        found = []
-        for path in files:
-            try:
-                stat = path.stat()
-            except OSError:
-                return None
-            if started is not None and stat.st_mtime > started - _RACY_SECONDS:
-                return None
-            found.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev])
-        return found
-    if isinstance(source, ApiSource):
-        from reportgen.sources.api.pull import store_version
-
-        try:
-            return store_version(config, dataset, source)
-        except ReportgenError:
-            return None
-    return None  # a Google Sheet, a warehouse: nothing tells whether their rows changed
+    return kind_of(source).identity(config, dataset, source, started, _RACY_SECONDS)
 
 
 def _config_part(config: Config) -> dict[str, Any]:
@@ -172,15 +222,12 @@ def _config_part(config: Config) -> dict[str, Any]:
 
 
 def _libraries(config: Config) -> list[str]:
-    """The versions of the libraries whose upgrade may change a result: DuckDB (reading and
-    parsing), and the public holidays of ``business_hours.country``."""
-    import duckdb
-
-    found = [duckdb.__version__]
+    """The installations of the libraries whose upgrade may change a result: DuckDB (reading and
+    parsing), and the public holidays of ``business_hours.country`` — told without importing
+    them (``memo.library_identity``), so a cached run loads neither."""
+    found = [library_identity("duckdb")]
     if config.business_hours is not None and config.business_hours.country:
-        from importlib.metadata import version
-
-        found.append(version("holidays"))
+        found.append(library_identity("holidays"))
     return found
 
 
@@ -203,6 +250,10 @@ def _prune(folder: Path) -> None:
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in entries[KEPT:]:
             stale.unlink(missing_ok=True)
+        kept = {entry.stem for entry in entries[:KEPT]}
+        for window in folder.glob("*.window"):  # a month's window lives as long as its entry
+            if window.stem.rpartition("-")[0].rpartition("-")[0] not in kept:
+                window.unlink(missing_ok=True)
         for scratch in folder.glob(".entry-*"):
             if scratch.stat().st_mtime < time.time() - 3600:
                 scratch.unlink(missing_ok=True)

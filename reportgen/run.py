@@ -20,17 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from reportgen.config import Config
 from reportgen.coverage import partial_months, stored_partial_months
-from reportgen.engine import EngineResult
+from reportgen.engine.result import EngineResult
 from reportgen.errors import ReportgenError
 from reportgen.gates import check_quality, check_whole_month, exclusion_summary, gate_failures
 from reportgen.i18n import translator
-from reportgen.model import Report
 from reportgen.monthdata import MonthData, gather_month, kpis_document, months_needed, run_engine
 from reportgen.months import parse_month_option
-from reportgen.report import build_report
 from reportgen.ticker import ticking
 
 if TYPE_CHECKING:
+    from reportgen.model import Report
     from reportgen.result_cache import ResultCache
 
 
@@ -159,11 +158,16 @@ class MonthRun:
         self._once()
         if self._data is None:
             self.check()
+            # served from the cache, with history as the run that stored it left it: that window
+            found = (self._cache.load_window(self.month, self.engine)
+                     if self._cache is not None and self.from_cache and self.save else None)
             try:
-                data = gather_month(self.config, self.month, self.engine, save=self.save)
+                data = found or gather_month(self.config, self.month, self.engine, save=self.save)
             except ReportgenError as exc:
                 self._failure = exc
                 raise
+            if self._cache is not None and self.save and found is None:
+                self._cache.store_window(self.month, data)
             if self.month not in data.from_run and self.month in self.engine.months and self.notify:
                 stored = data.stored_completeness.get(self.month)
                 days = f" ({stored.days_with_data} days with data)" if stored else ""
@@ -191,6 +195,8 @@ class MonthRun:
     def report(self) -> Report:
         """The neutral report model every renderer draws (built once)."""
         if self._report is None:
+            from reportgen.report import build_report  # the blocks and their texts: not for `kpis`
+
             self._report = build_report(self.data)
         return self._report
 

@@ -210,8 +210,8 @@ class SiteBuilder:
             "change": change, "change_word": tr.t(row.change_word) if row.change_word else "",
             "change_tone": row.change_tone if row.change_word else "neutral",
             "target": "" if row.target is None else self.value(row.target, unit),
-            # a KPI without a direction (a count) has no verdict, and no "no target" either
-            "status": tr.t(row.status_shown) if row.status_shown and row.kpi.direction else "",
+            # the status the email and the workbook's readers see: a verdict, else why there is none
+            "status": tr.t(row.status_shown) if row.status_shown else "",
             "status_tone": row.status_tone,
             **survey_marks(row, tr, self.currency),
         }

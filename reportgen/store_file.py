@@ -16,11 +16,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ParamSpec, TypeVar
-
-import duckdb
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from reportgen.errors import HistoryError
+
+if TYPE_CHECKING:  # DuckDB is imported by what opens a store, not by what only reads its types
+    import duckdb
 
 LOCK_TIMEOUT_ENV = "REPORTGEN_HISTORY_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a cron run that overlaps the previous one waits this long
@@ -86,6 +87,8 @@ _DAMAGE_SIGNS = ("corrupt database file", "could not read enough bytes", "checks
 
 def is_damaged(error: BaseException) -> bool:
     """True when a DuckDB error says the file itself is damaged."""
+    import duckdb
+
     text = str(error).lower()
     return isinstance(error, duckdb.Error) and any(sign in text for sign in _DAMAGE_SIGNS)
 
@@ -112,6 +115,8 @@ def connect_waiting(path: Path, *, read_only: bool = False, timeout: float | Non
     ``what`` names the file in the two lines a user may see (``waiting for the history
     store …``). Any other error is DuckDB's, for the caller to word.
     """
+    import duckdb
+
     timeout = lock_timeout() if timeout is None else timeout
     on_wait = on_wait or to_stderr
     deadline = time.monotonic() + timeout

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from reportgen.config import KpiOptions
-from reportgen.engine.segments import SurveyComment
+from reportgen.engine.result import SurveyComment
 from reportgen.measures import NPS_BANDS
 from reportgen.sources.text import drop_controls
 

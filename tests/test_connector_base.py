@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from reportgen.config import SourceConfig
+from reportgen.config import SourceConfig, load_config
 from reportgen.registry import CONNECTORS, OUTPUTS, PRESETS, WAREHOUSE_PRESETS
 from reportgen.sources.api.delighted import DelightedResponses
 from reportgen.sources.api.freshdesk import FreshdeskTickets
@@ -185,3 +186,25 @@ def test_intercom_mapping_tables() -> None:
     assert csat.canonical(record, {}) == {"response_id": "42", "submitted_at": "1970-01-02T03:00:00+00:00",
                                           "survey": "csat", "score": 4, "ticket_id": "42", "comment": "fine"}
     assert csat.canonical({**record, "rating": None}, {}) is None  # not rated: not a response
+
+
+def test_a_connector_settings_problem_names_its_line_and_list_item(tmp_path: Path) -> None:
+    # written block-style, every key on its own line: each problem points at its own line,
+    # and the second source of a list is tickets[1]
+    (tmp_path / "config.yaml").write_text(
+        'report:\n  title: "T"\n  timezone: "Europe/Rome"\n'
+        "sources:\n"
+        "  tickets:\n"
+        '    - path: "t.csv"\n'                  # line 6
+        "    - api: zendesk\n"                   # line 7
+        '      url: "https://acme.zendesk.com"\n'
+        '      token: "t0k"\n'
+        "      options:\n"                       # line 10
+        "        category_tag_prefx: x\n",       # line 11
+        encoding="utf-8")
+    from reportgen.sources.api.pull import settings_problems
+
+    problems = settings_problems(load_config(tmp_path / "config.yaml"))
+    assert "sources.tickets[1].email (line 7): required for api: zendesk" in problems
+    assert any(p.startswith("sources.tickets[1].options.category_tag_prefx (line 11): unknown option")
+               for p in problems), problems

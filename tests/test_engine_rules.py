@@ -151,7 +151,7 @@ def test_coverage_uses_the_report_zone_and_usable_rows_only(tmp_path: Path) -> N
 
 def test_api_sources_are_read_from_the_store_after_their_settings_check(tmp_path: Path) -> None:
     # api: sources are the pulled records (tests/test_pull_*.py); their settings are checked first
-    with pytest.raises(ConfigError, match=r"sources\.tickets\.email: required for api: zendesk"):
+    with pytest.raises(ConfigError, match=r"sources\.tickets\.email \(line 3\): required for api: zendesk"):
         run(tmp_path, '  tickets: {api: zendesk, url: "https://example.zendesk.com", token: "t"}\n')
 
 

@@ -293,3 +293,25 @@ def test_catalogues_ship_with_the_package() -> None:
     for language in LANGUAGES:
         assert Path("locales", language, "LC_MESSAGES", "reportgen.po") in shipped
     assert any(dep.lower().startswith("babel") for dep in pyproject["project"]["dependencies"])
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_numbers_written_without_babel_are_babels(language: str) -> None:
+    """en and ja format numbers with Python's symbols: the same text as Babel's CLDR pattern."""
+    import random
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    tr = translator(language)
+    rng = random.Random(7)
+    values = [0.0, -0.0, 0.04, -0.04, 0.05, -0.05, 0.5, 2.5, -999.95, 1e15, -1e15, 123456789.125, 1e-9,
+              *(rng.uniform(-1e7, 1e7) for _ in range(300)), *(rng.uniform(-1, 1) for _ in range(300))]
+    for value in values:
+        for decimals in (0, 1, 2):
+            for grouping in (True, False):
+                pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
+                expected = format_decimal(Decimal(f"{value:.{decimals}f}"), format=pattern, locale=language)
+                assert tr.number(value, decimals, grouping) == expected, (value, decimals, grouping)
+    assert tr.number(1234.5, 1) == "1,234.5"
+    assert translator("it").number(1234.5, 1) == "1.234,5"  # the others still Babel's

@@ -172,6 +172,59 @@ def test_pulled_intercom_conversations_the_team_started_are_outbound(tmp_path: P
     assert k["sla_first_response_rate"] == pytest.approx(2 / 3)
 
 
+def test_pulled_gorgias_tickets_the_team_started_are_outbound(tmp_path: Path) -> None:
+    from fakes.gorgias import GorgiasFake
+
+    fake = GorgiasFake("ops@example.com", "g-key")
+    # 1 a customer's email answered in 1 h; 2 a customer's chat answered in 3 h
+    fake.add_ticket(1, "2025-01-02T09:00:00Z", replies=("2025-01-02T10:00:00Z",), assignee=(1, "Anna Conti"))
+    fake.add_ticket(2, "2025-01-03T09:00:00Z", replies=("2025-01-03T12:00:00Z",), channel="chat")
+    # 3 the team wrote first (the ticket's from_agent): an outbound ticket, its own message no first response
+    fake.add_ticket(3, "2025-01-04T09:00:00Z", replies=("2025-01-06T09:00:00Z",), outbound=True)
+    fake.start()
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text('report: {title: "Gorgias", timezone: "UTC"}\nhistory: {path: "h.duckdb"}\n'
+                          f'sources:\n  tickets: {{api: gorgias, url: "{fake.url}", email: "ops@example.com", '
+                          'token: "g-key", start: "2025-01-01"}\n', encoding="utf-8")
+        pull(load_config(config), policy=FAST)
+        doc = month_kpis(config, "2025-01")
+    finally:
+        fake.stop()
+    k, b = doc["kpis"], doc["breakdowns"]
+    assert k["ticket_volume"] == 3 and k["outbound_tickets"] == 1
+    assert b["tickets_by_channel"] == {"Email": 1, "Chat": 1}
+    assert b["channel_share"] == {"Email": pytest.approx(1 / 2), "Chat": pytest.approx(1 / 2)}
+    assert k["avg_first_response_hours"] == pytest.approx((1 + 3) / 2)
+
+
+def test_pulled_helpscout_emails_a_user_started_are_outbound(tmp_path: Path) -> None:
+    from fakes.helpscout import HelpScoutFake
+
+    fake = HelpScoutFake("hs-id", "hs-secret")
+    fake.add_user(5, "Anna", "Conti")
+    # 1 a customer's email answered in 2 h; 2 a customer's chat answered in 4 h
+    fake.add_conversation(1, "2025-01-02T09:00:00Z", replies=["2025-01-02T11:00:00Z"], assignee=5)
+    fake.add_conversation(2, "2025-01-03T09:00:00Z", replies=["2025-01-03T13:00:00Z"], source="chat")
+    # 3 an email Anna wrote first (source.via: user): outbound, whatever came after it
+    fake.add_conversation(3, "2025-01-04T09:00:00Z", replies=["2025-01-05T09:00:00Z"], assignee=5,
+                          outbound=True)
+    fake.start()
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text('report: {title: "Help Scout", timezone: "UTC"}\nhistory: {path: "h.duckdb"}\n'
+                          f'sources:\n  tickets: {{api: helpscout, url: "{fake.url}", client_id: "hs-id", '
+                          'client_secret: "hs-secret", start: "2025-01-01"}\n', encoding="utf-8")
+        pull(load_config(config), policy=FAST)
+        doc = month_kpis(config, "2025-01")
+    finally:
+        fake.stop()
+    k, b = doc["kpis"], doc["breakdowns"]
+    assert k["ticket_volume"] == 3 and k["outbound_tickets"] == 1
+    assert b["tickets_by_channel"] == {"Email": 1, "Chat": 1}
+    assert k["avg_first_response_hours"] == pytest.approx((2 + 4) / 2)
+
+
 # ---- warehouses: PostgreSQL and DuckDB agree with the file engine and the reference ---------------------
 @pytest.fixture(scope="module")
 def pg() -> object:

@@ -129,5 +129,5 @@ def test_rate_limited_requests_are_retried_after_the_wait(freshdesk: FreshdeskFa
 def test_email_is_not_a_freshdesk_key(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, '{api: freshdesk, url: "https://acme.freshdesk.com", '
                                                 'email: "x@y.z", token: "k"}'))
-    with pytest.raises(ConfigError, match=r"sources\.tickets\.email: not used by api: freshdesk"):
+    with pytest.raises(ConfigError, match=r"sources\.tickets\.email \(line 4\): not used by api: freshdesk"):
         pull(config)

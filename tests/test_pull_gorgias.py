@@ -194,7 +194,7 @@ def test_malformed_page_stops_with_one_line(gorgias: GorgiasFake, tmp_path: Path
 def test_settings_are_checked_before_any_request(gorgias: GorgiasFake, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         pull(load_config(write_config(tmp_path, f'{{api: gorgias, url: "{gorgias.url}", token: "{KEY}"}}')))
-    assert "sources.tickets.email: required for api: gorgias" in str(caught.value)
+    assert "sources.tickets.email (line 4): required for api: gorgias" in str(caught.value)
     assert KEY not in str(caught.value) and gorgias.requests == []
 
 

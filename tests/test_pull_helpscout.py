@@ -199,9 +199,9 @@ def test_settings_are_checked_before_any_request(helpscout: HelpScoutFake, tmp_p
     with pytest.raises(ConfigError) as caught:
         pull(load_config(write_config(tmp_path, bad)))
     text = str(caught.value)
-    assert "sources.tickets.client_id: required for api: helpscout" in text
-    assert "sources.tickets.client_secret: required for api: helpscout" in text
-    assert "sources.tickets.token: not used by api: helpscout" in text
+    assert "sources.tickets.client_id (line 4): required for api: helpscout" in text
+    assert "sources.tickets.client_secret (line 4): required for api: helpscout" in text
+    assert "sources.tickets.token (line 4): not used by api: helpscout" in text
     assert helpscout.requests == []
 
 

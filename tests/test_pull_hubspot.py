@@ -217,9 +217,9 @@ def test_settings_are_checked_before_any_request(hubspot: HubSpotFake, tmp_path:
     with pytest.raises(ConfigError) as caught:
         pull(load_config(write_config(tmp_path, bad)))
     text = str(caught.value)
-    assert "sources.tickets.token: required for api: hubspot" in text
-    assert "sources.tickets.email: not used by api: hubspot" in text
-    assert "sources.tickets.options.category: 'hs_ticket_category' is not property:<internal name>" in text
+    assert "sources.tickets.token (line 4): required for api: hubspot" in text
+    assert "sources.tickets.email (line 4): not used by api: hubspot" in text
+    assert "sources.tickets.options.category (line 4): 'hs_ticket_category' is not property:<internal name>" in text
     assert hubspot.requests == []
 
 

@@ -233,8 +233,8 @@ def test_settings_are_checked_before_any_request(intercom: IntercomFake, tmp_pat
     with pytest.raises(ConfigError) as caught:
         pull(config)
     text = str(caught.value)
-    assert "sources.tickets.options.category: 'colour' is not tags or \"custom_attribute:<name>\"" in text
-    assert "sources.tickets.options.per_pag: unknown option for api: intercom" in text
+    assert "sources.tickets.options.category (line 4): 'colour' is not tags or \"custom_attribute:<name>\"" in text
+    assert "sources.tickets.options.per_pag (line 4): unknown option for api: intercom" in text
     assert intercom.requests == []
 
 

@@ -195,8 +195,8 @@ def test_settings_are_checked_before_any_request(qualtrics: QualtricsFake, tmp_p
     with pytest.raises(ConfigError) as caught:
         pull(load_config(project(tmp_path, bad)))
     text = str(caught.value)
-    assert "sources.surveys.options.question: required for api: qualtrics" in text
-    assert "sources.surveys.survey_id: 'x/y' is not a survey id (SV_…)" in text
+    assert "sources.surveys.options.question (line 5): required for api: qualtrics" in text
+    assert "sources.surveys.survey_id (line 5): 'x/y' is not a survey id (SV_…)" in text
     assert TOKEN not in text and qualtrics.requests == []
 
 

@@ -172,9 +172,9 @@ def test_settings_are_checked_before_any_request(monkey: SurveyMonkeyFake, tmp_p
     with pytest.raises(ConfigError) as caught:
         pull(load_config(project(tmp_path, bad)))
     text = str(caught.value)
-    assert "sources.surveys.options.question: required for api: surveymonkey" in text
-    assert "sources.surveys.options.survey: must be one of nps, csat, ces" in text
-    assert "sources.surveys.survey_id: 'a/b' is not a survey id" in text
+    assert "sources.surveys.options.question (line 5): required for api: surveymonkey" in text
+    assert "sources.surveys.options.survey (line 5): must be one of nps, csat, ces" in text
+    assert "sources.surveys.survey_id (line 5): 'a/b' is not a survey id" in text
     assert TOKEN not in text and monkey.requests == []
 
 

@@ -164,9 +164,9 @@ def test_delighted_settings_are_checked_before_any_request(delighted: DelightedF
     with pytest.raises(ConfigError) as caught:
         pull(load_config(project(tmp_path, source)))
     text = str(caught.value)
-    assert "sources.surveys.token: required for api: delighted" in text
-    assert "sources.surveys.form: not used by api: delighted" in text
-    assert "sources.surveys.options.survey: must be one of nps, csat, ces" in text
+    assert "sources.surveys.token (line 5): required for api: delighted" in text
+    assert "sources.surveys.form (line 5): not used by api: delighted" in text
+    assert "sources.surveys.options.survey (line 5): must be one of nps, csat, ces" in text
     assert delighted.requests == []
 
 
@@ -302,5 +302,5 @@ def test_typeform_options_are_required(typeform: TypeformFake, tmp_path: Path) -
     source = f'{{api: typeform, url: "{typeform.url}", token: "{TF_TOKEN}", form: "{FORM}"}}'
     with pytest.raises(ConfigError) as caught:
         pull(load_config(project(tmp_path, source)))
-    assert "sources.surveys.options.score_field: required for api: typeform" in str(caught.value)
+    assert "sources.surveys.options.score_field (line 5): required for api: typeform" in str(caught.value)
     assert TF_TOKEN not in str(caught.value) and typeform.requests == []

@@ -214,7 +214,7 @@ def test_zendesk_settings_are_checked_before_any_request(zendesk: ZendeskFake, t
     with pytest.raises(ConfigError) as caught:
         pull(config)
     text = str(caught.value)
-    assert "sources.tickets.email: required for api: zendesk" in text
+    assert "sources.tickets.email (line 4): required for api: zendesk" in text
     assert "sources.tickets.category" in text and ZD_TOKEN not in text
     assert zendesk.requests == []
 
@@ -235,7 +235,7 @@ def test_every_sources_settings_problem_is_listed_at_once(tmp_path: Path) -> Non
         pull(config)
     text = str(caught.value)
     assert text.count("sources.") == 4 and "4 problems" in text
-    for part in ("sources.tickets.email: required", "sources.tickets.url: 'acme.zendesk.com' must start with "
-                 "https://", "sources.surveys.token: required", "sources.surveys.start: 'soon' is not a date"):
+    for part in ("sources.tickets.email (line 4): required", "sources.tickets.url (line 4): 'acme.zendesk.com' must start with "
+                 "https://", "sources.surveys.token (line 5): required", "sources.surveys.start (line 5): 'soon' is not a date"):
         assert part in text
     assert len(check_credentials(config)) == 4 and "t0ken-x" not in text

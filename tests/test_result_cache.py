@@ -259,3 +259,41 @@ def test_an_entry_gives_back_the_result_it_was_made_from(make_project: ProjectFa
     assert cache.store(result, time.time())
     again = ResultCache(config).load()
     assert again == result
+
+
+def _saved_at(config: Path) -> dict[str, object]:
+    from reportgen.history import HistoryStore
+
+    return {m.month: m.saved_at for m in HistoryStore(config.parent / "reportgen-history.duckdb").list_months()}
+
+
+def test_a_repeated_run_finding_history_as_it_left_it_opens_no_history(make_project: ProjectFactory) -> None:
+    """The month is stored as the run would store it, and the window reads the same: the third
+    run (the second found the first's window) neither writes nor reads history."""
+    config = _project(make_project)
+    first = _kpis(config)
+    assert first.exit_code == 0, first.output
+    stored = _saved_at(config)
+    assert "2026-10" in stored
+    with patch("reportgen.run.run_engine", side_effect=AssertionError("the engine ran")), \
+            patch("reportgen.run.gather_month", side_effect=AssertionError("history was opened")):
+        again = _kpis(config)
+        assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    assert _saved_at(config) == stored  # not written again
+
+
+def test_a_changed_history_is_opened_again(make_project: ProjectFactory) -> None:
+    """A month dropped since (or anything else written to the history file): the cached window
+    is not used; the run stores the month again and reads the window afresh."""
+    config = _project(make_project)
+    assert _kpis(config).exit_code == 0
+    dropped = CliRunner().invoke(main, ["history", "drop", "2026-10", "-c", str(config)])
+    assert dropped.exit_code == 0, dropped.output
+    assert "2026-10" not in _saved_at(config)
+    with _engine_runs() as calls:
+        again = _kpis(config)
+        assert again.exit_code == 0, again.output
+        assert not calls  # the engine result is still the cached one
+    assert "2026-10" in _saved_at(config)  # stored again
+    assert json.loads(again.stdout)["kpis"]["ticket_volume"] == 5

@@ -36,7 +36,7 @@ def test_month_page_shows_the_hand_computed_kpis(make_project: ProjectFactory, t
     # (under report.min_responses, 30): shown greyed with its count, neither a verdict nor better/worse
     assert rows["nps"] == ["Net Promoter Score", "33.3", "100.0", "−66.7", "40.0", "n = 3"]
     assert 'class="muted">33.3<' in page
-    assert rows["ticket_volume"] == ["Ticket volume", "3", "1", "+2", "—", ""]
+    assert rows["ticket_volume"] == ["Ticket volume", "3", "1", "+2", "—", "No target"]  # as the email says
     assert '<html lang="en">' in page
     # the workbook sits beside the page and opens
     workbook = tmp_path / "site" / "2026-10" / "2026-10.xlsx"

@@ -7,8 +7,8 @@ here, per source, and ids are stored trimmed (the text rules of ``engine.rules``
 The raw table holds no row numbers: ``rowid`` follows the order of reading, and
 :class:`FileSpan` turns a rowid back into the file and row a person sees.
 
-The one place a source kind plugs in is :func:`readable_files` (a Google Sheet, which
-needs the scratch folder, in :func:`_load_sheet` beside it).
+Every kind of source reaches this stage as files to read (``sources.kinds``): from here
+the pipeline is the same for exports, pulled records and Google Sheets.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import duckdb
 
-from reportgen.config import ApiSource, Config, FileSource, SheetSource, SourceConfig
+from reportgen.config import Config, SourceConfig
 from reportgen.engine.rules import TRIMMED
-from reportgen.errors import ConfigError, Location, ReportgenError
+from reportgen.errors import Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
 from reportgen.sources.dates import DateOrder, infer_date_format_sql
 from reportgen.sources.decimals import DECIMAL_COMMA_NOTE, as_decimal_point, decimal_comma_columns
@@ -31,11 +31,11 @@ from reportgen.sources.files import (
     explain_read_error,
     not_utf8,
     parallel_refused,
-    resolve_files,
     restage_as_fallback,
     sql_string,
     stage_file,
 )
+from reportgen.sources.kinds import kind_of
 from reportgen.sources.presets import get_preset
 from reportgen.sources.presets.base import INSTANT_MACRO
 from reportgen.sources.schema import COLUMNS
@@ -107,25 +107,6 @@ class Loaded:
 def source_key(config: Config, dataset: str, index: int) -> str:
     """How a source is named in messages: ``tickets``, or ``tickets[1]`` when the dataset has several."""
     return dataset if len(config.sources.of(dataset)) == 1 else f"{dataset}[{index}]"
-
-
-def readable_files(config: Config, dataset: str, source: SourceConfig, key: str | None = None) -> list[Path]:
-    """The files to read for one source — the single place where each source kind plugs in.
-
-    ``path:`` sources name files (a glob); ``api:`` sources are the records pulled into the
-    store, written as canonical rows (read with ``preset: generic``). ``google_sheet:``
-    sources are read into a scratch file by :func:`_load_sheet` (they need the scratch
-    folder and keep the way back to the sheet's cells).
-    """
-    key = key or dataset
-    if isinstance(source, FileSource):
-        return resolve_files(config, source, key)
-    if isinstance(source, ApiSource):
-        from reportgen.sources.api import materialize
-
-        return [materialize(config, dataset, source)]
-    raise ConfigError(f"sources.{key}: {source.kind}: sources are not supported yet",
-                      hint="use path: with an exported file for now")
 
 
 def blank_like(text: str, blanks: frozenset[str]) -> str:
@@ -260,77 +241,44 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
                  collect: bool = False) -> Loaded:
     """Every source of ``dataset`` into ``{dataset}_raw``, in list order (later sources win duplicates).
 
+    Each source, whatever its kind, is the files :meth:`SourceKind.readables` gives
+    (``sources.kinds``); from there the reading is the same.
     ``collect`` (for `validate`): a fatal problem with a file or a source is returned in
     ``Loaded.fatal`` and that file or source is left out, instead of raised.
     """
     create_raw_table(con, dataset)
     loaded = Loaded(dataset)
     for index, source in enumerate(config.sources.of(dataset)):
-        key = source_key(config, dataset, index)
-        con.execute(f"SET TimeZone = {sql_string(config.source_timezone(source))}")
-        if isinstance(source, SheetSource):
-            _load_sheet(con, config, dataset, source, workdir, loaded, collect)
-            continue
+        kind = kind_of(source)
         try:
-            paths = readable_files(config, dataset, source, key)
+            readables = kind.readables(config, dataset, source, source_key(config, dataset, index), workdir)
         except ReportgenError as exc:
             if not collect:
                 raise
             loaded.fatal.append(exc)
             continue
-        read_as = _scratch(source) if source.kind == "api" else source
-        if isinstance(source, ApiSource):
-            from reportgen.sources.api import pulled_until
-
-            until = pulled_until(config, dataset, source)
-            if until is not None:
-                loaded.pulled_until.append(until)
-        for path in paths:
+        until = kind.covered_until(config, dataset, source)
+        if until is not None:
+            loaded.pulled_until.append(until)
+        for readable in readables:
+            con.execute(f"SET TimeZone = {sql_string(readable.timezone)}")
             try:
-                span, columns, rows = _load_file(con, dataset, read_as, path, workdir,
+                span, columns, rows = _load_file(con, dataset, readable.settings, readable.path, workdir,
                                                  file_index=len(loaded.spans), start=loaded.rows_read,
                                                  notes=loaded.notes)
             except ReportgenError as exc:
+                if readable.relabel is not None:
+                    exc = readable.relabel(exc)
                 if not collect:
-                    raise
+                    raise exc from None
                 loaded.fatal.append(exc)  # a failed INSERT adds no row: go on without the file
                 continue
+            if readable.label is not None:
+                span = replace(span, path=readable.label, rows=readable.rows)
             loaded.spans.append(span)
             loaded.columns |= columns
             loaded.rows_read += rows
     return loaded
-
-
-def _scratch(source: SourceConfig) -> SourceConfig:
-    """A source whose file reportgen wrote itself (pulled records, a sheet's values): UTF-8 text
-    whatever its cells hold, so a NUL pulled in a field is a control character in a value
-    (``sources.text``), never "not a text file"."""
-    return source.model_copy(update={"encoding": "utf-8"})
-
-
-def _load_sheet(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, source: SheetSource,
-                workdir: Path, loaded: Loaded, collect: bool) -> None:
-    """A ``google_sheet:`` source: one values request, a scratch CSV, problems told about the sheet."""
-    from reportgen.sources.google_sheet import stage_google_sheet
-
-    try:
-        sheet = stage_google_sheet(config, dataset, source, workdir)
-        # date-times are wall-clock time in the sheet's zone unless the source says otherwise
-        con.execute(f"SET TimeZone = {sql_string(config.source_timezone(sheet.source))}")
-        try:
-            span, columns, rows = _load_file(con, dataset, _scratch(sheet.source), sheet.path, workdir,
-                                             file_index=len(loaded.spans), start=loaded.rows_read,
-                                             notes=loaded.notes)
-        except ReportgenError as exc:
-            raise sheet.relabel(exc) from None
-    except ReportgenError as exc:
-        if not collect:
-            raise
-        loaded.fatal.append(exc)
-        return
-    loaded.spans.append(replace(span, path=sheet.label, rows=dict(sheet.rows)))
-    loaded.columns |= columns
-    loaded.rows_read += rows
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,

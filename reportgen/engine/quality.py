@@ -2,57 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import duckdb
 
 from reportgen.engine.clean import TICKET_DISCARDS, discarded
 from reportgen.engine.load import PARSED, TEXT_OF, Loaded
-from reportgen.engine.reasons import REASONS, reasons_of
+from reportgen.engine.reasons import reasons_of
+from reportgen.engine.result import DatasetQuality, RowProblem
 from reportgen.sources.files import sql_string
-
-
-@dataclass
-class DatasetQuality:
-    files: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    rows_used: int = 0
-    duplicates: int = 0
-    excluded: dict[str, int] = field(default_factory=dict)
-    values_discarded: dict[str, int] = field(default_factory=dict)
-    control_characters: int = 0  # rows whose ids or names had control characters dropped (sources.text)
-
-    def as_dict(self, with_rows_only: bool = False) -> dict[str, Any]:
-        if with_rows_only:
-            return {"files": self.files, "rows_read": self.rows_read, "rows_used": self.rows_used}
-        return {
-            "files": self.files, "rows_read": self.rows_read, "rows_used": self.rows_used,
-            "duplicates": self.duplicates, "excluded": dict(sorted(self.excluded.items())),
-            "values_discarded": dict(sorted(self.values_discarded.items())),
-            "control_characters": self.control_characters,
-        }
-
-
-@dataclass
-class RowProblem:
-    """One excluded row or discarded value, for `reportgen validate`.
-
-    A file's row is named by its number; a warehouse's (``row`` None) by its id, ``key``
-    (None: the row has none).
-    """
-
-    file: str
-    row: int | None
-    column: str
-    reason: str
-    value: str | None
-    key: str | None = None
-
-    @property
-    def row_excluded(self) -> bool:
-        """True when the whole row is left out; False when only this value is ignored."""
-        return REASONS[self.reason].row_excluded
 
 
 def count_quality(con: duckdb.DuckDBPyConnection, loaded: Loaded) -> DatasetQuality:

@@ -26,16 +26,20 @@ and ``duplicate``; a new column or reason is one line here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-
-import sqlglot
-from sqlglot import exp
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportgen.config import KpiOptions
 from reportgen.engine.reasons import REASONS
+from reportgen.memo import Memo
 from reportgen.sources.presets.base import BLANK_LIKE, SURVEY_KINDS
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 __all__ = ["BLANK_LIKE", "TRIMMED", "Relation", "Rule", "Terms", "Value", "surveys", "tickets"]
 
@@ -136,29 +140,49 @@ class Relation:
         return [f"{compile_sql(sql, {}, terms.month)} AS {name}" for name, sql in self.outputs]
 
 
+# compiled once: a run that finds its declarations compiled imports no sqlglot (``reportgen.memo``)
+_COMPILED = Memo("duckdb-sql", code=[Path(__file__)], libraries=["sqlglot"])
+
+
 def compile_sql(sql: str, terms: Mapping[str, str], month: Callable[[str], str] | None = None) -> str:
     """A declared DuckDB expression with its terms replaced by the backend's SQL (and ``month_of(x)``
     by ``month``'s SQL, inserted as written), as DuckDB SQL (a warehouse's statement is transpiled
     as a whole later)."""
-    months: dict[str, str] = {}
+    key = json.dumps([sql, sorted(terms.items()), month is not None])
+    text: str
+    arguments: list[str]
+    text, arguments = _COMPILED.value(key, lambda: _compiled(sql, terms, month is not None))
+    for index, argument in enumerate(arguments):  # ``month`` of each ``month_of(x)``'s x, in order
+        text = text.replace(_month_placeholder(index), f"({month(argument) if month else ''})")
+    return text
+
+
+def _month_placeholder(index: int) -> str:
+    return f"__month_{index}"
+
+
+def _compiled(sql: str, terms: Mapping[str, str], months: bool) -> tuple[str, list[str]]:
+    """``sql`` with its terms replaced, as DuckDB SQL; with ``months``, each ``month_of(x)`` as a
+    placeholder (``_month_placeholder``), and the SQL of each x."""
+    from sqlglot import exp
+
+    arguments: list[str] = []
 
     def swap(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name in terms:
             return exp.Paren(this=_parsed(terms[node.name]).copy())
-        if month is not None and isinstance(node, exp.Anonymous) and node.name.lower() == "month_of":
-            placeholder = f"__month_{len(months)}"
-            months[placeholder] = month(node.expressions[0].sql("duckdb"))
-            return exp.column(placeholder)
+        if months and isinstance(node, exp.Anonymous) and node.name.lower() == "month_of":
+            arguments.append(node.expressions[0].sql("duckdb"))
+            return exp.column(_month_placeholder(len(arguments) - 1))
         return node
 
-    text = _parsed(sql).transform(swap).sql("duckdb")
-    for placeholder, month_sql in months.items():
-        text = text.replace(placeholder, f"({month_sql})")
-    return text
+    return _parsed(sql).transform(swap).sql("duckdb"), arguments
 
 
 @cache
 def _parsed(sql: str) -> exp.Expr:
+    import sqlglot
+
     return sqlglot.parse_one(sql, read="duckdb")
 
 

@@ -21,37 +21,17 @@ from reportgen.engine.aggregate import absent_inputs, aggregate, coverage, finis
 from reportgen.engine.clean import clean_surveys, clean_tickets
 from reportgen.engine.drivers import keep_survey_rows, survey_drivers, ticket_drivers
 from reportgen.engine.load import Loaded, load_dataset
-from reportgen.engine.quality import DatasetQuality, RowProblem, count_quality, row_problems
-from reportgen.engine.segments import SurveyComment, keep_links, link_surveys
+from reportgen.engine.quality import count_quality, row_problems
+from reportgen.engine.result import DatasetQuality, EngineResult, RowProblem
+from reportgen.engine.segments import keep_links, link_surveys
 from reportgen.engine.warehouse import pushed_down
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
 from reportgen.sources.business import parse_business_rows
 from reportgen.sources.files import sql_string
+from reportgen.sources.kinds import kind_of
 from reportgen.sources.outbound import outbound_notes
 from reportgen.sources.schema import COLUMNS
-
-
-@dataclass
-class EngineResult:
-    months: dict[str, MonthMeasures]
-    quality: dict[str, DatasetQuality]
-    problems: list[RowProblem]
-    fatal: list[ReportgenError] = field(default_factory=list)  # only when collecting (validate)
-    # per dataset with usable rows: first and last local day (report zone) of its main timestamp
-    coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
-    # how files were read where it was inferred (detected encoding, date order), for `validate`
-    notes: list[str] = field(default_factory=list)
-    opening_backlog: int = 0  # tickets open when the first month starts (``Engine.months``)
-    # per month: its survey comments, lowest scores first (``engine.segments``; report.comments)
-    comments: dict[str, list[SurveyComment]] = field(default_factory=dict)
-
-    def quality_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, quality in self.quality.items():
-            out[name] = quality.as_dict(with_rows_only=name == "business")
-        return out
-
 
 _DATASETS = ("tickets", "surveys")  # the row datasets; business figures are read after them
 _MAIN_TIMESTAMP = {"tickets": "created", "surveys": "submitted"}
@@ -77,7 +57,7 @@ def _concurrent(config: Config) -> bool:
     when comments hold line breaks) use the core the tickets leave idle between their parallel
     steps. Only when both read files: API stores, sheets and warehouses are read one at a time."""
     sources = [source for dataset in _DATASETS for source in config.sources.of(dataset)]
-    return all(source.kind == "path" for source in sources)
+    return all(kind_of(source).local for source in sources)
 
 
 T = TypeVar("T")

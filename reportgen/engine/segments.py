@@ -13,31 +13,16 @@ drops both tables. A dataset pushed down to a warehouse keeps no table: no comme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.aggregate import label
+from reportgen.engine.result import SurveyComment
 from reportgen.measures import DIMENSION_DEFAULTS
 
 TICKET_LINKS = "comment_ticket_links"
 SURVEY_LINKS = "comment_survey_rows"
 COMMENT_READ = 501  # characters of a comment read (shown: 500, cut with an ellipsis)
-
-
-@dataclass(frozen=True)
-class SurveyComment:
-    """One response's comment with its score and the segment of the ticket it names."""
-
-    month: str
-    submitted: str  # ISO instant
-    survey: str  # nps | csat | ces
-    score: float
-    comment: str  # as read (at most COMMENT_READ characters); untrusted text
-    category: str | None
-    channel: str | None
-    agent: str | None
 
 
 def keep_links(con: duckdb.DuckDBPyConnection, config: Config, dataset: str) -> None:

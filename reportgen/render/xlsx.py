@@ -95,6 +95,9 @@ def write_xlsx(report: Report, target: Path, currency: str) -> Path:
     with atomic_output(target) as temporary:
         workbook = _Workbook(str(temporary), {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            # the parts are assembled in memory (a few MB at most), not as ~30 temporary files
+            # written, zipped and removed: the same parts, less CPU and disk time
+            "in_memory": True,
         })
         tr = translator(report.language)
         workbook.set_properties({"title": f"{report.title} — {report.month}",

@@ -20,13 +20,15 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from reportgen.config import Config, FileSource, SourceConfig
 from reportgen.errors import DataError, Location, ReportgenError
 from reportgen.sources.compressed import data_suffix, is_archive, unpack
 from reportgen.sources.encoding import FALLBACK, detect_encoding
+
+if TYPE_CHECKING:  # imported where a file is read: finding a source's files (the result cache) needs none
+    import duckdb
 
 SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
              ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet"}
@@ -158,6 +160,8 @@ def resolve_files(config: Config, source: FileSource, dataset: str,
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: SourceConfig,
                workdir: Path) -> StagedFile:
+    import duckdb
+
     if is_archive(path):  # read the one data file inside; errors name the archive and the member
         inner = unpack(path, workdir)
         try:
@@ -492,6 +496,8 @@ def _stage_xlsx(path: Path, source: SourceConfig, workdir: Path) -> StagedFile:
 # ---- JSON / Parquet --------------------------------------------------------
 
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
+    import duckdb
+
     objects = f"read_json_objects({sql_string(str(path))}, format='auto')"
     try:
         keys = con.execute(
@@ -517,6 +523,8 @@ def _json_key(key: str) -> str:
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
+    import duckdb
+
     relation = f"read_parquet({sql_string(str(path))})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()

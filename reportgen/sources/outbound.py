@@ -15,7 +15,6 @@ ticket source declares it.
 from __future__ import annotations
 
 from reportgen.config import ApiSource, Config, SourceConfig
-from reportgen.sources.api.registry import connector_class
 from reportgen.sources.presets import PRESETS
 
 
@@ -23,7 +22,9 @@ def declared(source: SourceConfig) -> tuple[str, ...]:
     """A tickets source's outbound channel values, as configured or as its preset/connector declares."""
     if source.outbound_channels is not None:
         return tuple(source.outbound_channels)
-    if isinstance(source, ApiSource):
+    if isinstance(source, ApiSource):  # the connectors (and their HTTP client) only for a pulled source
+        from reportgen.sources.api.registry import connector_class
+
         return connector_class("tickets", source.api).outbound_channels
     if source.kind in ("path", "google_sheet") and source.preset in PRESETS:
         return PRESETS[source.preset].outbound_channels

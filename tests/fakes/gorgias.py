@@ -71,6 +71,7 @@ class Ticket:
     customer: int = 800
     trashed: str | None = None
     spam: bool = False
+    outbound: bool = False  # the team sent the first message (the ticket's ``from_agent``)
 
 
 @dataclass
@@ -106,7 +107,7 @@ class GorgiasFake(FakeApi):
     def add_ticket(self, ticket_id: int, created: str, *, replies: tuple[str, ...] = (), **facts: Any) -> None:
         facts.setdefault("updated", max([created, *replies], key=ts))
         self.tickets[ticket_id] = Ticket(ticket_id, created, **facts)
-        self.add_message(ticket_id, created, from_agent=False)
+        self.add_message(ticket_id, created, from_agent=self.tickets[ticket_id].outbound)
         for at in replies:
             self.add_message(ticket_id, at, from_agent=True)
 
@@ -138,7 +139,7 @@ class GorgiasFake(FakeApi):
                              key=ts)
             rows.append((str(t.id), t.created, replies[0] if replies else None,
                          t.closed if t.status == "closed" else None, t.tags[0] if t.tags else None,
-                         CHANNELS.get(t.channel), t.assignee[1] if t.assignee else None, len(replies),
+                         "Outbound message" if t.outbound else CHANNELS.get(t.channel), t.assignee[1] if t.assignee else None, len(replies),
                          str(t.customer)))
         return rows
 
@@ -152,7 +153,7 @@ class GorgiasFake(FakeApi):
         return {
             "id": t.id, "uri": f"/api/tickets/{t.id}/", "external_id": None, "language": "en", "status": t.status,
             "priority": "normal", "channel": t.channel, "via": "helpdesk" if t.channel != "api" else "api",
-            "from_agent": False,
+            "from_agent": t.outbound,
             "customer": {"id": t.customer, "email": f"c{t.customer}@example.com", "name": "A Customer"},
             "assignee_user": None if t.assignee is None else {
                 "id": t.assignee[0], "email": f"agent{t.assignee[0]}@example.com", "name": t.assignee[1],

@@ -68,6 +68,7 @@ class Conversation:
     customer: int = 700
     replies: list[str] = field(default_factory=list)  # when each agent reply was sent
     deleted: bool = False
+    outbound: bool = False  # a user (agent) started it: ``source.via: user``, its first thread a reply
 
 
 class HelpScoutFake(FakeApi):
@@ -102,20 +103,23 @@ class HelpScoutFake(FakeApi):
             if c.deleted or c.status == "spam":
                 continue
             user = self.users.get(c.assignee) if c.assignee is not None else None
-            rows.append((str(c.id), c.created, min(c.replies) if c.replies else None,
+            replies = [c.created, *c.replies] if c.outbound else c.replies
+            rows.append((str(c.id), c.created, min(replies) if replies else None,
                          c.closed if c.status == "closed" else None, c.tags[0] if c.tags else None,
-                         CHANNELS.get(c.source), " ".join(user) if user else None, len(c.replies),
-                         str(c.customer)))
+                         "Outbound email" if c.outbound else CHANNELS.get(c.source),
+                         " ".join(user) if user else None, len(replies), str(c.customer)))
         return rows
 
     # ---- serving ----------------------------------------------------------------------------------
     def _json(self, c: Conversation, embed: bool) -> dict[str, Any]:
         user = self.users.get(c.assignee) if c.assignee is not None else None
+        via, starter = ("user", {"id": c.assignee or 1, "type": "user"}) if c.outbound else \
+            ("customer", {"id": c.customer, "type": "customer"})
         threads: list[dict[str, Any]] = [{
-            "id": c.id * 100, "type": "customer", "status": "active", "state": "published",
-            "action": {"type": "default", "text": ""}, "body": "Private words that must not be stored",
-            "source": {"type": c.source, "via": "customer"}, "createdBy": {"id": c.customer, "type": "customer"},
-            "createdAt": c.created}]
+            "id": c.id * 100, "type": "reply" if c.outbound else "customer", "status": "active",
+            "state": "published", "action": {"type": "default", "text": ""},
+            "body": "Private words that must not be stored", "source": {"type": c.source, "via": via},
+            "createdBy": starter, "createdAt": c.created}]
         for n, at in enumerate(c.replies, 1):
             threads.append({"id": c.id * 100 + 2 * n, "type": "note", "status": "active", "state": "published",
                             "body": "an internal note", "createdBy": {"id": 1, "type": "user"}, "createdAt": at})
@@ -130,10 +134,10 @@ class HelpScoutFake(FakeApi):
             "mailboxId": 1,
             "assignee": {"id": c.assignee, "type": "user", "first": user[0], "last": user[1],
                          "email": f"user{c.assignee}@example.com"} if user else None,
-            "createdBy": {"id": c.customer, "type": "customer", "email": f"c{c.customer}@example.com"},
+            "createdBy": starter if c.outbound else {**starter, "email": f"c{c.customer}@example.com"},
             "createdAt": c.created, "closedBy": 1 if c.closed else 0, "closedAt": c.closed,
             "userUpdatedAt": c.modified, "customerWaitingSince": {"time": c.created, "friendly": "Jan 2"},
-            "source": {"type": c.source, "via": "customer"},
+            "source": {"type": c.source, "via": via},
             "tags": [{"id": 10 + i, "color": "#929499", "tag": tag} for i, tag in enumerate(c.tags)],
             "cc": [], "bcc": [], "primaryCustomer": {"id": c.customer, "type": "customer",
                                                      "email": f"c{c.customer}@example.com"},

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from reportgen.config import Config
 from reportgen.errors import DataError
+from reportgen.sources.kinds import kind_of
 
 if TYPE_CHECKING:
     from reportgen.engine.warehouse.pushdown import Filed, WarehouseResult
@@ -20,7 +21,7 @@ def pushed_down(config: Config, dataset: str, result: Filed, collect: bool, max_
 
     ``max_problems``: rows to list per reason (``pushdown.compute``); ``months``: only the months
     first … last (None: every month)."""
-    if not config.sources.of_kind("warehouse", (dataset,)):
+    if not any(kind_of(source).in_warehouse for source in config.sources.of(dataset)):
         return None
     try:
         from reportgen.engine.warehouse.pushdown import push_down

@@ -26,8 +26,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from reportgen.business_hours import day_table
 from reportgen.config import Config, WarehouseSource
 from reportgen.engine.aggregate import file_dimension
-from reportgen.engine.quality import DatasetQuality, RowProblem
 from reportgen.engine.reasons import DISCARDED, reasons_of
+from reportgen.engine.result import DatasetQuality, RowProblem
 from reportgen.engine.rules import BLANK_LIKE
 from reportgen.engine.warehouse.sql import (
     SOURCE_PLACEHOLDER,

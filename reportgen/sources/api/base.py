@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from reportgen.config import ApiSource
 from reportgen.registry import CONNECTORS, Entry
+from reportgen.settings_errors import Lines, problem
 from reportgen.sources.api.http import HttpClient, RateLimit
 from reportgen.sources.api.settings import ApiSettings, settings_input, settings_problems
 from reportgen.sources.api.store import Lookups, PulledRecord
@@ -82,13 +83,16 @@ class Connector(ABC):
         return self.Settings.model_validate(settings_input(self.source))
 
     @classmethod
-    def problems(cls, dataset: str, source: ApiSource) -> list[str]:
-        """Every problem with this source's api settings, each naming its key (`sources.<dataset>.<key>`)."""
+    def problems(cls, dataset: str, source: ApiSource, where: tuple[str, ...] | None = None,
+                 lines: Lines | None = None) -> list[str]:
+        """Every problem with this source's api settings, each naming its key (`sources.<dataset>.<key>`)
+        and, with the config file's ``lines``, its line; ``where``: the source's key path."""
         found: list[str] = []
+        at = where or ("sources", dataset)
         if dataset not in cls.datasets:
             reads = " and ".join(cls.datasets)
-            found.append(f"sources.{dataset}.api: '{cls.api}' reads {reads}, not {dataset}")
-        return found + settings_problems(cls.Settings, dataset, source)
+            found.append(problem((*at, "api"), f"'{cls.api}' reads {reads}, not {dataset}", lines or {}))
+        return found + settings_problems(cls.Settings, dataset, source, at, lines)
 
     @property
     def label(self) -> str:

@@ -31,10 +31,12 @@ first_response_at      the first public message with ``from_agent: true``
 resolved_at            ``closed_datetime`` while ``status`` is ``closed``
 category               the first of ``tags`` (its ``name``)
 channel                ``channel``: email → Email, chat → Chat, phone → Phone, sms → SMS,
-                       contact_form → Contact form, api → API (others capitalised)
+                       contact_form → Contact form, api → API (others capitalised); a ticket
+                       whose first message the team sent (``from_agent: true``) is on the
+                       outbound channel "Outbound message" (docs/SPEC_NOTES.md)
 agent                  ``assignee_user.name``
 replies                the number of public agent messages
-reopens                not available (read as 0 reopens)
+reopens                not available (FCR: 0 reopens; reopen_rate: no value)
 customer_id            ``customer.id``
 =====================  ====================================================================
 
@@ -64,6 +66,7 @@ SURVEYS = "/api/satisfaction-surveys"
 LIMIT = 100
 LOOKBACK_MINUTES = 10
 SURVEY_LOOKBACK_DAYS = 30
+OUTBOUND = "Outbound message"  # the channel of a ticket the team started (the ticket's ``from_agent``)
 LATEST = datetime.max.replace(tzinfo=UTC)
 TICKET_COLUMNS = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category", "channel",
                   "agent", "replies", "customer_id")
@@ -75,7 +78,8 @@ CHANNELS = {"email": "Email", "chat": "Chat", "phone": "Phone", "sms": "SMS", "c
 MAPPING: dict[str, str] = {
     "ticket_id": "id", "created_at": "created_datetime",
     "first_response_at": "messages[from_agent, public].created_datetime (the first)",
-    "resolved_at": "closed_datetime (status closed)", "category": "tags[0].name", "channel": "channel",
+    "resolved_at": "closed_datetime (status closed)", "category": "tags[0].name",
+    "channel": "channel (from_agent: Outbound message)",
     "agent": "assignee_user.name", "replies": "count of messages[from_agent, public]",
     "customer_id": "customer.id",
 }
@@ -170,6 +174,7 @@ class GorgiasTickets(_Gorgias):
     datasets = ("tickets",)
     columns = TICKET_COLUMNS
     streams: ClassVar[tuple[str, ...]] = ("tickets", "messages")
+    outbound_channels: ClassVar[tuple[str, ...]] = (OUTBOUND,)
 
     def __init__(self, dataset: str, source: ApiSource, timezone: str):
         super().__init__(dataset, source, timezone)
@@ -202,6 +207,7 @@ class GorgiasTickets(_Gorgias):
             "closed_datetime": ticket.get("closed_datetime"),
             "status": ticket.get("status"),
             "channel": ticket.get("channel"),
+            "from_agent": ticket.get("from_agent") is True,
             "tag": first_tag,
             "agent": assignee.get("name") if isinstance(assignee, dict) else None,
             "customer_id": customer.get("id") if isinstance(customer, dict) else None,
@@ -232,6 +238,10 @@ class GorgiasTickets(_Gorgias):
         ticket = str(record.get("id"))
         first, replies = self._reply_index(lookups).get(ticket, (None, 0))
         channel = text(record.get("channel"))
+        if record.get("from_agent") is True:  # the team wrote first: an outbound ticket
+            shown: str | None = OUTBOUND
+        else:
+            shown = CHANNELS.get(channel, channel.replace("_", " ").capitalize()) if channel else None
         return {
             "ticket_id": ticket,
             "created_at": iso_utc(record.get("created_datetime")),
@@ -239,7 +249,7 @@ class GorgiasTickets(_Gorgias):
             "resolved_at": iso_utc(record.get("closed_datetime")) if record.get("status") == "closed"
             else None,
             "category": text(record.get("tag")),
-            "channel": CHANNELS.get(channel, channel.replace("_", " ").capitalize()) if channel else None,
+            "channel": shown,
             "agent": text(record.get("agent")),
             "replies": replies,
             "customer_id": text(record.get("customer_id")),

@@ -30,10 +30,13 @@ first_response_at      the first embedded thread of type ``reply`` written by a 
 resolved_at            ``closedAt`` while ``status`` is ``closed``
 category               the first of ``tags``
 channel                ``source.type``: email → Email, chat → Chat, phone → Phone, web → Web
-                       form, api → API, beacon → Beacon (others capitalised)
+                       form, api → API, beacon → Beacon (others capitalised); an email a
+                       user (agent) started (``source.via: user``) is on the outbound channel
+                       "Outbound email" (docs/SPEC_NOTES.md). A phone conversation is
+                       always logged by a user, so its ``via`` says nothing of who called.
 agent                  ``assignee`` first and last name
 replies                the number of embedded ``reply`` threads by users
-reopens                not available: Help Scout keeps no reopen count (read as 0 reopens)
+reopens                not available: Help Scout keeps no reopen count (FCR: 0 reopens; reopen_rate: no value)
 customer_id            ``primaryCustomer.id``
 =====================  ====================================================================
 """
@@ -59,6 +62,7 @@ CONVERSATIONS = "/v2/conversations"
 LOOKBACK_MINUTES = 15
 COLUMNS = ("ticket_id", "created_at", "first_response_at", "resolved_at", "category", "channel", "agent",
            "replies", "customer_id")
+OUTBOUND = "Outbound email"  # an email conversation a user started (``source.via: user``)
 CHANNELS = {"email": "Email", "chat": "Chat", "phone": "Phone", "web": "Web form", "api": "API",
             "beacon": "Beacon"}
 # the mapping as data: canonical column → where it comes from in a conversation
@@ -68,7 +72,7 @@ MAPPING: dict[str, str] = {
     "first_response_at": "_embedded.threads[type=reply, createdBy.type=user].createdAt (the first)",
     "resolved_at": "closedAt (status closed)",
     "category": "tags[0].tag",
-    "channel": "source.type",
+    "channel": "source.type (source.via user on an email: Outbound email)",
     "agent": "assignee.first + assignee.last",
     "replies": "count of _embedded.threads[type=reply, createdBy.type=user]",
     "customer_id": "primaryCustomer.id",
@@ -99,6 +103,7 @@ class HelpScoutConversations(Connector):
     api = "helpscout"
     datasets = ("tickets",)
     columns = COLUMNS
+    outbound_channels: ClassVar[tuple[str, ...]] = (OUTBOUND,)
     Settings = HelpScoutSettings
     default_url = DEFAULT_URL
     auth_hint = "check client_id: and client_secret: (an OAuth2 app under Your Profile › My Apps)"
@@ -195,6 +200,7 @@ class HelpScoutConversations(Connector):
             "closedAt": conversation.get("closedAt"),
             "status": conversation.get("status"),
             "source_type": source.get("type") if isinstance(source, dict) else None,
+            "source_via": source.get("via") if isinstance(source, dict) else None,
             "tag": first_tag,
             "assignee": name,
             "customer_id": customer.get("id") if isinstance(customer, dict) else None,
@@ -212,6 +218,10 @@ class HelpScoutConversations(Connector):
 
     def canonical(self, record: Mapping[str, Any], lookups: Lookups) -> Row | None:
         source = text(record.get("source_type"))
+        if source and source.lower() == "email" and record.get("source_via") == "user":
+            channel: str | None = OUTBOUND  # a user wrote first: an outbound conversation
+        else:
+            channel = CHANNELS.get(source.lower(), source.capitalize()) if source else None
         replies = record.get("replies")
         return {
             "ticket_id": str(record.get("id")),
@@ -219,7 +229,7 @@ class HelpScoutConversations(Connector):
             "first_response_at": iso_utc(record.get("first_reply")),
             "resolved_at": iso_utc(record.get("closedAt")) if record.get("status") == "closed" else None,
             "category": text(record.get("tag")),
-            "channel": CHANNELS.get(source.lower(), source.capitalize()) if source else None,
+            "channel": channel,
             "agent": text(record.get("assignee")),
             "replies": replies if isinstance(replies, int) and not isinstance(replies, bool) else None,
             "customer_id": text(record.get("customer_id")),

@@ -27,6 +27,7 @@ import requests
 
 from reportgen.config import DATASETS, ApiSource, Config
 from reportgen.errors import ConfigError, DataError, ReportgenError
+from reportgen.settings_errors import file_line_numbers
 from reportgen.sources.api.base import Connector, Page
 from reportgen.sources.api.http import ApiError, AuthError, HttpClient, RetryPolicy
 from reportgen.sources.api.progress import Progress, silent_progress
@@ -133,20 +134,29 @@ def _settings_error(config: Config, problems: list[str]) -> ConfigError:
 def settings_problems(config: Config, datasets: Iterable[str] | None = None) -> list[str]:
     """Every problem with the api settings of every api source, each naming its key."""
     problems: list[str] = []
+    lines = file_line_numbers(config.config_path)
     for dataset, source in api_sources(config, datasets):
         try:
             cls = connector_class(dataset, source.api or "")
         except ConfigError as exc:
             problems.append(exc.problem)
             continue
-        problems.extend(cls.problems(dataset, source))
+        problems.extend(cls.problems(dataset, source, source_path(config, dataset, source), lines))
     return problems
+
+
+def source_path(config: Config, dataset: str, source: ApiSource) -> tuple[str, ...]:
+    """The key path of ``source`` in the config: ``sources.tickets``, or ``sources.tickets[1]``
+    when the dataset lists several."""
+    listed = config.sources.of(dataset)
+    return ("sources", dataset) if len(listed) == 1 else ("sources", dataset, str(listed.index(source)))
 
 
 def connector_for(config: Config, dataset: str, source: ApiSource) -> Connector:
     """The source's connector, after checking its api settings (one ConfigError lists them all)."""
     cls = connector_class(dataset, source.api or "")
-    problems = cls.problems(dataset, source)
+    problems = cls.problems(dataset, source, source_path(config, dataset, source),
+                            file_line_numbers(config.config_path))
     if problems:
         raise _settings_error(config, problems)
     return cls(dataset, source, config.source_timezone(source))

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from reportgen.config import ApiSource, SourceConfig
+from reportgen.settings_errors import Lines, problem
 from reportgen.sources.api.times import parse_start
 
 # the keys an api source may use besides api: and options: (config.ApiSource); each connector's
@@ -124,29 +125,34 @@ def settings_input(source: ApiSource) -> dict[str, Any]:
     return given
 
 
-def settings_problems(model: type[ApiSettings], dataset: str, source: ApiSource) -> list[str]:
-    """Every problem of ``source`` against ``model``, each one line naming its key."""
+def settings_problems(model: type[ApiSettings], dataset: str, source: ApiSource,
+                      where: tuple[str, ...] | None = None, lines: Lines | None = None) -> list[str]:
+    """Every problem of ``source`` against ``model``, each one line naming its key (and its line
+    in the config file, from ``lines``). ``where``: the source's key path (default
+    ``sources.<dataset>``; ``("sources", "tickets", "1")`` for the second of a list)."""
     try:
         model.model_validate(settings_input(source))
     except ValidationError as exc:
-        return [_problem(model, dataset, source.api or "", error) for error in exc.errors()]
+        at = where or ("sources", dataset)
+        return [_problem(model, at, source.api or "", error, lines or {}) for error in exc.errors()]
     return []
 
 
-def _problem(model: type[ApiSettings], dataset: str, api: str, error: Mapping[str, Any]) -> str:
+def _problem(model: type[ApiSettings], at: tuple[str, ...], api: str, error: Mapping[str, Any],
+             lines: Lines) -> str:
     location = tuple(str(part) for part in error["loc"])
-    where = ".".join(("sources", dataset, *location))
+    path = (*at, *location)
     kind = error["type"]
     in_options = location[:1] == ("options",)
     if kind == "missing":
         example = f" ({model.options_example})" if in_options and model.options_example else ""
-        return f"{where}: required for api: {api}{example}"
+        return problem(path, f"required for api: {api}{example}", lines)
     if kind == "extra_forbidden" and in_options:
         known = model.option_names()
         close = difflib.get_close_matches(location[-1], known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
-        return f"{where}: unknown option for api: {api} ({hint})"
+        return problem(path, f"unknown option for api: {api} ({hint})", lines)
     if kind == "extra_forbidden":
-        return f"{where}: not used by api: {api} (it takes {', '.join(k + ':' for k in model.keys_taken())})"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}"
+        taken = ", ".join(key + ":" for key in model.keys_taken())
+        return problem(path, f"not used by api: {api} (it takes {taken})", lines)
+    return problem(path, str(error["msg"]).removeprefix("Value error, "), lines)
