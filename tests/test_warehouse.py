@@ -383,48 +383,12 @@ def test_a_span_computes_its_months_as_the_file_engine_does(pg: Server, tmp_path
     assert pushed.quality["surveys"].rows_read == counted(surveys)
     assert pushed.quality["tickets"].excluded["missing_created_at"] == 1  # ticket 9999, in every run
     assert pushed.coverage == files.coverage  # the first and last day: the whole table's
-    # found among the earliest and latest rows outside the span, never by cleaning all of them
-    assert not any("_all_rest" in statement for result in pushed.results.values()
-                   for statement in result.statements)
     # the rows are chosen by the raw instants against the Rome boundaries, in UTC
     sql = pushed.results["tickets"].statements[-1]
     start = "'2024-02-29 23:00:00+00'" if span[0] == "2024-03" else "'2024-01-31 23:00:00+00'"
     end = "'2024-04-30 22:00:00+00'" if span[1] == "2024-04" else "'2024-02-29 23:00:00+00'"
     assert f'"created_at" AS TIMESTAMPTZ) >= CAST({start}' in sql and f"< CAST({end}" in sql
     assert "TO_CHAR" not in sql.split("'quality'")[0]  # month keys by comparison, not formatted per row
-
-
-@pytest.mark.parametrize("engine", ["postgres", "duckdb"])
-def test_the_first_day_outside_a_span_is_exact_when_the_earliest_rows_are_not_usable(
-        pg: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
-    """The first day with data is looked for among the earliest rows outside the span (``EDGE_ROWS``,
-    here 2). When those are a ticket without an id and the losing row of a repeated id (its winner
-    created later), they tell nothing: every row outside the span is then cleaned, in a second
-    statement, and the first day is the file engine's."""
-    from datetime import UTC, datetime
-
-    from reportgen.engine.warehouse import sql as warehouse_sql
-
-    monkeypatch.setattr(warehouse_sql, "EDGE_ROWS", 2)
-    early = [("-", datetime(2023, 11, 2, 9, tzinfo=UTC), None, None, "Bug", "chat", "Bo", 1, 0),
-             ("d1", datetime(2023, 11, 3, 9, tzinfo=UTC), None, None, "Bug", "chat", "Bo", 1, 0),
-             ("d1", datetime(2024, 1, 20, 9, tzinfo=UTC), None, None, "Bug", "chat", "Bo", 1, 0)]  # wins
-    tickets, surveys = [*early, *data.tickets()], data.surveys()
-    files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
-    if engine == "postgres":
-        _load_pg(pg, "edges", tickets, surveys, data.BUSINESS)
-        config = _warehouse_config(tmp_path, pg.url(), "edges")
-    else:
-        database = tmp_path / "warehouse.duckdb"
-        _load_duckdb(database, tickets, surveys)
-        config = _warehouse_config(tmp_path, f"duckdb:///{database}", "parity")
-    pushed = compute_all(config, Span("2024-03", "2024-03", "Europe/Rome"))
-    first_day = files.coverage["tickets"][0].isoformat()
-    assert "2023-12-31" <= first_day < "2024-01-20"  # neither early row is usable, nor the winner first
-    assert pushed.coverage == files.coverage
-    statements = pushed.results["tickets"].statements
-    assert "tickets_all_rest" in statements[-1] and "tickets_all_first" in statements[-2]
-    _assert_same({"2024-03": _kpis(pushed.months)["2024-03"]}, {"2024-03": _kpis(files.months)["2024-03"]})
 
 
 @pytest.mark.slow

@@ -38,7 +38,6 @@ from reportgen.engine.warehouse.sql import (
     compile_sql,
     day_range_sql,
     discovery_sql,
-    edges,
     problems_sql,
 )
 from reportgen.errors import ConfigError, DataError, ReportgenError
@@ -193,8 +192,7 @@ def compute(config: Config, dataset: str, source: WarehouseSource, where: str | 
             result.notes.append(f"{where}: the first response is given as hours, not as an instant: the "
                                 "business-hours first-response KPIs have no value (not 0); "
                                 "business_hours: {from: helpdesk} takes the helpdesk's own business minutes")
-        rows = edges(session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation)),
-                     lambda: session.run(pushdown.edges_sql.replace(SOURCE_PLACEHOLDER, relation)))
+        rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation))
         _file(pushdown, rows, result)
         hours = {"first_response_at"} if "first_response_hours" in mapping else set()  # given as hours
         result.columns = set(mapping) | hours

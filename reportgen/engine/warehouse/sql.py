@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlglot
@@ -73,9 +72,6 @@ class Pushdown:
     queries: tuple[Query, ...]
     quality: tuple[str, ...]
     width: int
-    # with a span: the statement giving the first and last day of a usable row outside it exactly,
-    # sent only when the ``edge`` rows cannot tell (``edges``)
-    edges_sql: str = ""
 
 
 def _text(expression: str | None, trimmed: bool = False) -> str:
@@ -166,8 +162,6 @@ class Chain:
     ``owns_dups``: this chain writes the ``dup_ids`` CTE (a second chain reuses it).
     ``month``: how month keys are written (None: formatted in the report zone).
     ``extra``: more output columns of ``<dataset>_all`` (SQL over ``ranked``'s columns).
-    ``limit``: ``ORDER BY … LIMIT n`` over the mapped columns, applied with ``where`` to the rows
-    whose id does not repeat (the rows of repeated ids are all kept, filtered by ``where``).
     """
 
     suffix: str = ""
@@ -177,7 +171,6 @@ class Chain:
     owns_dups: bool = True
     month: Callable[[str], str] | None = None
     extra: str = ""
-    limit: Callable[[Callable[[str], str]], str] | None = None
 
 
 def _month(column: str, tz: str) -> str:
@@ -217,8 +210,6 @@ def _deduplicated(mapped: Sequence[str], order: str, raw_id: str | None, chain: 
 
     def source(alias: str, where: bool = False) -> str:
         kept = f" WHERE {chain.where(expressions.__getitem__)}" if where and chain.where else ""
-        if where and chain.limit:
-            kept += f" {chain.limit(expressions.__getitem__)}"
         stored = "" if unique else f", {text} AS _stored_id"
         return f"(SELECT {', '.join(mapped)}{stored} FROM {SOURCE_PLACEHOLDER} AS src{kept}) AS {alias}"
 
@@ -394,42 +385,6 @@ def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, rel
         f"FROM {relation or f'{dataset}_all'}{f' WHERE {where}' if where else ''}")
 
 
-EDGE_ROWS = 64
-"""Rows outside a span read from each end for the first and last day with data (``edges``)."""
-
-
-def get_id(mapping: Mapping[str, str], dataset: str) -> str | None:
-    """The mapped id column of ``dataset`` (None: the source has none)."""
-    return mapping.get("ticket_id" if dataset == "tickets" else "response_id")
-
-
-def _edge_branch(dataset: str, width: int, tz: str, relation: str) -> exp.Select:
-    """An ``edge`` row: the first and last day of the usable rows of ``relation`` (the earliest or
-    latest rows outside a span, and every row of a repeated id there), how many usable ones have an
-    id that does not repeat, and how many rows it holds (``edges``)."""
-    instant = "created" if dataset == "tickets" else "submitted"
-    usable = f"CASE WHEN excluded IS NULL THEN {instant} END"
-    nulls = ", ".join(["CAST(NULL AS DOUBLE)"] * (width - 2))
-    return _select(f"SELECT 'edge', {_day(f'min({usable})', tz)}, {_day(f'max({usable})', tz)}, "
-                   f"CAST(count(CASE WHEN excluded IS NULL AND _nondup = 1 THEN 1 END) AS DOUBLE), "
-                   f"CAST(count(*) AS DOUBLE), {nulls} FROM {relation}")
-
-
-def edges(rows: Sequence[Sequence[Any]],
-          exact: Callable[[], Sequence[Sequence[Any]]]) -> list[Sequence[Any]]:
-    """The statement's rows with its ``edge`` rows made ``quality`` rows (no counts: their first and
-    last day only). An edge row is exact when one of its usable rows has an id that does not repeat
-    (the first, or last, usable row outside the span is then among the ``EDGE_ROWS`` earliest, or
-    latest, rows read or the rows of repeated ids) or when it holds fewer than ``EDGE_ROWS`` rows
-    (every row outside the span on that side was read). Otherwise every row outside the span is
-    cleaned: ``exact()`` (the statement ``Pushdown.edges_sql``) gives the days."""
-    kept = [row for row in rows if row[0] != "edge"]
-    found = [row for row in rows if row[0] == "edge"]
-    if all(float(row[3] or 0) > 0 or float(row[4] or 0) < EDGE_ROWS for row in found):
-        return kept + [("quality", row[1], row[2], *([None] * (len(row) - 3))) for row in found]
-    return kept + list(exact())
-
-
 def _select(sql: str) -> exp.Select:
     parsed = sqlglot.parse_one(sql, read="duckdb")
     assert isinstance(parsed, exp.Select)
@@ -474,7 +429,6 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     no de-duplication.
     """
     tz = config.report.timezone
-    edges_sql = ""
     queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all",
                                  business_hours=config.has_business_hours,
                                  outbound=outbound_channels(config)))
@@ -503,46 +457,14 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
             return f"{span.within(column(instant))}{resolved} OR {unplaced(column(instant))}"
 
         counted = f", CASE WHEN {span.within(instant)} OR {unplaced(instant)} THEN 1 ELSE 0 END AS _counted"
-
-        def no_month(column: str) -> str:
-            return "CAST(NULL AS VARCHAR)"
-
-        def outside(column: Callable[[str], str]) -> str:  # a valid instant before or after the span
-            return f"NOT coalesce({span.within(column(instant))}, TRUE) AND NOT {unplaced(column(instant))}"
-
-        # the rows outside the span matter for two things only, each read without cleaning them all:
-        # the first and last day with data (the EDGE_ROWS earliest and latest, ``edges``) and the
-        # tickets open when the span starts (those created before it and not resolved by then)
-        dedup = not unique and get_id(mapping, dataset) is not None
-        nondup = (", CASE WHEN _stored_id IN (SELECT dup_id FROM dup_ids) THEN 0 ELSE 1 END AS _nondup"
-                  if dedup else ", 1 AS _nondup")
-        chains = [Chain(where=inside, unique=unique, month=span.month, extra=counted)]
-        def ends(direction: str) -> Callable[[Callable[[str], str]], str]:
-            return lambda column: f"ORDER BY {column(instant)} {direction} LIMIT {EDGE_ROWS}"
-
-        for name, direction in (("first", "ASC"), ("last", "DESC")):
-            chains.append(Chain(f"_{name}", outside, unique, owns_dups=False, month=no_month, extra=nondup,
-                                limit=ends(direction)))
-        opening = None
-        if tickets:
-            def still_open(column: Callable[[str], str]) -> str:
-                resolved = column("resolved_any_raw")
-                return (f"{column(instant)} < {span.start} AND NOT coalesce({resolved} >= {column(instant)} "
-                        f"AND {resolved} < {span.start}, FALSE)")
-
-            chains.append(Chain("_open", still_open, unique, owns_dups=False, month=no_month))
-            opening = f"created < {span.start} AND (resolved IS NULL OR resolved >= {span.start})"
-        text = ",".join(ctes(chain) for chain in chains)
+        rest = Chain("_rest", lambda column: f"NOT coalesce({span.within(column(instant))}, TRUE)",
+                     unique, owns_dups=False, month=lambda column: "CAST(NULL AS VARCHAR)")
+        text = ctes(Chain(where=inside, unique=unique, month=span.month, extra=counted)) + "," + ctes(rest)
+        opening = (f"created < {span.start} AND (resolved IS NULL OR resolved >= {span.start})"
+                   if tickets else None)
         branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1"),
-                     *(_edge_branch(dataset, width, tz, f"{dataset}_all_{end}") for end in ("first", "last"))]
-        if opening is not None:
-            branches.append(_quality_branch(dataset, quality, width, tz, f"{dataset}_all_open",
-                                            opening=opening, counts=False))
-        rest = ctes(Chain("_rest", lambda column: f"NOT coalesce({span.within(column(instant))}, TRUE)",
-                          unique, month=no_month))
-        exact = _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", counts=False)
-        edges_sql = compile_sql(sqlglot.parse_one(f"WITH {rest} {exact.sql('duckdb')}", read="duckdb"),
-                                dialect)
+                     _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", opening=opening,
+                                     counts=False)]
     union: exp.Expression = branches[0]
     for branch in branches[1:]:
         union = exp.union(union, branch, distinct=False)
@@ -551,7 +473,7 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     union.set("with_" if "with_" in statement.args else "with", with_)
     if dialect == "postgres":
         union = _fenced(union)
-    return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width, edges_sql)
+    return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width)
 
 
 def _fenced(statement: exp.Expression) -> exp.Expression:
