@@ -3,7 +3,8 @@
     python benchmarks/stages.py --config C [--threads N] [--memory-limit 256MB] [--repeat 3]
 
 Runs ``Engine(config).run()`` in this process with every stage function of
-``reportgen.engine.run`` (load, clean, quality, aggregate, coverage, finish) timed,
+``reportgen.engine.run`` (load, clean, quality, aggregate, drivers, coverage, comments,
+finish) timed,
 and prints the median of each over ``--repeat`` runs. CPU seconds are this
 process's user + system time, so with ``--threads 1`` they show the work itself and
 with more threads how well a stage runs in parallel. Process start and imports are
@@ -26,7 +27,7 @@ import reportgen.engine.run as engine_run
 from reportgen.config import load_config
 
 STAGES = ("load_dataset", "clean_tickets", "clean_surveys", "count_quality", "row_problems", "aggregate",
-          "coverage", "finish")
+          "ticket_drivers", "coverage", "survey_drivers", "link_surveys", "finish")
 
 
 def _cpu() -> float:

@@ -36,8 +36,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from reportgen.errors import ConfigError
 from reportgen.i18n import LANGUAGES, Language, closest_language
-from reportgen.preset_names import DATASETS_OF, WAREHOUSE_DATASETS_OF
-from reportgen.registry import OUTPUTS
+from reportgen.registry import OUTPUTS, PRESETS, WAREHOUSE_PRESETS
 from reportgen.settings_errors import (
     MAX_YAML_VALUES,
     did_you_mean,
@@ -645,11 +644,12 @@ class Sources(_Strict):
 
     @model_validator(mode="after")
     def _known_presets(self) -> Sources:
+        presets, warehouse_presets = PRESETS.datasets_of(), WAREHOUSE_PRESETS.datasets_of()
         for kind in DATASETS:
             value = getattr(self, kind)
             if isinstance(value, list) and not value:
                 raise ValueError(f"{kind}: the list of sources is empty")
-            names = [name for name, datasets in DATASETS_OF.items() if kind in datasets]
+            names = [name for name, datasets in presets.items() if kind in datasets]
             known = ", ".join(names)
             for source in self.of(kind):
                 if kind != "tickets" and source.outbound_channels is not None:
@@ -657,10 +657,10 @@ class Sources(_Strict):
                                      f"tickets the team started)")
                 if source.preset in names:
                     continue
-                if source.kind == "warehouse" and kind in WAREHOUSE_DATASETS_OF.get(source.preset, ()):
+                if source.kind == "warehouse" and kind in warehouse_presets.get(source.preset, ()):
                     continue
-                if source.preset in DATASETS_OF:
-                    reads = " and ".join(DATASETS_OF[source.preset])
+                if source.preset in presets:
+                    reads = " and ".join(presets[source.preset])
                     raise ValueError(f"{kind}: preset '{source.preset}' reads {reads}, not {kind} "
                                      f"(presets for {kind}: {known})")
                 raise ValueError(f"{kind}: unknown preset '{source.preset}' (known: {known})")

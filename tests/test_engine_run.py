@@ -82,6 +82,29 @@ def test_listing_rows_or_not_gives_the_same_numbers(tmp_path: Path) -> None:
     }
 
 
+def test_the_rows_are_held_once_and_cleaned_as_they_are_read(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the data quality is counted, each dataset's rows are in one table (the cleaned one,
+    written as the file is read), not also in a raw copy; a duplicate loses its other reason."""
+    import reportgen.engine.run as engine_run
+
+    held: dict[str, dict[str, int]] = {}
+    count_quality = engine_run.count_quality
+
+    def spy(con: duckdb.DuckDBPyConnection, loaded: engine_run.Loaded) -> engine_run.DatasetQuality:
+        held[loaded.dataset] = {str(name): int(rows) for name, rows in con.execute(
+            "SELECT table_name, estimated_size FROM duckdb_tables() WHERE estimated_size > 0").fetchall()}
+        return count_quality(con, loaded)
+
+    monkeypatch.setattr(engine_run, "_concurrent", lambda config: False)
+    monkeypatch.setattr(engine_run, "count_quality", spy)
+    result = Engine(load_config(_files(tmp_path))).run()
+    assert held["tickets"] == {"tickets_all": 8}
+    assert held["surveys"] == {"tickets_all": 8, "surveys_all": 4}  # the tickets' stay for the joins
+    # R1's first row would have been used; T1's first (a.csv row 2) too: both are duplicates only
+    assert result.quality["surveys"].duplicates == 1 and result.quality["tickets"].duplicates == 2
+
+
 def test_tickets_and_surveys_side_by_side_keep_their_zones_and_order(tmp_path: Path) -> None:
     """Both datasets read files, so they run side by side on connections of their own: each
     source's naive times stay in its own zone (a per-connection setting), and of two broken

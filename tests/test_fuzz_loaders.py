@@ -28,7 +28,7 @@ from hypothesis_profiles import examples
 
 from reportgen.config import Config, SourceConfig, parse_config
 from reportgen.engine import Engine
-from reportgen.engine.clean import clean_surveys, clean_tickets
+from reportgen.engine.clean import clean_surveys, clean_tickets, row_cleaning
 from reportgen.engine.load import load_dataset
 from reportgen.engine.quality import count_quality, row_problems
 from reportgen.engine.run import business_rows
@@ -71,11 +71,12 @@ class Lab:
         source = getattr(config.sources, dataset)
         assert isinstance(source, SourceConfig)
         try:
-            loaded = load_dataset(self.con, config, dataset, self.folder)
+            into = row_cleaning(config, dataset, row_ids=True) if dataset != "business" else None
+            loaded = load_dataset(self.con, config, dataset, self.folder, into=into)
             if dataset == "tickets":
                 clean_tickets(self.con, config.report.timezone)
             elif dataset == "surveys":
-                clean_surveys(self.con, config.report.timezone, config.kpis)
+                clean_surveys(self.con, config.report.timezone, config)
             else:
                 from reportgen.sources.business import parse_business_rows
 

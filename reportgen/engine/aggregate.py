@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -58,9 +59,16 @@ def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
               months: dict[str, MonthMeasures]) -> None:
     """Run every generated query of ``dataset`` over its cleaned view and file the values by month."""
     for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours,
-                              outbound=outbound_channels(config)):
+                              outbound=outbound_channels(config), merge_dimensions=True):
         rows = con.execute(query.sql).fetchall()
-        if query.dimension is None:
+        if query.per_dimension:  # several dimensions at once: each filed as its own query's rows
+            offset = 0
+            for dimension, measures in query.per_dimension:
+                part = replace(query, dimension=dimension, measures=measures, per_dimension=())
+                file_dimension(part, [(month, raw, *values[offset:offset + len(measures)])
+                                      for month, name, raw, *values in rows if name == dimension], months)
+                offset += len(measures)
+        elif query.dimension is None:
             for month, *values in rows:
                 months.setdefault(month, MonthMeasures()).scalars.update(
                     zip(query.measures, values, strict=True))

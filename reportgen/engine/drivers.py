@@ -10,10 +10,9 @@ each dimension (``GROUPING SETS``: one scan for the three dimensions):
   time column (created, resolved) its measures summed from the cube;
 * surveys: one query over the responses joined once to the ticket they name
   (``ticket_id``); a response naming no ticket, or one that is not in the
-  data, is the segment ``NO_TICKET``. The join runs in whichever stage ends
-  last (tickets and surveys run side by side): against the cleaned tickets
-  when the responses are already kept, else against a ticket → segment table
-  the tickets' stage leaves.
+  data, is the segment ``NO_TICKET``. The join runs once both stages are done
+  (tickets and surveys run side by side), over the cleaned tables both leave
+  in the shared database (``TICKETS``, ``SURVEYS``): nothing is copied for it.
 
 Every row is a segment, so a dimension's segments add up to the month's
 measure: an empty category/channel is its default (``Uncategorized``,
@@ -43,9 +42,10 @@ from reportgen.engine.sqlgen import aggregate_expression, option_values
 from reportgen.measures import DIMENSION_DEFAULTS, MEASURES, Dimension, MonthMeasures
 from reportgen.sources.outbound import outbound_channels
 
-# the tables the tickets' and surveys' stages leave for the survey drivers (shared by their connections)
-TICKET_DIMS = "drivers_ticket_dims"
-SURVEY_ROWS = "drivers_survey_rows"
+# the cleaned views the tickets' and surveys' stages leave in the database their connections share
+# (``engine.clean``), read once both stages are done
+TICKETS = "tickets"
+SURVEYS = "surveys"
 _MONTH_COLUMN = {"created": "created_month", "resolved": "resolved_month", "submitted": "submitted_month"}
 
 
@@ -91,10 +91,11 @@ def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, 
     return cube, queries
 
 
-def survey_drivers_sql(config: Config, tickets: str = TICKET_DIMS) -> tuple[str, list[str]]:
-    """(SQL, measure names) of the surveys' driver measures: the responses joined once to the ticket
-    each names (in ``tickets``), grouped by month and each dimension; rows ``(month, dimension,
-    value, matched, measure values…)`` (``matched``: the response names a ticket in the data)."""
+def survey_drivers_sql(config: Config, tickets: str = TICKETS,
+                       surveys: str = SURVEYS) -> tuple[str, list[str]]:
+    """(SQL, measure names) of the surveys' driver measures: the responses (``surveys``) joined once
+    to the ticket each names (in ``tickets``), grouped by month and each dimension; rows ``(month,
+    dimension, value, matched, measure values…)`` (``matched``: the response names a ticket in the data)."""
     names = driver_measures("surveys")
     options = option_values(config.kpis)
     columns = ", ".join(f'{aggregate_expression(MEASURES[n], options)} AS "{n}"' for n in names)
@@ -102,7 +103,7 @@ def survey_drivers_sql(config: Config, tickets: str = TICKET_DIMS) -> tuple[str,
     sql = (f"SELECT submitted_month, {dimension}, {value}, matched, {columns} FROM ("
            f"SELECT s.submitted_month, s.kind, s.score, t.id IS NOT NULL AS matched, "
            f"{', '.join(f't.{d}' for d in DIMENSIONS)} "
-           f"FROM {SURVEY_ROWS} s LEFT JOIN {tickets} t ON s.ticket_ref = t.id "
+           f"FROM {tickets} t RIGHT JOIN {surveys} s ON s.ticket_ref = t.id "  # built on the responses
            f"WHERE s.submitted_month IS NOT NULL) GROUP BY GROUPING SETS ({sets})")
     return sql, names
 
@@ -110,11 +111,8 @@ def survey_drivers_sql(config: Config, tickets: str = TICKET_DIMS) -> tuple[str,
 Filed = dict[str, list[tuple[str, str | None, list[tuple[str, float]]]]]  # dimension → rows to file
 
 
-def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures]) -> bool:
-    """The tickets' driver measures per month and segment (while the cleaned ``tickets`` view exists).
-
-    The surveys' too when their stage already left its rows (joined to ``tickets`` here); else the
-    ticket → segment table is left for ``survey_drivers``. True when the surveys' are done."""
+def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures]) -> None:
+    """The tickets' driver measures per month and segment (while the cleaned ``tickets`` view exists)."""
     filed: Filed = {d: [] for d in DIMENSIONS}
     cube, queries = ticket_drivers_sql(config)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CUBE} AS {cube}")
@@ -125,39 +123,14 @@ def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[
     con.execute(f"DROP TABLE {CUBE}")
     for dimension, rows in filed.items():
         _file(cast(Dimension, dimension), rows, months, weight="tickets_created")
-    if SURVEY_ROWS in _tables(con):
-        _survey_drivers(con, config, months, "tickets")
-        return True
-    con.execute(f"CREATE OR REPLACE TABLE {TICKET_DIMS} AS SELECT id, {', '.join(DIMENSIONS)} FROM tickets")
-    return False
 
 
-def keep_survey_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep what the surveys' drivers need of the cleaned ``surveys`` view (dropped after its stage)."""
-    con.execute(f"CREATE OR REPLACE TABLE {SURVEY_ROWS} AS "
-                "SELECT submitted_month, kind, score, ticket_ref FROM surveys")
-
-
-def survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures],
-                   done: bool) -> None:
-    """The surveys' driver measures per month and segment of the ticket each response names, unless
-    ``done`` (``ticket_drivers`` did them); then the tables the stages left are dropped. Nothing
-    when either is missing (a pushed-down dataset)."""
-    try:
-        if not done and {TICKET_DIMS, SURVEY_ROWS} <= _tables(con):
-            _survey_drivers(con, config, months, TICKET_DIMS)
-    finally:
-        for table in (TICKET_DIMS, SURVEY_ROWS):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {str(r[0]) for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-
-
-def _survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures],
-                    tickets: str) -> None:
-    sql, names = survey_drivers_sql(config, tickets)
+def survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures]) -> None:
+    """The surveys' driver measures per month and segment of the ticket each response names, once both
+    stages are done. Nothing when either cleaned table is missing (a pushed-down dataset)."""
+    if not {TICKETS, SURVEYS} <= shared_relations(con):
+        return
+    sql, names = survey_drivers_sql(config)
     filed: Filed = {d: [] for d in DIMENSIONS}
     for month, dimension, raw, matched, *values in con.execute(sql).fetchall():
         kept = [(name, float(value)) for name, value in zip(names, values, strict=True)]
@@ -165,6 +138,14 @@ def _survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict
         filed[str(dimension)].append((str(month), segment, kept))
     for dimension, rows in filed.items():
         _file(cast(Dimension, dimension), rows, months, weight=None)
+
+
+def shared_relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables and views of the database the stages' connections share (not a connection's
+    temporary ones)."""
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION ALL "
+                       "SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal").fetchall()
+    return {str(row[0]) for row in rows}
 
 
 def _file(dimension: Dimension, rows: list[tuple[str, str | None, list[tuple[str, float]]]],

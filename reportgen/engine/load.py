@@ -86,6 +86,20 @@ class FileSpan:
         return self.rows.get(row, row) if self.rows is not None else row
 
 
+@dataclass(frozen=True)
+class Into:
+    """Where a dataset's rows go instead of ``{dataset}_raw``: ``table``, each row written as
+    ``select`` (SQL reading the rows named ``ROWS``: the columns of ``{dataset}_raw``) gives it —
+    the rows are cleaned as they are read (``engine.clean.row_cleaning``)."""
+
+    table: str
+    select: str
+    ROWS = "__loaded_rows__"
+
+    def insert(self, rows: str) -> str:
+        return f"INSERT INTO {self.table} {self.select.replace(self.ROWS, rows)}"
+
+
 @dataclass
 class Loaded:
     """What the load stage read for one dataset."""
@@ -114,13 +128,16 @@ def blank_like(text: str, blanks: frozenset[str]) -> str:
 
     The exact test, ``lower(trim(text)) IN blanks``, costs two string copies per cell; it
     only runs on cells whose first character could begin a blank-like value (see
-    :func:`blank_first_codes`), which ids and names almost never do.
+    :func:`blank_first_codes`), which ids and names almost never do. Written as a ``CASE``:
+    DuckDB evaluates each branch on the rows still undecided, where ``AND``/``OR`` in a
+    select list evaluate every operand on every row (half the cost, the same answer).
     """
     longest = max((len(v.encode()) for v in blanks), default=0) + 16  # room for surrounding spaces
     listed = ", ".join(sql_string(v) for v in sorted(blanks))
     firsts = ", ".join(map(str, sorted(blank_first_codes(blanks))))
-    return (f"({text} IS NULL OR ((ascii({text}) >= 128 OR ascii({text}) IN ({firsts})) "
-            f"AND strlen({text}) <= {longest} AND lower(trim({text})) IN ({listed})))")
+    return (f"(CASE WHEN {text} IS NULL THEN TRUE "
+            f"WHEN NOT (ascii({text}) >= 128 OR ascii({text}) IN ({firsts})) THEN FALSE "
+            f"WHEN strlen({text}) > {longest} THEN FALSE ELSE lower(trim({text})) IN ({listed}) END)")
 
 
 def blank_first_codes(blanks: frozenset[str]) -> set[int]:
@@ -177,7 +194,7 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
             inner[p] = (_timestamp(t, date_format) if PARSED[canonical].endswith("_c")
                         else f"try_cast({t} AS DOUBLE)")
         if kind in ("TIMESTAMPTZ", "DOUBLE"):
-            outer.append(p)
+            outer.append(f"{p} AS {stored}")
         elif stored == canonical:  # an id is stored trimmed: the key duplicates are found by
             if canonical in expressions:
                 x = f"__x_{canonical}"
@@ -186,11 +203,12 @@ def _select(dataset: str, expressions: dict[str, str], date_format: str | None,
             else:
                 x = t
             kept = f"trim({x})" if canonical in TRIMMED else x
-            outer.append(f"CASE WHEN {blank_like(x, blanks)} THEN NULL ELSE {kept} END")
+            outer.append(f"CASE WHEN {blank_like(x, blanks)} THEN NULL ELSE {kept} END AS {stored}")
         else:  # the text of a parsed column, kept only when it did not parse
-            outer.append(f"CASE WHEN {p} IS NULL AND NOT {blank_like(t, blanks)} THEN {t} END")
+            outer.append(f"CASE WHEN {p} IS NOT NULL OR {t} IS NULL THEN NULL WHEN {blank_like(t, blanks)} "
+                         f"THEN NULL ELSE {t} END AS {stored}")
     joined = f"concat_ws('', {', '.join(checked)})" if checked else "''"
-    outer.append("__ctl")
+    outer.append("__ctl AS _ctl")
     texts = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__t_"))
     parsed = ", ".join(f"{expr} AS {name}" for name, expr in inner.items() if name.startswith("__p_"))
     return (", ".join(outer), ", ".join(["*", *middle]), f"*, {has_controls_sql(joined)} AS __ctl",
@@ -215,8 +233,11 @@ def _timestamp(text: str, date_format: str | None) -> str:
     """
     spaced = f"regexp_replace({text}, {sql_string(_SPACED_OFFSET)}, '\\1')"
     # DuckDB reads a zone name only after a space: a cell without one needs no regular expression
-    iso = (f"CASE WHEN contains({text}, ' ') AND regexp_matches({text}, {sql_string(_NAMED_ZONE)}) "
-           f"AND NOT regexp_matches({text}, {sql_string(_CLEAR_ZONE)}) THEN NULL "
+    # nested CASEs: each test runs only where the one before held (AND would run all three on every cell)
+    named = (f"CASE WHEN contains({text}, ' ') THEN "
+             f"CASE WHEN regexp_matches({text}, {sql_string(_NAMED_ZONE)}) "
+             f"THEN NOT regexp_matches({text}, {sql_string(_CLEAR_ZONE)}) ELSE FALSE END ELSE FALSE END")
+    iso = (f"CASE WHEN {named} THEN NULL "
            f"ELSE coalesce(try_cast({text} AS TIMESTAMPTZ), try_cast(upper({text}) AS TIMESTAMPTZ), "
            f"try_cast({spaced} AS TIMESTAMPTZ)) END")
     if not date_format:
@@ -238,8 +259,9 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
 
 
 def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, workdir: Path,
-                 collect: bool = False) -> Loaded:
-    """Every source of ``dataset`` into ``{dataset}_raw``, in list order (later sources win duplicates).
+                 collect: bool = False, into: Into | None = None) -> Loaded:
+    """Every source of ``dataset`` into ``{dataset}_raw``, in list order (later sources win duplicates);
+    ``into``: into that table instead, each row cleaned as it is read.
 
     Each source, whatever its kind, is the files :meth:`SourceKind.readables` gives
     (``sources.kinds``); from there the reading is the same.
@@ -247,6 +269,9 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
     ``Loaded.fatal`` and that file or source is left out, instead of raised.
     """
     create_raw_table(con, dataset)
+    if into is not None:  # empty, with the columns the cleaned rows have
+        con.execute(f"CREATE OR REPLACE TABLE {into.table} AS "
+                    f"{into.select.replace(Into.ROWS, f'SELECT * FROM {dataset}_raw')} LIMIT 0")
     loaded = Loaded(dataset)
     for index, source in enumerate(config.sources.of(dataset)):
         kind = kind_of(source)
@@ -265,7 +290,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
             try:
                 span, columns, rows = _load_file(con, dataset, readable.settings, readable.path, workdir,
                                                  file_index=len(loaded.spans), start=loaded.rows_read,
-                                                 notes=loaded.notes)
+                                                 notes=loaded.notes, into=into)
             except ReportgenError as exc:
                 if readable.relabel is not None:
                     exc = readable.relabel(exc)
@@ -282,9 +307,10 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfig, path: Path,
-               workdir: Path, file_index: int, start: int, notes: list[str]
+               workdir: Path, file_index: int, start: int, notes: list[str], into: Into | None = None
                ) -> tuple[FileSpan, set[str], int]:
-    """One file into ``{dataset}_raw``: its span, the canonical columns it has, the rows it added."""
+    """One file into ``{dataset}_raw`` (or ``into``): its span, the canonical columns it has, the rows
+    it added."""
     preset = get_preset(source.preset)
     # a preset that rewrites the export reads the file inside a .zip/.gz, not the archive
     inner = unpack(path, workdir) if preset.prepare and is_archive(path) else None
@@ -309,8 +335,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
                 select, cleaned, checked, cells = _select(dataset, expressions, date_format,
                                                           preset.blank_values)
                 read = f"SELECT {cleaned} FROM (SELECT {checked} FROM (SELECT {cells} FROM ({sql})))"
-                rows = _count(con, f"INSERT INTO {dataset}_raw SELECT {select}, {file_index} "
-                                   f"FROM ({read})")  # an INSERT returns its row count
+                rows_sql = f"SELECT {select}, {file_index} AS _file FROM ({read})"
+                insert = into.insert(rows_sql) if into else f"INSERT INTO {dataset}_raw {rows_sql}"
+                rows = _count(con, insert)  # an INSERT returns its row count
                 break
             except duckdb.Error as exc:
                 if staged.serial_sql and parallel_refused(exc):  # a failed statement added no row

@@ -123,10 +123,12 @@ class Relation:
         names = {f"given_{v.name}": terms.given(v) for v in self.values}
         return names | {"duplicate": terms.duplicate}
 
-    def excluded_sql(self, terms: Terms) -> str:
-        """SQL (over the checked values): the row's reason of exclusion, NULL when it is used."""
+    def excluded_sql(self, terms: Terms, codes: Mapping[str, str] | None = None) -> str:
+        """SQL (over the checked values): the row's reason of exclusion, NULL when it is used;
+        ``codes``: SQL of each reason's value (default: its name as a string)."""
         given = self._terms(terms)
-        whens = " ".join(f"WHEN {compile_sql(rule.when, given)} THEN '{rule.reason}'"
+        value = codes or {rule.reason: f"'{rule.reason}'" for rule in self.excluded}
+        whens = " ".join(f"WHEN {compile_sql(rule.when, given)} THEN {value[rule.reason]}"
                          for rule in self.excluded)
         return f"CASE {whens} END"
 

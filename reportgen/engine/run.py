@@ -18,12 +18,12 @@ import duckdb
 
 from reportgen.config import Config
 from reportgen.engine.aggregate import absent_inputs, aggregate, coverage, finish
-from reportgen.engine.clean import clean_surveys, clean_tickets
-from reportgen.engine.drivers import keep_survey_rows, survey_drivers, ticket_drivers
+from reportgen.engine.clean import clean_surveys, clean_tickets, drop_cleaned, row_cleaning
+from reportgen.engine.drivers import survey_drivers, ticket_drivers
 from reportgen.engine.load import Loaded, load_dataset
 from reportgen.engine.quality import count_quality, row_problems
 from reportgen.engine.result import DatasetQuality, EngineResult, RowProblem
-from reportgen.engine.segments import keep_links, link_surveys
+from reportgen.engine.segments import link_surveys
 from reportgen.engine.warehouse import pushed_down
 from reportgen.errors import ReportgenError
 from reportgen.measures import MonthMeasures
@@ -49,7 +49,6 @@ class _Part:
     notes: list[str] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)  # canonical columns its sources have
     opening_backlog: int = 0
-    drivers_done: bool = False  # the surveys' drivers were computed by the tickets' stage
 
 
 def _concurrent(config: Config) -> bool:
@@ -146,9 +145,10 @@ class Engine:
                     merged = months.setdefault(month, MonthMeasures())
                     merged.scalars.update(measures.scalars)
                     merged.dims.update(measures.dims)
-            # responses by the segments of their tickets, unless the tickets' stage did them
-            survey_drivers(con, config, months, done=any(part.drivers_done for part in parts))
+            # responses by the segments of their tickets: over the cleaned tables both stages left
+            survey_drivers(con, config, months)
             result.comments = link_surveys(con, config)
+            drop_cleaned(con)
             business, quality = self._business(con, Path(workdir), result.fatal, result.notes)
             result.quality["business"] = quality
             if self.months is not None:  # business figures of other months too: not this run's
@@ -162,7 +162,8 @@ class Engine:
         return result
 
     def _dataset(self, con: duckdb.DuckDBPyConnection, *, dataset: str, workdir: Path) -> _Part:
-        """Load, clean, check and aggregate one dataset on ``con`` (its tables are dropped after)."""
+        """Load, clean, check and aggregate one dataset on ``con`` (its cleaned table and view stay for
+        the survey drivers and comments; ``clean.drop_cleaned`` drops them)."""
         config = self.config
         tz = config.report.timezone
         part = _Part()
@@ -171,35 +172,31 @@ class Engine:
         if pushed is not None:
             part.columns = pushed.columns
             return part
-        loaded = load_dataset(con, config, dataset, workdir, self.collect)
+        listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
+        # each row cleaned as it is read, into {dataset}_all (engine.clean)
+        loaded = load_dataset(con, config, dataset, workdir, self.collect,
+                              into=row_cleaning(config, dataset, row_ids=listed))
+        con.execute(f"DROP TABLE {dataset}_raw")  # empty: only its columns were read
         part.fatal += loaded.fatal
         part.notes += loaded.notes
-        listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
         if dataset == "tickets":
-            clean_tickets(con, tz, row_ids=listed, business_hours=config.business_hours,
+            clean_tickets(con, tz, business_hours=config.business_hours,
                           business_tz=config.business_timezone())
             part.columns = loaded.columns
         else:
-            clean_surveys(con, tz, config.kpis, row_ids=listed)
+            clean_surveys(con, tz, config)
         part.quality[dataset] = count_quality(con, loaded)
         part.problems += row_problems(con, loaded, self.max_problems)
-        # the raw rows were for row numbers and texts: their memory goes to the aggregates
-        con.execute(f"DROP TABLE {dataset}_raw")
         aggregate(con, config, dataset, part.months)
         if dataset == "tickets":  # the drivers' segments (reportgen.engine.drivers)
-            part.drivers_done = ticket_drivers(con, config, part.months)
-        else:
-            keep_survey_rows(con)
-        keep_links(con, config, dataset)
+            ticket_drivers(con, config, part.months)
         covered = coverage(con, dataset, _MAIN_TIMESTAMP[dataset], tz)
         if covered is not None and loaded.pulled_until:  # an API pull covers up to the (oldest) pull
             pulled = min(loaded.pulled_until).astimezone(ZoneInfo(tz)).date()
             covered = (covered[0], max(covered[1], pulled))
         if covered is not None:
             part.coverage[dataset] = covered
-        con.execute(f"DROP VIEW {dataset}")
-        con.execute(f"DROP TABLE {dataset}_all")
-        return part
+        return part  # {dataset}_all and its view stay for the survey drivers and comments
 
     def _business(self, con: duckdb.DuckDBPyConnection, workdir: Path, fatal: list[ReportgenError],
                   notes: list[str]) -> tuple[dict[str, dict[str, float | None]], DatasetQuality]:

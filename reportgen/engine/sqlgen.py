@@ -55,6 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from reportgen.config import KpiOptions
 from reportgen.measures import MeasureInfo, active_measures
@@ -72,6 +73,9 @@ class Query:
     measures: tuple[str, ...]
     sql: str
     inbound: bool = False  # its WHERE leaves out the tickets on outbound channels
+    # a query of several dimensions at once (``measures_sql(…, merge_dimensions=True)``): rows
+    # ``(month, dimension, value, value…)``, each dimension's measures in ``per_dimension``
+    per_dimension: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def outbound_predicate(outbound: Sequence[str]) -> str:
@@ -143,12 +147,16 @@ def aggregate_expression(measure: MeasureInfo, options: dict[str, str], inbound:
 
 
 def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
-                 business_hours: bool = False, outbound: Sequence[str] = ()) -> list[Query]:
+                 business_hours: bool = False, outbound: Sequence[str] = (),
+                 merge_dimensions: bool = False) -> list[Query]:
     """Queries computing every SQL measure of ``dataset`` over ``relation`` (default: the dataset name);
     the business-hours measures too when ``business_hours`` (the relation then has their columns);
     ``outbound``: the outbound channel values (trimmed, lower case) the inbound measures leave out.
 
     One query per (time column, dimension): rows grouped by month (and dimension value).
+    ``merge_dimensions``: the dimension queries of one time column whose measures all add up
+    (counts and sums) and share their ``WHERE`` are one ``GROUPING SETS`` query (one scan);
+    its rows of tickets without agent are those of the agent ``NULL`` (the caller leaves them out).
     """
     relation = relation or dataset
     values = option_values(options, outbound)
@@ -174,4 +182,36 @@ def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
         sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
                f"WHERE {' AND '.join(where)} GROUP BY {group}")
         queries.append(Query(dataset, time, dimension, tuple(m.name for m in measures), sql, inbound))
-    return queries
+    return _merged(queries, groups, relation, values, bool(outbound)) if merge_dimensions else queries
+
+
+_ADDITIVE = frozenset({"count", "count_where", "sum"})
+
+
+def _merged(queries: list[Query], groups: dict[tuple[str, str | None], list[MeasureInfo]], relation: str,
+            values: dict[str, str], outbound: bool) -> list[Query]:
+    """``queries`` with the dimension queries of one (time, inbound) whose measures add up as one
+    ``GROUPING SETS`` query (see :func:`measures_sql`)."""
+    sets: dict[tuple[str, bool], list[Query]] = {}
+    for query in queries:
+        measures = groups[(query.time, query.dimension)]
+        if query.dimension is not None and all(m.aggregation in _ADDITIVE for m in measures):
+            sets.setdefault((query.time, query.inbound), []).append(query)
+    out = [q for q in queries if not any(q in merged for merged in sets.values() if len(merged) > 1)]
+    for (time, inbound), merged in sets.items():
+        if len(merged) < 2:
+            continue
+        month = _MONTH_COLUMN[time]
+        dimensions = [cast(str, q.dimension) for q in merged]
+        columns = ", ".join(
+            f'{aggregate_expression(m, values, outbound and m.inbound and not inbound)} AS "{m.name}"'
+            for q in merged for m in groups[(time, q.dimension)])
+        where = f"{month} IS NOT NULL" + (f" AND NOT ({values['outbound']})" if inbound else "")
+        name = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in dimensions) + " END"
+        value = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN {d}" for d in dimensions) + " END"
+        grouping = ", ".join(f"({month}, {d})" for d in dimensions)
+        sql = (f"SELECT {month}, {name}, {value}, {columns} FROM {relation} WHERE {where} "
+               f"GROUP BY GROUPING SETS ({grouping})")
+        out.append(Query(merged[0].dataset, time, None, tuple(m for q in merged for m in q.measures), sql,
+                         inbound, tuple((cast(str, q.dimension), q.measures) for q in merged)))
+    return out
