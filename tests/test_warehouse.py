@@ -260,6 +260,32 @@ def test_rows_returned_do_not_grow_with_the_tickets(pg: Server) -> None:
     # driver's few connection-setup queries in the server's count), never tickets
 
 
+def test_the_push_down_is_not_compiled_by_postgres_jit(pg: Server) -> None:
+    """PostgreSQL's JIT compiles a costly statement's expressions first (seconds for the long
+    push-down, more than it saves): the session turns it off, even where the database asks for it."""
+    _generated_tickets(pg, "jit", 300)
+    with psycopg.connect(pg.dsn(), autocommit=True) as con:  # JIT for every statement, however cheap
+        con.execute("ALTER DATABASE support SET jit_above_cost = 0")
+    try:
+        config = parse_config('report: {timezone: "Europe/Rome"}\nsources:\n'
+                              f'  tickets: {{warehouse: "{pg.url()}", table: jit.tickets}}\n')
+        with psycopg.connect(pg.dsn()) as con:  # the database's setting does JIT-compile a statement
+            con.execute("SET jit = on")
+            plan = "\n".join(str(row[0]) for row in con.execute("EXPLAIN ANALYZE SELECT count(*) FROM jit.tickets"))
+        assert "JIT:" in plan
+        _reset_statements(pg)
+        result = compute(config, "tickets", config.sources.of("tickets")[0])
+        assert sum(int(m.scalars["tickets_created"] or 0) for m in result.months.values()) == 300
+        with psycopg.connect(pg.dsn()) as con:
+            row = con.execute("SELECT count(*), coalesce(sum(jit_functions), 0) FROM pg_stat_statements "
+                              "WHERE query LIKE '%%jit.tickets%%' AND query NOT ILIKE '%%pg_stat_statements%%'"
+                              ).fetchone()
+        assert row is not None and row[0] >= 1 and row[1] == 0
+    finally:
+        with psycopg.connect(pg.dsn(), autocommit=True) as con:
+            con.execute("ALTER DATABASE support RESET jit_above_cost")
+
+
 # ---- DuckDB file as a second real warehouse ----------------------------------------------------------
 def _load_duckdb(database: Path, tickets: Sequence[data.Row], surveys: Sequence[data.Row],
                  ticket_ddl: str = TICKET_DDL) -> None:
@@ -503,6 +529,10 @@ def test_generated_sql_parses_back_in_each_dialect(dialect: str, dataset: str, m
             assert "CONVERT_TIMEZONE('AMERICA/CHICAGO'" in sql and "EPOCH_MICROSECOND" in sql
         if dialect == "postgres":  # with a span, month keys by comparison: no month formatted per row
             assert "AT TIME ZONE 'AMERICA/CHICAGO'" in sql and ("'YYYY-MM')" in sql) == (months is None)
+    # PostgreSQL computes the checked values once per row (a fence), not at each use of them
+    ranked = next(cte.this for cte in tree.find_all(sqlglot.exp.CTE) if cte.alias_or_name == "ranked")
+    fenced = ranked.args.get("offset")
+    assert (fenced is not None and fenced.expression.sql() == "0") == (dialect == "postgres")
     if months is not None:  # the span's bounds, Chicago's midnights in UTC (CST in March, CDT in June)
         assert "2026-03-01 06:00:00+00" in pushdown.sql and "2026-06-01 05:00:00+00" in pushdown.sql
     assert " FILTER (" not in sql

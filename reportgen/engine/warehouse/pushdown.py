@@ -59,6 +59,11 @@ _SESSION_TIMEZONE = {
     "snowflake": "ALTER SESSION SET TIMEZONE = {tz}",
 }
 
+# PostgreSQL compiles a costly statement's expressions with LLVM (``jit``) before running it; the
+# push-down is one long statement run once, so compiling costs more than it saves (1M tickets,
+# EXPLAIN ANALYZE: 7.4 s of 16.4 s in JIT, a third of the CPU): off for this session only
+_SESSION_SETTINGS = {"postgres": ("SET jit = off",)}
+
 
 class Filed(Protocol):
     """Where the engine gathers a run's datasets (``reportgen.engine.run.EngineResult``)."""
@@ -172,6 +177,8 @@ def compute(config: Config, dataset: str, source: WarehouseSource, where: str | 
         set_tz = _SESSION_TIMEZONE.get(dialect)
         if set_tz:  # naive timestamps are wall-clock time in the source's zone
             session.run(set_tz.format(tz=sql_string(config.source_timezone(source))))
+        for setting in _SESSION_SETTINGS.get(dialect, ()):
+            session.run(setting)
         found = session.columns(relation)
         mapping = preset_mapping(dataset, found, source, where)
         if dataset == "business":

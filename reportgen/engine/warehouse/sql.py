@@ -354,8 +354,14 @@ def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, rel
                     where: str | None = None, opening: str | None = None, counts: bool = True) -> exp.Select:
     """The ``quality`` row of ``relation`` (default ``<dataset>_all``; ``where``: of its rows those):
     the counts of ``names`` (NULL unless ``counts``), then the opening backlog (``opening``: its
-    SQL, else NULL); the first and last day of a usable row."""
+    SQL over the usable rows, else NULL); the first and last day of a usable row.
+
+    Without ``counts`` only usable rows are read: ``excluded IS NULL`` is the WHERE, so an engine
+    that inlines the relation evaluates the reasons (the blank-like id test …) once per row."""
     values = []
+    usable = "excluded IS NULL"
+    if not counts:
+        where = usable if where is None else f"({where}) AND {usable}"
     for name in names:
         if not counts:
             values.append("NULL")
@@ -365,13 +371,17 @@ def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, rel
             values.append(f"sum(CASE WHEN excluded IS NULL THEN {name} ELSE 0 END)")
         else:
             values.append(f"count(CASE WHEN excluded = {sql_string(name)} THEN 1 END)")
-    values.append(opening or "NULL")
+    if opening is not None:
+        values.append(f"count(CASE WHEN {opening} THEN 1 END)" if not counts
+                      else f"count(CASE WHEN {usable} AND {opening} THEN 1 END)")
+    else:
+        values.append("NULL")
     values += ["NULL"] * (width - len(values))
     instant = "created" if dataset == "tickets" else "submitted"
+    used = instant if not counts else f"CASE WHEN {usable} THEN {instant} END"
     columns = ", ".join(f"CAST({v} AS DOUBLE)" for v in values)
     return _select(
-        f"SELECT 'quality', {_day(f'min(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, "
-        f"{_day(f'max(CASE WHEN excluded IS NULL THEN {instant} END)', tz)}, {columns} "
+        f"SELECT 'quality', {_day(f'min({used})', tz)}, {_day(f'max({used})', tz)}, {columns} "
         f"FROM {relation or f'{dataset}_all'}{f' WHERE {where}' if where else ''}")
 
 
@@ -450,8 +460,8 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
         rest = Chain("_rest", lambda column: f"NOT coalesce({span.within(column(instant))}, TRUE)",
                      unique, owns_dups=False, month=lambda column: "CAST(NULL AS VARCHAR)")
         text = ctes(Chain(where=inside, unique=unique, month=span.month, extra=counted)) + "," + ctes(rest)
-        opening = (f"count(CASE WHEN excluded IS NULL AND created < {span.start} "
-                   f"AND (resolved IS NULL OR resolved >= {span.start}) THEN 1 END)") if tickets else None
+        opening = (f"created < {span.start} AND (resolved IS NULL OR resolved >= {span.start})"
+                   if tickets else None)
         branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1"),
                      _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", opening=opening,
                                      counts=False)]
@@ -461,7 +471,21 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     statement = sqlglot.parse_one(f"WITH {text} SELECT 1", read="duckdb")
     with_ = statement.args["with_"] if "with_" in statement.args else statement.args["with"]
     union.set("with_" if "with_" in statement.args else "with", with_)
+    if dialect == "postgres":
+        union = _fenced(union)
     return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width)
+
+
+def _fenced(statement: exp.Expression) -> exp.Expression:
+    """PostgreSQL: the checked values (``ranked``) computed once per row. A CTE read once is
+    inlined, and its columns' expressions with it, into every expression using them: each range
+    check was evaluated at every use (the reasons, the outputs, the month keys, the durations …).
+    ``OFFSET 0`` keeps ``ranked`` a subquery of its own (the planner still drops the columns no
+    reader uses). The rows outside a span (``ranked_rest``) use few values: no fence (measured)."""
+    for cte in statement.find_all(exp.CTE):
+        if cte.alias_or_name == "ranked" and isinstance(cte.this, exp.Select):
+            cte.this.offset(0, copy=False)
+    return statement
 
 
 # ---- dialect handling ---------------------------------------------------------------------------
