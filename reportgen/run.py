@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Container
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportgen.config import Config
@@ -31,6 +32,13 @@ from reportgen.ticker import ticking
 if TYPE_CHECKING:
     from reportgen.model import Report
     from reportgen.result_cache import ResultCache
+
+
+def report_path(config: Config, month: str, out: str | Path | None = None) -> Path:
+    """Where the month's workbook goes: --out, else report.output from config."""
+    if out is not None:
+        return Path(out)
+    return config.resolve(config.report.output.replace("{month}", month))
 
 
 def from_first_month(months: list[str], with_data: Container[str]) -> list[str]:
@@ -199,6 +207,13 @@ class MonthRun:
 
             self._report = build_report(self.data)
         return self._report
+
+    def write_workbook(self, target: Path) -> Path:
+        """The report rendered to an .xlsx at ``target`` (atomically: an existing file is replaced
+        only on success)."""
+        from reportgen.render.xlsx import write_xlsx
+
+        return write_xlsx(self.report, target, self.config.report.currency)
 
     def kpis_document(self) -> dict[str, Any]:
         """The JSON document of ``reportgen kpis``: KPIs, breakdowns and data quality."""

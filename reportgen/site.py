@@ -46,11 +46,10 @@ from reportgen.measures import dimension_value_in
 from reportgen.monthdata import MonthData
 from reportgen.months import shift, window
 from reportgen.notes import read_note
-from reportgen.outputs.xlsx import XlsxOutput, report_path
 from reportgen.render.svg import Line, legend_swatch, line_chart, sparkline
 from reportgen.report import reason_meaning
 from reportgen.report_survey import sample_text, score_text, unusual_text, usual_note
-from reportgen.run import MonthRun, from_first_month
+from reportgen.run import MonthRun, from_first_month, report_path
 from reportgen.units import change_value, format_change, format_value
 from reportgen.voice import CommentRow, comment_rows
 
@@ -469,4 +468,4 @@ def report_comments(data: MonthData) -> tuple[CommentRow, ...]:
 
 
 def _write_workbook(run: MonthRun, path: Path) -> Path:
-    return XlsxOutput(path).write(run)
+    return run.write_workbook(path)

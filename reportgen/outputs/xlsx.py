@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportgen.config import Config
 from reportgen.outputs.base import Delivered, Output
-from reportgen.render.xlsx import write_xlsx
-from reportgen.run import MonthRun
+from reportgen.run import MonthRun, report_path
 
-
-def report_path(config: Config, month: str, out: str | Path | None = None) -> Path:
-    """Where the month's workbook goes: --out, else report.output from config."""
-    if out is not None:
-        return Path(out)
-    return config.resolve(config.report.output.replace("{month}", month))
+__all__ = ["XlsxOutput", "report_path"]
 
 
 class XlsxOutput(Output):
@@ -27,9 +20,7 @@ class XlsxOutput(Output):
         self.out = out
 
     def write(self, run: MonthRun) -> Path:
-        report = run.report
-        target = report_path(run.config, run.month, self.out)
-        return write_xlsx(report, target, run.config.report.currency)
+        return run.write_workbook(report_path(run.config, run.month, self.out))
 
     def deliver(self, run: MonthRun, done: Delivered) -> str:
         done.workbook = self.write(run)
