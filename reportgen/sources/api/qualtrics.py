@@ -49,7 +49,7 @@ from pydantic import field_validator
 from reportgen.config import ApiSource
 from reportgen.sources.api.base import Connector, Page, Row, iso, iso_utc, text
 from reportgen.sources.api.http import ApiError, HttpClient
-from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
+from reportgen.sources.api.settings import ApiSettings, OneKindOptions
 from reportgen.sources.api.store import Lookups, PulledRecord
 
 CHUNK = 1000
@@ -68,9 +68,8 @@ def _field(value: Any) -> str | None:
     return value
 
 
-class QualtricsOptions(ApiOptions):
+class QualtricsOptions(OneKindOptions):
     question: str  # the score question's id, e.g. QID1
-    survey: str  # nps, csat or ces: the kind of every response
     ticket_field: str | None = None  # the embedded data field holding the ticket id
     comment: str | None = None  # the field holding the comment, e.g. QID2_TEXT
 
@@ -78,11 +77,6 @@ class QualtricsOptions(ApiOptions):
     @classmethod
     def _fields(cls, value: Any) -> str | None:
         return _field(value)
-
-    @field_validator("survey", mode="before")
-    @classmethod
-    def _survey(cls, value: Any) -> str | None:
-        return survey_kind(value)
 
 
 class QualtricsSettings(ApiSettings):

@@ -70,6 +70,18 @@ class ApiOptions(BaseModel):
         return positive(value, "MiB")
 
 
+class OneKindOptions(ApiOptions):
+    """``options:`` of a survey connector whose responses are all one kind (a form, a survey):
+    ``survey`` names it (``nps``, ``csat`` or ``ces``, any case)."""
+
+    survey: str  # nps, csat or ces: the kind of every response
+
+    @field_validator("survey", mode="before")
+    @classmethod
+    def _survey(cls, value: Any) -> str | None:
+        return survey_kind(value)
+
+
 class ApiSettings(BaseModel):
     """The keys of an ``api:`` source. Subclass per connector: redeclare a key without a default to
     require it (``token: str``); leave a key out to refuse it; ``options`` typed by an ApiOptions."""

@@ -48,7 +48,7 @@ from reportgen.sources.api.base import Page
 from reportgen.sources.api.batch import COMMIT_RECORDS, batched
 from reportgen.sources.api.declarative import DeclarativeConnector, Rule, take
 from reportgen.sources.api.http import ApiError, HttpClient, RateLimit
-from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
+from reportgen.sources.api.settings import ApiSettings, OneKindOptions
 from reportgen.sources.api.store import Lookups
 from reportgen.sources.api.streams import Incremental, SinceWindow, Stream, keep_fields
 from reportgen.sources.api.times import iso_utc, text, utc_plain
@@ -76,9 +76,8 @@ def _name(value: Any, what: str) -> str | None:
     return str(value).strip()
 
 
-class SurveyMonkeyOptions(ApiOptions):
+class SurveyMonkeyOptions(OneKindOptions):
     question: str  # the score question: its id or its heading
-    survey: str  # nps, csat or ces: the kind of every response
     ticket_variable: str | None = None  # the custom variable holding the ticket id
     comment: str | None = None  # an open-ended question (id or heading) holding the comment
 
@@ -91,11 +90,6 @@ class SurveyMonkeyOptions(ApiOptions):
     @classmethod
     def _variable(cls, value: Any) -> str | None:
         return _name(value, "a custom variable's name")
-
-    @field_validator("survey", mode="before")
-    @classmethod
-    def _survey(cls, value: Any) -> str | None:
-        return survey_kind(value)
 
 
 class SurveyMonkeySettings(ApiSettings):

@@ -45,7 +45,7 @@ from pydantic import field_validator
 
 from reportgen.sources.api.declarative import DeclarativeConnector, Rule, take
 from reportgen.sources.api.http import ApiError, HttpClient
-from reportgen.sources.api.settings import ApiOptions, ApiSettings, survey_kind
+from reportgen.sources.api.settings import ApiSettings, OneKindOptions
 from reportgen.sources.api.store import Lookups, PulledRecord
 from reportgen.sources.api.streams import Cursor, Incremental, Stream, StreamCursor, TokenPaging, keep_fields
 from reportgen.sources.api.times import iso, iso_utc, seconds, text, unix_iso, utc_plain
@@ -61,9 +61,8 @@ def _field(value: Any) -> str | None:
     return value
 
 
-class TypeformOptions(ApiOptions):
+class TypeformOptions(OneKindOptions):
     score_field: str  # ref (or id) of the question whose number answer is the score
-    survey: str  # nps, csat or ces: the kind of every response
     comment_field: str | None = None  # ref (or id) of a text question holding the comment
     ticket_hidden: str | None = None  # name of the hidden field holding the ticket id
 
@@ -71,11 +70,6 @@ class TypeformOptions(ApiOptions):
     @classmethod
     def _fields(cls, value: Any) -> str | None:
         return _field(value)
-
-    @field_validator("survey", mode="before")
-    @classmethod
-    def _survey(cls, value: Any) -> str | None:
-        return survey_kind(value)
 
 
 class TypeformSettings(ApiSettings):
