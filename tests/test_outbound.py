@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 import reference
@@ -141,6 +142,22 @@ def test_pulled_freshdesk_source_10_is_outbound(freshdesk: FreshdeskFake, tmp_pa
                                                    "Dario Neri": pytest.approx(0.5)}
 
 
+def _pulled_january(tmp_path: Path, fake: Any, source: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Start ``fake``, pull ``source`` (its flow mapping, ``{fake.url}`` filled in) from 2025-01-01,
+    stop it; January 2025's KPIs and breakdowns."""
+    fake.start()
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text('report: {title: "Pulled", timezone: "UTC"}\nhistory: {path: "h.duckdb"}\n'
+                          f'sources:\n  tickets: {{{source.format(url=fake.url)}, start: "2025-01-01"}}\n',
+                          encoding="utf-8")
+        pull(load_config(config), policy=FAST)
+        doc = month_kpis(config, "2025-01")
+    finally:
+        fake.stop()
+    return doc["kpis"], doc["breakdowns"]
+
+
 def test_pulled_intercom_conversations_the_team_started_are_outbound(tmp_path: Path) -> None:
     from fakes.intercom import IntercomFake
 
@@ -154,17 +171,7 @@ def test_pulled_intercom_conversations_the_team_started_are_outbound(tmp_path: P
     fake.add_conversation(4, "2025-01-05T09:00:00Z", admin=7, channel="email", delivered_as="admin_initiated",
                           first_reply="2025-01-07T09:00:00Z")
     fake.add_conversation(5, "2025-01-06T09:00:00Z", delivered_as="automated", first_reply="2025-01-06T09:00:10Z")
-    fake.start()
-    try:
-        config = tmp_path / "config.yaml"
-        config.write_text('report: {title: "Intercom", timezone: "UTC"}\nhistory: {path: "h.duckdb"}\n'
-                          f'sources:\n  tickets: {{api: intercom, url: "{fake.url}", token: "ic-token", '
-                          'start: "2025-01-01"}\n', encoding="utf-8")
-        pull(load_config(config), policy=FAST)
-        doc = month_kpis(config, "2025-01")
-    finally:
-        fake.stop()
-    k, b = doc["kpis"], doc["breakdowns"]
+    k, b = _pulled_january(tmp_path, fake, 'api: intercom, url: "{url}", token: "ic-token"')
     assert k["ticket_volume"] == 5 and k["outbound_tickets"] == 2
     assert b["tickets_by_channel"] == {"Chat": 2, "Email": 1}
     assert b["channel_share"] == {"Chat": pytest.approx(2 / 3), "Email": pytest.approx(1 / 3)}
@@ -181,17 +188,7 @@ def test_pulled_gorgias_tickets_the_team_started_are_outbound(tmp_path: Path) ->
     fake.add_ticket(2, "2025-01-03T09:00:00Z", replies=("2025-01-03T12:00:00Z",), channel="chat")
     # 3 the team wrote first (the ticket's from_agent): an outbound ticket, its own message no first response
     fake.add_ticket(3, "2025-01-04T09:00:00Z", replies=("2025-01-06T09:00:00Z",), outbound=True)
-    fake.start()
-    try:
-        config = tmp_path / "config.yaml"
-        config.write_text('report: {title: "Gorgias", timezone: "UTC"}\nhistory: {path: "h.duckdb"}\n'
-                          f'sources:\n  tickets: {{api: gorgias, url: "{fake.url}", email: "ops@example.com", '
-                          'token: "g-key", start: "2025-01-01"}\n', encoding="utf-8")
-        pull(load_config(config), policy=FAST)
-        doc = month_kpis(config, "2025-01")
-    finally:
-        fake.stop()
-    k, b = doc["kpis"], doc["breakdowns"]
+    k, b = _pulled_january(tmp_path, fake, 'api: gorgias, url: "{url}", email: "ops@example.com", token: "g-key"')
     assert k["ticket_volume"] == 3 and k["outbound_tickets"] == 1
     assert b["tickets_by_channel"] == {"Email": 1, "Chat": 1}
     assert b["channel_share"] == {"Email": pytest.approx(1 / 2), "Chat": pytest.approx(1 / 2)}
@@ -209,17 +206,8 @@ def test_pulled_helpscout_emails_a_user_started_are_outbound(tmp_path: Path) -> 
     # 3 an email Anna wrote first (source.via: user): outbound, whatever came after it
     fake.add_conversation(3, "2025-01-04T09:00:00Z", replies=["2025-01-05T09:00:00Z"], assignee=5,
                           outbound=True)
-    fake.start()
-    try:
-        config = tmp_path / "config.yaml"
-        config.write_text('report: {title: "Help Scout", timezone: "UTC"}\nhistory: {path: "h.duckdb"}\n'
-                          f'sources:\n  tickets: {{api: helpscout, url: "{fake.url}", client_id: "hs-id", '
-                          'client_secret: "hs-secret", start: "2025-01-01"}\n', encoding="utf-8")
-        pull(load_config(config), policy=FAST)
-        doc = month_kpis(config, "2025-01")
-    finally:
-        fake.stop()
-    k, b = doc["kpis"], doc["breakdowns"]
+    k, b = _pulled_january(tmp_path, fake,
+                           'api: helpscout, url: "{url}", client_id: "hs-id", client_secret: "hs-secret"')
     assert k["ticket_volume"] == 3 and k["outbound_tickets"] == 1
     assert b["tickets_by_channel"] == {"Email": 1, "Chat": 1}
     assert k["avg_first_response_hours"] == pytest.approx((2 + 4) / 2)
