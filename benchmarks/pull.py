@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from reportgen.sources.api.split import pulled_store_path
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 EMAIL, TOKEN = "bench@example.com", "bench-token-0000"
@@ -83,14 +85,16 @@ def puller(url: str, folder: str) -> None:
                       "kept": source.kept}))
 
 
-def measure(count: int) -> dict[str, float]:
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(count)], stdout=subprocess.PIPE,
-                              text=True)
+def measure_pull(script: str, serve: list[str], pull: list[str]) -> dict[str, float]:
+    """Start ``script --serve *serve`` (it prints its URL), run ``script --pull *pull URL FOLDER`` in
+    a fresh folder and read the JSON it prints; adds the puller's peak memory and CPU seconds
+    (from ``wait4``), the store's size, records per second and per CPU-second."""
+    server = subprocess.Popen([sys.executable, script, "--serve", *serve], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as folder:
-            child = subprocess.Popen([sys.executable, __file__, "--pull", url, folder],
+            child = subprocess.Popen([sys.executable, script, "--pull", *pull, url, folder],
                                      stdout=subprocess.PIPE, text=True)
             assert child.stdout is not None
             out = child.stdout.read()
@@ -100,13 +104,18 @@ def measure(count: int) -> dict[str, float]:
             result = json.loads(out)
             result["peak_mib"] = usage.ru_maxrss / 1024
             result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
-            result["store_mib"] = (Path(folder) / "store.duckdb").stat().st_size / 2 ** 20
+            store = pulled_store_path(Path(folder) / "store.duckdb")  # beside the history it names
+            result["store_mib"] = store.stat().st_size / 2 ** 20
     finally:
         server.kill()
         server.wait()
     result["rate"] = result["records"] / result["seconds"]
     result["cpu_rate"] = result["records"] / result["cpu_seconds"]
     return result
+
+
+def measure(count: int) -> dict[str, float]:
+    return measure_pull(__file__, [str(count)], [])
 
 
 def main() -> int:

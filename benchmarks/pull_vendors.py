@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from pull import measure_pull  # noqa: E402  (a sibling script: the same child-process measurement)
+
 TOKEN = "bench-token-0000"
 SURVEY = "SV_bench0000000000"
 
@@ -101,28 +102,7 @@ def puller(api: str, url: str, folder: str) -> None:
 
 
 def measure(api: str, count: int) -> dict[str, float]:
-    server = subprocess.Popen([sys.executable, __file__, "--serve", api, str(count)], stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as folder:
-            child = subprocess.Popen([sys.executable, __file__, "--pull", api, url, folder],
-                                     stdout=subprocess.PIPE, text=True)
-            assert child.stdout is not None
-            out = child.stdout.read()
-            _, status, usage = os.wait4(child.pid, 0)
-            if status != 0:
-                raise SystemExit(f"the pull failed (status {status})")
-            result = json.loads(out)
-            result["peak_mib"] = usage.ru_maxrss / 1024
-            result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
-    finally:
-        server.kill()
-        server.wait()
-    result["rate"] = result["records"] / result["seconds"]
-    result["cpu_rate"] = result["records"] / result["cpu_seconds"]
-    return result
+    return measure_pull(__file__, [api, str(count)], [api])
 
 
 def main() -> int:
