@@ -38,6 +38,7 @@ from reportgen.engine import rules
 from reportgen.engine.load import PARSED, TEXT_OF, Into
 from reportgen.engine.month_keys import MonthKeys, exact_month_sql
 from reportgen.engine.reasons import DISCARDED, reasons_of
+from reportgen.sources.schema import ID_COLUMN
 
 
 def sane(column: str) -> str:
@@ -89,18 +90,21 @@ def _reasons(relation: rules.Relation) -> dict[str, int]:
     return {rule.reason: index + 1 for index, rule in enumerate(relation.excluded)}
 
 
+_ANY_SCALES = KpiOptions()  # the reasons' order does not depend on the scales
+
+
+def _reason_order(dataset: str) -> rules.Relation:
+    """``dataset``'s declaration, for the order of its reasons (the codes of ``excluded``)."""
+    return rules.tickets() if dataset == "tickets" else rules.surveys(_ANY_SCALES)
+
+
 def reason_of(dataset: str, code: int) -> str:
     """The reason an ``excluded`` code of ``{dataset}_all`` stands for."""
-    relation = rules.tickets() if dataset == "tickets" else rules.surveys(_ANY_SCALES)
-    return relation.excluded[code - 1].reason
+    return _reason_order(dataset).excluded[code - 1].reason
 
 
 def reason_code(dataset: str, reason: str) -> int:
-    relation = rules.tickets() if dataset == "tickets" else rules.surveys(_ANY_SCALES)
-    return _reasons(relation)[reason]
-
-
-_ANY_SCALES = KpiOptions()  # the reasons' order does not depend on the scales
+    return _reasons(_reason_order(dataset))[reason]
 
 
 def _month_outputs(relation: rules.Relation) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -150,7 +154,7 @@ def row_cleaning(config: Config, dataset: str, row_ids: bool) -> Into:
     if row_ids:  # the stored cells a reason is about, shown by quality.row_problems
         for column in sorted(set(reasons_of(dataset).values())):
             listed += [TEXT_OF[column]] + ([PARSED[column]] if column in PARSED else [])
-    id_column = "ticket_id" if dataset == "tickets" else "response_id"
+    id_column = ID_COLUMN[dataset]
     columns = [*(["_file", *listed] if row_ids else []), "_ctl",
                f"CAST({relation.excluded_sql(terms, codes)} AS TINYINT) AS excluded", *outputs, *values]
     if extra:
