@@ -39,6 +39,22 @@ def atomic_output(target: Path, *, private: bool = False) -> Iterator[Path]:
         raise
 
 
+def replace_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` whole or not at all: a temporary file beside it (named as
+    :func:`atomic_output` names them; the owner's only, 0600), moved over ``target``. An
+    ``OSError`` (a folder that cannot be written, a full disk) leaves ``target`` as it was and
+    no temporary file behind."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+
+
 LEFTOVER_AGE = 3600.0  # seconds: a temporary file this old is no write in progress but a killed run's
 
 

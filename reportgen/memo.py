@@ -25,7 +25,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
+from reportgen.fileio import replace_atomically
 
 KEPT = 8  # files kept per memo name: other versions, other checkouts of the code
 
@@ -116,17 +116,11 @@ class Memo:
         if path is None:
             return
         folder = path.parent
-        name = ""
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{self.name}-", suffix=".json", dir=folder)  # 0600
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self._entries, out)  # in order: a catalogue keeps its messages in file order
-            os.replace(name, path)
+            # in order: a catalogue keeps its messages in file order
+            replace_atomically(path, json.dumps(self._entries).encode("utf-8"))
         except OSError:
-            if name:
-                with suppress(OSError):
-                    os.unlink(name)
             return
         with suppress(OSError):
             older = sorted(folder.glob(f"{self.name}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)

@@ -31,7 +31,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -42,6 +41,7 @@ import msgspec
 from reportgen import __version__
 from reportgen.config import Config, SourceConfig
 from reportgen.engine.result import DatasetQuality, EngineResult, RowProblem, SurveyComment
+from reportgen.fileio import LEFTOVER_AGE, replace_atomically
 from reportgen.history import Completeness
 from reportgen.measures import MonthMeasures
 from reportgen.memo import library_identity
@@ -115,10 +115,7 @@ class ResultCache:
                        result.comments, result.opening_backlog)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=".entry-", suffix=".json", dir=self.folder)  # 0600
-            with os.fdopen(handle, "wb") as out:
-                out.write(msgspec.json.encode(entry))
-            os.replace(name, self.folder / f"{self.key}.json")
+            replace_atomically(self.folder / f"{self.key}.json", msgspec.json.encode(entry))
         except OSError:
             return False  # a cache is an optimisation: a read-only folder only costs time
         _prune(self.folder)
@@ -155,10 +152,7 @@ class ResultCache:
             return
         window = _Window(state, data.window, data.measures, sorted(data.from_run), data.stored_completeness)
         with suppress(OSError):
-            handle, name = tempfile.mkstemp(prefix=".entry-", suffix=".window", dir=self.folder)  # 0600
-            with os.fdopen(handle, "wb") as out:
-                out.write(msgspec.json.encode(window))
-            os.replace(name, path)
+            replace_atomically(path, msgspec.json.encode(window))
 
 
 def _history_state(config: Config) -> str | None:
@@ -254,8 +248,8 @@ def _prune(folder: Path) -> None:
         for window in folder.glob("*.window"):  # a month's window lives as long as its entry
             if window.stem.rpartition("-")[0].rpartition("-")[0] not in kept:
                 window.unlink(missing_ok=True)
-        for scratch in folder.glob(".entry-*"):
-            if scratch.stat().st_mtime < time.time() - 3600:
+        for scratch in folder.glob(".*.tmp"):  # replace_atomically's, left by a killed run
+            if scratch.stat().st_mtime < time.time() - LEFTOVER_AGE:
                 scratch.unlink(missing_ok=True)
     except OSError:
         pass

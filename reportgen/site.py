@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import filecmp
 import importlib.resources
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from reportgen.coverage import PARTIAL_MARK, partial_note, stored_partial_months
 from reportgen.drivers import KpiDrivers, month_drivers
 from reportgen.drivers_text import DriversBlock, segment_name
 from reportgen.errors import ConfigError
+from reportgen.fileio import replace_atomically
 from reportgen.history import HistoryStore, StoredKpis
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import scalar_values
@@ -100,14 +99,7 @@ def environment() -> jinja2.Environment:
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``path`` whole or not at all: a temporary file beside it, then moved into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def copy_atomic(source: Path, target: Path) -> None:
