@@ -293,9 +293,19 @@ class HistoryStore:
     def stored_kpis(self) -> list[StoredKpis]:
         """Every stored month with its KPI values and data quality, oldest first (one read)."""
         with self._connect(read_only=True) as con:
-            months = self._list_months(con)
-            quality = dict(con.execute("SELECT month, data_quality FROM months").fetchall())
-            values = con.execute("SELECT month, kpi, dimension, value FROM kpi_values").fetchall()
+            return self._stored_kpis(con)
+
+    def archive(self) -> tuple[list[StoredKpis], dict[str, MonthMeasures]]:
+        """``stored_kpis()`` and every stored month's measures, from one opening of the file (the
+        site draws each month's page and why its KPIs changed from both)."""
+        with self._connect(read_only=True) as con:
+            stored = self._stored_kpis(con)
+            return stored, self._load(con, [m.month for m in stored])
+
+    def _stored_kpis(self, con: duckdb.DuckDBPyConnection) -> list[StoredKpis]:
+        months = self._list_months(con)
+        quality = dict(con.execute("SELECT month, data_quality FROM months").fetchall())
+        values = con.execute("SELECT month, kpi, dimension, value FROM kpi_values").fetchall()
         scalars: dict[str, dict[str, float | None]] = {m.month: {k.id: None for k in SCALAR_KPIS}
                                                        for m in months}
         breakdowns: dict[str, dict[str, dict[str, float]]] = {m.month: {} for m in months}

@@ -21,6 +21,7 @@ before the index; a month no longer in history loses its page.
 from __future__ import annotations
 
 import filecmp
+import functools
 import importlib.resources
 import re
 import time
@@ -41,11 +42,12 @@ from reportgen.fileio import replace_atomically
 from reportgen.history import HistoryStore, StoredKpis
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import scalar_values
-from reportgen.measures import dimension_value_in
+from reportgen.measures import MonthMeasures, dimension_value_in
 from reportgen.monthdata import MonthData
 from reportgen.months import shift, window
 from reportgen.notes import read_note
 from reportgen.render.svg import Line, legend_swatch, line_chart, sparkline
+from reportgen.render.templates import bytecode_cache
 from reportgen.report import reason_meaning
 from reportgen.report_survey import sample_text, score_text, unusual_text, usual_note
 from reportgen.run import MonthRun, from_first_month, report_path
@@ -89,11 +91,13 @@ def _template(name: str) -> str | None:
     return resource.read_text(encoding="utf-8") if resource.is_file() else None
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
-    """The site's templates (``reportgen.templates``), HTML-escaped, undefined names are errors."""
+    """The site's templates (``reportgen.templates``), HTML-escaped, undefined names are errors;
+    compiled once a process, and kept compiled between runs (``reportgen.render.templates``)."""
     return jinja2.Environment(loader=jinja2.FunctionLoader(_template), autoescape=True,
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True)
+                              trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode_cache())
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -422,7 +426,7 @@ def build_site(run: MonthRun, out: str | Path | None = None, workbook: Path | No
     target = site_dir(config, out)  # a wrong outputs.site stops before anything is read or stored
     data = run.data  # the engine's run and its history update, both gated
     tr = translator(config.report.language)
-    stored = HistoryStore(config.resolve(config.history.path)).stored_kpis()
+    stored, measures = HistoryStore(config.resolve(config.history.path)).archive()
     partial = stored_partial_months({m.month: m.completeness for m in stored if m.completeness}, tr)
     for month in data.window:  # months this run judged from its sources
         if month in data.partial:
@@ -436,19 +440,18 @@ def build_site(run: MonthRun, out: str | Path | None = None, workbook: Path | No
         name = report_path(config, run.month).name
         workbook = (write_workbook or _write_workbook)(run, target / run.month / name)
     workbooks[run.month] = workbook
-    drivers = stored_drivers(HistoryStore(config.resolve(config.history.path)), stored, partial)
+    drivers = stored_drivers(measures, stored, partial)
     drivers[run.month] = data.drivers
     comments = {run.month: report_comments(data)}
     return SiteBuilder(config, stored, partial, workbooks, tr, drivers, comments).write(target)
 
 
-def stored_drivers(store: HistoryStore, stored: Sequence[StoredKpis], partial: Mapping[str, str]
-                   ) -> dict[str, dict[str, KpiDrivers]]:
+def stored_drivers(measures: Mapping[str, MonthMeasures], stored: Sequence[StoredKpis],
+                   partial: Mapping[str, str]) -> dict[str, dict[str, KpiDrivers]]:
     """Why each stored month's KPIs changed since the month before, from the segment measures history
-    holds (arithmetic on stored numbers: nothing is recomputed from the sources)."""
+    holds for them (arithmetic on stored numbers: nothing is recomputed from the sources)."""
     months = {m.month for m in stored}
     wanted = [m for m in months if shift(m, -1) in months]
-    measures = store.load({*wanted, *(shift(m, -1) for m in wanted)})
     scalars = {m: scalar_values(values) for m, values in measures.items()}
     return {m: month_drivers(m, shift(m, -1), measures, scalars, partial) for m in wanted}
 

@@ -161,3 +161,38 @@ def test_threads_asking_at_once_lose_no_entry(tmp_path: Path, monkeypatch: pytes
     missing = [f"{w}-{n}" for w in range(8) for n in range(25)
                if again.value(f"{w}-{n}", lambda: "computed again") == "computed again"]
     assert missing == []
+
+
+def test_templates_are_compiled_once_and_again_when_edited(cache_home: Path, tmp_path: Path) -> None:
+    """The email's and the site's templates are kept compiled between runs (the owner's only); a
+    user's template that changed is compiled from its new text, and a damaged entry costs a compile."""
+    import jinja2
+
+    from reportgen.render.templates import bytecode_cache
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "t.html.j2").write_text("one {{ x }}", encoding="utf-8")
+
+    def render(compiles: list[str]) -> str:
+        environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), bytecode_cache=bytecode_cache())
+        compile_source = environment._compile
+
+        def counted(source: str, filename: str) -> object:
+            compiles.append(filename)
+            return compile_source(source, filename)
+
+        environment._compile = counted  # type: ignore[method-assign,assignment]
+        return environment.get_template("t.html.j2").render(x="<b>")
+
+    compiles: list[str] = []
+    assert render(compiles) == "one <b>" and len(compiles) == 1
+    assert render(compiles) == "one <b>" and len(compiles) == 1  # a later run: found compiled
+    kept = list((cache_home / "reportgen").glob("jinja2-*/*"))
+    assert len(kept) == 1 and stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept[0].parent.stat().st_mode) == 0o700
+    (folder / "t.html.j2").write_text("two {{ x }}", encoding="utf-8")
+    assert render(compiles) == "two <b>" and len(compiles) == 2
+    for entry in (cache_home / "reportgen").glob("jinja2-*/*"):
+        entry.write_bytes(entry.read_bytes()[:40] + b"\x00garbage")  # the header kept, the code cut
+    assert render(compiles) == "two <b>" and len(compiles) == 3

@@ -28,6 +28,7 @@ import jinja2
 
 from reportgen.config import Config
 from reportgen.errors import ConfigError
+from reportgen.render.templates import bytecode_cache
 
 from .settings import EmailSettings
 from .summary import EmailSummary
@@ -63,7 +64,8 @@ def template_environment(config: Config) -> jinja2.Environment:
         loaders.append(jinja2.FileSystemLoader(folder))
     loaders.append(_PackageLoader())
     return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=_autoescape,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              bytecode_cache=bytecode_cache())
 
 
 def _render(environment: jinja2.Environment, name: str, context: dict[str, object], where: str) -> str:

@@ -8,6 +8,7 @@ colour or by picture alone. Output is deterministic (golden files compare it).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class Line:
     values: Sequence[float | None]  # one per x label; None: no point (a month without data)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred coordinates recur on every line and page
 def _num(value: float) -> str:
     """A coordinate with at most one decimal, no trailing zeros."""
     text = f"{value:.1f}"
