@@ -38,7 +38,7 @@ from reportgen.coverage import PARTIAL_MARK, partial_note, stored_partial_months
 from reportgen.drivers import KpiDrivers, month_drivers
 from reportgen.drivers_text import DriversBlock, segment_name
 from reportgen.errors import ConfigError
-from reportgen.fileio import replace_atomically
+from reportgen.fileio import atomic_output
 from reportgen.history import HistoryStore, StoredKpis
 from reportgen.i18n import Translator, translator
 from reportgen.kpis import scalar_values
@@ -101,9 +101,11 @@ def environment() -> jinja2.Environment:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, then moved into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
+    """Write ``path`` whole or not at all: a temporary file beside it, then moved into place. A
+    site is for others to read (a web server's user): a new page gets the umask's mode, as any
+    file the user writes, and a page written before keeps its mode."""
+    with atomic_output(path) as temporary:
+        temporary.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def copy_atomic(source: Path, target: Path) -> None:

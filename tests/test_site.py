@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gc
 import html
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -79,6 +81,25 @@ def test_a_dropped_month_leaves_the_site(make_project: ProjectFactory, tmp_path:
     assert (site / "2026-09" / "notes.txt").is_file()  # not ours: left alone
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "2026-09/" not in index and list(table_rows(index, "data-month")) == ["2026-10"]
+
+
+def test_pages_are_readable_by_a_web_server_and_keep_a_mode_set_on_them(
+        make_project: ProjectFactory, tmp_path: Path) -> None:
+    """A site is served by another user (the web server's): new pages and copied workbooks get the
+    umask's mode like any file written by the user; a mode the team set on a page is kept."""
+    config = load_config(hostile_project(make_project))
+    site = tmp_path / "site"
+    previous = os.umask(0o022)
+    try:
+        build_site(MonthRun(config, "2026-10"), site)
+        files = [p for p in site.rglob("*") if p.is_file()]
+        assert {p.suffix for p in files} >= {".html", ".xlsx"}
+        assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o644}
+        os.chmod(site / "index.html", 0o640)
+        build_site(MonthRun(config, "2026-10"), site)
+        assert stat.S_IMODE((site / "index.html").stat().st_mode) == 0o640
+    finally:
+        os.umask(previous)
 
 
 def test_a_build_that_fails_half_way_leaves_the_old_site(make_project: ProjectFactory, tmp_path: Path,
