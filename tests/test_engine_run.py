@@ -198,3 +198,39 @@ def test_side_by_side_keeps_each_connection_setting() -> None:
 
     assert side_by_side(con, [zone("Asia/Tokyo"), zone("America/New_York")]) == \
         ["Asia/Tokyo", "America/New_York"]
+
+
+def test_sums_of_hours_are_exact_so_every_run_gives_the_same_bits(tmp_path: Path) -> None:
+    """Durations are summed as whole microseconds: the sum is the exact one, rounded once, whatever
+    order DuckDB's threads add the rows in (a sum of doubles moved the 15th digit from run to run).
+    The expected values are exact fractions, computed here from the timestamps written."""
+    from fractions import Fraction
+    from random import Random
+
+    from reportgen.measures import segment_measure_name
+
+    draw = Random(7)
+    start = dt.datetime(2026, 10, 1, 8, tzinfo=dt.UTC)
+    rows, microseconds, by_agent = [], 0, {"Ann": 0, "Bob": 0}
+    for n in range(3000):
+        created = start + dt.timedelta(seconds=draw.randrange(20 * 86400))
+        took = dt.timedelta(seconds=draw.randrange(1, 200_000), microseconds=draw.randrange(1_000_000))
+        agent = ("Ann", "Bob")[n % 2]
+        microseconds += took // dt.timedelta(microseconds=1)
+        by_agent[agent] += took // dt.timedelta(microseconds=1)
+        rows.append((f"T{n}", created.isoformat(), "", (created + took).isoformat(), "Billing", "chat", agent,
+                     "1", "0"))
+    write_rows(tmp_path / "t.csv", TICKET_HEADER, rows)
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text('report: {timezone: "UTC"}\nsources:\n  tickets: {path: t.csv}\n', encoding="utf-8")
+    exact = float(Fraction(microseconds, 3_600_000_000))
+    plain = 0.0
+    for row in rows:  # what a sum of the per-row hours in file order gives: not the exact value here
+        plain += (dt.datetime.fromisoformat(row[3]) - dt.datetime.fromisoformat(row[1])) / dt.timedelta(hours=1)
+    assert plain != exact
+
+    runs = [Engine(load_config(config_path)).run().months["2026-10"] for _ in range(3)]
+    for month in runs:
+        assert month.scalars["resolution_hours_sum"] == exact
+        segments = month.dims[segment_measure_name("agent", "resolution_hours_sum")]
+        assert segments == {agent: float(Fraction(total, 3_600_000_000)) for agent, total in by_agent.items()}

@@ -59,7 +59,7 @@ def aggregate(con: duckdb.DuckDBPyConnection, config: Config, dataset: str,
               months: dict[str, MonthMeasures]) -> None:
     """Run every generated query of ``dataset`` over its cleaned view and file the values by month."""
     for query in measures_sql(dataset, config.kpis, business_hours=config.has_business_hours,
-                              outbound=outbound_channels(config), merge_dimensions=True):
+                              outbound=outbound_channels(config), merge_dimensions=True, hour_sums="exact"):
         rows = con.execute(query.sql).fetchall()
         if query.per_dimension:  # several dimensions at once: each filed as its own query's rows
             offset = 0

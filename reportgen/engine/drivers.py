@@ -38,7 +38,7 @@ from reportgen.drivers import (
     segment_key,
 )
 from reportgen.engine.aggregate import label, merge_spellings
-from reportgen.engine.sqlgen import aggregate_expression, option_values
+from reportgen.engine.sqlgen import aggregate_expression, in_hours, is_hour_sum, option_values
 from reportgen.measures import DIMENSION_DEFAULTS, MEASURES, Dimension, MonthMeasures
 from reportgen.sources.outbound import outbound_channels
 
@@ -78,17 +78,25 @@ def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, 
         times.setdefault(cast(str, MEASURES[name].time), []).append(name)
     keys = [_MONTH_COLUMN[t] for t in times] + list(DIMENSIONS)
     inbound = {n for n in names if outbound and MEASURES[n].inbound}
-    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options, n in inbound)} AS "{n}"' for n in names)
+    # sums of hours as whole microseconds in the cube, summed again exactly (``sqlgen.HourSums``)
+    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options, n in inbound, "microseconds")} AS "{n}"'
+                        for n in names)
     cube = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
     queries = []
     for time, measured in times.items():
         month = _MONTH_COLUMN[time]
         sets, dimension, value = _segment_sets(month)
-        sums = ", ".join(f'sum("{n}") AS "{n}"' for n in measured)
+        sums = ", ".join(f'{_cube_sum(n)} AS "{n}"' for n in measured)
         queries.append((f"SELECT {month}, {dimension}, {value}, {sums} FROM {CUBE} "
                         f"WHERE {month} IS NOT NULL GROUP BY GROUPING SETS ({sets})", measured))
     return cube, queries
+
+
+def _cube_sum(name: str) -> str:
+    """A measure summed over the cube's cells: sums of hours are whole microseconds there."""
+    total = f'sum("{name}")'
+    return in_hours(total) if is_hour_sum(MEASURES[name]) else total
 
 
 def survey_drivers_sql(config: Config, tickets: str = TICKETS,

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 from reportgen.config import KpiOptions
 from reportgen.measures import MeasureInfo, active_measures
@@ -112,9 +112,35 @@ def sql_measures(dataset: str, business_hours: bool = False) -> list[MeasureInfo
     return [m for m in active_measures(business_hours) if m.dataset == dataset and m.computed_in_sql]
 
 
-def aggregate_expression(measure: MeasureInfo, options: dict[str, str], inbound: bool = False) -> str:
+# How a sum of hours is written. A sum of DOUBLEs depends on the order of its terms, which DuckDB's
+# threads change from run to run: the same files gave an average resolution of 140.2423546221664 h,
+# then 140.24235462216595 h. Durations come from instants with microseconds at most, so the file
+# engine sums them as whole microseconds (HUGEINT), exactly and in any order, and divides once:
+# "exact". "microseconds": that whole sum, to be summed again (the drivers' cube). "float": a plain
+# sum (the warehouses' statements, in their own dialects).
+HourSums = Literal["float", "exact", "microseconds"]
+MICROSECONDS_PER_HOUR = 3_600_000_000
+
+
+def whole_microseconds(hours: str) -> str:
+    """``hours`` (a DOUBLE) as whole microseconds; NULL past HUGEINT (~4.7e28 hours, no duration)."""
+    return f"TRY_CAST(round(({hours}) * {MICROSECONDS_PER_HOUR}) AS HUGEINT)"
+
+
+def is_hour_sum(measure: MeasureInfo) -> bool:
+    """A sum of durations in hours (the sums ``HourSums`` is about)."""
+    return measure.aggregation == "sum" and measure.unit == "hours"
+
+
+def in_hours(microseconds: str) -> str:
+    """A sum of whole microseconds back in hours (a DOUBLE)."""
+    return f"({microseconds}) / {MICROSECONDS_PER_HOUR}.0"
+
+
+def aggregate_expression(measure: MeasureInfo, options: dict[str, str], inbound: bool = False,
+                         hour_sums: HourSums = "float") -> str:
     """The SQL aggregate of one measure over its relation; ``inbound``: over the rows whose channel is
-    not outbound only (``options["outbound"]``)."""
+    not outbound only (``options["outbound"]``); ``hour_sums``: how a sum of hours is written."""
     column = measure.column.format(**options) if measure.column else None
     condition = measure.filter.format(**options) if measure.filter else None
     if inbound:
@@ -135,6 +161,9 @@ def aggregate_expression(measure: MeasureInfo, options: dict[str, str], inbound:
     if column is None:
         raise ValueError(f"measure {measure.name}: {kind} needs a column")
     value = f"CASE WHEN {condition} THEN {column} END" if condition else column
+    if is_hour_sum(measure) and hour_sums != "float":
+        total = f"coalesce(sum({whole_microseconds(value)}), 0)"
+        return total if hour_sums == "microseconds" else in_hours(total)
     if kind == "sum":
         return f"coalesce(sum({value}), 0)"
     if kind == "mean":
@@ -148,7 +177,7 @@ def aggregate_expression(measure: MeasureInfo, options: dict[str, str], inbound:
 
 def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
                  business_hours: bool = False, outbound: Sequence[str] = (),
-                 merge_dimensions: bool = False) -> list[Query]:
+                 merge_dimensions: bool = False, hour_sums: HourSums = "float") -> list[Query]:
     """Queries computing every SQL measure of ``dataset`` over ``relation`` (default: the dataset name);
     the business-hours measures too when ``business_hours`` (the relation then has their columns);
     ``outbound``: the outbound channel values (trimmed, lower case) the inbound measures leave out.
@@ -157,6 +186,7 @@ def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
     ``merge_dimensions``: the dimension queries of one time column whose measures all add up
     (counts and sums) and share their ``WHERE`` are one ``GROUPING SETS`` query (one scan);
     its rows of tickets without agent are those of the agent ``NULL`` (the caller leaves them out).
+    ``hour_sums``: how sums of hours are written (``HourSums``).
     """
     relation = relation or dataset
     values = option_values(options, outbound)
@@ -171,8 +201,8 @@ def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
         keys = [month] + ([dimension] if dimension else [])
         inbound = bool(outbound) and all(m.inbound for m in measures)  # the whole query: in its WHERE
         columns = ", ".join(
-            f'{aggregate_expression(m, values, bool(outbound) and m.inbound and not inbound)} AS "{m.name}"'
-            for m in measures)
+            f'{aggregate_expression(m, values, bool(outbound) and m.inbound and not inbound, hour_sums)} '
+            f'AS "{m.name}"' for m in measures)
         where = [f"{month} IS NOT NULL"]
         if dimension == "agent":  # tickets without an agent are nobody's
             where.append("agent IS NOT NULL")
@@ -182,14 +212,15 @@ def measures_sql(dataset: str, options: KpiOptions, relation: str | None = None,
         sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
                f"WHERE {' AND '.join(where)} GROUP BY {group}")
         queries.append(Query(dataset, time, dimension, tuple(m.name for m in measures), sql, inbound))
-    return _merged(queries, groups, relation, values, bool(outbound)) if merge_dimensions else queries
+    return (_merged(queries, groups, relation, values, bool(outbound), hour_sums) if merge_dimensions
+            else queries)
 
 
 _ADDITIVE = frozenset({"count", "count_where", "sum"})
 
 
 def _merged(queries: list[Query], groups: dict[tuple[str, str | None], list[MeasureInfo]], relation: str,
-            values: dict[str, str], outbound: bool) -> list[Query]:
+            values: dict[str, str], outbound: bool, hour_sums: HourSums) -> list[Query]:
     """``queries`` with the dimension queries of one (time, inbound) whose measures add up as one
     ``GROUPING SETS`` query (see :func:`measures_sql`)."""
     sets: dict[tuple[str, bool], list[Query]] = {}
@@ -204,8 +235,8 @@ def _merged(queries: list[Query], groups: dict[tuple[str, str | None], list[Meas
         month = _MONTH_COLUMN[time]
         dimensions = [cast(str, q.dimension) for q in merged]
         columns = ", ".join(
-            f'{aggregate_expression(m, values, outbound and m.inbound and not inbound)} AS "{m.name}"'
-            for q in merged for m in groups[(time, q.dimension)])
+            f'{aggregate_expression(m, values, outbound and m.inbound and not inbound, hour_sums)} '
+            f'AS "{m.name}"' for q in merged for m in groups[(time, q.dimension)])
         where = f"{month} IS NOT NULL" + (f" AND NOT ({values['outbound']})" if inbound else "")
         name = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in dimensions) + " END"
         value = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN {d}" for d in dimensions) + " END"
