@@ -105,9 +105,13 @@ def file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[st
             per_key[key] = per_key.get(key, 0) + cast(float, value)
 
 
-def absent_inputs(config: Config, columns: set[str]) -> list[str]:
-    """A note (for `validate`) per optional ticket column no source has."""
-    if not config.sources.of("tickets"):
+def absent_inputs(config: Config, columns: set[str], *, read: bool = True) -> list[str]:
+    """A note (for `validate`) per optional ticket column no source has.
+
+    ``read``: False when a ticket source or file could not be read (its error is the message):
+    ``columns`` then lacks what it holds, so no note is made.
+    """
+    if not read or not config.sources.of("tickets"):
         return []
     helpdesk, business_clock = _from_helpdesk(config), config.kpis.sla.clock == "business"
     needs = {info.name: set(needed_columns(info, helpdesk, business_clock))
