@@ -11,7 +11,11 @@ lets it through, marked ◐ and without verdicts.
 A dataset fails the quality gate when it has rows but none usable, or when more than
 ``quality.max_excluded_share`` of its rows are excluded (duplicates are not
 exclusions: the last copy of a ticket is used; nor are routine skips, ``EXPECTED_SKIPS``,
-unless nothing is left). ``MonthRun._gates`` raises
+unless nothing is left). The tickets fail it also when their sources yield no row at all
+(every file holds only its header, a pull or a worksheet holds no ticket, a warehouse
+returns none, ``NO_ROWS_LINE``): a report would say "0 tickets" of an export that came
+back empty. A source that could not be read at all is told by its own error instead
+(`validate` lists both kinds). ``MonthRun._gates`` raises
 ``QualityGateError`` before the history store, the workbook, the Sheet or the
 email are touched; ``reportgen validate`` reports the same lines and exits 1.
 
@@ -23,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from reportgen.config import Config
+from reportgen.config import ApiSource, Config, FileSource, SheetSource, SourceConfig, WarehouseSource
 from reportgen.coverage import PARTIAL_MARK, coverage_span, month_bounds, month_gaps
 from reportgen.engine.result import DatasetQuality, EngineResult
 from reportgen.errors import DataError
@@ -60,6 +64,18 @@ FIXES: dict[str, str] = {
                           "and the survey kind",
 }
 DEFAULT_FIX = "fix the export or the source's settings; `reportgen validate` lists every row"
+
+# the tickets' sources yielded no row: "<dataset>: <sources>: <n files, >no rows — <fix>"
+NO_ROWS_LINE = "{dataset}: {sources}: {count}no rows — {fix}"
+NO_ROWS_FILES = "{files} files, "
+NO_ROWS_FIXES = {
+    "path": "the export came back empty (only its header); check its filter or date range and export again",
+    "api": "the pull stored no ticket; check the source's start: and filter, then `reportgen pull` again",
+    "google_sheet": "the worksheet holds only its header; check sources.{dataset}.worksheet",
+    "warehouse": "the table or query returned no row for the months computed; check sources.{dataset}",
+}
+# the datasets whose sources must yield rows (surveys may be few or none in a month)
+REQUIRED_ROWS = ("tickets",)
 
 
 PARTIAL_LINE = ("{month} is a partial month: {what} (quality.month_gap_days: {gap}) — {fix}, or add "
@@ -107,12 +123,47 @@ def over_gate(quality: DatasetQuality, max_share: float) -> str | None:
     return None
 
 
+def source_name(source: SourceConfig) -> str:
+    """How the no-rows line names a source: its path or glob as configured, ``api: zendesk``, the
+    sheet, the warehouse's table (never its URL, which may hold a password)."""
+    if isinstance(source, FileSource):
+        return source.path
+    if isinstance(source, ApiSource):
+        return f"api: {source.api}"
+    if isinstance(source, SheetSource):
+        return f"google_sheet: {source.google_sheet}" + (f" ({source.worksheet})" if source.worksheet else "")
+    if isinstance(source, WarehouseSource):
+        return f"warehouse table {source.table}" if source.table else "warehouse query"
+    return source.kind
+
+
+def no_rows_failure(result: EngineResult, config: Config, dataset: str) -> str | None:
+    """The line stopping a run whose ``dataset`` sources yielded no row at all; None when they did,
+    or when nothing was read because a source failed (its own error says why: ``validate``)."""
+    sources = config.sources.of(dataset)
+    quality = result.quality.get(dataset)
+    if not sources or quality is None or quality.rows_read:
+        return None
+    if not quality.files and result.fatal:
+        return None  # no file was read: the source's own error is the message
+    count = NO_ROWS_FILES.format(files=f"{len(quality.files):,}") if len(quality.files) > 1 else ""
+    kinds = list(dict.fromkeys(source.kind for source in sources))
+    fix = "; ".join(NO_ROWS_FIXES.get(kind, DEFAULT_FIX) for kind in kinds).format(dataset=dataset)
+    return NO_ROWS_LINE.format(dataset=dataset, sources=", ".join(source_name(s) for s in sources),
+                               count=count, fix=fix)
+
+
 def gate_failures(result: EngineResult, config: Config) -> list[str]:
-    """One line per dataset over the quality gate: dataset, count, top reason and the fix."""
+    """One line per dataset over the quality gate: dataset, count, top reason and the fix (or, for
+    the tickets, that their sources yielded no row)."""
     lines = []
     for dataset in GATED_DATASETS:
         quality = result.quality.get(dataset)
         if quality is None:
+            continue
+        empty = no_rows_failure(result, config, dataset) if dataset in REQUIRED_ROWS else None
+        if empty is not None:
+            lines.append(empty)
             continue
         what = over_gate(quality, config.quality.max_excluded_share)
         if what is None:
