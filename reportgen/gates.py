@@ -6,7 +6,9 @@
 A report month fails the whole-month gate (``check_whole_month``) when its data starts
 more than ``quality.month_gap_days`` after its first day, ends more than that before
 its last, or the month has not ended (``reportgen.coverage``); ``--allow-partial``
-lets it through, marked ◐ and without verdicts.
+lets it through, marked ◐ and without verdicts. A report month inside the tickets' first and
+last day with no ticket created in it (a month's export that came back empty) fails it too;
+surveys do not make it whole.
 
 A dataset fails the quality gate when it has rows but none usable, or when more than
 ``quality.max_excluded_share`` of its rows are excluded (duplicates are not
@@ -87,6 +89,9 @@ PARTIAL_RUNNING = "it has not ended yet ({dataset} data until {last})"
 PARTIAL_FIXES = {"path": "export the whole month again", "api": "pull again (`reportgen pull`)"}
 PARTIAL_FIX_OTHER = "read the whole month again"
 PARTIAL_RUNNING_FIX = "report it once the month has ended"
+# the report month lies inside the tickets' first and last day, yet no ticket was created in it
+NO_TICKET_LINE = ("{month} has no ticket: tickets data from {first} to {last}, none created in {month} — "
+                  "{fix} (its export may have come back empty), or add --allow-partial to send it as it is")
 
 
 class PartialMonthError(DataError):
@@ -201,9 +206,16 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"  # 4 Nov 2026: messages are English
 
 
+def _reread(config: Config, dataset: str) -> str:
+    """How to read the whole month again, per kind of the dataset's sources."""
+    kinds = list(dict.fromkeys(source.kind for source in config.sources.of(dataset)))
+    return " or ".join(PARTIAL_FIXES.get(kind, PARTIAL_FIX_OTHER) for kind in kinds) or PARTIAL_FIX_OTHER
+
+
 def partial_month_failure(result: EngineResult, config: Config, month: str,
                           today: dt.date | None = None) -> str | None:
-    """The line stopping a partial report month: the first and last day with data and the fix.
+    """The line stopping a partial report month: the first and last day with data and the fix; also
+    a month inside the tickets' span without a ticket created (``NO_TICKET_LINE``).
 
     None when the month is whole, or when no ticket or survey has a date (nothing to judge).
     """
@@ -215,6 +227,12 @@ def partial_month_failure(result: EngineResult, config: Config, month: str,
     gap = config.quality.month_gap_days
     late, early, running = month_gaps((first, last), month, today, gap)
     if not (late or early or running):
+        if dataset == "tickets" and month in result.months \
+                and not result.months[month].scalars.get("tickets_created"):
+            # inside the tickets' span yet without one: its export came back empty (surveys, the
+            # resolution of earlier tickets or business figures do not make it whole)
+            return NO_TICKET_LINE.format(month=month, first=_day(first), last=_day(last),
+                                         fix=_reread(config, dataset))
         return None
     month_first, month_last = month_bounds(month)
     if running:
@@ -226,8 +244,7 @@ def partial_month_failure(result: EngineResult, config: Config, month: str,
             short.append(PARTIAL_ENDS.format(days=(month_last - last).days, month_last=_day(month_last)))
         what = PARTIAL_DATA.format(dataset=dataset, first=_day(first), last=_day(last),
                                    short=" and ".join(short))
-        kinds = list(dict.fromkeys(source.kind for source in config.sources.of(dataset)))
-        fix = " or ".join(PARTIAL_FIXES.get(kind, PARTIAL_FIX_OTHER) for kind in kinds) or PARTIAL_FIX_OTHER
+        fix = _reread(config, dataset)
     return PARTIAL_LINE.format(month=month, what=what, gap=gap, fix=fix, mark=PARTIAL_MARK)
 
 

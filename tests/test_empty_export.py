@@ -156,6 +156,26 @@ def test_a_report_month_without_tickets_is_not_whole_because_of_its_surveys(tmp_
     assert not (tmp_path / "reports").exists()
 
 
+def test_a_report_month_inside_the_tickets_span_without_a_ticket_is_not_whole(tmp_path: Path) -> None:
+    """September's and November's tickets, October's file empty but October's surveys there: building
+    October stops rather than reporting 0 tickets as a whole month."""
+    config = project(tmp_path, tickets={"tickets-2026-09.csv": tickets_of("2026-09", "s"),
+                                        "tickets-2026-10.csv": [],
+                                        "tickets-2026-11.csv": tickets_of("2026-11", "n")})
+    out = tmp_path / "october.xlsx"
+    code, output = invoke("build", "--config", str(config), "--month", "2026-10", "--no-cache", "--out", str(out))
+    assert code == 1, output
+    assert errors(output) == [
+        "error: 2026-10 has no ticket: tickets data from 1 Sep 2026 to 28 Nov 2026, none created in 2026-10 — "
+        "export the whole month again (its export may have come back empty), or add --allow-partial to send "
+        "it as it is"]
+    assert not out.exists()
+    assert not (tmp_path / "reportgen-history.duckdb").exists()
+    # November, with its tickets, is whole
+    code, output = invoke("build", "--config", str(config), "--month", "2026-11", "--no-cache", "--out", str(out))
+    assert code == 0, output
+
+
 def test_a_pulled_store_without_tickets_names_the_pull(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZD_TOKEN", "secret-token")
     config_path = tmp_path / "config.yaml"
