@@ -827,7 +827,7 @@ TARGET_RANGES: dict[Unit, tuple[float, float | None, str]] = {
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    return f"{value:.15g}"  # 1500000, not 1.5e+06
 
 
 def target_range_problem(unit: Unit, value: Any) -> str | None:

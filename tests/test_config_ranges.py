@@ -54,6 +54,9 @@ def one_problem(text: str) -> str:
     ("avg_first_response_hours: -4", "targets.avg_first_response_hours (line 7): -4 is outside the range "
                                      "of an hours target, 0 or more"),
     ("cac: -1", "targets.cac (line 7): -1 is outside the range of a money target, 0 or more"),
+    ("clv: -1500000", "targets.clv (line 7): -1500000 is outside the range of a money target, 0 or more"),
+    ("csat: 85.3", "targets.csat (line 7): 85.3 is outside the range of a percent target, 0 to 1 "
+                   "(a fraction: write 85.3 % as 0.853)"),
     ("ticket_volume: -10", "targets.ticket_volume (line 7): -10 is outside the range of a count target, 0 or more"),
     ("csat: .inf", "targets.csat (line 7): inf is not a finite number: a percent target is 0 to 1"),
     ('csat: "85"', "targets.csat (line 7): 85 is outside the range of a percent target, 0 to 1 "
