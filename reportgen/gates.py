@@ -33,6 +33,7 @@ from reportgen.config import ApiSource, Config, FileSource, SheetSource, SourceC
 from reportgen.coverage import PARTIAL_MARK, coverage_span, month_bounds, month_gaps
 from reportgen.engine.result import DatasetQuality, EngineResult
 from reportgen.errors import DataError
+from reportgen.i18n import translator
 
 GATED_DATASETS = ("tickets", "surveys")
 
@@ -40,7 +41,8 @@ GATED_DATASETS = ("tickets", "surveys")
 # question): excluded as the spec says, but routine, so `validate` does not fail on them alone
 EXPECTED_SKIPS = frozenset({"missing_score", "missing_submitted_at"})
 
-SUMMARY_LINE = "{dataset}: {excluded} of {read} rows excluded ({reasons}) — see the Data Quality tab"
+# the tab as the workbook names it, in the report's language (the rest of a message is English)
+SUMMARY_LINE = "{dataset}: {excluded} of {read} rows excluded ({reasons}) — see the {tab} tab"
 NO_USABLE_ROW = "no usable row"
 OVER_SHARE = "more than {share} of the rows (quality.max_excluded_share: {limit})"
 GATE_LINE = "{dataset}: {excluded} of {read} rows excluded ({reasons}): {what} — {fix}"
@@ -188,15 +190,18 @@ def check_quality(result: EngineResult, config: Config) -> None:
         raise QualityGateError(failures[0] if len(failures) == 1 else "; ".join(failures))
 
 
-def exclusion_summary(result: EngineResult) -> list[str]:
-    """One line per dataset that lost rows: the count and the reasons, most first."""
+def exclusion_summary(result: EngineResult, language: str = "en") -> list[str]:
+    """One line per dataset that lost rows: the count and the reasons, most first; the Data Quality
+    tab named as the workbook in ``language`` names it."""
+    tab = translator(language).t("tab.quality")
     lines = []
     for dataset in GATED_DATASETS:
         quality = result.quality.get(dataset)
         if quality is None or not excluded_rows(quality):
             continue
         lines.append(SUMMARY_LINE.format(dataset=dataset, excluded=f"{excluded_rows(quality):,}",
-                                         read=f"{quality.rows_read:,}", reasons=_reason_text(quality)))
+                                         read=f"{quality.rows_read:,}", reasons=_reason_text(quality),
+                                         tab=tab))
     return lines
 
 

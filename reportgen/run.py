@@ -135,7 +135,7 @@ class MonthRun:
         if self._cache is not None and not self.from_cache:  # only a result that passed its checks
             self._cache.store(result, self._started)
         if self.notify is not None:
-            for line in exclusion_summary(result):
+            for line in exclusion_summary(result, self.config.report.language):
                 self.notify(line)
 
     def _gates(self, result: EngineResult) -> None:
