@@ -23,6 +23,7 @@ from reportgen.cli_common import (
     no_cache_option,
     open_config,
     to_stderr,
+    workbook_target,
 )
 from reportgen.cli_pull import offline_option, pull_first
 from reportgen.i18n import LANGUAGES
@@ -103,10 +104,11 @@ def build(config_path: Path, month: str, out: Path | None, offline: bool, allow_
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
+    target = workbook_target(config, month, out)  # refused before anything is pulled or computed
     pull_first(config, offline)
     run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
                    cache=not no_cache)
-    target = XlsxOutput(out).write(run)
+    target = XlsxOutput(target).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
 
@@ -128,9 +130,11 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
 
     end = parse_month_option(month, "Europe/Rome")
     config_path = write_demo_project(folder, end_month=end)
+    config = open_config(config_path)
+    target = workbook_target(config, end, out)  # not over the sample data or its config
     to_stderr(PLANTED_PROBLEMS)  # before the run's "1 of … rows excluded" notice, which it explains
-    run = MonthRun(open_config(config_path), end, notify=to_stderr)
-    target = XlsxOutput(out).write(run)
+    run = MonthRun(config, end, notify=to_stderr)
+    target = XlsxOutput(target).write(run)
     click.echo(f"Demo report for {run.month}: {target}")
     click.echo(f"Sample data:   {folder / 'data'}")
     click.echo(f"Its config:    {config_path}")
