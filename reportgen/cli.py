@@ -22,6 +22,7 @@ from reportgen.cli_common import (
     month_value,
     no_cache_option,
     open_config,
+    site_target,
     to_stderr,
     workbook_target,
 )
@@ -71,18 +72,28 @@ def validate(config_path: Path) -> None:
     excluded.
     """
     from reportgen.engine import Engine
-    from reportgen.errors import one_line
+    from reportgen.errors import ConfigError, OutputError, ReportgenError, one_line
     from reportgen.gates import QualityGateError, gate_failures
     from reportgen.outputs import output_problems
     from reportgen.sources.api import check_credentials
     from reportgen.textreport import validation_report
 
     config = open_config(config_path)
+    targets: list[ReportgenError] = []
+    try:  # report.output (and the site's folder): never a file reportgen reads or keeps
+        workbook_target(config, "last")
+        if "site" in config.outputs:
+            site_target(config, "last")
+    except OutputError as exc:
+        targets.append(exc)
+    except ConfigError:
+        pass  # a wrong outputs.site: output_problems tells it
     result = Engine(config, max_problems=None, collect=True).run()
     for note in result.notes:
         click.echo(one_line(f"note: {note}"))
     gate = [QualityGateError(line) for line in gate_failures(result, config)]
-    text, ok = validation_report(result, [*output_problems(config), *check_credentials(config), *gate])
+    problems = [*output_problems(config), *targets, *check_credentials(config), *gate]
+    text, ok = validation_report(result, problems)
     click.echo(text)
     if not ok:
         sys.exit(1)

@@ -185,8 +185,10 @@ def workbook_target(config: Config, month: str, out: Path | None = None) -> Path
     from reportgen.run import report_path
 
     month = parse_month_option(month, config.report.timezone)
-    return check_file(config, report_path(config, month, out), WORKBOOK,
-                      "--out" if out is not None else "report.output", month)
+    if out is not None:
+        return check_file(config, Path(out), WORKBOOK, "--out", month)
+    return check_file(config, report_path(config, month), WORKBOOK, "report.output", month,
+                      shown=config.report.output)
 
 
 def site_target(config: Config, month: str, out: Path | None = None) -> Path:

@@ -5,6 +5,7 @@ Registered on the main group in cli.py (``main.add_command(email)``, ``main.add_
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -24,7 +25,7 @@ from reportgen.cli_common import (
     workbook_target,
 )
 from reportgen.cli_pull import offline_option, pull_first
-from reportgen.errors import ReportgenError
+from reportgen.errors import ConfigError, ReportgenError
 
 
 def _addresses(context: click.Context, parameter: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -114,7 +115,8 @@ def run(config_path: Path, month: str, offline: bool, allow_partial: bool, no_ca
     config = open_config(config_path)
     workbook_target(config, month)  # every file a step writes, refused before anything is computed
     if "site" in config.outputs:
-        site_target(config, month)
+        with contextlib.suppress(ConfigError):  # a wrong outputs.site is the site step's failure
+            site_target(config, month)
     pull_first(config, offline)
     month_run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
                          cache=not no_cache)

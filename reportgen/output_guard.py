@@ -58,12 +58,14 @@ class Kept:
     kind: str = "file"  # "file", "pattern" or "folder"
 
 
-def check_file(config: Config, target: Path, written: Written, option: str, month: str) -> Path:
+def check_file(config: Config, target: Path, written: Written, option: str, month: str,
+               shown: str | None = None) -> Path:
     """``target`` (a file ``written`` is written to, named by ``option``) when it may be written;
     else ``OutputError`` in one line: which file it is and the fix. ``month``: the report month,
-    ``YYYY-MM`` or ``last``."""
+    ``YYYY-MM`` or ``last``; ``shown``: the path as the user wrote it (a config value), when not
+    ``target``."""
     month = parse_month_option(month, config.report.timezone)
-    named = f"{option} {target}"
+    named = f"{option} {shown or target}"
     clash = _clash(target, kept_files(config, month))
     if clash is not None:
         if clash.kind == "pattern":
@@ -73,13 +75,19 @@ def check_file(config: Config, target: Path, written: Written, option: str, mont
         else:
             problem = f"this is {clash.what}"
         raise OutputError(f"{named}: {problem}", hint=_fix(written, option, month))
-    if written.suffix and target.suffix.lower() != written.suffix:
-        stem = target.name[: -len(target.suffix)] if target.suffix else target.name
-        suggestion = target.with_name(stem + written.suffix) if stem else Path(_example(written, month))
-        given = f"a '{target.suffix}' file" if target.suffix else "a file without an extension"
-        raise OutputError(f"{named}: the name must end in {written.suffix}: {written.noun} is "
-                          f"{written.kind}, not {given}", hint=f"e.g. {_setting(option, suggestion)}")
+    _check_suffix(PurePath(shown or target), written, option, month)
     return target
+
+
+def _check_suffix(name: PurePath, written: Written, option: str, month: str) -> None:
+    """``OutputError`` when ``name`` does not end in ``written``'s suffix (in any case)."""
+    if not written.suffix or name.suffix.lower() == written.suffix:
+        return
+    stem = name.name[: -len(name.suffix)] if name.suffix else name.name
+    suggestion = str(name.with_name(stem + written.suffix)) if stem else _example(written, month)
+    given = f"a '{name.suffix}' file" if name.suffix else "a file without an extension"
+    raise OutputError(f"{option} {name}: the name must end in {written.suffix}: {written.noun} is "
+                      f"{written.kind}, not {given}", hint=f"e.g. {_setting(option, suggestion)}")
 
 
 def check_site(config: Config, folder: Path, option: str, month: str, workbook: str) -> Path:
@@ -104,9 +112,8 @@ def check_site(config: Config, folder: Path, option: str, month: str, workbook: 
                 and (place.name == "index.html" or place.suffix.lower() == ".xlsx"))):
             raise OutputError(f"{named}: the site replaces or removes {place}, and it is {item.what}",
                               hint=_fix(SITE, option, month))
-    if not workbook.lower().endswith(".xlsx"):  # each month's workbook is named as report.output names it
-        raise OutputError(f"report.output {config.report.output}: the name must end in .xlsx: the report "
-                          f"is {WORKBOOK.kind}", hint=f"e.g. report.output: {WORKBOOK.example}")
+    # each month's workbook is named as report.output names it
+    _check_suffix(PurePath(config.report.output), WORKBOOK, "report.output", month)
     return folder
 
 
@@ -121,7 +128,7 @@ def _example(written: Written, month: str) -> str:
     return written.example.replace("{month}", month)
 
 
-def _setting(option: str, value: Path) -> str:
+def _setting(option: str, value: str) -> str:
     """``value`` as the user gives it: after the option (``--out x.xlsx``), as the config key's value
     (``report.output: x.xlsx``), else alone."""
     if option.startswith("--"):

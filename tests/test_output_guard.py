@@ -117,9 +117,9 @@ def test_report_output_in_the_config_is_checked_too(project: Path) -> None:
         encoding="utf-8")
     before = (project / "data" / "business.csv").read_bytes()
     for command in ("build", "run", "email"):
-        line = refused(invoke(command), "this is the business source's file",
-                       "set report.output to another file, e.g. reports/{month}.xlsx")
-        assert f"report.output {project / 'data' / 'business.csv'}:" in line
+        refused(invoke(command), "report.output data/business.csv: this is the business source's file "
+                                 "(sources.business.path) — set report.output to another file, "
+                                 "e.g. reports/{month}.xlsx")
     assert (project / "data" / "business.csv").read_bytes() == before
     nothing_computed(project)
 
@@ -226,3 +226,25 @@ def test_the_workbook_api_refuses_before_computing(project: Path) -> None:
 def test_an_existing_file_is_compared_by_identity(project: Path) -> None:
     os.link(project / "data" / "surveys.csv", project / "hard.eml")
     refused(invoke("email", "--dry-run", "--eml", "hard.eml"), "this is the surveys source's file")
+
+
+def test_validate_lists_a_report_output_it_would_refuse(project: Path) -> None:
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'report: {title: "Test Report",', 'report: {output: "reports/{month}.pdf", title: "Test Report",'),
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 1, result.output
+    assert ("error: report.output reports/{month}.pdf: the name must end in .xlsx: the report is an Excel "
+            "workbook, not a '.pdf' file — e.g. report.output: reports/{month}.xlsx") in result.output
+    assert not (project / HISTORY).exists()  # validate writes nothing
+
+
+def test_the_site_names_its_workbooks_as_report_output_does(project: Path) -> None:
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'report: {title: "Test Report",', 'report: {output: "reports/{month}.ods", title: "Test Report",'),
+        encoding="utf-8")
+    refused(invoke("site", "--out", "site"), "report.output reports/{month}.ods: the name must end in .xlsx")
+    assert not (project / "site").exists()
+    nothing_computed(project)
