@@ -8,7 +8,7 @@ sent. Refused, in one line naming the file and the fix (``OutputError``):
 * a workbook not named ``.xlsx``, a message not named ``.eml``;
 * the config file; every file a source reads now (a glob: every file it matches, and any
   path it would match, so the next run does not read the report as data); a source's Google
-  key file, a local DuckDB warehouse; the managers' notes (report.notes);
+  key file, a local DuckDB warehouse; the manager's notes (report.notes);
 * the history file and its write-ahead log, the store of pulled records and its log;
 * anything inside the result cache folder (beside the history) or reportgen's cache folder.
 
@@ -138,7 +138,7 @@ def _setting(option: str, value: str) -> str:
 
 def kept_files(config: Config, month: str) -> list[Kept]:
     """Every file (pattern, folder) reportgen reads or keeps for ``config``; ``month``: the report
-    month (the managers' notes are one file a month)."""
+    month (the manager's notes are one file a month)."""
     kept: list[Kept] = []
 
     def add(what: str, path: str | Path, kind: str = "file") -> None:
@@ -182,7 +182,7 @@ def kept_files(config: Config, month: str) -> list[Kept]:
     if cache is not None:
         add("reportgen's cache folder", cache, "folder")
     notes = config.report.notes
-    add("the managers' notes (report.notes)",
+    add(f"the pattern of the manager's notes '{notes}' (report.notes)",
         glob.escape(str(config.resolve(notes.replace("{month}", "\0")))).replace("\0", "*"), "pattern")
     return kept
 

@@ -248,3 +248,16 @@ def test_the_site_names_its_workbooks_as_report_output_does(project: Path) -> No
     refused(invoke("site", "--out", "site"), "report.output reports/{month}.ods: the name must end in .xlsx")
     assert not (project / "site").exists()
     nothing_computed(project)
+
+
+def test_the_site_month_folders_are_named_as_the_site_names_them() -> None:
+    from reportgen import output_guard, site
+
+    assert output_guard.MONTH_DIR.pattern == site.MONTH_DIR.pattern
+
+
+def test_a_note_is_not_overwritten(project: Path) -> None:
+    (project / "notes").mkdir()
+    refused(invoke("publish", "--dry-run", "--requests-out", "notes/2026-09.md"),
+            "--requests-out notes/2026-09.md: the pattern of the manager's notes 'notes/{month}.md' "
+            "(report.notes) matches it")
