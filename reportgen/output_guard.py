@@ -93,7 +93,7 @@ def _check_suffix(name: PurePath, written: Written, option: str, month: str) -> 
 def check_site(config: Config, folder: Path, option: str, month: str, workbook: str) -> Path:
     """The site's ``folder`` (named by ``option``) when it may be written; else ``OutputError``: a page
     or workbook (named ``workbook``) it writes, or one it removes (a month's ``index.html`` and
-    ``*.xlsx``), is a file reportgen reads or keeps, or the workbook is not named .xlsx."""
+    ``*.xlsx``), is a file reportgen reads or keeps (report.output ends in .xlsx: ``config``)."""
     month = parse_month_option(month, config.report.timezone)
     kept = kept_files(config, month)
     named = f"{option} {folder}"
@@ -112,8 +112,6 @@ def check_site(config: Config, folder: Path, option: str, month: str, workbook: 
                 and (place.name == "index.html" or place.suffix.lower() == ".xlsx"))):
             raise OutputError(f"{named}: the site replaces or removes {place}, and it is {item.what}",
                               hint=_fix(SITE, option, month))
-    # each month's workbook is named as report.output names it
-    _check_suffix(PurePath(config.report.output), WORKBOOK, "report.output", month)
     return folder
 
 

@@ -112,15 +112,16 @@ def test_a_wrong_extension_is_refused(project: Path, args: tuple[str, ...], says
 
 def test_report_output_in_the_config_is_checked_too(project: Path) -> None:
     config = project / "config.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        'report: {title: "Test Report",', 'report: {output: "data/business.csv", title: "Test Report",'),
-        encoding="utf-8")
-    before = (project / "data" / "business.csv").read_bytes()
+    config.write_text(config.read_text(encoding="utf-8")
+                      .replace('"data/business.csv"', '"data/business.xlsx"')
+                      .replace('report: {title: "Test Report",',
+                               'report: {output: "data/business.xlsx", title: "Test Report",'), encoding="utf-8")
+    (project / "data" / "business.xlsx").write_bytes(b"the team's business workbook")
     for command in ("build", "run", "email"):
-        refused(invoke(command), "report.output data/business.csv: this is the business source's file "
+        refused(invoke(command), "report.output data/business.xlsx: this is the business source's file "
                                  "(sources.business.path) — set report.output to another file, "
                                  "e.g. reports/{month}.xlsx")
-    assert (project / "data" / "business.csv").read_bytes() == before
+    assert (project / "data" / "business.xlsx").read_bytes() == b"the team's business workbook"
     nothing_computed(project)
 
 
@@ -231,21 +232,22 @@ def test_an_existing_file_is_compared_by_identity(project: Path) -> None:
 def test_validate_lists_a_report_output_it_would_refuse(project: Path) -> None:
     config = project / "config.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
-        'report: {title: "Test Report",', 'report: {output: "reports/{month}.pdf", title: "Test Report",'),
-        encoding="utf-8")
+        'report: {title: "Test Report",', 'report: {output: "reports/out.xlsx", title: "Test Report",')
+        + 'history: {path: "reports/out.xlsx"}\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 1, result.output
-    assert ("error: report.output reports/{month}.pdf: the name must end in .xlsx: the report is an Excel "
-            "workbook, not a '.pdf' file — e.g. report.output: reports/{month}.xlsx") in result.output
-    assert not (project / HISTORY).exists()  # validate writes nothing
+    assert ("error: report.output reports/out.xlsx: this is the history file (history.path) — set "
+            "report.output to another file, e.g. reports/{month}.xlsx") in result.output
+    assert not (project / "reports").exists()  # validate writes nothing
 
 
-def test_the_site_names_its_workbooks_as_report_output_does(project: Path) -> None:
+def test_a_report_output_without_xlsx_is_refused_by_the_config(project: Path) -> None:
     config = project / "config.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         'report: {title: "Test Report",', 'report: {output: "reports/{month}.ods", title: "Test Report",'),
         encoding="utf-8")
-    refused(invoke("site", "--out", "site"), "report.output reports/{month}.ods: the name must end in .xlsx")
+    for command in ("build", "site"):
+        refused(invoke(command), "report.output", ".xlsx")
     assert not (project / "site").exists()
     nothing_computed(project)
 
