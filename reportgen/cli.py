@@ -139,7 +139,10 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
-    end = parse_month_option(month, "Europe/Rome")
+    end, last = parse_month_option(month, "Europe/Rome"), parse_month_option("last", "Europe/Rome")
+    if end > last:  # its report (and the build it suggests) would stop on a month not over yet
+        raise click.BadParameter(f"{end} has not ended yet: the sample year ends with a whole month "
+                                 f"(e.g. --month {last}, the default 'last')", param_hint="'--month'")
     config_path = write_demo_project(folder, end_month=end)
     config = open_config(config_path)
     target = workbook_target(config, end, out)  # not over the sample data or its config
