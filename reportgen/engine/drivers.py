@@ -7,7 +7,10 @@ each dimension (``GROUPING SETS``: one scan for the three dimensions):
 
 * tickets: one grouped query over the tickets (a small cube: every driver
   measure by created month, resolved month and the three dimensions), then per
-  time column (created, resolved) its measures summed from the cube;
+  time column (created, resolved) its measures summed from the cube. Tickets
+  read in a warehouse get their cube computed there, in the pushed-down
+  statement over the same cleaned rows (``engine.warehouse``); its rows are
+  loaded here and summed by the same second step;
 * surveys: one query over the responses joined once to the ticket they name
   (``ticket_id``); a response naming no ticket, or one that is not in the
   data, is the segment ``NO_TICKET``. The join runs once both stages are done
@@ -25,7 +28,8 @@ store keeps them with the other measures).
 from __future__ import annotations
 
 from collections import Counter
-from typing import cast
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import duckdb
 
@@ -38,7 +42,7 @@ from reportgen.drivers import (
     segment_key,
 )
 from reportgen.engine.aggregate import label, merge_spellings
-from reportgen.engine.sqlgen import aggregate_expression, in_hours, is_hour_sum, option_values
+from reportgen.engine.sqlgen import HourSums, aggregate_expression, in_hours, is_hour_sum, option_values
 from reportgen.measures import DIMENSION_DEFAULTS, MEASURES, Dimension, MonthMeasures
 from reportgen.sources.outbound import outbound_channels
 
@@ -61,42 +65,68 @@ def _segment_sets(month: str, extra: str = "") -> tuple[str, str, str]:
 CUBE = "drivers_cube"  # the tickets' measures by created month, resolved month and all three dimensions
 
 
-def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, list[tuple[str, list[str]]]]:
-    """The tickets' driver measures in two steps: (SQL of the cube, [(SQL, measure names)] per time
-    column).
+@dataclass(frozen=True)
+class TicketCube:
+    """The first step of the tickets' drivers: one grouped query over the cleaned tickets (a few
+    thousand rows), its grouping columns ``keys`` (the months of the measures' time columns, then the
+    dimensions) and measure columns ``measures`` (named as the measures), in that order.
 
-    The cube is one grouped query over the tickets: every driver measure by created month, resolved
-    month, category, channel and agent (a few thousand rows). Each time column's query then sums
-    its measures from the cube by that month and, in turn, each dimension (grouping sets); rows
-    ``(month, dimension, value, measure values…)``.
-    """
+    ``hour_sums``: how its sums of hours are written (``sqlgen.HourSums``): whole microseconds in
+    the file engine (summed again exactly), plain sums in a warehouse's dialect (``"float"``)."""
+
+    sql: str
+    keys: tuple[str, ...]
+    measures: tuple[str, ...]
+    hour_sums: HourSums
+
+
+def ticket_cube(config: Config, relation: str = "tickets", where: str | None = None,
+                hour_sums: HourSums = "microseconds") -> TicketCube:
+    """The cube of the tickets' driver measures over ``relation`` (``where``: of its rows those)."""
     outbound = outbound_channels(config)  # an inbound measure leaves them out, per segment as in total
     options = option_values(config.kpis, outbound)
     names = driver_measures("tickets")
-    times: dict[str, list[str]] = {}
-    for name in names:
-        times.setdefault(cast(str, MEASURES[name].time), []).append(name)
-    keys = [_MONTH_COLUMN[t] for t in times] + list(DIMENSIONS)
+    keys = [*dict.fromkeys(_MONTH_COLUMN[cast(str, MEASURES[n].time)] for n in names), *DIMENSIONS]
     inbound = {n for n in names if outbound and MEASURES[n].inbound}
-    # sums of hours as whole microseconds in the cube, summed again exactly (``sqlgen.HourSums``)
-    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options, n in inbound, "microseconds")} AS "{n}"'
+    columns = ", ".join(f'{aggregate_expression(MEASURES[n], options, n in inbound, hour_sums)} AS "{n}"'
                         for n in names)
-    cube = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
-            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation}{f' WHERE {where}' if where else ''} "
+           f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    return TicketCube(sql, tuple(keys), tuple(names), hour_sums)
+
+
+def cube_queries(config: Config, hour_sums: HourSums = "microseconds") -> list[tuple[str, list[str]]]:
+    """The second step: per time column, its measures summed from the cube (``CUBE``) by that month
+    and, in turn, each dimension (grouping sets); [(SQL, measure names)] giving rows ``(month,
+    dimension, value, measure values…)``."""
+    times: dict[str, list[str]] = {}
+    for name in driver_measures("tickets"):
+        times.setdefault(cast(str, MEASURES[name].time), []).append(name)
     queries = []
     for time, measured in times.items():
         month = _MONTH_COLUMN[time]
         sets, dimension, value = _segment_sets(month)
-        sums = ", ".join(f'{_cube_sum(n)} AS "{n}"' for n in measured)
+        sums = ", ".join(f'{_cube_sum(n, hour_sums)} AS "{n}"' for n in measured)
         queries.append((f"SELECT {month}, {dimension}, {value}, {sums} FROM {CUBE} "
                         f"WHERE {month} IS NOT NULL GROUP BY GROUPING SETS ({sets})", measured))
-    return cube, queries
+    return queries
 
 
-def _cube_sum(name: str) -> str:
-    """A measure summed over the cube's cells: sums of hours are whole microseconds there."""
+def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, list[tuple[str, list[str]]]]:
+    """The tickets' driver measures in two steps (the file engine's): (SQL of the cube,
+    [(SQL, measure names)] per time column), see :class:`TicketCube` and :func:`cube_queries`.
+
+    The cube is one grouped query over the tickets: every driver measure by created month, resolved
+    month, category, channel and agent (a few thousand rows); sums of hours as whole microseconds,
+    summed again exactly (``sqlgen.HourSums``).
+    """
+    return ticket_cube(config, relation).sql, cube_queries(config)
+
+
+def _cube_sum(name: str, hour_sums: HourSums) -> str:
+    """A measure summed over the cube's cells: sums of hours in whole microseconds back to hours."""
     total = f'sum("{name}")'
-    return in_hours(total) if is_hour_sum(MEASURES[name]) else total
+    return in_hours(total) if is_hour_sum(MEASURES[name]) and hour_sums == "microseconds" else total
 
 
 def survey_drivers_sql(config: Config, tickets: str = TICKETS,
@@ -119,18 +149,44 @@ def survey_drivers_sql(config: Config, tickets: str = TICKETS,
 Filed = dict[str, list[tuple[str, str | None, list[tuple[str, float]]]]]  # dimension → rows to file
 
 
-def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures]) -> None:
-    """The tickets' driver measures per month and segment (while the cleaned ``tickets`` view exists)."""
+def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures],
+                   cube: CubeRows | None = None) -> None:
+    """The tickets' driver measures per month and segment: the cube computed here over the cleaned
+    ``tickets`` view (while it exists), or the rows of one computed elsewhere (``cube``: a
+    warehouse's, ``engine.warehouse``), then the same second step (:func:`cube_queries`)."""
+    if cube is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CUBE} AS {ticket_cube(config).sql}")
+        hour_sums: HourSums = "microseconds"
+    else:
+        _load_cube(con, cube)
+        hour_sums = cube.cube.hour_sums
     filed: Filed = {d: [] for d in DIMENSIONS}
-    cube, queries = ticket_drivers_sql(config)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {CUBE} AS {cube}")
-    for sql, names in queries:
+    for sql, names in cube_queries(config, hour_sums):
         for month, dimension, raw, *values in con.execute(sql).fetchall():
             kept = [(name, float(value)) for name, value in zip(names, values, strict=True)]
             filed[str(dimension)].append((str(month), None if raw is None else str(raw), kept))
     con.execute(f"DROP TABLE {CUBE}")
     for dimension, rows in filed.items():
         _file(cast(Dimension, dimension), rows, months, weight="tickets_created")
+
+
+@dataclass
+class CubeRows:
+    """A :class:`TicketCube` computed elsewhere: its rows, each the cube's keys then its measures
+    (names as the data has them: blank-like ones None, as in the cleaned ``tickets``)."""
+
+    cube: TicketCube
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _load_cube(con: duckdb.DuckDBPyConnection, cube: CubeRows) -> None:
+    """The rows of a cube computed elsewhere as the temporary table ``CUBE`` (one statement: each
+    column a list parameter, unnested side by side)."""
+    names = [*cube.cube.keys, *cube.cube.measures]
+    columns = [list(column) for column in zip(*cube.rows, strict=True)] if cube.rows else [[] for _ in names]
+    typed = ", ".join(f'unnest(?::{"VARCHAR" if index < len(cube.cube.keys) else "DOUBLE"}[]) AS "{name}"'
+                      for index, name in enumerate(names))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CUBE} AS SELECT {typed}", columns)
 
 
 def survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures]) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from reportgen.business_hours import day_table
 from reportgen.config import Config, WarehouseSource
 from reportgen.engine.aggregate import file_dimension
+from reportgen.engine.drivers import CubeRows
 from reportgen.engine.reasons import DISCARDED, reasons_of
 from reportgen.engine.result import DatasetQuality, RowProblem
 from reportgen.engine.rules import BLANK_LIKE
@@ -92,6 +93,7 @@ class WarehouseResult:
     statements: list[str] = field(default_factory=list)  # the SQL sent, in order
     # tickets: those open when the computed span starts (0 without a span: every month is computed)
     opening_backlog: int = 0
+    cube: CubeRows | None = None  # tickets: the drivers' cube, computed in the warehouse (``engine.drivers``)
 
 
 def relation_of(source: WarehouseSource, where: str) -> tuple[str, str]:
@@ -294,6 +296,8 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
                     zip(query.measures, values, strict=True))
         else:
             file_dimension(query, typed, months)
+    if pushdown.cube is not None:
+        _file_cube(pushdown, by_tag.get("cube", []), result)
     quality_rows = by_tag.get("quality", [])
     if not quality_rows:
         raise DataError(f"{pushdown.dataset}: the warehouse returned no quality row")
@@ -316,6 +320,18 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
     quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
     if firsts and lasts:
         result.coverage = (min(firsts), max(lasts))
+
+
+def _file_cube(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseResult) -> None:
+    """The drivers' cube rows ('cube', created month, resolved month, measures…, dimensions…) → the
+    cube's rows (keys, then measures), names read as the breakdowns' (:func:`_name`)."""
+    assert pushdown.cube is not None
+    measures = len(pushdown.cube.measures)
+    start = 3 + pushdown.width
+    result.cube = CubeRows(pushdown.cube, [
+        (row[1], row[2], *(_name(value) for value in row[start:start + pushdown.extra]),
+         *(None if value is None else float(value) for value in row[3:3 + measures]))
+        for row in rows])
 
 
 def _name(raw: Any) -> str | None:

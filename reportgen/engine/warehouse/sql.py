@@ -12,7 +12,12 @@ only aggregates, as rows ``(tag, month, dimension value, v1 … vK)``:
 * ``tag = 'q<i>'``: the i-th query of ``measures_sql`` (its measures in v1 …);
 * ``tag = 'quality'``: rows read, exclusions and discarded values by reason
   (see :data:`QUALITY_TICKETS` / :data:`QUALITY_SURVEYS` for the order), the
-  first and last local day of a usable row in the month/dimension columns.
+  first and last local day of a usable row in the month/dimension columns;
+* tickets, ``tag = 'cube'``: the drivers' cube (``engine.drivers.TicketCube``:
+  every driver measure by created month, resolved month, category, channel and
+  agent, over the same usable rows), its two months in the month/dimension
+  columns and its dimensions in text columns after v1 … vK (``Pushdown.extra``,
+  NULL in every other row); the engine sums it by segment locally.
 
 Dialect handling (``compile_sql``): sqlglot rewrites functions and types
 (``quantile_cont`` → ``PERCENTILE_CONT … WITHIN GROUP``, ``strftime`` →
@@ -47,6 +52,7 @@ from sqlglot import exp
 from reportgen.business_hours import DayTable, durations_sql, epoch_day, given_sql, no_durations_sql
 from reportgen.config import Config, KpiOptions, SourceConfig
 from reportgen.engine import rules
+from reportgen.engine.drivers import TicketCube, ticket_cube
 from reportgen.engine.reasons import reasons_of
 from reportgen.engine.sqlgen import Query, measures_sql
 from reportgen.months import shift
@@ -72,6 +78,11 @@ class Pushdown:
     queries: tuple[Query, ...]
     quality: tuple[str, ...]
     width: int
+    # tickets: the drivers' cube (``engine.drivers.TicketCube``), rows tagged ``'cube'``: its first two
+    # keys as (month, dimension value), its measures as v1 …, its other keys as the ``extra`` text
+    # columns after v1 … vK (NULL in every other row)
+    cube: TicketCube | None = None
+    extra: int = 0
 
 
 def _text(expression: str | None, trimmed: bool = False) -> str:
@@ -351,7 +362,8 @@ def _shown(dataset: str, hours_given: bool) -> str:
 
 
 def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, relation: str | None = None,
-                    where: str | None = None, opening: str | None = None, counts: bool = True) -> exp.Select:
+                    where: str | None = None, opening: str | None = None, counts: bool = True,
+                    extra: int = 0) -> exp.Select:
     """The ``quality`` row of ``relation`` (default ``<dataset>_all``; ``where``: of its rows those):
     the counts of ``names`` (NULL unless ``counts``), then the opening backlog (``opening``: its
     SQL over the usable rows, else NULL); the first and last day of a usable row.
@@ -379,7 +391,7 @@ def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, rel
     values += ["NULL"] * (width - len(values))
     instant = "created" if dataset == "tickets" else "submitted"
     used = instant if not counts else f"CASE WHEN {usable} THEN {instant} END"
-    columns = ", ".join(f"CAST({v} AS DOUBLE)" for v in values)
+    columns = ", ".join([*(f"CAST({v} AS DOUBLE)" for v in values), *["CAST(NULL AS VARCHAR)"] * extra])
     return _select(
         f"SELECT 'quality', {_day(f'min({used})', tz)}, {_day(f'max({used})', tz)}, {columns} "
         f"FROM {relation or f'{dataset}_all'}{f' WHERE {where}' if where else ''}")
@@ -391,18 +403,31 @@ def _select(sql: str) -> exp.Select:
     return parsed
 
 
-def _measure_branch(index: int, query: Query, width: int) -> exp.Select:
-    """A ``sqlgen`` query reshaped to (tag, month, dimension, v1 … vK) with explicit group keys."""
-    parsed = _select(query.sql)
-    keys = 2 if query.dimension else 1
+def _measure_branch(index: int, query: Query, width: int, extra: int = 0) -> exp.Select:
+    """A ``sqlgen`` query reshaped to (tag, month, dimension, v1 … vK, ``extra`` NULL texts) with
+    explicit group keys."""
+    return _reshaped(f"q{index}", query.sql, 2 if query.dimension else 1, width, extra)
+
+
+def _cube_branch(cube: TicketCube, width: int, extra: int) -> exp.Select:
+    """The drivers' cube (two months then the dimensions as keys, ``TicketCube``) reshaped to
+    ('cube', created month, resolved month, v1 … vK, the dimensions as the ``extra`` texts)."""
+    return _reshaped("cube", cube.sql, len(cube.keys), width, extra)
+
+
+def _reshaped(tag: str, sql: str, keys: int, width: int, extra: int) -> exp.Select:
+    """A grouped query (``keys`` key columns, then aggregates) reshaped to (tag, key 1, key 2 or NULL,
+    v1 … vK, keys 3 … as ``extra`` texts) with explicit group keys, over the usable rows."""
+    parsed = _select(sql)
     key_exprs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[:keys]]
     aggs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[keys:]]
-    dim: exp.Expression = (exp.cast(key_exprs[1].copy(), "VARCHAR") if query.dimension
-                           else exp.cast(exp.null(), "VARCHAR"))
+    texts = [exp.cast(k.copy(), "VARCHAR") for k in key_exprs]
+    texts += [exp.cast(exp.null(), "VARCHAR") for _ in range(2 + extra - len(texts))]
     outputs: list[exp.Expression] = [
-        exp.Literal.string(f"q{index}"), exp.cast(key_exprs[0].copy(), "VARCHAR"), dim,
+        exp.Literal.string(tag), *texts[:2],
         *[exp.cast(a.copy(), "DOUBLE") for a in aggs],
         *[exp.cast(exp.null(), "DOUBLE") for _ in range(width - len(aggs))],
+        *texts[2:],
     ]
     branch = exp.select(*outputs).from_(parsed.args["from_"].copy() if "from_" in parsed.args
                                         else parsed.args["from"].copy())
@@ -433,17 +458,23 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
                                  business_hours=config.has_business_hours,
                                  outbound=outbound_channels(config)))
     quality = QUALITY_TICKETS if dataset == "tickets" else QUALITY_SURVEYS
-    width = max([len(quality) + 1, *(len(q.measures) for q in queries)])
     tickets = dataset == "tickets"
+    # the drivers' cube over the same usable rows (``engine.drivers``): plain sums in any dialect
+    cube = ticket_cube(config, f"{dataset}_all", hour_sums="float") if tickets else None
+    width = max([len(quality) + 1, *(len(q.measures) for q in queries),
+                 *([len(cube.measures)] if cube else [])])
+    extra = len(cube.keys) - 2 if cube else 0
 
     def ctes(chain: Chain) -> str:
         return (tickets_cte(mapping, source, tz, business=business if chain.owns_dups else None, chain=chain)
                 if tickets else surveys_cte(mapping, source, tz, config, chain=chain))
 
-    branches = [_measure_branch(i, q, width) for i, q in enumerate(queries)]
+    branches = [_measure_branch(i, q, width, extra) for i, q in enumerate(queries)]
+    if cube is not None:
+        branches.append(_cube_branch(cube, width, extra))
     if span is None:
         text = ctes(Chain(unique=unique))
-        branches.append(_quality_branch(dataset, quality, width, tz))
+        branches.append(_quality_branch(dataset, quality, width, tz, extra=extra))
     else:
         instant = "created_raw" if tickets else "submitted_raw"
         relation = rules.tickets() if tickets else rules.surveys(config.kpis)
@@ -462,9 +493,9 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
         text = ctes(Chain(where=inside, unique=unique, month=span.month, extra=counted)) + "," + ctes(rest)
         opening = (f"created < {span.start} AND (resolved IS NULL OR resolved >= {span.start})"
                    if tickets else None)
-        branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1"),
+        branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1", extra=extra),
                      _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", opening=opening,
-                                     counts=False)]
+                                     counts=False, extra=extra)]
     union: exp.Expression = branches[0]
     for branch in branches[1:]:
         union = exp.union(union, branch, distinct=False)
@@ -473,7 +504,7 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     union.set("with_" if "with_" in statement.args else "with", with_)
     if dialect == "postgres":
         union = _fenced(union)
-    return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width)
+    return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width, cube, extra)
 
 
 def _fenced(statement: exp.Expression) -> exp.Expression:
