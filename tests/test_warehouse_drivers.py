@@ -13,6 +13,19 @@ The hand-made months (UTC, rows on the 1st and the 30th, so neither month is par
   must not count: an earlier copy of a Shipping ticket's id (de-duplicated, the
   later row wins) saying Billing/1 h, and a ticket without a creation time
   (excluded). A mis-cleaning moves Billing's figures, which the hand values catch.
+
+CSAT responses (satisfied: 4 or 5), each naming a ticket:
+
+* September: 4 responses of 5 on Billing tickets, two Ann's, two Bob's: CSAT 100 %.
+* October: Ann's two Billing tickets 5 and 5, Bob's two 1 and 1 (one of them
+  repeated: its earlier copy said 5, the later row wins), 5 on the de-duplicated
+  Shipping ticket (Ann's), 4 naming a ticket the data lacks and 2 naming the undated
+  (excluded) ticket — both "no ticket" — and a score of 9, out of the scale
+  (excluded): 7 responses, 4 satisfied, CSAT 4/7.
+
+The surveys' segments need the tickets in the same database: they are computed when
+both datasets are in one warehouse; with the tickets in a warehouse and the surveys
+elsewhere (a file, another database) the surveys have no drivers.
 """
 
 from __future__ import annotations
@@ -26,16 +39,17 @@ from typing import Any
 import duckdb
 import psycopg
 import pytest
+import sqlglot
 from click.testing import CliRunner
 from conftest import TICKET_HEADER, write_rows
 from postgres import Server, running_server
 
 from reportgen.api import compute_month, kpis_document
 from reportgen.cli import main
-from reportgen.config import load_config
+from reportgen.config import load_config, parse_config
 from reportgen.engine import Engine
 from reportgen.engine.warehouse.pushdown import compute
-from reportgen.engine.warehouse.sql import Span
+from reportgen.engine.warehouse.sql import Span, SurveyJoin, build
 
 SEP, OCT = "2026-09", "2026-10"
 Row = tuple[Any, ...]  # TICKET_HEADER's columns, None for no value
@@ -64,34 +78,65 @@ def tickets() -> list[Row]:
     return rows
 
 
+SURVEY_HEADER = ("response_id", "submitted_at", "survey", "score", "ticket_id")
+SURVEY_DDL = "response_id text, submitted_at timestamptz, survey text, score double precision, ticket_id text, " \
+             "loaded_at bigint"
+
+
+def surveys() -> list[Row]:
+    def response(response_id: str, month: str, index: int, score: float, ticket: str) -> Row:
+        return (response_id, f"{month}-{'01' if index % 2 == 0 else '30'}T09:00:00+00:00", "csat", score, ticket)
+
+    rows = [response(f"r-s{i}", SEP, i, 5, f"s-bill-{i}") for i in range(4)]  # Ann: 0, 2; Bob: 1, 3
+    rows += [response("r-o3", OCT, 1, 5, "o-bill-3")]  # an earlier copy: the later row wins
+    rows += [response(f"r-o{i}", OCT, i, 5 if i % 2 == 0 else 1, f"o-bill-{i}") for i in range(4)]
+    rows += [response("r-o-ship", OCT, 0, 5, "o-ship-0"), response("r-o-none", OCT, 1, 4, "nope"),
+             response("r-o-undated", OCT, 0, 2, "o-nodate"), response("r-o-odd", OCT, 1, 9, "o-bill-0")]
+    return rows
+
+
 # ---- the same rows in three places ------------------------------------------------------------------
-def _config(root: Path, tickets_source: str) -> Path:
+def _config(root: Path, tickets_source: str, surveys_source: str) -> Path:
     config = root / "config.yaml"
     config.write_text('report: {title: "T", timezone: "UTC", currency: "EUR"}\n'
-                      f'history: {{path: "history"}}\nsources:\n  tickets: {tickets_source}\n',
-                      encoding="utf-8")
+                      f'history: {{path: "history"}}\nsources:\n  tickets: {tickets_source}\n'
+                      f'  surveys: {surveys_source}\n', encoding="utf-8")
     return config
+
+
+def _csv(root: Path, name: str, header: Sequence[str], rows: Sequence[Row]) -> str:
+    write_rows(root / name, header, [["" if v is None else str(v) for v in row] for row in rows])
+    return f'{{path: "{name}", preset: generic}}'
 
 
 def file_project(root: Path, rows: Sequence[Row]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    write_rows(root / "tickets.csv", TICKET_HEADER, [["" if v is None else str(v) for v in row] for row in rows])
-    return _config(root, '{path: "tickets.csv", preset: generic}')
+    return _config(root, _csv(root, "tickets.csv", TICKET_HEADER, rows),
+                   _csv(root, "surveys.csv", SURVEY_HEADER, surveys()))
 
 
-def duckdb_project(root: Path, rows: Sequence[Row]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    database = root / "warehouse.duckdb"
+def _duckdb_table(database: Path, table: str, ddl: str, rows: Sequence[Row]) -> str:
     con = duckdb.connect(str(database))
     try:
-        con.execute("CREATE SCHEMA support")
-        con.execute(f"CREATE TABLE support.tickets ({TICKET_DDL.replace('timestamptz', 'TIMESTAMPTZ')})")
-        con.executemany("INSERT INTO support.tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, index) for index, row in enumerate(rows)])
+        con.execute("CREATE SCHEMA IF NOT EXISTS support")
+        con.execute(f"CREATE TABLE support.{table} ({ddl.replace('timestamptz', 'TIMESTAMPTZ')})")
+        marks = ", ".join("?" * (len(rows[0]) + 1))
+        con.executemany(f"INSERT INTO support.{table} VALUES ({marks})", [(*row, i) for i, row in enumerate(rows)])
     finally:
         con.close()
-    return _config(root, f'{{warehouse: "duckdb:///{database}", table: support.tickets, '
-                         'options: {latest_by: loaded_at}}')
+    return f'{{warehouse: "duckdb:///{database}", table: support.{table}, options: {{latest_by: loaded_at}}}}'
+
+
+def duckdb_project(root: Path, rows: Sequence[Row], surveys_in: str = "same") -> Path:
+    """The tickets in a DuckDB file; the surveys in the ``same`` file, in ``another`` one or in a ``file``."""
+    root.mkdir(parents=True, exist_ok=True)
+    tickets_source = _duckdb_table(root / "warehouse.duckdb", "tickets", TICKET_DDL, rows)
+    if surveys_in == "file":
+        surveys_source = _csv(root, "surveys.csv", SURVEY_HEADER, surveys())
+    else:
+        database = root / ("warehouse.duckdb" if surveys_in == "same" else "other.duckdb")
+        surveys_source = _duckdb_table(database, "surveys", SURVEY_DDL, surveys())
+    return _config(root, tickets_source, surveys_source)
 
 
 def load_pg(server: Server, schema: str, rows: Sequence[Row], first_index: int = 0, create: bool = True) -> None:
@@ -100,6 +145,10 @@ def load_pg(server: Server, schema: str, rows: Sequence[Row], first_index: int =
             con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             con.execute(f"CREATE SCHEMA {schema}")
             con.execute(f"CREATE TABLE {schema}.tickets ({TICKET_DDL})")
+            con.execute(f"CREATE TABLE {schema}.surveys ({SURVEY_DDL})")
+            with con.cursor().copy(f"COPY {schema}.surveys FROM STDIN") as copy:
+                for index, row in enumerate(surveys()):
+                    copy.write_row((*row, index))
         with con.cursor().copy(f"COPY {schema}.tickets FROM STDIN") as copy:
             for index, row in enumerate(rows):
                 copy.write_row((*row, first_index + index))
@@ -108,8 +157,8 @@ def load_pg(server: Server, schema: str, rows: Sequence[Row], first_index: int =
 def pg_project(root: Path, server: Server, schema: str, rows: Sequence[Row]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     load_pg(server, schema, rows)
-    return _config(root, f'{{warehouse: "{server.url()}", table: {schema}.tickets, '
-                         'options: {latest_by: loaded_at}}')
+    return _config(root, f'{{warehouse: "{server.url()}", table: {schema}.tickets, options: {{latest_by: loaded_at}}}}',
+                   f'{{warehouse: "{server.url()}", table: {schema}.surveys, options: {{latest_by: loaded_at}}}}')
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +238,21 @@ def check_by_hand(drivers: dict[str, Any]) -> None:
     channels = by_segment(drivers["ticket_volume"], "channel")
     assert (channels["Email"]["value_previous"], channels["Email"]["value"]) == (8, 5)
     assert channels["Unknown"]["value"] == 1 and channels["Chat"]["contribution"] == 2
+    # CSAT 100 % → 4/7: by agent (worked out in the module docstring's terms), w1: Ann 1/2, Bob 1/2
+    csat = drivers["csat"]
+    assert csat["change"] == approx(4 / 7 - 1)
+    agents = by_segment(csat, "agent")
+    assert set(agents) == {"Ann", "Bob", None}
+    # Ann: 3 of 7 (the Shipping ticket's response is Ann's: its later row wins), all satisfied:
+    # mix (3/7 − 1/2) × 1 = −1/14, within 0
+    assert agents["Ann"]["mix"] == approx(-1 / 14) and agents["Ann"]["within"] == approx(0.0)
+    # Bob: 2 of 7 (the repeated response counts once, as 1), r 1 → 0:
+    # mix (2/7 − 1/2) × 1/2 = −3/28, within −1 × (1/2 + 2/7)/2 = −11/28
+    assert agents["Bob"]["mix"] == approx(-3 / 28) and agents["Bob"]["within"] == approx(-11 / 28)
+    # no ticket (a missing one, an excluded one): 2 of 7, in October only, 1 of 2 satisfied: mix 2/7 × 1/2
+    assert agents[None]["share"] == approx(2 / 7) and agents[None]["contribution"] == approx(1 / 7)
+    assert (agents[None]["value_previous"], agents[None]["value"]) == (approx(0.5), approx(0.5))
+    assert by_segment(csat, "category")["Shipping"]["share"] == approx(1 / 7)
     for found in drivers.values():
         for dimension, segments in found["by"].items():
             total = math.fsum(s["contribution"] for s in segments)
@@ -206,6 +270,7 @@ def test_duckdb_warehouse_drivers_equal_the_files_and_the_hand_computed_ones(tmp
     warehouse = duckdb_project(tmp_path / "warehouse", tickets())
     pushed = segment_measures(warehouse)
     assert pushed[OCT]["drivers.category.tickets_created"] == {"Shipping": 4, "Billing": 6}
+    assert pushed[OCT]["drivers.agent.csat_responses"] == {"Ann": 3, "Bob": 2, " no ticket": 2}
     assert_same(pushed, segment_measures(files))
     drivers = json_drivers(warehouse)
     check_by_hand(drivers)
@@ -223,6 +288,15 @@ def test_postgres_drivers_equal_the_files_and_the_hand_computed_ones(pg: Server,
     assert_same(drivers, json_drivers(files))
 
 
+@pytest.mark.parametrize("surveys_in", ["file", "another"])
+def test_surveys_elsewhere_than_the_warehouse_tickets_have_no_drivers(tmp_path: Path, surveys_in: str) -> None:
+    """The responses' segments need the tickets in the same database: surveys read from a file, or
+    from another warehouse, beside warehouse tickets get none (the tickets' drivers stay)."""
+    drivers = json_drivers(duckdb_project(tmp_path, tickets(), surveys_in))
+    assert "csat" not in drivers and "negative_feedback_rate" not in drivers
+    assert drivers["avg_first_response_hours"]["change"] == approx(0.8)
+
+
 def test_a_monthly_run_computes_the_report_month_and_takes_the_month_before_from_history(
         pg: Server, tmp_path: Path) -> None:
     """The first run stores both months (and their segments); the next run of October computes
@@ -237,6 +311,7 @@ def test_a_monthly_run_computes_the_report_month_and_takes_the_month_before_from
     volume = by_segment(second["ticket_volume"], "category")
     assert (volume["Shipping"]["value_previous"], volume["Shipping"]["value"]) == (2, 5)
     assert volume["Shipping"]["contribution"] == 3 and volume["Billing"]["contribution"] == -2
+    assert_same(second["csat"], first["csat"])  # October's responses again, September's from history
 
 
 def test_the_cube_of_a_span_holds_only_its_months(pg: Server, tmp_path: Path) -> None:
@@ -250,3 +325,26 @@ def test_the_cube_of_a_span_holds_only_its_months(pg: Server, tmp_path: Path) ->
     keys = result.cube.cube.keys
     created = result.cube.cube.measures.index("tickets_created")
     assert sum(row[len(keys) + created] for row in rows) == 10
+
+
+# ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres", "duckdb"])
+@pytest.mark.parametrize("months", [None, (SEP, OCT)])
+@pytest.mark.parametrize("unique", [False, True])
+def test_the_statement_with_both_cubes_parses_back_in_each_dialect(dialect: str, months: tuple[str, str] | None,
+                                                                   unique: bool) -> None:
+    config = parse_config('report: {timezone: "America/Chicago"}\nsources:\n  tickets: {path: x.csv}\n')
+    source = parse_config('sources:\n  tickets: {warehouse: "postgresql://u@h/db", table: t}\n').sources.tickets
+    assert not isinstance(source, list)
+    responses = {c: f'"{c}"' for c in SURVEY_HEADER}
+    span = None if months is None else Span(*months, "America/Chicago")
+    pushdown = build(config, "tickets", source, {c: f'"{c}"' for c in TICKET_HEADER}, dialect, span=span,
+                     unique=unique, surveys=SurveyJoin(responses, source, unique))
+    tree = sqlglot.parse_one(pushdown.sql, read=dialect)  # raises on SQL the dialect cannot read
+    tags = {literal.this for literal in tree.find_all(sqlglot.exp.Literal) if literal.is_string}
+    assert {"cube", "survey_cube", "quality"} <= tags
+    ctes = {cte.alias_or_name for cte in tree.find_all(sqlglot.exp.CTE)}
+    assert {"tickets_all", "surveys_all_s", "tickets_all_ref"} <= ctes
+    assert ("responses_dups_ids" in ctes) != unique and ("dup_ids" in ctes) != unique  # each dataset's own
+    assert pushdown.cube is not None and pushdown.survey_cube is not None
+    assert pushdown.extra == len(pushdown.cube.keys) - 2 == len(pushdown.survey_cube.keys) - 2

@@ -66,10 +66,10 @@ CUBE = "drivers_cube"  # the tickets' measures by created month, resolved month 
 
 
 @dataclass(frozen=True)
-class TicketCube:
-    """The first step of the tickets' drivers: one grouped query over the cleaned tickets (a few
-    thousand rows), its grouping columns ``keys`` (the months of the measures' time columns, then the
-    dimensions) and measure columns ``measures`` (named as the measures), in that order.
+class Cube:
+    """The first step of a dataset's drivers: one grouped query (a few thousand rows; the tickets':
+    :func:`ticket_cube`, the surveys': :func:`survey_cube`), its grouping columns ``keys`` (months,
+    dimensions …) and measure columns ``measures`` (named as the measures), in that order.
 
     ``hour_sums``: how its sums of hours are written (``sqlgen.HourSums``): whole microseconds in
     the file engine (summed again exactly), plain sums in a warehouse's dialect (``"float"``)."""
@@ -81,7 +81,7 @@ class TicketCube:
 
 
 def ticket_cube(config: Config, relation: str = "tickets", where: str | None = None,
-                hour_sums: HourSums = "microseconds") -> TicketCube:
+                hour_sums: HourSums = "microseconds") -> Cube:
     """The cube of the tickets' driver measures over ``relation`` (``where``: of its rows those)."""
     outbound = outbound_channels(config)  # an inbound measure leaves them out, per segment as in total
     options = option_values(config.kpis, outbound)
@@ -92,7 +92,7 @@ def ticket_cube(config: Config, relation: str = "tickets", where: str | None = N
                         for n in names)
     sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation}{f' WHERE {where}' if where else ''} "
            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
-    return TicketCube(sql, tuple(keys), tuple(names), hour_sums)
+    return Cube(sql, tuple(keys), tuple(names), hour_sums)
 
 
 def cube_queries(config: Config, hour_sums: HourSums = "microseconds") -> list[tuple[str, list[str]]]:
@@ -114,7 +114,7 @@ def cube_queries(config: Config, hour_sums: HourSums = "microseconds") -> list[t
 
 def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, list[tuple[str, list[str]]]]:
     """The tickets' driver measures in two steps (the file engine's): (SQL of the cube,
-    [(SQL, measure names)] per time column), see :class:`TicketCube` and :func:`cube_queries`.
+    [(SQL, measure names)] per time column), see :class:`Cube` and :func:`cube_queries`.
 
     The cube is one grouped query over the tickets: every driver measure by created month, resolved
     month, category, channel and agent (a few thousand rows); sums of hours as whole microseconds,
@@ -129,21 +129,35 @@ def _cube_sum(name: str, hour_sums: HourSums) -> str:
     return in_hours(total) if is_hour_sum(MEASURES[name]) and hour_sums == "microseconds" else total
 
 
-def survey_drivers_sql(config: Config, tickets: str = TICKETS,
-                       surveys: str = SURVEYS) -> tuple[str, list[str]]:
-    """(SQL, measure names) of the surveys' driver measures: the responses (``surveys``) joined once
-    to the ticket each names (in ``tickets``), grouped by month and each dimension; rows ``(month,
-    dimension, value, matched, measure values…)`` (``matched``: the response names a ticket in the data)."""
+SURVEY_CUBE = "drivers_survey_cube"  # the responses' measures by month, ticket dimensions and match
+
+
+def survey_cube(config: Config, tickets: str = TICKETS, surveys: str = SURVEYS) -> Cube:
+    """The first step of the surveys' drivers: the responses (``surveys``) joined once to the ticket each
+    names (in ``tickets``), every driver measure grouped by submitted month, the ticket's three
+    dimensions and ``matched`` (1: the response names a ticket of the data, else 0)."""
     names = driver_measures("surveys")
     options = option_values(config.kpis)
+    keys = ("submitted_month", *DIMENSIONS, "matched")
     columns = ", ".join(f'{aggregate_expression(MEASURES[n], options)} AS "{n}"' for n in names)
-    sets, dimension, value = _segment_sets("submitted_month", ", matched")
-    sql = (f"SELECT submitted_month, {dimension}, {value}, matched, {columns} FROM ("
-           f"SELECT s.submitted_month, s.kind, s.score, t.id IS NOT NULL AS matched, "
+    sql = (f"SELECT {', '.join(keys)}, {columns} FROM ("
+           f"SELECT s.submitted_month, s.kind, s.score, CASE WHEN t.id IS NULL THEN 0 ELSE 1 END AS matched, "
            f"{', '.join(f't.{d}' for d in DIMENSIONS)} "
-           f"FROM {tickets} t RIGHT JOIN {surveys} s ON s.ticket_ref = t.id "  # built on the responses
-           f"WHERE s.submitted_month IS NOT NULL) GROUP BY GROUPING SETS ({sets})")
-    return sql, names
+           f"FROM {surveys} AS s LEFT JOIN {tickets} AS t ON s.ticket_ref = t.id "  # built on the responses
+           f"WHERE s.submitted_month IS NOT NULL) AS joined "
+           f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    return Cube(sql, keys, tuple(names), "float")
+
+
+def survey_drivers_sql(config: Config) -> tuple[str, list[str]]:
+    """(SQL, measure names) of the second step: the surveys' measures summed from their cube
+    (``SURVEY_CUBE``) by month and each dimension (grouping sets); rows ``(month, dimension, value,
+    matched, measure values…)``."""
+    names = driver_measures("surveys")
+    sets, dimension, value = _segment_sets("submitted_month", ", matched")
+    sums = ", ".join(f'sum("{n}") AS "{n}"' for n in names)
+    return (f"SELECT submitted_month, {dimension}, {value}, matched, {sums} FROM {SURVEY_CUBE} "
+            f"GROUP BY GROUPING SETS ({sets})"), names
 
 
 Filed = dict[str, list[tuple[str, str | None, list[tuple[str, float]]]]]  # dimension → rows to file
@@ -158,7 +172,7 @@ def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[
         con.execute(f"CREATE OR REPLACE TEMP TABLE {CUBE} AS {ticket_cube(config).sql}")
         hour_sums: HourSums = "microseconds"
     else:
-        _load_cube(con, cube)
+        _load_cube(con, cube, CUBE)
         hour_sums = cube.cube.hour_sums
     filed: Filed = {d: [] for d in DIMENSIONS}
     for sql, names in cube_queries(config, hour_sums):
@@ -172,34 +186,44 @@ def ticket_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[
 
 @dataclass
 class CubeRows:
-    """A :class:`TicketCube` computed elsewhere: its rows, each the cube's keys then its measures
+    """A :class:`Cube` computed elsewhere: its rows, each the cube's keys then its measures
     (names as the data has them: blank-like ones None, as in the cleaned ``tickets``)."""
 
-    cube: TicketCube
+    cube: Cube
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _load_cube(con: duckdb.DuckDBPyConnection, cube: CubeRows) -> None:
-    """The rows of a cube computed elsewhere as the temporary table ``CUBE`` (one statement: each
-    column a list parameter, unnested side by side)."""
+def _load_cube(con: duckdb.DuckDBPyConnection, cube: CubeRows, table: str) -> None:
+    """The rows of a cube computed elsewhere as the temporary table ``table`` (one statement: each
+    column a list parameter, unnested side by side; the keys as text, ``matched`` a whole number)."""
     names = [*cube.cube.keys, *cube.cube.measures]
     columns = [list(column) for column in zip(*cube.rows, strict=True)] if cube.rows else [[] for _ in names]
-    typed = ", ".join(f'unnest(?::{"VARCHAR" if index < len(cube.cube.keys) else "DOUBLE"}[]) AS "{name}"'
-                      for index, name in enumerate(names))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {CUBE} AS SELECT {typed}", columns)
+    def sql_type(index: int, name: str) -> str:
+        return "INTEGER" if name == "matched" else "VARCHAR" if index < len(cube.cube.keys) else "DOUBLE"
+
+    typed = ", ".join(f'unnest(?::{sql_type(index, name)}[]) AS "{name}"' for index, name in enumerate(names))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {typed}", columns)
 
 
-def survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures]) -> None:
-    """The surveys' driver measures per month and segment of the ticket each response names, once both
-    stages are done. Nothing when either cleaned table is missing (a pushed-down dataset)."""
-    if not {TICKETS, SURVEYS} <= shared_relations(con):
+def survey_drivers(con: duckdb.DuckDBPyConnection, config: Config, months: dict[str, MonthMeasures],
+                   cube: CubeRows | None = None) -> None:
+    """The surveys' driver measures per month and segment of the ticket each response names: their
+    cube computed here over both cleaned tables once both stages are done (nothing when either is
+    missing: a pushed-down dataset), or the rows of one computed elsewhere (``cube``: a warehouse's
+    holding both datasets), then the same second step (:func:`survey_drivers_sql`)."""
+    if cube is not None:
+        _load_cube(con, cube, SURVEY_CUBE)
+    elif {TICKETS, SURVEYS} <= shared_relations(con):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SURVEY_CUBE} AS {survey_cube(config).sql}")
+    else:
         return
     sql, names = survey_drivers_sql(config)
     filed: Filed = {d: [] for d in DIMENSIONS}
     for month, dimension, raw, matched, *values in con.execute(sql).fetchall():
         kept = [(name, float(value)) for name, value in zip(names, values, strict=True)]
-        segment = (None if raw is None else str(raw)) if matched else NO_TICKET
+        segment = (None if raw is None else str(raw)) if int(matched) else NO_TICKET
         filed[str(dimension)].append((str(month), segment, kept))
+    con.execute(f"DROP TABLE {SURVEY_CUBE}")
     for dimension, rows in filed.items():
         _file(cast(Dimension, dimension), rows, months, weight=None)
 
