@@ -132,10 +132,11 @@ def _cube_sum(name: str, hour_sums: HourSums) -> str:
 SURVEY_CUBE = "drivers_survey_cube"  # the responses' measures by month, ticket dimensions and match
 
 
-def survey_cube(config: Config, tickets: str = TICKETS, surveys: str = SURVEYS) -> Cube:
+def survey_cube(config: Config, tickets: str = TICKETS, surveys: str = SURVEYS, key: str = "id") -> Cube:
     """The first step of the surveys' drivers: the responses (``surveys``) joined once to the ticket each
-    names (in ``tickets``), every driver measure grouped by submitted month, the ticket's three
-    dimensions and ``matched`` (1: the response names a ticket of the data, else 0)."""
+    names (in ``tickets``, on its column ``key``; ``id`` NULL: not a ticket of the data), every driver
+    measure grouped by submitted month, the ticket's three dimensions and ``matched`` (1: the
+    response names a ticket of the data, else 0)."""
     names = driver_measures("surveys")
     options = option_values(config.kpis)
     keys = ("submitted_month", *DIMENSIONS, "matched")
@@ -143,7 +144,7 @@ def survey_cube(config: Config, tickets: str = TICKETS, surveys: str = SURVEYS) 
     sql = (f"SELECT {', '.join(keys)}, {columns} FROM ("
            f"SELECT s.submitted_month, s.kind, s.score, CASE WHEN t.id IS NULL THEN 0 ELSE 1 END AS matched, "
            f"{', '.join(f't.{d}' for d in DIMENSIONS)} "
-           f"FROM {surveys} AS s LEFT JOIN {tickets} AS t ON s.ticket_ref = t.id "  # built on the responses
+           f"FROM {surveys} AS s LEFT JOIN {tickets} AS t ON s.ticket_ref = t.{key} "  # on the responses
            f"WHERE s.submitted_month IS NOT NULL) AS joined "
            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
     return Cube(sql, keys, tuple(names), "float")
