@@ -8,12 +8,11 @@ month once (cached), for every view (report model, email, terminal, JSON).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
 from reportgen.config import Config
-from reportgen.coverage import stored_partial_months
+from reportgen.coverage import coverage_span, month_bounds, stored_partial_months
 from reportgen.drivers import KpiDrivers, month_drivers
 from reportgen.engine.result import EngineResult
 from reportgen.errors import NoDataError
@@ -78,19 +77,20 @@ def kpis_document(data: MonthData) -> dict[str, Any]:
 def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> Completeness:
     """How completely this run's sources cover ``month``, to compare with the stored copy.
 
-    Days: the days of the month inside the span the tickets or surveys cover (first to
-    last day with a usable row). Rows: tickets created plus survey responses in the month
-    (without any: the tickets resolved in it), plus one when the month has business figures
-    (a business-only month is data too).
+    Days: the days of the month inside the span of the dataset that decides whether a month is
+    whole (``coverage.coverage_span``: the tickets, the surveys only when there are no tickets),
+    first to last day with a usable row. Surveys spanning a month the tickets no longer reach (a
+    rolling ticket export, a survey export kept whole) do not make it covered: such a copy has
+    no tickets, and must not replace the stored month that has them. Rows: tickets created plus
+    survey responses in the month (without any: the tickets resolved in it), plus one when the
+    month has business figures (a business-only month is data too).
     """
-    first_day = date(int(month[:4]), int(month[5:7]), 1)
-    last_day = date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1) - timedelta(days=1)
-    covered: set[date] = set()
-    for start, end in result.coverage.values():
-        day, stop = max(start, first_day), min(end, last_day)
-        while day <= stop:
-            covered.add(day)
-            day += timedelta(days=1)
+    first_day, last_day = month_bounds(month)
+    span = coverage_span(result.coverage)
+    covered = 0
+    if span is not None:
+        start, end = max(span[1][0], first_day), min(span[1][1], last_day)
+        covered = max(0, (end - start).days + 1)
     scalars = measures.scalars
     rows = sum(int(scalars.get(name) or 0)
                for name in ("tickets_created", "nps_responses", "csat_responses", "ces_responses"))
@@ -99,7 +99,7 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
     # the lifespan may come from the config alone; the other business figures only from data
     has_business = any(scalars.get(name) is not None for name in BUSINESS_MEASURES
                        if name != "customer_lifespan_years")
-    return Completeness(len(covered), rows + int(has_business))
+    return Completeness(covered, rows + int(has_business))
 
 
 def run_engine(config: Config, months: tuple[str, str] | None = None) -> EngineResult:

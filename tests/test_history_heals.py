@@ -225,3 +225,26 @@ def test_the_report_month_is_not_replaced_by_a_copy_covering_fewer_of_its_days(
     config = make_project(tickets=corrected)
     assert runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"]).exit_code == 0
     assert tickets(store, "2026-10") == 30
+
+
+def test_surveys_alone_do_not_make_a_month_whose_tickets_left_the_export_whole(
+        make_project: ProjectFactory) -> None:
+    """September was stored with its tickets. The ticket export now rolls (October only) while the
+    survey export still spans September: a copy of September with no tickets must not replace the
+    stored one, though surveys cover all of its days (it is judged by the tickets, as the report's
+    partial mark is)."""
+    september = [_ticket(n, f"2026-09-{n:02d}") for n in range(1, 31)]
+    october = [_ticket(100 + n, f"2026-10-{n:02d}") for n in range(1, 32)]
+    answers = [(f"r{m}-{n}", f"2026-{m}-{n:02d}T12:00:00+02:00", "csat", 5)
+               for m in ("09", "10") for n in range(1, 29)]
+    config = make_project(tickets=september + october, surveys=answers)
+    runner = CliRunner()
+    assert runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"]).exit_code == 0
+    store = HistoryStore(config.parent / "reportgen-history.duckdb")
+    assert tickets(store, "2026-09") == 30
+    config = make_project(tickets=october, surveys=answers)
+    again = runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-09", "--format", "json", "--no-cache"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["kpis"]["ticket_volume"] == 30  # the stored September
+    assert tickets(store, "2026-09") == 30
+    assert next(m for m in store.list_months() if m.month == "2026-09").completeness == Completeness(30, 58)
