@@ -434,26 +434,29 @@ def _reshaped(tag: str, sql: str, keys: int, width: int, extra: int, usable: boo
     """A grouped query (``keys`` key columns, then aggregates) reshaped to (tag, key 1, key 2 or NULL,
     v1 … vK, keys 3 … as ``extra`` texts) with explicit group keys; ``usable``: over the usable rows
     (its relation has ``excluded``)."""
+    # the parsed query's nodes are moved, not copied (sqlglot copies trees by default: most of the
+    # time of building the statement went into copies)
     parsed = _select(sql)
     key_exprs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[:keys]]
     aggs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[keys:]]
-    texts = [exp.cast(k.copy(), "VARCHAR") for k in key_exprs]
-    texts += [exp.cast(exp.null(), "VARCHAR") for _ in range(2 + extra - len(texts))]
+    grouped = [k.copy() for k in key_exprs]
+    texts = [exp.cast(k, "VARCHAR", copy=False) for k in key_exprs]
+    texts += [exp.cast(exp.null(), "VARCHAR", copy=False) for _ in range(2 + extra - len(texts))]
     outputs: list[exp.Expression] = [
         exp.Literal.string(tag), *texts[:2],
-        *[exp.cast(a.copy(), "DOUBLE") for a in aggs],
-        *[exp.cast(exp.null(), "DOUBLE") for _ in range(width - len(aggs))],
+        *[exp.cast(a, "DOUBLE", copy=False) for a in aggs],
+        *[exp.cast(exp.null(), "DOUBLE", copy=False) for _ in range(width - len(aggs))],
         *texts[2:],
     ]
-    branch = exp.select(*outputs).from_(parsed.args["from_"].copy() if "from_" in parsed.args
-                                        else parsed.args["from"].copy())
+    branch = exp.select(*outputs, copy=False).from_(
+        parsed.args["from_"] if "from_" in parsed.args else parsed.args["from"], copy=False)
     where = parsed.args.get("where")
     if where is not None:
-        branch = branch.where(where.this.copy())
+        branch = branch.where(where.this, copy=False)
     # the usable rows: a filter here rather than a second CTE, which engines would materialise again
     if usable:
-        branch = branch.where("excluded IS NULL", dialect="duckdb")
-    return branch.group_by(*[k.copy() for k in key_exprs])
+        branch = branch.where("excluded IS NULL", dialect="duckdb", copy=False)
+    return branch.group_by(*grouped, copy=False)
 
 
 def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[str, str],
@@ -535,16 +538,14 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
                                      counts=False, extra=extra)]
     if surveys is not None and joined is not None:
         text += "," + _survey_join_ctes(config, surveys, span, unique, mapping, source)
-    union: exp.Expression = branches[0]
-    for branch in branches[1:]:
-        union = exp.union(union, branch, distinct=False)
+    union: exp.Expression = exp.union(*branches, distinct=False, copy=False)
     statement = sqlglot.parse_one(f"WITH {text} SELECT 1", read="duckdb")
     with_ = statement.args["with_"] if "with_" in statement.args else statement.args["with"]
     union.set("with_" if "with_" in statement.args else "with", with_)
     if dialect == "postgres":
         union = _fenced(union)
-    return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width, cube, extra,
-                    joined)
+    return Pushdown(dataset, dialect, compile_sql(union, dialect, copy=False), queries, quality, width, cube,
+                    extra, joined)
 
 
 def _survey_join_ctes(config: Config, surveys: SurveyJoin, span: Span | None, unique: bool,
@@ -578,16 +579,18 @@ def _fenced(statement: exp.Expression) -> exp.Expression:
 
 
 # ---- dialect handling ---------------------------------------------------------------------------
-def compile_sql(tree: exp.Expr, dialect: str) -> str:
-    """DuckDB-dialect tree → SQL text for ``dialect`` (with the rewrites the module docstring lists)."""
-    tree = tree.copy()
+def compile_sql(tree: exp.Expr, dialect: str, copy: bool = True) -> str:
+    """DuckDB-dialect tree → SQL text for ``dialect`` (with the rewrites the module docstring lists);
+    ``copy=False``: the rewrites change ``tree`` itself (a tree built for this call only)."""
+    if copy:
+        tree = tree.copy()
     if dialect in ("postgres", "duckdb"):
-        tree = tree.transform(_one_sort_per_column)
+        tree = tree.transform(_one_sort_per_column, copy=False)
     if dialect == "bigquery":
-        tree = tree.transform(_bigquery_percentiles)
-        tree = tree.transform(_bigquery_functions)
+        tree = tree.transform(_bigquery_percentiles, copy=False)
+        tree = tree.transform(_bigquery_functions, copy=False)
     elif dialect == "snowflake":
-        tree = tree.transform(_snowflake_functions)
+        tree = tree.transform(_snowflake_functions, copy=False)
     return tree.sql(dialect=dialect)
 
 
