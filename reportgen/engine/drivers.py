@@ -11,11 +11,14 @@ each dimension (``GROUPING SETS``: one scan for the three dimensions):
   read in a warehouse get their cube computed there, in the pushed-down
   statement over the same cleaned rows (``engine.warehouse``); its rows are
   loaded here and summed by the same second step;
-* surveys: one query over the responses joined once to the ticket they name
-  (``ticket_id``); a response naming no ticket, or one that is not in the
-  data, is the segment ``NO_TICKET``. The join runs once both stages are done
-  (tickets and surveys run side by side), over the cleaned tables both leave
-  in the shared database (``TICKETS``, ``SURVEYS``): nothing is copied for it.
+* surveys: the responses joined once to the ticket they name (``ticket_id``),
+  in the same two steps (a cube by month, the ticket's dimensions and whether
+  it was found, then grouping sets over it); a response naming no ticket, or
+  one that is not in the data, is the segment ``NO_TICKET``. The join runs once
+  both stages are done (tickets and surveys run side by side), over the cleaned
+  tables both leave in the shared database (``TICKETS``, ``SURVEYS``): nothing
+  is copied for it. Both datasets in one warehouse: the cube is computed there
+  too; a warehouse and a file (or two warehouses): no survey drivers.
 
 Every row is a segment, so a dimension's segments add up to the month's
 measure: an empty category/channel is its default (``Uncategorized``,
@@ -80,9 +83,9 @@ class Cube:
     hour_sums: HourSums
 
 
-def ticket_cube(config: Config, relation: str = "tickets", where: str | None = None,
-                hour_sums: HourSums = "microseconds") -> Cube:
-    """The cube of the tickets' driver measures over ``relation`` (``where``: of its rows those)."""
+def ticket_cube(config: Config, relation: str = TICKETS, hour_sums: HourSums = "microseconds") -> Cube:
+    """The cube of the tickets' driver measures over ``relation``: every driver measure by created month,
+    resolved month, category, channel and agent (a few thousand rows)."""
     outbound = outbound_channels(config)  # an inbound measure leaves them out, per segment as in total
     options = option_values(config.kpis, outbound)
     names = driver_measures("tickets")
@@ -90,7 +93,7 @@ def ticket_cube(config: Config, relation: str = "tickets", where: str | None = N
     inbound = {n for n in names if outbound and MEASURES[n].inbound}
     columns = ", ".join(f'{aggregate_expression(MEASURES[n], options, n in inbound, hour_sums)} AS "{n}"'
                         for n in names)
-    sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation}{f' WHERE {where}' if where else ''} "
+    sql = (f"SELECT {', '.join(keys)}, {columns} FROM {relation} "
            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
     return Cube(sql, tuple(keys), tuple(names), hour_sums)
 
@@ -110,17 +113,6 @@ def cube_queries(config: Config, hour_sums: HourSums = "microseconds") -> list[t
         queries.append((f"SELECT {month}, {dimension}, {value}, {sums} FROM {CUBE} "
                         f"WHERE {month} IS NOT NULL GROUP BY GROUPING SETS ({sets})", measured))
     return queries
-
-
-def ticket_drivers_sql(config: Config, relation: str = "tickets") -> tuple[str, list[tuple[str, list[str]]]]:
-    """The tickets' driver measures in two steps (the file engine's): (SQL of the cube,
-    [(SQL, measure names)] per time column), see :class:`Cube` and :func:`cube_queries`.
-
-    The cube is one grouped query over the tickets: every driver measure by created month, resolved
-    month, category, channel and agent (a few thousand rows); sums of hours as whole microseconds,
-    summed again exactly (``sqlgen.HourSums``).
-    """
-    return ticket_cube(config, relation).sql, cube_queries(config)
 
 
 def _cube_sum(name: str, hour_sums: HourSums) -> str:
@@ -199,6 +191,7 @@ def _load_cube(con: duckdb.DuckDBPyConnection, cube: CubeRows, table: str) -> No
     column a list parameter, unnested side by side; the keys as text, ``matched`` a whole number)."""
     names = [*cube.cube.keys, *cube.cube.measures]
     columns = [list(column) for column in zip(*cube.rows, strict=True)] if cube.rows else [[] for _ in names]
+
     def sql_type(index: int, name: str) -> str:
         return "INTEGER" if name == "matched" else "VARCHAR" if index < len(cube.cube.keys) else "DOUBLE"
 
