@@ -69,7 +69,9 @@ def _ticket(ticket_id: str, month: str, index: int, hours: float, category: str,
 
 def tickets() -> list[Row]:
     rows = [_ticket(f"s-ship-{i}", SEP, i, 5, "Shipping", "Chat") for i in range(2)]
-    rows += [_ticket(f"s-bill-{i}", SEP, i, 1, "Billing", "EMAIL" if i == 3 else "Email") for i in range(8)]
+    # one id stored with spaces around it: it is "s-bill-1", which a response names
+    rows += [_ticket(" s-bill-1 " if i == 1 else f"s-bill-{i}", SEP, i, 1, "Billing", "EMAIL" if i == 3 else "Email")
+             for i in range(8)]
     rows += [_ticket("o-ship-0", OCT, 0, 1, "Billing", "Email")]  # an earlier copy: the later row wins
     rows += [_ticket(f"o-ship-{i}", OCT, i, 5, "Shipping", "Chat") for i in range(4)]
     rows += [_ticket(f"o-bill-{i}", OCT, i, 1, "Billing", "-" if i == 1 else "Email",

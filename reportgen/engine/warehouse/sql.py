@@ -234,8 +234,13 @@ def _deduplicated(mapped: Sequence[str], order: str, raw_id: str | None, chain: 
     text = f"CAST({raw_id} AS VARCHAR)"
     unique = chain.unique or raw_id is None
 
+    def read(name: str) -> str:  # a mapped column's expression; ``_stored_id``: the id as stored, as text
+        if name == "_stored_id":
+            return text if raw_id is not None else "CAST(NULL AS VARCHAR)"
+        return expressions[name]
+
     def source(alias: str, where: bool = False) -> str:
-        kept = f" WHERE {chain.where(expressions.__getitem__)}" if where and chain.where else ""
+        kept = f" WHERE {chain.where(read)}" if where and chain.where else ""
         stored = "" if unique else f", {text} AS _stored_id"
         return f"(SELECT {', '.join(mapped)}{stored} FROM {chain.placeholder} AS src{kept}) AS {alias}"
 
@@ -559,7 +564,10 @@ def _survey_join_ctes(config: Config, surveys: SurveyJoin, span: Span | None, un
                       dups="responses_dups", placeholder=SURVEYS_PLACEHOLDER)
 
     def named(column: Callable[[str], str]) -> str:
-        return f"{column('id')} IN (SELECT ticket_ref FROM surveys_all_s WHERE excluded IS NULL)"
+        # the stored id trimmed, not the cleaned id (whose blank-like test cost most of this chain's scan):
+        # the same for every id a response can name, as a response's blank-like ticket id is no id
+        named_ids = "SELECT ticket_ref FROM surveys_all_s WHERE excluded IS NULL"
+        return f"trim({column('_stored_id')}) IN ({named_ids})"
 
     referenced = Chain("_ref", named, unique, owns_dups=False, month=lambda column: "CAST(NULL AS VARCHAR)")
     return (surveys_cte(surveys.mapping, surveys.source, tz, config, chain=responses) + ","
