@@ -350,3 +350,22 @@ def test_the_statement_with_both_cubes_parses_back_in_each_dialect(dialect: str,
     assert ("responses_dups_ids" in ctes) != unique and ("dup_ids" in ctes) != unique  # each dataset's own
     assert pushdown.cube is not None and pushdown.survey_cube is not None
     assert pushdown.extra == len(pushdown.cube.keys) - 2 == len(pushdown.survey_cube.keys) - 2
+
+
+def _missing_surveys(config: Path) -> str:
+    config.write_text(config.read_text(encoding="utf-8").replace(".surveys,", ".no_such_table,"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["kpis", "--config", str(config), "--month", OCT, "--format", "json"])
+    assert result.exit_code != 0
+    return result.output
+
+
+def test_a_survey_table_that_cannot_be_read_is_the_surveys_error_not_the_tickets(tmp_path: Path) -> None:
+    """The tickets' statement reads the surveys' table too (their drivers): when it cannot, the
+    surveys' own statement reports it, under sources.surveys."""
+    output = _missing_surveys(duckdb_project(tmp_path, tickets()))
+    assert "sources.surveys" in output and "sources.tickets" not in output and "no_such_table" in output
+
+
+def test_a_survey_table_that_cannot_be_read_is_the_surveys_error_on_postgres(pg: Server, tmp_path: Path) -> None:
+    output = _missing_surveys(pg_project(tmp_path, pg, "missing", tickets()))
+    assert "sources.surveys" in output and "sources.tickets" not in output and "no_such_table" in output

@@ -194,14 +194,8 @@ def compute(config: Config, dataset: str, source: WarehouseSource, where: str | 
         business = _business_hours(config, session, mapping, source, relation, dialect) \
             if dataset == "tickets" else None
         unique = dataset != "business" and _unique_ids(session, source, mapping, ID_COLUMN[dataset], dialect)
-        responses = joined_surveys(config, source, where) if dataset == "tickets" else None
-        survey_relation, join = "", None
-        if responses is not None:  # the surveys' drivers need both datasets in one statement
-            survey_relation = relation_of(responses, "sources.surveys")[0]
-            survey_mapping = preset_mapping("surveys", session.columns(survey_relation), responses,
-                                            "sources.surveys")
-            join = SurveyJoin(survey_mapping, responses,
-                              _unique_ids(session, responses, survey_mapping, ID_COLUMN["surveys"], dialect))
+        survey_relation, join = (_survey_join(config, session, source, where, dialect) if dataset == "tickets"
+                                 else ("", None))
         pushdown = build(config, dataset, source, mapping, dialect, business, span, unique, join)
         if business is not None and not business.from_helpdesk and "first_response_hours" in mapping:
             result.notes.append(f"{where}: the first response is given as hours, not as an instant: the "
@@ -354,6 +348,32 @@ def _cube_rows(pushdown: Pushdown, cube: Cube, rows: Sequence[Sequence[Any]]) ->
                                                            strict=True)),
          *(None if value is None else float(value) for value in row[3:3 + len(cube.measures)]))
         for row in rows])
+
+
+def _survey_join(config: Config, session: _Session, tickets: WarehouseSource, where: str,
+                 dialect: str) -> tuple[str, SurveyJoin | None]:
+    """(the surveys' relation, how they join) when their drivers are computed in the tickets' statement
+    (``joined_surveys``); ("", None) otherwise, also when their table cannot be read or mapped: the
+    surveys' own statement then reports it, under ``sources.surveys``."""
+    responses = joined_surveys(config, tickets, where)
+    if responses is None:
+        return "", None
+    try:
+        relation = relation_of(responses, "sources.surveys")[0]
+        if dialect == "postgres":  # a failure must not end the transaction (its time zone setting)
+            with session.connection.begin_nested():
+                found = session.columns(relation)
+        else:
+            found = session.columns(relation)
+        mapping = preset_mapping("surveys", found, responses, "sources.surveys")
+    except SQLAlchemyError:
+        if dialect != "postgres":  # the failed statement ended the transaction (settings are the session's)
+            session.connection.rollback()
+        return "", None
+    except ReportgenError:
+        return "", None
+    return relation, SurveyJoin(mapping, responses,
+                                _unique_ids(session, responses, mapping, ID_COLUMN["surveys"], dialect))
 
 
 def joined_surveys(config: Config, tickets: WarehouseSource, where: str) -> WarehouseSource | None:
