@@ -22,7 +22,9 @@ from reportgen.cli_common import (
     month_value,
     no_cache_option,
     open_config,
+    site_target,
     to_stderr,
+    workbook_target,
 )
 from reportgen.cli_pull import offline_option, pull_first
 from reportgen.i18n import LANGUAGES
@@ -70,18 +72,28 @@ def validate(config_path: Path) -> None:
     excluded.
     """
     from reportgen.engine import Engine
-    from reportgen.errors import one_line
+    from reportgen.errors import ConfigError, OutputError, ReportgenError, one_line
     from reportgen.gates import QualityGateError, gate_failures
     from reportgen.outputs import output_problems
     from reportgen.sources.api import check_credentials
     from reportgen.textreport import validation_report
 
     config = open_config(config_path)
+    targets: list[ReportgenError] = []
+    try:  # report.output (and the site's folder): never a file reportgen reads or keeps
+        workbook_target(config, "last")
+        if "site" in config.outputs:
+            site_target(config, "last")
+    except OutputError as exc:
+        targets.append(exc)
+    except ConfigError:
+        pass  # a wrong outputs.site: output_problems tells it
     result = Engine(config, max_problems=None, collect=True).run()
     for note in result.notes:
         click.echo(one_line(f"note: {note}"))
     gate = [QualityGateError(line) for line in gate_failures(result, config)]
-    text, ok = validation_report(result, [*output_problems(config), *check_credentials(config), *gate])
+    problems = [*output_problems(config), *targets, *check_credentials(config), *gate]
+    text, ok = validation_report(result, problems)
     click.echo(text)
     if not ok:
         sys.exit(1)
@@ -103,10 +115,11 @@ def build(config_path: Path, month: str, out: Path | None, offline: bool, allow_
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
+    target = workbook_target(config, month, out)  # refused before anything is pulled or computed
     pull_first(config, offline)
     run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
                    cache=not no_cache)
-    target = XlsxOutput(out).write(run)
+    target = XlsxOutput(target).write(run)
     click.echo(f"Report for {run.month} written to {target}")
 
 
@@ -126,11 +139,16 @@ def demo(folder: Path, out: Path | None, month: str) -> None:
     from reportgen.outputs.xlsx import XlsxOutput
     from reportgen.run import MonthRun
 
-    end = parse_month_option(month, "Europe/Rome")
+    end, last = parse_month_option(month, "Europe/Rome"), parse_month_option("last", "Europe/Rome")
+    if end > last:  # its report (and the build it suggests) would stop on a month not over yet
+        raise click.BadParameter(f"{end} has not ended yet: the sample year ends with a whole month "
+                                 f"(e.g. --month {last}, the default 'last')", param_hint="'--month'")
     config_path = write_demo_project(folder, end_month=end)
+    config = open_config(config_path)
+    target = workbook_target(config, end, out)  # not over the sample data or its config
     to_stderr(PLANTED_PROBLEMS)  # before the run's "1 of … rows excluded" notice, which it explains
-    run = MonthRun(open_config(config_path), end, notify=to_stderr)
-    target = XlsxOutput(out).write(run)
+    run = MonthRun(config, end, notify=to_stderr)
+    target = XlsxOutput(target).write(run)
     click.echo(f"Demo report for {run.month}: {target}")
     click.echo(f"Sample data:   {folder / 'data'}")
     click.echo(f"Its config:    {config_path}")

@@ -175,3 +175,29 @@ def open_config(path: Path) -> Config:
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     return config
+
+
+def workbook_target(config: Config, month: str, out: Path | None = None) -> Path:
+    """Where the month's workbook goes (``--out``, else report.output), checked before anything is
+    computed: never over a file reportgen reads or keeps, always an .xlsx (``reportgen.output_guard``)."""
+    from reportgen.months import parse_month_option
+    from reportgen.output_guard import WORKBOOK, check_file
+    from reportgen.run import report_path
+
+    month = parse_month_option(month, config.report.timezone)
+    if out is not None:
+        return check_file(config, Path(out), WORKBOOK, "--out", month)
+    return check_file(config, report_path(config, month), WORKBOOK, "report.output", month,
+                      shown=config.report.output)
+
+
+def site_target(config: Config, month: str, out: Path | None = None) -> Path:
+    """The site's folder (``--out``, else outputs.site.dir), checked before anything is computed."""
+    from reportgen.months import parse_month_option
+    from reportgen.output_guard import check_site
+    from reportgen.run import report_path
+    from reportgen.site import site_dir
+
+    month = parse_month_option(month, config.report.timezone)
+    return check_site(config, site_dir(config, out), "--out" if out is not None else "outputs.site.dir",
+                      month, report_path(config, month).name)

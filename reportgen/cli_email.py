@@ -5,6 +5,7 @@ Registered on the main group in cli.py (``main.add_command(email)``, ``main.add_
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -19,10 +20,12 @@ from reportgen.cli_common import (
     month_option,
     no_cache_option,
     open_config,
+    site_target,
     to_stderr,
+    workbook_target,
 )
 from reportgen.cli_pull import offline_option, pull_first
-from reportgen.errors import ReportgenError
+from reportgen.errors import ConfigError, ReportgenError
 
 
 def _addresses(context: click.Context, parameter: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -53,12 +56,16 @@ def _addresses(context: click.Context, parameter: click.Parameter, value: tuple[
 def email(config_path: Path, month: str, to: tuple[str, ...], dry_run: bool, eml: Path | None,
           offline: bool, allow_partial: bool, no_cache: bool) -> None:
     """Email the month's workbook with an HTML summary (builds the workbook first if it is missing)."""
+    from reportgen.output_guard import MESSAGE, check_file
     from reportgen.outputs.email import EmailOutput
     from reportgen.run import MonthRun
 
     if dry_run != (eml is not None):
         raise click.UsageError("--dry-run and --eml FILE go together: the dry run writes the message to FILE")
     config = open_config(config_path)
+    workbook_target(config, month)  # built when missing or stale: refused before anything is computed
+    if eml is not None:
+        check_file(config, eml, MESSAGE, "--eml", month)
     pull_first(config, offline or dry_run)  # a dry run uses what is stored
     run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
                    cache=not no_cache)
@@ -106,6 +113,10 @@ def run(config_path: Path, month: str, offline: bool, allow_partial: bool, no_ca
     from reportgen.run import MonthRun
 
     config = open_config(config_path)
+    workbook_target(config, month)  # every file a step writes, refused before anything is computed
+    if "site" in config.outputs:
+        with contextlib.suppress(ConfigError):  # a wrong outputs.site is the site step's failure
+            site_target(config, month)
     pull_first(config, offline)
     month_run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
                          cache=not no_cache)

@@ -37,6 +37,7 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
             allow_partial: bool, no_cache: bool) -> None:
     """Publish the month's report to the Google Sheet in outputs.google_sheets (or create it)."""
     from reportgen.fileio import atomic_output
+    from reportgen.output_guard import REQUESTS, check_file
     from reportgen.outputs.google_sheets import GoogleSheetsOutput
     from reportgen.run import MonthRun
     from reportgen.sheets.settings import load_settings
@@ -44,6 +45,8 @@ def publish(config_path: Path, month: str, dry_run: bool, requests_out: Path | N
     if requests_out is not None and not dry_run:
         raise click.UsageError("--requests-out goes with --dry-run")
     config = open_config(config_path)
+    if requests_out is not None:
+        check_file(config, requests_out, REQUESTS, "--requests-out", month)
     settings = load_settings(config)  # settings problems show before any computing
     if not dry_run:
         config.require_env("google_sheets")  # the Google key, not the SMTP password

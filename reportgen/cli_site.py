@@ -16,6 +16,7 @@ from reportgen.cli_common import (
     month_option,
     no_cache_option,
     open_config,
+    site_target,
     to_stderr,
 )
 from reportgen.cli_pull import offline_option, pull_first
@@ -37,6 +38,7 @@ def site(config_path: Path, month: str, out: Path | None, offline: bool, allow_p
     from reportgen.site import build_site
 
     config = open_config(config_path)
+    site_target(config, month, out)  # refused before anything is pulled or computed
     pull_first(config, offline)
     run = MonthRun(config, month, notify=to_stderr, allow_partial=allow_partial,
                    cache=not no_cache)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import math
 import os
 import re
 import urllib.parse
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
@@ -47,6 +48,9 @@ from reportgen.settings_errors import (
     validation_problems,
     yaml_line_numbers,
 )
+
+if TYPE_CHECKING:
+    from reportgen.measures import Unit
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -130,6 +134,24 @@ def _timezone_warnings(value: Any, path: str = "") -> list[str]:
     return found
 
 
+# The placeholders reportgen fills in a report path (report.output, report.notes: run.report_path,
+# notes.note_path); anything else in braces would be written into the file's name as it is.
+PATH_PLACEHOLDERS = ("{month}",)
+_BRACED = re.compile(r"\{[^{}]*\}|[{}]")
+
+
+def check_placeholders(path: str) -> str:
+    found = _BRACED.findall(path)
+    unknown = [one for one in found if len(one) > 1 and one not in PATH_PLACEHOLDERS]
+    allowed = f"(allowed: {', '.join(PATH_PLACEHOLDERS)})"
+    if unknown:
+        what = "placeholder" if len(unknown) == 1 else "placeholders"
+        raise ValueError(f"unknown {what} {', '.join(dict.fromkeys(unknown))} {allowed}")
+    if any(len(one) == 1 for one in found):
+        raise ValueError(f"a brace without its pair: write a placeholder whole {allowed}")
+    return path
+
+
 class ReportOptions(_Strict):
     title: str = "Customer Service Report"
     timezone: str = "UTC"
@@ -143,6 +165,15 @@ class ReportOptions(_Strict):
     notes: str = "notes/{month}.md"  # the manager's note of a month, beside the config
 
     _tz = field_validator("timezone")(check_timezone)
+    _placeholders = field_validator("output", "notes")(check_placeholders)
+
+    @field_validator("output")
+    @classmethod
+    def _workbook(cls, value: str) -> str:
+        if not value.lower().endswith(".xlsx"):
+            raise ValueError("the workbook is an Excel file: end the path in .xlsx "
+                             "(e.g. reports/{month}.xlsx)")
+        return value
 
     @field_validator("language", mode="before")
     @classmethod
@@ -783,24 +814,65 @@ def _in_userinfo(url: str, position: int) -> bool:
             and "/" not in url[scheme + 3:position])
 
 
+# What a target may be, by its KPI's unit (KPI_SPEC "Units and stored values"): (lowest, highest
+# or None, the unit as messages name it). A percent is a fraction (0.85); a score is NPS's −100…100.
+TARGET_RANGES: dict[Unit, tuple[float, float | None, str]] = {
+    "percent": (0, 1, "a percent"),
+    "score": (-100, 100, "a score"),
+    "hours": (0, None, "an hours"),
+    "money": (0, None, "a money"),
+    "count": (0, None, "a count"),
+    "years": (0, None, "a years"),
+}
+
+
+def _number(value: float) -> str:
+    return f"{value:.15g}"  # 1500000, not 1.5e+06
+
+
+def target_range_problem(unit: Unit, value: Any) -> str | None:
+    """What is wrong with a target ``value`` for a KPI in ``unit`` (None: fine, or not a number,
+    which the model's type check reports)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    lowest, highest, name = TARGET_RANGES[unit]
+    span = f"{_number(lowest)} to {_number(highest)}" if highest is not None else f"{_number(lowest)} or more"
+    if not math.isfinite(number):
+        return f"{value} is not a finite number: {name} target is {span}"
+    if lowest <= number and (highest is None or number <= highest):
+        return None
+    message = f"{_number(number)} is outside the range of {name} target, {span}"
+    if unit == "percent":
+        fix = (f"write {_number(number)} % as {_number(number / 100)}" if 1 < number <= 100
+               else "write 85 % as 0.85")
+        message += f" (a fraction: {fix})"
+    return message
+
+
 def _target_problems(targets: Any, lines: dict[tuple[str, ...], int], business_hours: bool) -> list[str]:
-    """Targets must name scalar KPIs; a typo gets the closest id."""
+    """Targets must name scalar KPIs, each in the range of its KPI's unit; a typo gets the closest id."""
     from reportgen.kpis import SCALAR_KPIS
 
     if not isinstance(targets, dict):
         return []
-    ids = [kpi.id for kpi in SCALAR_KPIS]
+    by_id = {kpi.id: kpi for kpi in SCALAR_KPIS}
     needing = {kpi.id for kpi in SCALAR_KPIS if kpi.business_hours}
     problems = []
-    for key in targets:
+    for key, value in targets.items():
         if key in needing and not business_hours:
             problems.append(problem(("targets", str(key)), "a business-hours KPI: it needs business_hours: "
                                     "(the team's working week, or from: helpdesk)", lines))
-        elif key not in ids:
-            close = did_you_mean(str(key), ids)
+        elif key not in by_id:
+            close = did_you_mean(str(key), by_id)
             hint = f" ({close})" if close else ""
             problems.append(problem(("targets", str(key)), f"unknown KPI id '{key}'{hint}; "
                                     "`reportgen catalog` lists them", lines))
+        elif (wrong := target_range_problem(by_id[key].unit, value)) is not None:
+            problems.append(problem(("targets", str(key)), wrong, lines))
     return problems
 
 

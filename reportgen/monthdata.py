@@ -80,15 +80,17 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
     Days: the days of the month inside the span of the dataset that decides whether a month is
     whole (``coverage.coverage_span``: the tickets, the surveys only when there are no tickets),
     first to last day with a usable row. Surveys spanning a month the tickets no longer reach (a
-    rolling ticket export, a survey export kept whole) do not make it covered: such a copy has
-    no tickets, and must not replace the stored month that has them. Rows: tickets created plus
+    rolling ticket export, a survey export kept whole) do not make it covered, nor does the
+    tickets' span when the month has no ticket created (its own export came back empty): such a
+    copy has no tickets, and must not replace the stored month that has them. Rows: tickets created plus
     survey responses in the month (without any: the tickets resolved in it), plus one when the
     month has business figures (a business-only month is data too).
     """
     first_day, last_day = month_bounds(month)
     span = coverage_span(result.coverage)
     covered = 0
-    if span is not None:
+    # inside the tickets' span, a month without a ticket created is one whose export came back empty
+    if span is not None and not (span[0] == "tickets" and not measures.scalars.get("tickets_created")):
         start, end = max(span[1][0], first_day), min(span[1][1], last_day)
         covered = max(0, (end - start).days + 1)
     scalars = measures.scalars

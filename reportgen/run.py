@@ -135,7 +135,7 @@ class MonthRun:
         if self._cache is not None and not self.from_cache:  # only a result that passed its checks
             self._cache.store(result, self._started)
         if self.notify is not None:
-            for line in exclusion_summary(result):
+            for line in exclusion_summary(result, self.config.report.language):
                 self.notify(line)
 
     def _gates(self, result: EngineResult) -> None:
@@ -210,9 +210,12 @@ class MonthRun:
 
     def write_workbook(self, target: Path) -> Path:
         """The report rendered to an .xlsx at ``target`` (atomically: an existing file is replaced
-        only on success)."""
+        only on success). A ``target`` reportgen may not write (``reportgen.output_guard``: not an
+        .xlsx, or a file it reads or keeps) is refused before the report is built."""
+        from reportgen.output_guard import WORKBOOK, check_file
         from reportgen.render.xlsx import write_xlsx
 
+        check_file(self.config, target, WORKBOOK, "the workbook", self.month)
         return write_xlsx(self.report, target, self.config.report.currency)
 
     def kpis_document(self) -> dict[str, Any]:

@@ -82,7 +82,9 @@ def duration(seconds: float) -> str:
 
 # what DuckDB says about a file whose blocks were overwritten or cut short (a crash of the disk,
 # a copy that stopped half-way): not a bug of reportgen, and not a foreign file
-_DAMAGE_SIGNS = ("corrupt database file", "could not read enough bytes", "checksum")
+# (an empty file, or one whose header was overwritten, is "not a valid DuckDB database file")
+_DAMAGE_SIGNS = ("corrupt database file", "could not read enough bytes", "checksum",
+                 "not a valid duckdb database file")
 
 
 def is_damaged(error: BaseException) -> bool:

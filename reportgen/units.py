@@ -91,6 +91,15 @@ def spreadsheet_format(unit: str, currency: str, *, signed: bool = False) -> str
 
 
 
+def shown_number(value: float, unit: str) -> float:
+    """``value`` as the reader sees it: scaled (a percent × 100) and rounded as its text is
+    (``format_value``), so a verdict on two numbers agrees with the two numbers shown."""
+    if unit == "count" and not float(value).is_integer():
+        unit = "ratio"
+    fmt = unit_format(unit)
+    return float(f"{value * fmt.scale:.{fmt.decimals}f}")
+
+
 def format_value(value: float | None, unit: str, currency: str = "", tr: Translator | None = None) -> str:
     """A value as text, as the spreadsheet format shows it ("—" when there is none).
 

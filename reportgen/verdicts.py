@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reportgen.kpis import Kpi
-from reportgen.units import change_value
+from reportgen.units import change_value, shown_number
 
 GOOD, BAD, NEUTRAL = "good", "bad", "neutral"
 
@@ -14,10 +14,13 @@ def target_status(kpi: Kpi, current: float | None, target: float | None) -> tupl
     target is "status.slower_than_target" (or, where more time is better, "faster"): above/below
     alone left the reader to guess which way is bad.
 
-    A KPI without a direction (a plain count) has no status.
+    A KPI without a direction (a plain count) has no status. Value and target are compared as the
+    reader sees them (``units.shown_number``): 66.66 % against a target of 66.67 % both read 66.7 %,
+    and "Below target" beside two equal numbers would not be believed.
     """
     if target is None or current is None or kpi.direction is None:
         return "", NEUTRAL
+    current, target = shown_number(current, kpi.unit), shown_number(target, kpi.unit)
     met = current >= target if kpi.direction == "higher" else current <= target
     if met:
         return "status.on_target", GOOD

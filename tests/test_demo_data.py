@@ -222,3 +222,14 @@ def test_the_demo_says_its_bad_rows_are_planted(tmp_path: Path) -> None:
     planted = said.index("made wrong on purpose")
     assert planted < said.index("rows excluded")  # the explanation comes before the notice
     assert "day-first date" in said and "resolved before it was created" in said
+
+
+def test_the_demo_refuses_a_month_that_has_not_ended(tmp_path: Path) -> None:
+    """Its report, and the `build` it suggests next, would stop on a month still running."""
+    from reportgen.months import parse_month_option, shift
+
+    running = shift(parse_month_option("last", "Europe/Rome"), 1)
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--month", running])
+    assert result.exit_code == 2
+    assert f"{running} has not ended yet" in result.output
+    assert not (tmp_path / "demo").exists()  # nothing written

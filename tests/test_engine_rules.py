@@ -68,6 +68,26 @@ def test_names_differing_in_case_or_spaces_are_one(tmp_path: Path) -> None:
     assert scalar_values(result.months["2026-10"])["tickets_per_agent"] == 2.0  # 4 tickets ÷ 2 agents
 
 
+def test_a_name_is_spelled_alike_in_the_ticket_and_the_survey_measures(tmp_path: Path) -> None:
+    """The survey scores by agent, category and channel (through the ticket a response names) take the
+    spelling the tickets chose, not that of the one ticket their response names."""
+    write_rows(tmp_path / "t.csv", TICKET_HEADER, [
+        t("T1", "2026-10-01T08:00:00Z", category="Billing", channel="Mail", agent="Ann"),
+        t("T2", "2026-10-02T08:00:00Z", category="billing ", channel="mail ", agent="ann"),
+        t("T3", "2026-10-03T08:00:00Z", category="BILLING", channel="MAIL", agent="ANN")])
+    write_rows(tmp_path / "s.csv", ("response_id", "submitted_at", "survey", "score", "ticket_id"),
+               [("R1", "2026-10-05T08:00:00Z", "csat", "5", "T2"), ("R2", "2026-10-06T08:00:00Z", "csat", "2", "T3")])
+    october = breakdown_values(run(tmp_path, '  tickets: {path: t.csv}\n  surveys: {path: s.csv}\n'
+                                   ).months["2026-10"])
+    # Ann, ann, ANN: one each; not all capitals, and "Ann" sorts before "ann"
+    assert october["agent_tickets"] == {"Ann": 3}
+    assert october["tickets_by_category"] == {"Billing": 3} and october["tickets_by_channel"] == {"Mail": 3}
+    # one of the two answers satisfied (5 ≥ 4; 2 is not), both through tickets of Ann / Billing / Mail
+    assert october["agent_csat"] == {"Ann": 0.5}
+    assert october["category_csat"] == {"Billing": 0.5}
+    assert october["channel_csat"] == {"Mail": 0.5}
+
+
 def test_a_spelling_in_capitals_is_shown_only_when_there_is_no_other(tmp_path: Path) -> None:
     rows = [t(str(i), "2026-10-05T10:00:00Z", channel="WEB FORM") for i in range(3)]
     rows += [t("4", "2026-10-05T10:00:00Z", channel="web form"), t("5", "2026-10-05T10:00:00Z", channel="SMS"),

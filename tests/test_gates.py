@@ -132,6 +132,16 @@ def test_a_run_that_excludes_a_few_rows_prints_one_summary_line_per_dataset(tmp_
     ]
 
 
+def test_the_summary_names_the_tab_as_the_workbook_in_the_report_language_does(tmp_path: Path) -> None:
+    tickets = GOOD_TICKETS + "X1,not a date,Billing,email\n"
+    config = project(tmp_path, tickets)
+    config.write_text(config.read_text(encoding="utf-8").replace('timezone: "UTC"', 'timezone: "UTC", language: ja'),
+                      encoding="utf-8")
+    result = invoke("kpis", "--config", str(config), "--month", MONTH, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert error_lines(result) == ["tickets: 1 of 41 rows excluded (invalid_created_at 1) — see the データ品質 tab"]
+
+
 def test_a_clean_run_prints_nothing_on_stderr(tmp_path: Path) -> None:
     result = invoke("kpis", "--config", str(project(tmp_path, GOOD_TICKETS)), "--month", MONTH)
     assert result.exit_code == 0, result.output

@@ -248,3 +248,30 @@ def test_surveys_alone_do_not_make_a_month_whose_tickets_left_the_export_whole(
     assert json.loads(again.stdout)["kpis"]["ticket_volume"] == 30  # the stored September
     assert tickets(store, "2026-09") == 30
     assert next(m for m in store.list_months() if m.month == "2026-09").completeness == Completeness(30, 58)
+
+
+def test_a_month_whose_own_ticket_export_came_back_empty_does_not_replace_it(tmp_path: Path) -> None:
+    """One file per month; September's came back with its header only while August's and October's
+    hold tickets. Run for September, the month lies inside the tickets' span but has no ticket:
+    its copy must not replace the stored September (it counts no day as covered)."""
+    from conftest import TICKET_HEADER, write_rows
+
+    root = tmp_path / "p"
+    for month, days in (("08", 31), ("09", 30), ("10", 31)):
+        write_rows(root / f"t-{month}.csv", TICKET_HEADER, [_ticket(int(month) * 100 + n, f"2026-{month}-{n:02d}")
+                                                             for n in range(1, days + 1)])
+    config = root / "config.yaml"
+    # the survey export still holds September's answers: the month has usable rows without tickets
+    write_rows(root / "s.csv", ("response_id", "submitted_at", "survey", "score"),
+               [(f"r{n}", f"2026-09-{n:02d}T12:00:00+02:00", "csat", 5) for n in range(1, 29)])
+    config.write_text('report: {timezone: "Europe/Rome"}\nsources:\n  tickets: {path: "t-*.csv"}\n'
+                      '  surveys: {path: s.csv}\n', encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"]).exit_code == 0
+    store = HistoryStore(root / "reportgen-history.duckdb")
+    assert tickets(store, "2026-09") == 30
+    write_rows(root / "t-09.csv", TICKET_HEADER, [])
+    again = runner.invoke(main, ["kpis", "-c", str(config), "-m", "2026-09", "--format", "json", "--no-cache"])
+    assert again.exit_code == 0, again.output
+    assert tickets(store, "2026-09") == 30
+    assert json.loads(again.stdout)["kpis"]["ticket_volume"] == 30  # the stored September

@@ -167,6 +167,13 @@ def test_an_allowed_partial_email_says_so_in_subject_header_and_chart_without_ve
     assert "Below target" not in html and "On target" not in html
     alt = re.search(r'<img [^>]*alt="([^"]*)"', html)
     assert alt and "◐" in alt.group(1)  # the chart marks the partial month (its label carries ◐ too)
+    # the plain-text part: no verdict, and no separator left dangling where it would be
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    payload = text.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    rows = [line for line in payload.decode("utf-8").splitlines() if line.startswith("- ")]
+    assert any(line.startswith("- Ticket volume: ") for line in rows)
+    assert not [line for line in rows if line.rstrip().endswith("|")], rows
 
 
 def test_a_whole_month_email_keeps_its_verdicts(tmp_path: Path) -> None:

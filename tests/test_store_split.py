@@ -115,13 +115,18 @@ def test_a_damaged_history_is_one_line_saying_so_not_an_internal_error(tmp_path:
     history = root / "h.duckdb"
     HistoryStore(history).save({f"20{y:02d}-{m:02d}": months(m) for y in range(10, 25) for m in range(1, 13)},
                                replace=set())
-    for how in ("overwrite", "truncate"):
+    for how in ("overwrite", "truncate", "empty", "header"):
         copy = history.with_name("copy.duckdb")
         copy.write_bytes(history.read_bytes())
         if how == "overwrite":
             damage(copy)
-        else:
+        elif how == "truncate":
             os.truncate(copy, copy.stat().st_size // 2)
+        elif how == "empty":  # a copy that never got its first block: zero bytes
+            os.truncate(copy, 0)
+        else:  # the header itself overwritten: DuckDB no longer sees its own file in it
+            with copy.open("r+b") as handle:
+                handle.write(b"\0" * 64)
         config.write_text(config.read_text(encoding="utf-8").replace("h.duckdb", "copy.duckdb"), encoding="utf-8")
         result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-10"])
         assert result.exit_code == 1, (how, result.output)

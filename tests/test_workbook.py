@@ -202,3 +202,14 @@ def test_a_time_kpi_over_its_target_is_slower_not_above() -> None:
     shown = {language: translator(language).t("status.slower_than_target") for language in ("en", "it", "ro", "ja")}
     assert shown == {"en": "Slower than target", "it": "Più lento dell'obiettivo", "ro": "Mai lent decât ținta",
                      "ja": "目標より遅い"}
+
+
+def test_a_verdict_agrees_with_the_numbers_the_reader_sees() -> None:
+    """66.66 % against a target of 66.67 % both read 66.7 %: on target, not "Below target" beside two
+    equal numbers; one tenth apart as shown, the verdict is a miss again."""
+    rate = KPI_BY_ID["resolution_rate"]
+    assert target_status(rate, 2 / 3, 0.6667) == ("status.on_target", "good")
+    assert target_status(rate, 0.666, 0.6667) == ("status.below_target", "bad")  # 66.6 % < 66.7 %
+    hours = KPI_BY_ID["avg_first_response_hours"]
+    assert target_status(hours, 4.04, 4.0) == ("status.on_target", "good")  # reads 4.0 h
+    assert target_status(hours, 4.06, 4.0) == ("status.slower_than_target", "bad")  # reads 4.1 h

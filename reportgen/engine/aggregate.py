@@ -27,10 +27,12 @@ from reportgen.kpis import shown_kpis
 from reportgen.measures import (
     BUSINESS_MEASURES,
     DIMENSION_DEFAULTS,
+    MEASURES,
     MonthMeasures,
     active_measures,
     default_spellings,
     needed_columns,
+    segment_measure_name,
 )
 from reportgen.sources.outbound import outbound_channels
 
@@ -105,9 +107,45 @@ def file_dimension(query: Query, rows: list[tuple[object, ...]], months: dict[st
             per_key[key] = per_key.get(key, 0) + cast(float, value)
 
 
-def absent_inputs(config: Config, columns: set[str]) -> list[str]:
-    """A note (for `validate`) per optional ticket column no source has."""
-    if not config.sources.of("tickets"):
+# per dimension, the measure whose spellings every other measure of the dimension takes: the tickets
+# created, whose query merges every month's spellings at once (``file_dimension``)
+_SPELLED_BY = {"category": "category_tickets", "channel": "channel_tickets", "agent": "agent_tickets"}
+
+
+def one_spelling(months: dict[str, MonthMeasures]) -> None:
+    """Spell each category, channel and agent alike in every measure of its dimension.
+
+    Each query merges the spellings of its own rows: the tickets created by agent saw "Ann",
+    "ann" and "ANN" and show "Ann", but the survey scores by agent (``drivers.agent.*``, through
+    the ticket a response names) saw only "ann" and showed that, so the report and the JSON
+    held the same agent under two keys. Every measure of a dimension now takes the spelling
+    its tickets-created measure chose (a name no ticket has keeps its own)."""
+    for dimension, spelled_by in _SPELLED_BY.items():
+        chosen: dict[str, str] = {}
+        for measures in months.values():
+            for name in measures.dims.get(spelled_by, {}):
+                chosen.setdefault(name.casefold(), name)
+        if not chosen:
+            continue
+        segments = segment_measure_name(dimension, "")
+        for measures in months.values():
+            for key, values in measures.dims.items():
+                info = MEASURES.get(key)
+                if key == spelled_by or not ((info is not None and info.dimension == dimension)
+                                             or key.startswith(segments)):
+                    continue
+                # one query filled each measure: a spelling group has one name in it, so no two collide
+                measures.dims[key] = {chosen.get(name.casefold(), name): value
+                                      for name, value in values.items()}
+
+
+def absent_inputs(config: Config, columns: set[str], *, read: bool = True) -> list[str]:
+    """A note (for `validate`) per optional ticket column no source has.
+
+    ``read``: False when a ticket source or file could not be read (its error is the message):
+    ``columns`` then lacks what it holds, so no note is made.
+    """
+    if not read or not config.sources.of("tickets"):
         return []
     helpdesk, business_clock = _from_helpdesk(config), config.kpis.sla.clock == "business"
     needs = {info.name: set(needed_columns(info, helpdesk, business_clock))
@@ -150,6 +188,7 @@ def finish(months: dict[str, MonthMeasures], config: Config, business: dict[str,
     """
     for month in business:
         months.setdefault(month, MonthMeasures())
+    one_spelling(months)
     created_total, resolved_total = float(opening_backlog), 0.0
     for month in sorted(months):
         scalars = months[month].scalars

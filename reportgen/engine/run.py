@@ -157,7 +157,8 @@ class Engine:
                     del months[month]
                 business = {m: v for m, v in business.items() if first <= m <= last}
             finish(months, config, business, columns, result.opening_backlog)
-            result.notes += absent_inputs(config, columns) + outbound_notes(config)
+            tickets_read = not parts[_DATASETS.index("tickets")].fatal  # else its error is the message
+            result.notes += absent_inputs(config, columns, read=tickets_read) + outbound_notes(config)
         result.months = dict(sorted(months.items()))
         return result
 
