@@ -172,6 +172,10 @@ class Engine:
         pushed = pushed_down(config, dataset, part, self.collect, self.max_problems, self.months)
         if pushed is not None:
             part.columns = pushed.columns
+            if pushed.cube is not None:  # the drivers' cube the warehouse computed: the same second step
+                ticket_drivers(con, config, part.months, pushed.cube)
+            if pushed.survey_cube is not None:  # the surveys' too, when both are in that warehouse
+                survey_drivers(con, config, part.months, pushed.survey_cube)
             return part
         listed = self.max_problems is None or self.max_problems > 0  # rows named only if listed
         # each row cleaned as it is read, into {dataset}_all (engine.clean)

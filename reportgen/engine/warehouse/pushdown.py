@@ -25,15 +25,19 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from reportgen.business_hours import day_table
 from reportgen.config import Config, WarehouseSource
+from reportgen.drivers import DIMENSIONS
 from reportgen.engine.aggregate import file_dimension
+from reportgen.engine.drivers import Cube, CubeRows
 from reportgen.engine.reasons import DISCARDED, reasons_of
 from reportgen.engine.result import DatasetQuality, RowProblem
 from reportgen.engine.rules import BLANK_LIKE
 from reportgen.engine.warehouse.sql import (
     SOURCE_PLACEHOLDER,
+    SURVEYS_PLACEHOLDER,
     BusinessHours,
     Pushdown,
     Span,
+    SurveyJoin,
     build,
     compile_sql,
     day_range_sql,
@@ -92,6 +96,9 @@ class WarehouseResult:
     statements: list[str] = field(default_factory=list)  # the SQL sent, in order
     # tickets: those open when the computed span starts (0 without a span: every month is computed)
     opening_backlog: int = 0
+    cube: CubeRows | None = None  # tickets: the drivers' cube, computed in the warehouse (``engine.drivers``)
+    # tickets, with the surveys in the same warehouse: the surveys' drivers' cube (``sql.SurveyJoin``)
+    survey_cube: CubeRows | None = None
 
 
 def relation_of(source: WarehouseSource, where: str) -> tuple[str, str]:
@@ -187,12 +194,15 @@ def compute(config: Config, dataset: str, source: WarehouseSource, where: str | 
         business = _business_hours(config, session, mapping, source, relation, dialect) \
             if dataset == "tickets" else None
         unique = dataset != "business" and _unique_ids(session, source, mapping, ID_COLUMN[dataset], dialect)
-        pushdown = build(config, dataset, source, mapping, dialect, business, span, unique)
+        survey_relation, join = (_survey_join(config, session, source, where, dialect) if dataset == "tickets"
+                                 else ("", None))
+        pushdown = build(config, dataset, source, mapping, dialect, business, span, unique, join)
         if business is not None and not business.from_helpdesk and "first_response_hours" in mapping:
             result.notes.append(f"{where}: the first response is given as hours, not as an instant: the "
                                 "business-hours first-response KPIs have no value (not 0); "
                                 "business_hours: {from: helpdesk} takes the helpdesk's own business minutes")
-        rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation))
+        rows = session.run(pushdown.sql.replace(SOURCE_PLACEHOLDER, relation)
+                           .replace(SURVEYS_PLACEHOLDER, survey_relation))
         _file(pushdown, rows, result)
         hours = {"first_response_at"} if "first_response_hours" in mapping else set()  # given as hours
         result.columns = set(mapping) | hours
@@ -294,6 +304,10 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
                     zip(query.measures, values, strict=True))
         else:
             file_dimension(query, typed, months)
+    if pushdown.cube is not None:
+        result.cube = _cube_rows(pushdown, pushdown.cube, by_tag.get("cube", []))
+    if pushdown.survey_cube is not None:
+        result.survey_cube = _cube_rows(pushdown, pushdown.survey_cube, by_tag.get("survey_cube", []))
     quality_rows = by_tag.get("quality", [])
     if not quality_rows:
         raise DataError(f"{pushdown.dataset}: the warehouse returned no quality row")
@@ -316,6 +330,64 @@ def _file(pushdown: Pushdown, rows: Sequence[Sequence[Any]], result: WarehouseRe
     quality.rows_used = quality.rows_read - quality.duplicates - sum(quality.excluded.values())
     if firsts and lasts:
         result.coverage = (min(firsts), max(lasts))
+
+
+def _cube_rows(pushdown: Pushdown, cube: Cube, rows: Sequence[Sequence[Any]]) -> CubeRows:
+    """A drivers' cube's rows (tag, key 1, key 2, measures…, other keys…) → the cube's rows (keys, then
+    measures); names read as the breakdowns' (:func:`_name`), ``matched`` a whole number."""
+    start, count = 3 + pushdown.width, len(cube.keys) - 2
+    names = cube.keys[1:]
+
+    def key(name: str, value: Any) -> Any:
+        if name == "matched":
+            return int(value)
+        return _name(value) if name in DIMENSIONS else value
+
+    return CubeRows(cube, [
+        (row[1], *(key(name, value) for name, value in zip(names, (row[2], *row[start:start + count]),
+                                                           strict=True)),
+         *(None if value is None else float(value) for value in row[3:3 + len(cube.measures)]))
+        for row in rows])
+
+
+def _survey_join(config: Config, session: _Session, tickets: WarehouseSource, where: str,
+                 dialect: str) -> tuple[str, SurveyJoin | None]:
+    """(the surveys' relation, how they join) when their drivers are computed in the tickets' statement
+    (``joined_surveys``); ("", None) otherwise, also when their table cannot be read or mapped: the
+    surveys' own statement then reports it, under ``sources.surveys``."""
+    responses = joined_surveys(config, tickets, where)
+    if responses is None:
+        return "", None
+    try:
+        relation = relation_of(responses, "sources.surveys")[0]
+        if dialect == "postgres":  # a failure must not end the transaction (its time zone setting)
+            with session.connection.begin_nested():
+                found = session.columns(relation)
+        else:
+            found = session.columns(relation)
+        mapping = preset_mapping("surveys", found, responses, "sources.surveys")
+    except SQLAlchemyError:
+        if dialect != "postgres":  # the failed statement ended the transaction (settings are the session's)
+            session.connection.rollback()
+        return "", None
+    except ReportgenError:
+        return "", None
+    return relation, SurveyJoin(mapping, responses,
+                                _unique_ids(session, responses, mapping, ID_COLUMN["surveys"], dialect))
+
+
+def joined_surveys(config: Config, tickets: WarehouseSource, where: str) -> WarehouseSource | None:
+    """The surveys' warehouse source when their drivers can be computed in the tickets' statement:
+    the only survey source, on the same warehouse (URL) with the same source time zone; else None
+    (the surveys then have no drivers, as with a survey file beside warehouse tickets)."""
+    sources = config.sources.of("surveys")
+    if len(sources) != 1 or not isinstance(sources[0], WarehouseSource):
+        return None
+    surveys = sources[0]
+    assert tickets.warehouse is not None and surveys.warehouse is not None
+    same = (parse_url(surveys.warehouse, "sources.surveys.warehouse") == parse_url(tickets.warehouse, where)
+            and config.source_timezone(surveys) == config.source_timezone(tickets))
+    return surveys if same else None
 
 
 def _name(raw: Any) -> str | None:

@@ -12,7 +12,12 @@ only aggregates, as rows ``(tag, month, dimension value, v1 … vK)``:
 * ``tag = 'q<i>'``: the i-th query of ``measures_sql`` (its measures in v1 …);
 * ``tag = 'quality'``: rows read, exclusions and discarded values by reason
   (see :data:`QUALITY_TICKETS` / :data:`QUALITY_SURVEYS` for the order), the
-  first and last local day of a usable row in the month/dimension columns.
+  first and last local day of a usable row in the month/dimension columns;
+* tickets, ``tag = 'cube'``: the drivers' cube (``engine.drivers.Cube``:
+  every driver measure by created month, resolved month, category, channel and
+  agent, over the same usable rows), its two months in the month/dimension
+  columns and its dimensions in text columns after v1 … vK (``Pushdown.extra``,
+  NULL in every other row); the engine sums it by segment locally.
 
 Dialect handling (``compile_sql``): sqlglot rewrites functions and types
 (``quantile_cont`` → ``PERCENTILE_CONT … WITHIN GROUP``, ``strftime`` →
@@ -47,6 +52,7 @@ from sqlglot import exp
 from reportgen.business_hours import DayTable, durations_sql, epoch_day, given_sql, no_durations_sql
 from reportgen.config import Config, KpiOptions, SourceConfig
 from reportgen.engine import rules
+from reportgen.engine.drivers import Cube, survey_cube, ticket_cube
 from reportgen.engine.reasons import reasons_of
 from reportgen.engine.sqlgen import Query, measures_sql
 from reportgen.months import shift
@@ -55,6 +61,8 @@ from reportgen.sources.outbound import outbound_channels
 from reportgen.sources.schema import ID_COLUMN
 
 SOURCE_PLACEHOLDER = "__reportgen_source__"
+# the surveys' relation in the tickets' statement (``SurveyJoin``)
+SURVEYS_PLACEHOLDER = "__reportgen_surveys__"
 
 # the quality row's value columns, in order (the declared reasons: ``rules.Relation.quality``)
 QUALITY_TICKETS: tuple[str, ...] = rules.tickets().quality
@@ -72,6 +80,22 @@ class Pushdown:
     queries: tuple[Query, ...]
     quality: tuple[str, ...]
     width: int
+    # tickets: the drivers' cube (``engine.drivers.Cube``), rows tagged ``'cube'``: its first two
+    # keys as (month, dimension value), its measures as v1 …, its other keys as the ``extra`` text
+    # columns after v1 … vK (NULL in every other row)
+    cube: Cube | None = None
+    extra: int = 0
+    survey_cube: Cube | None = None  # with ``SurveyJoin``: the surveys' drivers' cube, rows ``'survey_cube'``
+
+
+@dataclass(frozen=True)
+class SurveyJoin:
+    """The surveys read in the same warehouse as the tickets: their drivers' cube (responses joined to
+    the ticket each names) is computed in the tickets' statement, from ``SURVEYS_PLACEHOLDER``."""
+
+    mapping: Mapping[str, str]
+    source: SourceConfig
+    unique: bool = False
 
 
 def _text(expression: str | None, trimmed: bool = False) -> str:
@@ -171,6 +195,8 @@ class Chain:
     owns_dups: bool = True
     month: Callable[[str], str] | None = None
     extra: str = ""
+    dups: str = "dup"  # the names of the de-duplication CTEs (``<dups>_ids`` …): another dataset's differ
+    placeholder: str = SOURCE_PLACEHOLDER  # the relation it reads (replaced when the statement is sent)
 
 
 def _month(column: str, tz: str) -> str:
@@ -208,37 +234,42 @@ def _deduplicated(mapped: Sequence[str], order: str, raw_id: str | None, chain: 
     text = f"CAST({raw_id} AS VARCHAR)"
     unique = chain.unique or raw_id is None
 
+    def read(name: str) -> str:  # a mapped column's expression; ``_stored_id``: the id as stored, as text
+        if name == "_stored_id":
+            return text if raw_id is not None else "CAST(NULL AS VARCHAR)"
+        return expressions[name]
+
     def source(alias: str, where: bool = False) -> str:
-        kept = f" WHERE {chain.where(expressions.__getitem__)}" if where and chain.where else ""
+        kept = f" WHERE {chain.where(read)}" if where and chain.where else ""
         stored = "" if unique else f", {text} AS _stored_id"
-        return f"(SELECT {', '.join(mapped)}{stored} FROM {SOURCE_PLACEHOLDER} AS src{kept}) AS {alias}"
+        return f"(SELECT {', '.join(mapped)}{stored} FROM {chain.placeholder} AS src{kept}) AS {alias}"
 
     def kept(alias: str) -> str:
         return "" if chain.where is None else f" AND ({chain.where(lambda name: f'{alias}.{name}')})"
 
-    s = chain.suffix
+    s, d = chain.suffix, chain.dups
     if unique:
         return f"""
 numbered{s} AS (SELECT m.*, 1 AS _rn FROM {source('m', where=True)})"""
     dups = f"""
-dup_stored AS (
-  SELECT {text} AS stored FROM {SOURCE_PLACEHOLDER} AS src WHERE {raw_id} IS NOT NULL
+{d}_stored AS (
+  SELECT {text} AS stored FROM {chain.placeholder} AS src WHERE {raw_id} IS NOT NULL
   GROUP BY {raw_id} HAVING count(*) > 1 OR trim({text}) <> {text}
 ),
-dup_ids AS (SELECT stored AS dup_id FROM dup_stored UNION SELECT trim(stored) FROM dup_stored),
-dup_rows AS (
+{d}_ids AS (SELECT stored AS dup_id FROM {d}_stored UNION SELECT trim(stored) FROM {d}_stored),
+{d}_rows AS (
   SELECT r.*, row_number() OVER (PARTITION BY r.id ORDER BY {order}) AS _rn
-  FROM {source('r')} WHERE r._stored_id IN (SELECT dup_id FROM dup_ids)
+  FROM {source('r')} WHERE r._stored_id IN (SELECT dup_id FROM {d}_ids)
 ),""" if chain.owns_dups else ""
     # the rows of repeated ids, numbered once for every chain (``dup_rows``: the first chain's columns)
     columns = ", ".join(f"w.{name}" for name in expressions)
     return f"""{dups}
 numbered{s} AS (
   SELECT m.*, 1 AS _rn FROM {source('m', where=True)}
-  LEFT JOIN (SELECT dup_id FROM dup_ids GROUP BY dup_id) AS x ON m._stored_id = x.dup_id
+  LEFT JOIN (SELECT dup_id FROM {d}_ids GROUP BY dup_id) AS x ON m._stored_id = x.dup_id
   WHERE x.dup_id IS NULL
   UNION ALL
-  SELECT {columns}, w._stored_id, w._rn FROM dup_rows AS w WHERE TRUE{kept('w')}
+  SELECT {columns}, w._stored_id, w._rn FROM {d}_rows AS w WHERE TRUE{kept('w')}
 )"""
 
 
@@ -351,7 +382,8 @@ def _shown(dataset: str, hours_given: bool) -> str:
 
 
 def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, relation: str | None = None,
-                    where: str | None = None, opening: str | None = None, counts: bool = True) -> exp.Select:
+                    where: str | None = None, opening: str | None = None, counts: bool = True,
+                    extra: int = 0) -> exp.Select:
     """The ``quality`` row of ``relation`` (default ``<dataset>_all``; ``where``: of its rows those):
     the counts of ``names`` (NULL unless ``counts``), then the opening backlog (``opening``: its
     SQL over the usable rows, else NULL); the first and last day of a usable row.
@@ -379,7 +411,7 @@ def _quality_branch(dataset: str, names: Sequence[str], width: int, tz: str, rel
     values += ["NULL"] * (width - len(values))
     instant = "created" if dataset == "tickets" else "submitted"
     used = instant if not counts else f"CASE WHEN {usable} THEN {instant} END"
-    columns = ", ".join(f"CAST({v} AS DOUBLE)" for v in values)
+    columns = ", ".join([*(f"CAST({v} AS DOUBLE)" for v in values), *["CAST(NULL AS VARCHAR)"] * extra])
     return _select(
         f"SELECT 'quality', {_day(f'min({used})', tz)}, {_day(f'max({used})', tz)}, {columns} "
         f"FROM {relation or f'{dataset}_all'}{f' WHERE {where}' if where else ''}")
@@ -391,32 +423,50 @@ def _select(sql: str) -> exp.Select:
     return parsed
 
 
-def _measure_branch(index: int, query: Query, width: int) -> exp.Select:
-    """A ``sqlgen`` query reshaped to (tag, month, dimension, v1 … vK) with explicit group keys."""
-    parsed = _select(query.sql)
-    keys = 2 if query.dimension else 1
+def _measure_branch(index: int, query: Query, width: int, extra: int = 0) -> exp.Select:
+    """A ``sqlgen`` query reshaped to (tag, month, dimension, v1 … vK, ``extra`` NULL texts) with
+    explicit group keys."""
+    return _reshaped(f"q{index}", query.sql, 2 if query.dimension else 1, width, extra)
+
+
+def _cube_branch(tag: str, cube: Cube, width: int, extra: int, usable: bool = True) -> exp.Select:
+    """A drivers' cube (``Cube``) reshaped to (tag, key 1, key 2, v1 … vK, the other keys as the
+    ``extra`` texts); ``usable``: over the usable rows of its relation."""
+    return _reshaped(tag, cube.sql, len(cube.keys), width, extra, usable)
+
+
+def _reshaped(tag: str, sql: str, keys: int, width: int, extra: int, usable: bool = True) -> exp.Select:
+    """A grouped query (``keys`` key columns, then aggregates) reshaped to (tag, key 1, key 2 or NULL,
+    v1 … vK, keys 3 … as ``extra`` texts) with explicit group keys; ``usable``: over the usable rows
+    (its relation has ``excluded``)."""
+    # the parsed query's nodes are moved, not copied (sqlglot copies trees by default: most of the
+    # time of building the statement went into copies)
+    parsed = _select(sql)
     key_exprs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[:keys]]
     aggs = [e.unalias() if isinstance(e, exp.Alias) else e for e in parsed.expressions[keys:]]
-    dim: exp.Expression = (exp.cast(key_exprs[1].copy(), "VARCHAR") if query.dimension
-                           else exp.cast(exp.null(), "VARCHAR"))
+    grouped = [k.copy() for k in key_exprs]
+    texts = [exp.cast(k, "VARCHAR", copy=False) for k in key_exprs]
+    texts += [exp.cast(exp.null(), "VARCHAR", copy=False) for _ in range(2 + extra - len(texts))]
     outputs: list[exp.Expression] = [
-        exp.Literal.string(f"q{index}"), exp.cast(key_exprs[0].copy(), "VARCHAR"), dim,
-        *[exp.cast(a.copy(), "DOUBLE") for a in aggs],
-        *[exp.cast(exp.null(), "DOUBLE") for _ in range(width - len(aggs))],
+        exp.Literal.string(tag), *texts[:2],
+        *[exp.cast(a, "DOUBLE", copy=False) for a in aggs],
+        *[exp.cast(exp.null(), "DOUBLE", copy=False) for _ in range(width - len(aggs))],
+        *texts[2:],
     ]
-    branch = exp.select(*outputs).from_(parsed.args["from_"].copy() if "from_" in parsed.args
-                                        else parsed.args["from"].copy())
+    branch = exp.select(*outputs, copy=False).from_(
+        parsed.args["from_"] if "from_" in parsed.args else parsed.args["from"], copy=False)
     where = parsed.args.get("where")
     if where is not None:
-        branch = branch.where(where.this.copy())
+        branch = branch.where(where.this, copy=False)
     # the usable rows: a filter here rather than a second CTE, which engines would materialise again
-    branch = branch.where("excluded IS NULL", dialect="duckdb")
-    return branch.group_by(*[k.copy() for k in key_exprs])
+    if usable:
+        branch = branch.where("excluded IS NULL", dialect="duckdb", copy=False)
+    return branch.group_by(*grouped, copy=False)
 
 
 def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[str, str],
           dialect: str, business: BusinessHours | None = None, span: Span | None = None,
-          unique: bool = False) -> Pushdown:
+          unique: bool = False, surveys: SurveyJoin | None = None) -> Pushdown:
     """The push-down statement of ``dataset`` (tickets or surveys) for ``dialect``; ``business``:
     how the tickets get their business durations (with ``business_hours:``).
 
@@ -427,23 +477,49 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
     the span starts (the backlog the span's months add to) and the first and last day with data.
     ``unique``: the ids are known unique (a key in the catalog, or ``options.unique_ids``):
     no de-duplication.
+
+    Tickets also get the drivers' cube (``engine.drivers.ticket_cube``) over the same usable rows;
+    with ``surveys`` (the surveys in the same warehouse) the surveys' drivers' cube too: the
+    responses of the span (or all), cleaned by the surveys' chain of CTEs (``*_s``, ``responses_dups_*``),
+    joined to the tickets they name, cleaned by a third chain of the tickets' CTEs (``*_ref``)
+    that keeps only the tickets those responses name (the winner of a repeated id still chosen
+    among all its rows).
     """
     tz = config.report.timezone
     queries = tuple(measures_sql(dataset, config.kpis, f"{dataset}_all",
                                  business_hours=config.has_business_hours,
                                  outbound=outbound_channels(config)))
     quality = QUALITY_TICKETS if dataset == "tickets" else QUALITY_SURVEYS
-    width = max([len(quality) + 1, *(len(q.measures) for q in queries)])
     tickets = dataset == "tickets"
+    # the drivers' cube over the same usable rows (``engine.drivers``): plain sums in any dialect
+    cube = ticket_cube(config, f"{dataset}_all", hour_sums="float") if tickets else None
+    width = max([len(quality) + 1, *(len(q.measures) for q in queries),
+                 *([len(cube.measures)] if cube else [])])
+    joined = None
+    if cube is not None and surveys is not None:
+        # one row per id named, its usable row's values (NULL: none usable), rather than the usable rows:
+        # PostgreSQL estimated a handful of those (a filter on the reasons' CASE) and compared every
+        # response with every ticket (2 s at 200k tickets); grouped, it hashes them
+        usable = ", ".join(f"max(CASE WHEN excluded IS NULL THEN {c} END) AS {c}"
+                           for c in ("id", "category", "channel", "agent"))
+        referenced = f"(SELECT id AS named_id, {usable} FROM tickets_all_ref GROUP BY id)"
+        joined = survey_cube(config, referenced, "(SELECT * FROM surveys_all_s WHERE excluded IS NULL)",
+                             key="named_id")
+        width = max(width, len(joined.measures))
+    extra = max([len(c.keys) - 2 for c in (cube, joined) if c is not None], default=0)
 
     def ctes(chain: Chain) -> str:
         return (tickets_cte(mapping, source, tz, business=business if chain.owns_dups else None, chain=chain)
                 if tickets else surveys_cte(mapping, source, tz, config, chain=chain))
 
-    branches = [_measure_branch(i, q, width) for i, q in enumerate(queries)]
+    branches = [_measure_branch(i, q, width, extra) for i, q in enumerate(queries)]
+    if cube is not None:
+        branches.append(_cube_branch("cube", cube, width, extra))
+    if joined is not None:
+        branches.append(_cube_branch("survey_cube", joined, width, extra, usable=False))
     if span is None:
         text = ctes(Chain(unique=unique))
-        branches.append(_quality_branch(dataset, quality, width, tz))
+        branches.append(_quality_branch(dataset, quality, width, tz, extra=extra))
     else:
         instant = "created_raw" if tickets else "submitted_raw"
         relation = rules.tickets() if tickets else rules.surveys(config.kpis)
@@ -462,18 +538,40 @@ def build(config: Config, dataset: str, source: SourceConfig, mapping: Mapping[s
         text = ctes(Chain(where=inside, unique=unique, month=span.month, extra=counted)) + "," + ctes(rest)
         opening = (f"created < {span.start} AND (resolved IS NULL OR resolved >= {span.start})"
                    if tickets else None)
-        branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1"),
+        branches += [_quality_branch(dataset, quality, width, tz, where="_counted = 1", extra=extra),
                      _quality_branch(dataset, quality, width, tz, f"{dataset}_all_rest", opening=opening,
-                                     counts=False)]
-    union: exp.Expression = branches[0]
-    for branch in branches[1:]:
-        union = exp.union(union, branch, distinct=False)
+                                     counts=False, extra=extra)]
+    if surveys is not None and joined is not None:
+        text += "," + _survey_join_ctes(config, surveys, span, unique, mapping, source)
+    union: exp.Expression = exp.union(*branches, distinct=False, copy=False)
     statement = sqlglot.parse_one(f"WITH {text} SELECT 1", read="duckdb")
     with_ = statement.args["with_"] if "with_" in statement.args else statement.args["with"]
     union.set("with_" if "with_" in statement.args else "with", with_)
     if dialect == "postgres":
         union = _fenced(union)
-    return Pushdown(dataset, dialect, compile_sql(union, dialect), queries, quality, width)
+    return Pushdown(dataset, dialect, compile_sql(union, dialect, copy=False), queries, quality, width, cube,
+                    extra, joined)
+
+
+def _survey_join_ctes(config: Config, surveys: SurveyJoin, span: Span | None, unique: bool,
+                      mapping: Mapping[str, str], source: SourceConfig) -> str:
+    """The CTEs of the surveys' drivers' cube in the tickets' statement: ``surveys_all_s`` (the span's
+    responses, or all) and ``tickets_all_ref`` (the tickets they name, after the same rules and
+    de-duplication as every ticket: its repeated ids are the tickets' chain's ``dup_rows``)."""
+    tz = config.report.timezone
+    within = (lambda column: span.within(column("submitted_raw"))) if span is not None else None
+    responses = Chain("_s", within, surveys.unique, month=span.month if span is not None else None,
+                      dups="responses_dups", placeholder=SURVEYS_PLACEHOLDER)
+
+    def named(column: Callable[[str], str]) -> str:
+        # the stored id trimmed, not the cleaned id (whose blank-like test cost most of this chain's scan):
+        # the same for every id a response can name, as a response's blank-like ticket id is no id
+        named_ids = "SELECT ticket_ref FROM surveys_all_s WHERE excluded IS NULL"
+        return f"trim({column('_stored_id')}) IN ({named_ids})"
+
+    referenced = Chain("_ref", named, unique, owns_dups=False, month=lambda column: "CAST(NULL AS VARCHAR)")
+    return (surveys_cte(surveys.mapping, surveys.source, tz, config, chain=responses) + ","
+            + tickets_cte(mapping, source, tz, chain=referenced))
 
 
 def _fenced(statement: exp.Expression) -> exp.Expression:
@@ -489,16 +587,18 @@ def _fenced(statement: exp.Expression) -> exp.Expression:
 
 
 # ---- dialect handling ---------------------------------------------------------------------------
-def compile_sql(tree: exp.Expr, dialect: str) -> str:
-    """DuckDB-dialect tree → SQL text for ``dialect`` (with the rewrites the module docstring lists)."""
-    tree = tree.copy()
+def compile_sql(tree: exp.Expr, dialect: str, copy: bool = True) -> str:
+    """DuckDB-dialect tree → SQL text for ``dialect`` (with the rewrites the module docstring lists);
+    ``copy=False``: the rewrites change ``tree`` itself (a tree built for this call only)."""
+    if copy:
+        tree = tree.copy()
     if dialect in ("postgres", "duckdb"):
-        tree = tree.transform(_one_sort_per_column)
+        tree = tree.transform(_one_sort_per_column, copy=False)
     if dialect == "bigquery":
-        tree = tree.transform(_bigquery_percentiles)
-        tree = tree.transform(_bigquery_functions)
+        tree = tree.transform(_bigquery_percentiles, copy=False)
+        tree = tree.transform(_bigquery_functions, copy=False)
     elif dialect == "snowflake":
-        tree = tree.transform(_snowflake_functions)
+        tree = tree.transform(_snowflake_functions, copy=False)
     return tree.sql(dialect=dialect)
 
 
