@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from reportgen.history import Completeness
@@ -76,10 +76,14 @@ def month_gaps(span: tuple[dt.date, dt.date] | None, month: str, today: dt.date,
 
 def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iterable[str],
                    timezone: str, today: dt.date | None = None,
-                   tr: Translator | None = None, gap_days: int = TOLERANCE_DAYS) -> dict[str, str]:
+                   tr: Translator | None = None, gap_days: int = TOLERANCE_DAYS,
+                   without_tickets: Collection[str] = ()) -> dict[str, str]:
     """month → why it is partial (e.g. "data from 25 Sep 2026"), for the ``months`` that are.
 
-    The reasons are in ``tr``'s language (English without it).
+    ``without_tickets``: months in which no ticket was created. When the tickets decide, such a
+    month inside their span is partial too ("data covering 0 of 30 days"): its own export came
+    back empty while the months around it have tickets. The reasons are in ``tr``'s language
+    (English without it).
     """
     tr = tr or translator()
     decided = coverage_span(coverage)
@@ -95,6 +99,9 @@ def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iter
             reasons.append(tr.t("partial.ends", day=tr.day(span[1])))
         if running:
             reasons.append(tr.t("partial.running"))
+        if not reasons and decided is not None and decided[0] == "tickets" and month in without_tickets:
+            first_day, last_day = month_bounds(month)
+            reasons.append(tr.t("partial.days", days=0, total=(last_day - first_day).days + 1))
         if reasons:
             out[month] = tr.t("partial.separator").join(reasons)
     return out

@@ -176,6 +176,24 @@ def test_a_report_month_inside_the_tickets_span_without_a_ticket_is_not_whole(tm
     assert code == 0, output
 
 
+def test_a_month_inside_the_tickets_span_without_a_ticket_is_marked_partial(tmp_path: Path) -> None:
+    """kpis does not stop on it, and --allow-partial lets it out: either way it is marked, as a month
+    the tickets cover 0 of 31 days of, not shown as a whole month of 0 tickets."""
+    config = project(tmp_path, tickets={"tickets-2026-09.csv": tickets_of("2026-09", "s"),
+                                        "tickets-2026-10.csv": [],
+                                        "tickets-2026-11.csv": tickets_of("2026-11", "n")})
+    code, output = invoke("kpis", "--config", str(config), "--month", "2026-10", "--format", "json",
+                          "--no-cache")
+    assert code == 0, output
+    document = json.loads(output[output.index("{"):])
+    assert document["partial"] is True and document["partial_reason"] == "data covering 0 of 31 days"
+    assert document["kpis"]["ticket_volume"] == 0
+    code, output = invoke("kpis", "--config", str(config), "--month", "2026-11", "--format", "json",
+                          "--no-cache")
+    assert code == 0, output
+    assert "partial" not in json.loads(output[output.index("{"):])  # November, with its tickets, is whole
+
+
 def test_a_pulled_store_without_tickets_names_the_pull(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZD_TOKEN", "secret-token")
     config_path = tmp_path / "config.yaml"
