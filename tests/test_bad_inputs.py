@@ -396,7 +396,7 @@ def test_validate_lists_every_problem_with_its_location_and_a_summary(tmp_path: 
     assert "tickets_bad_timestamps.csv, row 3, column 'created_at': invalid created at 'yesterday' " \
            "— row excluded" in out
     assert "tickets_negative_durations.csv, row 3, column 'resolved_at': resolved before created " \
-           "'2026-10-04 12:00:00+02' — value ignored" in out
+           "'2026-10-04T10:00:00Z' — value ignored" in out
     assert "surveys_out_of_scale.csv, row 9, column 'score': invalid score 'great' — row excluded" in out
     assert out.count("score out of scale") == 5
     last = out.strip().splitlines()[-1]

@@ -21,9 +21,10 @@ integer column ``discards`` (:func:`discarded` tests one): one column is cheaper
 
 ``{dataset}_all`` and the view are in the database the stages' connections share: the survey
 drivers and the comments read both datasets' once both stages are done (``engine.drivers``).
-``row_ids``: keep ``_file`` (the file's index) and the stored cells the reasons are about,
+``row_ids``: keep ``_file`` (the file's index) and the cells the reasons are about,
 which ``quality.row_problems`` needs to name the rows and show their values (``rowid`` is the
-raw rowid); left out when no row is to be listed.
+raw rowid); left out when no row is to be listed. A timestamp's or number's cell is kept as the
+file wrote it (``load.written``, read only then), where the value is given (not blank-like).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import duckdb
 from reportgen.business_hours import day_table, durations_sql, epoch_day, given_sql, no_durations_sql
 from reportgen.config import BusinessHoursOptions, Config, KpiOptions
 from reportgen.engine import rules
-from reportgen.engine.load import PARSED, TEXT_OF, Into
+from reportgen.engine.load import PARSED, TEXT_OF, Into, written
 from reportgen.engine.month_keys import MonthKeys, exact_month_sql
 from reportgen.engine.reasons import DISCARDED, reasons_of
 from reportgen.sources.schema import ID_COLUMN
@@ -151,9 +152,15 @@ def row_cleaning(config: Config, dataset: str, row_ids: bool) -> Into:
                if sql.rsplit(" AS ", 1)[1] in {name for name, _ in loaded}]
     values = [f"{name} AS {column}" for name, column in kept.items() if name != column]
     listed: list[str] = []
-    if row_ids:  # the stored cells a reason is about, shown by quality.row_problems
+    as_written: list[str] = []  # the parsed columns a reason is about: their cells as written
+    if row_ids:  # the cells a reason is about, shown by quality.row_problems
         for column in sorted(set(reasons_of(dataset).values())):
-            listed += [TEXT_OF[column]] + ([PARSED[column]] if column in PARSED else [])
+            if column in PARSED:
+                as_written.append(column)
+                listed.append(f"CASE WHEN {PARSED[column]} IS NOT NULL OR {TEXT_OF[column]} IS NOT NULL "
+                              f"THEN {written(column)} END AS {written(column)}")
+            else:
+                listed.append(TEXT_OF[column])
     id_column = ID_COLUMN[dataset]
     columns = [*(["_file", *listed] if row_ids else []), "_ctl",
                f"CAST({relation.excluded_sql(terms, codes)} AS TINYINT) AS excluded", *outputs, *values]
@@ -165,7 +172,7 @@ def row_cleaning(config: Config, dataset: str, row_ids: bool) -> Into:
         SELECT {', '.join(columns)}
         FROM (SELECT *, {', '.join(relation.checked(terms))}
               FROM (SELECT *, {id_column} AS id FROM ({Into.ROWS})))"""
-    return Into(f"{dataset}_all", select)
+    return Into(f"{dataset}_all", select, written=tuple(as_written))
 
 
 _ID = {"tickets": "id", "surveys": "link_response"}  # the column of {dataset}_all holding the id

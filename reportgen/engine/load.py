@@ -61,6 +61,13 @@ TEXT_OF = {
 }
 
 
+def written(canonical: str) -> str:
+    """The column holding a cell of ``canonical`` as the file wrote it (before any parsing, decimal
+    commas or blank-like values): read only when rows are listed (``Into.written``), so a listed
+    problem quotes what a person finds in the file, not the parsed value cast back to text."""
+    return f"{canonical}_w"
+
+
 @dataclass(frozen=True)
 class FileSpan:
     """One file read into a raw table: its rows are rowids ``start …`` (in file order).
@@ -94,6 +101,9 @@ class Into:
 
     table: str
     select: str
+    # canonical columns whose cells the rows also hold as written (``written(column)``, text): the
+    # cells a listed problem quotes; empty (nothing more read) when no row is listed
+    written: tuple[str, ...] = ()
     ROWS = "__loaded_rows__"
 
     def insert(self, rows: str) -> str:
@@ -270,8 +280,9 @@ def load_dataset(con: duckdb.DuckDBPyConnection, config: Config, dataset: str, w
     """
     create_raw_table(con, dataset)
     if into is not None:  # empty, with the columns the cleaned rows have
+        cells = "".join(f", NULL::VARCHAR AS {written(column)}" for column in into.written)
         con.execute(f"CREATE OR REPLACE TABLE {into.table} AS "
-                    f"{into.select.replace(Into.ROWS, f'SELECT * FROM {dataset}_raw')} LIMIT 0")
+                    f"{into.select.replace(Into.ROWS, f'SELECT *{cells} FROM {dataset}_raw')} LIMIT 0")
     loaded = Loaded(dataset)
     for index, source in enumerate(config.sources.of(dataset)):
         kind = kind_of(source)
@@ -334,8 +345,12 @@ def _load_file(con: duckdb.DuckDBPyConnection, dataset: str, source: SourceConfi
                 _define_instant(con, date_format)  # derived instants read as created_at is
                 select, cleaned, checked, cells = _select(dataset, expressions, date_format,
                                                           preset.blank_values)
+                as_written = [(mapped.get(column, "NULL::VARCHAR"), written(column))
+                              for column in (into.written if into else ())]
+                cells += "".join(f", CAST({text} AS VARCHAR) AS {name}" for text, name in as_written)
                 read = f"SELECT {cleaned} FROM (SELECT {checked} FROM (SELECT {cells} FROM ({sql})))"
-                rows_sql = f"SELECT {select}, {file_index} AS _file FROM ({read})"
+                kept = "".join(f", {name}" for _, name in as_written)
+                rows_sql = f"SELECT {select}{kept}, {file_index} AS _file FROM ({read})"
                 insert = into.insert(rows_sql) if into else f"INSERT INTO {dataset}_raw {rows_sql}"
                 rows = _count(con, insert)  # an INSERT returns its row count
                 break

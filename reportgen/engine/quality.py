@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from reportgen.engine.clean import TICKET_DISCARDS, discarded, reason_code, reason_of
-from reportgen.engine.load import PARSED, TEXT_OF, Loaded
+from reportgen.engine.load import PARSED, TEXT_OF, Loaded, written
 from reportgen.engine.reasons import REASONS, reasons_of
 from reportgen.engine.result import DatasetQuality, RowProblem
 from reportgen.sources.files import sql_string
@@ -49,9 +49,8 @@ def row_problems(con: duckdb.DuckDBPyConnection, loaded: Loaded,
     limit = "" if max_problems is None else f"LIMIT {int(max_problems)}"
     reasons = reasons_of(dataset)
 
-    def shown(column: str) -> str:
-        text = TEXT_OF[column]
-        return f"coalesce({text}, CAST({PARSED[column]} AS VARCHAR))" if column in PARSED else text
+    def shown(column: str) -> str:  # the cell as the file wrote it (engine.clean.row_cleaning)
+        return written(column) if column in PARSED else TEXT_OF[column]
 
     duplicate = reason_code(dataset, "duplicate")
     value = "CASE excluded " + " ".join(
