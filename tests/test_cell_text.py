@@ -81,3 +81,24 @@ def test_a_blank_like_cell_is_still_not_quoted(tmp_path: Path) -> None:
     assert validate(tmp_path, "t.csv", "UTC", code=1) == [
         f"{path}, row 2, column 'created_at': missing created at (empty) — row excluded",
         f"{path}, row 3, column 'replies': invalid replies '-1' — value ignored"]
+
+
+def test_xlsx_problems_quote_the_cells_as_the_workbook_holds_them(tmp_path: Path) -> None:
+    """A workbook's number cell is a number, not text: it is quoted as the sheet shows a whole
+    number ('-1', not '-1.0'); a text cell exactly."""
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["T1", "2026-10-01T08:00:00Z", None, None, "Billing", "Mail", "Ann", -1, 0])
+    sheet.append(["T2", "2026-10-03T08:00:00Z", None, "2026-10-01T08:00:00+01:00", "Billing", "Mail", "Ann",
+                  1, "NaN"])
+    book.save(path)
+    assert validate(tmp_path, "t.xlsx", "Europe/Rome") == [
+        f"{path}, row 2, column 'replies': invalid replies '-1' — value ignored",
+        f"{path}, row 3, column 'reopens': invalid reopens 'NaN' — value ignored",
+        f"{path}, row 3, column 'resolved_at': resolved before created '2026-10-01T08:00:00+01:00' — value ignored",
+    ]
