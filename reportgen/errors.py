@@ -10,6 +10,8 @@ a class is defined elsewhere, its module in brackets):
     │   ├── MissingColumnError   a required column is absent
     │   ├── QualityGateError     too many rows excluded to trust the report [gates]
     │   ├── PartialMonthError    the report month's data covers it only in part [gates]
+    │   ├── _Undecided           no value of a date column settles day-first or month-first; the
+    │   │                        load tries the file's other date columns first [sources.dates]
     │   └── ApiError             a vendor API did not give what a pull needs [sources.api.http]
     │       ├── AuthError        401/403: wrong credentials or a missing permission
     │       ├── VendorTrouble    the vendor kept failing through every try

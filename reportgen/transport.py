@@ -172,6 +172,26 @@ class Budget:
         policy.sleep(delay)
 
 
+CANNOT_CONNECT = "cannot connect"  # how every failure to reach the server begins (callers word the fix)
+
+# what the resolver and the socket say, as requests/urllib3 relay it (Linux, macOS, Windows)
+_UNRESOLVED = ("NameResolutionError", "Name or service not known", "Failed to resolve",
+               "nodename nor servname", "getaddrinfo failed", "No address associated",
+               "Temporary failure in name")
+_REFUSED = ("Connection refused", "ConnectionRefusedError", "actively refused")
+
+
+def connect_failure(exc: requests.ConnectionError) -> str:
+    """Why the server could not be reached, as the user can act on it: a host name that does not
+    resolve and a refused connection usually mean a wrong url or subdomain, not a vendor's outage."""
+    text = str(exc)
+    if any(sign in text for sign in _UNRESOLVED):
+        return f"{CANNOT_CONNECT} (the host name does not resolve)"
+    if any(sign in text for sign in _REFUSED):
+        return f"{CANNOT_CONNECT} (connection refused)"
+    return CANNOT_CONNECT
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
     """(scheme, host, port) with the scheme's default port made explicit."""
     parts = urlsplit(url)
@@ -283,7 +303,7 @@ class Transport:
                 if not idempotent:
                     raise UncertainWrite("no answer (timed out)") from None
             except (requests.ConnectionError, BrokenOff) as exc:
-                failure = "cannot connect" if isinstance(exc, requests.ConnectionError) else exc.what
+                failure = connect_failure(exc) if isinstance(exc, requests.ConnectionError) else exc.what
                 if not idempotent:
                     raise UncertainWrite(f"no answer ({failure})") from None
             self.budget.wait(attempt, retry_after, failure)

@@ -1,7 +1,8 @@
 """Control characters in the data: one rule wherever they come from, counted, never on a terminal.
 
-The rule (reportgen/sources/text.py): C0 controls but tab and line breaks, DEL and C1 are dropped
-from ids and names; each row that had any is counted (``control_characters``) on the Data
+The rule (reportgen/sources/text.py): C0 controls but tab and line breaks, DEL, C1 and the invisible
+characters that reorder or hide a name (bidi embeddings, overrides, isolates, zero-width space, BOM)
+are dropped from ids and names; each row that had any is counted (``control_characters``) on the Data
 Quality tab and by `validate`. Files, pulled records and Google Sheets are read the same way.
 Counts below are by hand from the rows written here.
 """
@@ -68,6 +69,29 @@ def test_the_rule() -> None:
     assert drop_controls(f"a\x00b{OSC}c\x9b1md\x7fe") == "ab]0;pwnedc1mde"
     assert drop_controls("tab\there\nline\r\n") == "tab\there\nline\r\n"
     assert drop_controls("Café ★ 東京") == "Café ★ 東京"
+
+
+def test_invisible_characters_that_reorder_or_hide_a_name_are_dropped_and_counted(tmp_path: Path) -> None:
+    """A right-to-left override shows "Ann" as "nnA"; a zero-width space makes "Bob" and "Bo<ZWSP>b" two
+    agents that look alike. Both are dropped from names (and counted), like the control characters;
+    letters of right-to-left scripts are kept."""
+    rlo, isolate, zwsp, bom = chr(0x202E), chr(0x2067), chr(0x200B), chr(0xFEFF)
+    assert drop_controls(f"{rlo}Ann{isolate}") == "Ann" and drop_controls(f"Bo{zwsp}b{bom}") == "Bob"
+    assert drop_controls("שלום مرحبا") == "שלום مرحبا"
+    rows = ["ticket_id,created_at,category,channel,agent",
+            f"T1,2024-03-01 10:00:00,Billing,email,{rlo}Ann",
+            f"T2,2024-03-02 10:00:00,Billing,email,Bo{zwsp}b",
+            "T3,2024-03-03 10:00:00,Billing,email,Bob",
+            "T4,2024-03-04 10:00:00,Billing,email,Ann"]
+    (tmp_path / "tickets.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text('report: {timezone: "Europe/Rome"}\nsources:\n  tickets: {path: tickets.csv}\n',
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", MONTH, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["breakdowns"]["agent_tickets"] == {"Ann": 2, "Bob": 2}
+    assert document["data_quality"]["tickets"]["control_characters"] == 2
 
 
 def test_a_nul_anywhere_in_a_file_is_dropped_from_the_name_and_counted(tmp_path: Path) -> None:

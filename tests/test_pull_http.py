@@ -115,5 +115,19 @@ def test_the_total_time_bound_is_never_crossed(echo: Echo) -> None:
 def test_refused_connection_is_retried_then_reported() -> None:
     http = HttpClient("tickets (test)", "http://127.0.0.1:9", policy=RetryPolicy(
         base_seconds=0.01, cap_seconds=0.01, max_attempts=3, total_seconds=5))
-    with pytest.raises(ApiError, match="cannot connect, still after 3 tries"):
+    with pytest.raises(ApiError, match=r"cannot connect \(connection refused\), still after 3 tries") as raised:
         http.get_json("/x")
+    # nothing answered at that address: the fix is the address first, not "the vendor is having trouble"
+    assert raised.value.hint.startswith("check the source's url (or subdomain)")
+
+
+def test_a_host_name_that_does_not_resolve_is_said_so() -> None:
+    """What urllib3 relays when the resolver fails (no lookup is made here: nothing leaves the machine)."""
+    import requests
+
+    from reportgen.transport import connect_failure
+
+    unresolved = requests.ConnectionError("HTTPSConnectionPool(host='acme.zendesk.example', port=443): Max retries "
+                                          "exceeded (Caused by NameResolutionError(\"Failed to resolve 'acme'\"))")
+    assert connect_failure(unresolved) == "cannot connect (the host name does not resolve)"
+    assert connect_failure(requests.ConnectionError("RemoteDisconnected('closed')")) == "cannot connect"

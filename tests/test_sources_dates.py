@@ -118,3 +118,24 @@ def test_an_export_whose_days_never_pass_12_stops_with_the_line_to_add(tmp_path:
     result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-11"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert 'add date_format: "%d-%m-%Y %H:%M" to sources.tickets' in result.stderr
+
+
+def test_a_column_of_small_days_takes_the_order_another_column_of_the_file_settles(tmp_path: Path) -> None:
+    """One export writes every date the same way: created on the 30th settles day-first, and the
+    resolutions (all on days ≤ 12) are read day-first too, as `reportgen init` proposes, instead of
+    stopping on the resolved_at column."""
+    lines = ["ticket_id,created_at,first_response_at,resolved_at,category,channel",
+             "T1,30/10/2026 08:00,,01/11/2026 09:00,Billing,Email",
+             "T2,29/10/2026 10:00,,02/11/2026 10:00,Billing,Email"]
+    (tmp_path / "tickets.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text("report: {timezone: UTC}\nsources:\n  tickets: {path: tickets.csv}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-10", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["kpis"]["ticket_volume"] == 2
+    # 30 Oct 08:00 → 1 Nov 09:00 is 49 h; 29 Oct 10:00 → 2 Nov 10:00 is 96 h (month-first would be nonsense)
+    assert doc["kpis"]["avg_resolution_hours"] is None  # resolved in November, not October
+    november = CliRunner().invoke(main, ["kpis", "-c", str(config), "-m", "2026-11", "--format", "json"])
+    assert november.exit_code == 0, november.output
+    assert json.loads(november.stdout)["kpis"]["avg_resolution_hours"] == pytest.approx((49 + 96) / 2)

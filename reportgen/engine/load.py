@@ -24,7 +24,7 @@ from reportgen.config import Config, SourceConfig
 from reportgen.engine.rules import TRIMMED
 from reportgen.errors import Location, ReportgenError
 from reportgen.sources.compressed import is_archive, unpack
-from reportgen.sources.dates import DateOrder, infer_date_format_sql
+from reportgen.sources.dates import DateOrder, UndecidedOrders, infer_date_format_sql
 from reportgen.sources.decimals import DECIMAL_COMMA_NOTE, as_decimal_point, decimal_comma_columns
 from reportgen.sources.files import (
     BlankLines,
@@ -428,11 +428,15 @@ def _infer_date_format(con: duckdb.DuckDBPyConnection, dataset: str, sql: str,
     if not sample:
         return None
     found: DateOrder | None = None
+    undecided: UndecidedOrders = []  # a column of days ≤ 12 only: another column of the file may settle it
     for name, text in columns:
-        order = infer_date_format_sql(con, sql, text, file=path, column=name, dataset=dataset)
-        if order.format is not None and found is None:
+        order = infer_date_format_sql(con, sql, text, file=path, column=name, dataset=dataset,
+                                      undecided=undecided)
+        if order is not None and order.format is not None and found is None:
             found = order
             notes.append(f"{path.name}: {name} read as {order.describe()} (inferred from the whole column)")
+    if found is None and undecided:
+        raise undecided[0]  # no column settles it: the line to add
     return found.format if found else None
 
 

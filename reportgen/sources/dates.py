@@ -100,6 +100,13 @@ def _shape(separator: str, separator2: str, year: str, hour: str | None, seconds
     return _Shape(separator, len(year), time, bool(ampm))
 
 
+class _Undecided(DataError):
+    """No value of the column settles the order (a DataError to every caller)."""
+
+
+UndecidedOrders = list[DataError]  # the columns no value of which settled the order, as their errors
+
+
 def infer_date_format(values: Iterable[str | None], *, file: str | Path | None, column: str,
                       dataset: str = "tickets") -> DateOrder:
     """The order of a column's values (all of them; chain several columns of one file if you like).
@@ -124,8 +131,13 @@ def infer_date_format(values: Iterable[str | None], *, file: str | Path | None, 
 
 
 def infer_date_format_sql(con: duckdb.DuckDBPyConnection, relation_sql: str, column_sql: str, *,
-                          file: str | Path | None, column: str, dataset: str = "tickets") -> DateOrder:
-    """:func:`infer_date_format` over ``column_sql`` (an expression) of ``SELECT … `` ``relation_sql``."""
+                          file: str | Path | None, column: str, dataset: str = "tickets",
+                          undecided: UndecidedOrders | None = None) -> DateOrder | None:
+    """:func:`infer_date_format` over ``column_sql`` (an expression) of ``SELECT … `` ``relation_sql``.
+
+    ``undecided``: a column whose values settle no order (no day above 12) is recorded there and
+    None returned, instead of stopping: another column of the same file may settle it (one
+    export writes every date the same way)."""
     pattern = "'" + _PATTERN.replace("'", "''") + "'"
     value = f"trim(CAST({column_sql} AS VARCHAR))"
     parts = ", ".join(f"regexp_extract(v, {pattern}, {i}) AS g{i}" for i in range(1, 10))
@@ -151,7 +163,13 @@ def infer_date_format_sql(con: duckdb.DuckDBPyConnection, relation_sql: str, col
             continue
         summary.add(shape, int(count), int(first), 0, str(ex1))
         summary.add(shape, 0, 0, int(second), str(ex2))
-    return _decide(summary, file, column, dataset)
+    try:
+        return _decide(summary, file, column, dataset)
+    except _Undecided as exc:
+        if undecided is None:
+            raise
+        undecided.append(exc)
+        return None
 
 
 def _decide(summary: _Summary, file: str | Path | None, column: str, dataset: str) -> DateOrder:
@@ -176,7 +194,7 @@ def _decide(summary: _Summary, file: str | Path | None, column: str, dataset: st
         return DateOrder("day-first", shape.format("day-first"))
     if month_first:
         return DateOrder("month-first", shape.format("month-first"))
-    raise DataError(
+    raise _Undecided(
         "cannot tell whether dates are day-first or month-first (no day above 12)", where,
         hint=f'add date_format: "{shape.format("day-first")}" to sources.{dataset} if the day comes '
              f'first, or date_format: "{shape.format("month-first")}" if the month does')

@@ -41,6 +41,7 @@ from reportgen.errors import DataError
 from reportgen.redact import Redactor, excerpt
 from reportgen.retry_after import retry_after_seconds as retry_after_seconds
 from reportgen.transport import (
+    CANNOT_CONNECT,
     AsksToWait,
     BodyTooLarge,
     OutOfTime,
@@ -245,8 +246,11 @@ class HttpClient:
                            hint="set the source's url to the address the account really answers at"
                            ) from None
         except TransportError as exc:
+            unreached = exc.what.startswith(CANNOT_CONNECT)  # never reached: most often a wrong address
             raise VendorTrouble(f"{self.name}: {at}: {self.redact(exc.what)}",
-                                hint="the vendor is having trouble; try again later") from None
+                                hint=("check the source's url (or subdomain) and this machine's network; "
+                                      "if both are right, the vendor may be down: try again later")
+                                if unreached else "the vendor is having trouble; try again later") from None
         status = response.status_code
         if status < 400:
             return response
