@@ -1,7 +1,8 @@
 """Load stage: every source of a dataset → one table ``{dataset}_raw``.
 
 Timestamps and numbers are parsed while reading (one streaming pass); their text
-is kept only where parsing failed, for messages. Blank-like cells (``-``,
+is kept only where parsing failed (when rows are listed, also the cells a listed problem
+quotes, as written: ``Into.written``). Blank-like cells (``-``,
 ``n/a``, …; see ``BLANK_LIKE`` and ``Preset.extra_blank_values``) become NULL
 here, per source, and ids are stored trimmed (the text rules of ``engine.rules``).
 The raw table holds no row numbers: ``rowid`` follows the order of reading, and
