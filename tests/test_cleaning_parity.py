@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import examples
 from postgres import Server, running_server
+from warehouse_data import assert_same
 
 from reportgen.config import Config, load_config
 from reportgen.engine import Engine
@@ -180,21 +181,6 @@ def _kpis(months: dict[str, MonthMeasures]) -> dict[str, Any]:
     return {month: (scalar_values(v), breakdown_values(v)) for month, v in months.items()}
 
 
-def _same(left: Any, right: Any, where: str = "") -> None:
-    if isinstance(left, dict):
-        assert isinstance(right, dict) and set(left) == set(right), f"{where}: {left} != {right}"
-        for key in left:
-            _same(left[key], right[key], f"{where}.{key}")
-    elif isinstance(left, tuple | list):
-        assert len(left) == len(right), f"{where}: {left} != {right}"
-        for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            _same(a, b, f"{where}[{index}]")
-    elif isinstance(left, float) or isinstance(right, float):
-        assert left is not None and right is not None, f"{where}: {left} != {right}"
-        assert left == pytest.approx(right, rel=1e-9, abs=1e-9), f"{where}: {left} != {right}"
-    else:
-        assert left == right, f"{where}: {left} != {right}"
-
 
 @pytest.fixture(scope="module")
 def pg() -> Iterator[Server]:
@@ -215,9 +201,9 @@ def test_a_file_a_duckdb_and_a_postgres_warehouse_agree_on_hostile_rows(
         _load_pg(pg, "hostile", ticket_rows, survey_rows)
         for name, url in (("duckdb", f"duckdb:///{root / 'warehouse.duckdb'}"), ("postgres", pg.url())):
             pushed = compute_all(_warehouse(root, url, "hostile"))
-            _same(_kpis(pushed.months), _kpis(files.months), name)
+            assert_same(_kpis(pushed.months), _kpis(files.months), name)
             for dataset in ("tickets", "surveys"):
-                _same(dict(pushed.quality[dataset].as_dict(), files=None),
+                assert_same(dict(pushed.quality[dataset].as_dict(), files=None),
                       dict(files.quality[dataset].as_dict(), files=None), f"{name}.{dataset}.quality")
 
 
@@ -254,9 +240,9 @@ def test_the_hostile_values_reach_every_rule(pg: Server, tmp_path: Path) -> None
     for name, url, schema in (("duckdb", f"duckdb:///{tmp_path / 'warehouse.duckdb'}", "hostile"),
                               ("postgres", pg.url(), "handpicked")):
         pushed = compute_all(_warehouse(tmp_path, url, schema))
-        _same(_kpis(pushed.months), _kpis(files.months), name)
+        assert_same(_kpis(pushed.months), _kpis(files.months), name)
         for dataset in ("tickets", "surveys"):
-            _same(dict(pushed.quality[dataset].as_dict(), files=None),
+            assert_same(dict(pushed.quality[dataset].as_dict(), files=None),
                   dict(files.quality[dataset].as_dict(), files=None), f"{name}.{dataset}.quality")
 
 

@@ -79,20 +79,6 @@ def _kpis(months: dict[str, MonthMeasures]) -> dict[str, tuple[dict[str, Any], d
     return {m: (scalar_values(v), breakdown_values(v)) for m, v in months.items()}
 
 
-def _assert_same(left: Any, right: Any, where: str = "") -> None:
-    if isinstance(left, dict):
-        assert isinstance(right, dict) and set(left) == set(right), f"{where}: {left} != {right}"
-        for key in left:
-            _assert_same(left[key], right[key], f"{where}.{key}")
-    elif isinstance(left, tuple):
-        for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            _assert_same(a, b, f"{where}[{index}]")
-    elif isinstance(left, float) or isinstance(right, float):
-        assert left is not None and right is not None, f"{where}: {left} != {right}"
-        assert left == pytest.approx(right, rel=1e-9, abs=1e-9), f"{where}: {left} != {right}"
-    else:
-        assert left == right, f"{where}: {left} != {right}"
-
 
 # ---- PostgreSQL: the same rows as the file engine -------------------------------------------------
 def test_postgres_kpis_equal_the_file_engine_and_the_reference(pg: Server, tmp_path: Path) -> None:
@@ -102,7 +88,7 @@ def test_postgres_kpis_equal_the_file_engine_and_the_reference(pg: Server, tmp_p
     pushed = compute_all(_warehouse_config(tmp_path, pg.url(), "parity"))
 
     assert list(pushed.months) == list(files.months) == ["2024-01", "2024-02", "2024-03", "2024-04"]
-    _assert_same(_kpis(pushed.months), _kpis(files.months))
+    data.assert_same(_kpis(pushed.months), _kpis(files.months))
     for dataset in ("tickets", "surveys"):
         ours, theirs = pushed.quality[dataset].as_dict(), files.quality[dataset].as_dict()
         ours.pop("files"), theirs.pop("files")
@@ -314,7 +300,7 @@ def test_duckdb_file_warehouse_equals_the_file_engine(tmp_path: Path) -> None:
     _load_duckdb(database, tickets, surveys)
     files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
     pushed = compute_all(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity"))
-    _assert_same(_kpis(pushed.months), _kpis(files.months))
+    data.assert_same(_kpis(pushed.months), _kpis(files.months))
     assert pushed.quality["tickets"].excluded == files.quality["tickets"].excluded
     assert pushed.quality["surveys"].as_dict()["excluded"] == files.quality["surveys"].as_dict()["excluded"]
 
@@ -332,7 +318,7 @@ def test_huge_and_non_finite_counts_are_discarded_in_a_warehouse_as_in_a_file(tm
                  TICKET_DDL.replace("replies integer, reopens integer", "replies DOUBLE, reopens DOUBLE"))
     files = Engine(_file_project(tmp_path, tickets, data.surveys(count=40, seed=2), data.BUSINESS)).run()
     pushed = compute_all(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity"))
-    _assert_same(_kpis(pushed.months), _kpis(files.months))
+    data.assert_same(_kpis(pushed.months), _kpis(files.months))
     pushed_quality, file_quality = (dict(run.quality["tickets"].as_dict(), files=None) for run in (pushed, files))
     assert pushed_quality == file_quality
     assert file_quality["values_discarded"], "the odd counts are discarded values, counted in Data Quality"
@@ -374,7 +360,7 @@ def test_a_span_computes_its_months_as_the_file_engine_does(pg: Server, tmp_path
                               for kpi, values in breakdowns.items()})
                 for m, (scalars, breakdowns) in kpis.items() if m in wanted}
 
-    _assert_same(folded(_kpis(pushed.months)), folded(_kpis(files.months)))
+    data.assert_same(folded(_kpis(pushed.months)), folded(_kpis(files.months)))
     assert all(pushed.months[m].scalars["backlog_open"] > 0 for m in wanted)
     # data quality counts the rows of the span's months and those no month holds (no creation time)
     from zoneinfo import ZoneInfo
@@ -404,7 +390,7 @@ def test_engine_months_on_a_duckdb_warehouse(tmp_path: Path) -> None:
     files = Engine(_file_project(tmp_path, tickets, surveys, data.BUSINESS)).run()
     pushed = Engine(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity"), months=("2024-04", "2024-04")).run()
     assert list(pushed.months) == ["2024-04"]
-    _assert_same(_kpis(pushed.months), {"2024-04": _kpis(files.months)["2024-04"]})
+    data.assert_same(_kpis(pushed.months), {"2024-04": _kpis(files.months)["2024-04"]})
     # April's rows and the row without a creation time (the one without an id was created in January)
     assert pushed.quality["tickets"].excluded == {"missing_created_at": 1}
     assert files.quality["tickets"].excluded == {"missing_created_at": 1, "missing_ticket_id": 1}
@@ -431,10 +417,10 @@ def test_a_monthly_run_computes_only_the_months_history_lacks(tmp_path: Path) ->
     assert months_needed(config, "2024-04") == ("2024-04", "2024-04")
     run = MonthRun(config, "2024-04")
     assert list(run.engine.months) == ["2024-04"]
-    _assert_same(run.scalars, scalar_values(files.months["2024-04"]))
+    data.assert_same(run.scalars, scalar_values(files.months["2024-04"]))
     assert run.scalars["backlog_open"] > 0
     for month in ("2024-01", "2024-02", "2024-03"):  # from history
-        _assert_same(run.data.scalars[month], scalar_values(files.months[month]), month)
+        data.assert_same(run.data.scalars[month], scalar_values(files.months[month]), month)
 
     # a month history holds in part is computed again (from it on); the months before are not
     store = HistoryStore(config.resolve(config.history.path))
@@ -475,7 +461,7 @@ def test_ids_known_unique_are_not_deduplicated(pg: Server, tmp_path: Path, how: 
         for dataset in ("tickets", "surveys"):
             assert ("dup_ids" in pushed.results[dataset].statements[-1]) == (how == "none"), dataset
         months = list(pushed.months)
-        _assert_same(_kpis(pushed.months), {m: v for m, v in _kpis(files.months).items() if m in months})
+        data.assert_same(_kpis(pushed.months), {m: v for m, v in _kpis(files.months).items() if m in months})
         if span is None:
             assert pushed.quality["tickets"].excluded == files.quality["tickets"].excluded
 
@@ -489,7 +475,7 @@ def test_a_duckdb_primary_key_skips_deduplication(tmp_path: Path) -> None:
     pushed = compute_all(_warehouse_config(tmp_path, f"duckdb:///{database}", "parity", latest_by=False))
     assert "dup_ids" not in pushed.results["tickets"].statements[-1]
     assert "dup_ids" in pushed.results["surveys"].statements[-1]  # no key there
-    _assert_same(_kpis(pushed.months), _kpis(files.months))
+    data.assert_same(_kpis(pushed.months), _kpis(files.months))
 
 
 # ---- BigQuery and Snowflake: compiled and parsed back (no live account here) ------------------------
@@ -672,7 +658,7 @@ def test_reportgen_kpis_on_a_warehouse_config_equals_the_files(pg: Server, tmp_p
     finally:
         del os.environ["REPORTGEN_TEST_PGPASSWORD"]
     files, pushed = outputs
-    _assert_same(pushed["kpis"], files["kpis"], "kpis")
+    data.assert_same(pushed["kpis"], files["kpis"], "kpis")
 
 
 def test_query_source_with_renamed_columns(pg: Server) -> None:

@@ -43,6 +43,7 @@ import sqlglot
 from click.testing import CliRunner
 from conftest import TICKET_HEADER, write_rows
 from postgres import Server, running_server
+from warehouse_data import assert_same
 
 from reportgen.api import compute_month, kpis_document
 from reportgen.cli import main
@@ -183,22 +184,6 @@ def json_drivers(config: Path) -> dict[str, Any]:
     found: dict[str, Any] = json.loads(result.stdout)["drivers"]
     return found
 
-
-def assert_same(left: Any, right: Any, where: str = "") -> None:
-    """Equal, floats to 1e-9 (a warehouse's sums of hours are plain floating-point sums)."""
-    if isinstance(left, dict):
-        assert isinstance(right, dict) and set(left) == set(right), f"{where}: {sorted(left)} != {sorted(right)}"
-        for key in left:
-            assert_same(left[key], right[key], f"{where}.{key}")
-    elif isinstance(left, list):
-        assert isinstance(right, list) and len(left) == len(right), f"{where}: {left} != {right}"
-        for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            assert_same(a, b, f"{where}[{index}]")
-    elif isinstance(left, float) or isinstance(right, float):
-        assert left is not None and right is not None, f"{where}: {left} != {right}"
-        assert left == pytest.approx(right, rel=1e-9, abs=1e-9), f"{where}: {left} != {right}"
-    else:
-        assert left == right, f"{where}: {left} != {right}"
 
 
 def by_segment(found: dict[str, Any], dimension: str) -> dict[str | None, dict[str, Any]]:

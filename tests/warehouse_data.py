@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 CATEGORIES = ("Billing", "billing ", "Shipping", "-", "", "Returns", "n/a")
 CHANNELS = ("email", "chat", "Phone", "EMAIL", "")
 AGENTS = ("Anna", "anna", "Bo", "Chen", "", "(none)")
@@ -76,3 +78,21 @@ def csv_cells(rows: Sequence[Row]) -> list[list[str]]:
     for row in rows:
         out.append(["" if v is None else _iso(v) if isinstance(v, datetime) else str(v) for v in row])
     return out
+
+
+def assert_same(left: Any, right: Any, where: str = "") -> None:
+    """``left`` equals ``right`` all the way down (dicts by key, tuples and lists by position), floats
+    to 1e-9: a warehouse's sums are its own floating-point sums, the file engine's are exact."""
+    if isinstance(left, dict):
+        assert isinstance(right, dict) and set(left) == set(right), f"{where}: {left} != {right}"
+        for key in left:
+            assert_same(left[key], right[key], f"{where}.{key}")
+    elif isinstance(left, tuple | list):
+        assert isinstance(right, tuple | list) and len(left) == len(right), f"{where}: {left} != {right}"
+        for index, (a, b) in enumerate(zip(left, right, strict=True)):
+            assert_same(a, b, f"{where}[{index}]")
+    elif isinstance(left, float) or isinstance(right, float):
+        assert left is not None and right is not None, f"{where}: {left} != {right}"
+        assert left == pytest.approx(right, rel=1e-9, abs=1e-9), f"{where}: {left} != {right}"
+    else:
+        assert left == right, f"{where}: {left} != {right}"
