@@ -85,10 +85,9 @@ def _close(a: float | None, b: float | None) -> bool:
     return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(b)))
 
 
-# the month's KPIs as a person would write them for this table: repeated ids de-duplicated (the
-# latest creation wins), the month's rows by comparison with its bounds, one pass with FILTER and
-# GROUPING SETS for the breakdowns, both percentiles from one sort, the backlog one filtered count
-HAND_WRITTEN = """
+# both hand-written statements start alike: the ids that repeat, and each ticket once (the latest
+# creation wins) — as `t`, not materialised
+DEDUPLICATED = """
 WITH d AS (SELECT ticket_id FROM bench.tickets GROUP BY ticket_id HAVING count(*) > 1),
 t AS NOT MATERIALIZED (
   SELECT created_at, first_response_at, resolved_at, category, channel, agent, replies, reopens
@@ -99,7 +98,13 @@ t AS NOT MATERIALIZED (
                  FROM bench.tickets WHERE ticket_id IN (SELECT ticket_id FROM d)
                  ORDER BY ticket_id, created_at DESC, resolved_at DESC) AS w
 ),
-m AS (
+"""
+
+
+# the month's KPIs as a person would write them for this table: repeated ids de-duplicated (the
+# latest creation wins), the month's rows by comparison with its bounds, one pass with FILTER and
+# GROUPING SETS for the breakdowns, both percentiles from one sort, the backlog one filtered count
+HAND_WRITTEN = DEDUPLICATED + """m AS (
   SELECT created_at >= '{start}' AS c,
          resolved_at >= created_at AND resolved_at >= '{start}' AND resolved_at < '{end}' AS r,
          CASE WHEN first_response_at >= created_at
@@ -128,18 +133,7 @@ FROM m GROUP BY GROUPING SETS ((), (category), (channel), (agent))
 # every month at once, as a person would write it (the floor for a first run, empty history):
 # the same de-duplication, month keys by comparison with the months' boundaries (no per-row
 # formatting), the breakdowns as grouping sets of ONE aggregate, both percentiles from one sort
-HAND_WRITTEN_ALL = """
-WITH d AS (SELECT ticket_id FROM bench.tickets GROUP BY ticket_id HAVING count(*) > 1),
-t AS NOT MATERIALIZED (
-  SELECT created_at, first_response_at, resolved_at, category, channel, agent, replies, reopens
-  FROM bench.tickets AS x WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.ticket_id = x.ticket_id)
-  UNION ALL
-  SELECT * FROM (SELECT DISTINCT ON (ticket_id) created_at, first_response_at, resolved_at, category,
-                        channel, agent, replies, reopens
-                 FROM bench.tickets WHERE ticket_id IN (SELECT ticket_id FROM d)
-                 ORDER BY ticket_id, created_at DESC, resolved_at DESC) AS w
-),
-m AS (
+HAND_WRITTEN_ALL = DEDUPLICATED + """m AS (
   SELECT {created_month} AS cm,
          CASE WHEN resolved_at >= created_at THEN {resolved_month} END AS rm,
          CASE WHEN first_response_at >= created_at
