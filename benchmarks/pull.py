@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reportgen.sources.api.split import pulled_store_path
+from reportgen.store_file import pulled_store_path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

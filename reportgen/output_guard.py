@@ -28,6 +28,7 @@ from reportgen.config import Config, FileSource, SheetSource, WarehouseSource
 from reportgen.errors import OutputError
 from reportgen.memo import cache_folder
 from reportgen.months import parse_month_option
+from reportgen.store_file import pulled_store_path
 
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")  # a month's folder of the site (``reportgen.site``)
 
@@ -171,7 +172,7 @@ def kept_files(config: Config, month: str) -> list[Kept]:
     history = config.resolve(config.history.path)
     add("the history file (history.path)", history)
     add("the history file's write-ahead log (history.path)", history.with_name(history.name + ".wal"))
-    pulled = pulled_store(history)
+    pulled = pulled_store_path(history)
     add("the store of pulled records (beside history.path)", pulled)
     add("the write-ahead log of the store of pulled records (beside history.path)",
         pulled.with_name(pulled.name + ".wal"))
@@ -183,12 +184,6 @@ def kept_files(config: Config, month: str) -> list[Kept]:
     add(f"the pattern of the manager's notes '{notes}' (report.notes)",
         glob.escape(str(config.resolve(notes.replace("{month}", "\0")))).replace("\0", "*"), "pattern")
     return kept
-
-
-def pulled_store(history: Path) -> Path:
-    """The store of pulled records beside ``history`` (named as ``sources.api.split.pulled_store_path``
-    names it; not imported: that loads every connector)."""
-    return history.with_name(f"{history.stem}-pulled{history.suffix}")
 
 
 def _real_pattern(pattern: str) -> str:

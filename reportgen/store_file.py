@@ -63,6 +63,12 @@ def make_private(path: Path) -> None:
                 os.chmod(file, mode & ~PRIVATE)
 
 
+
+def pulled_store_path(history: Path) -> Path:
+    """The store of pulled records of a project whose history is ``history``: beside it, named after
+    it (``reportgen-history.duckdb`` → ``reportgen-history-pulled.duckdb``)."""
+    return history.with_name(f"{history.stem}-pulled{history.suffix}")
+
 def lock_timeout() -> float:
     """Seconds to wait for the file: ``$REPORTGEN_HISTORY_LOCK_TIMEOUT``, else the default."""
     text = os.environ.get(LOCK_TIMEOUT_ENV, "")

@@ -17,10 +17,9 @@ from conftest import ProjectFactory
 from reportgen.cli import main
 from reportgen.config import load_config
 from reportgen.errors import OutputError
-from reportgen.output_guard import pulled_store
 from reportgen.outputs.xlsx import XlsxOutput
 from reportgen.run import MonthRun
-from reportgen.sources.api.split import pulled_store_path
+from reportgen.store_file import pulled_store_path
 
 MONTH = "2026-10"
 # the whole month (first and last day): a run would write, so an unguarded one overwrites its target
@@ -143,9 +142,9 @@ def test_history_its_log_the_pulled_store_and_the_caches_are_kept(project: Path,
     assert not (project / "reportgen-history-pulled.duckdb").exists()
 
 
-def test_the_pulled_store_is_named_as_the_split_names_it(tmp_path: Path) -> None:
+def test_the_pulled_store_is_named_after_the_history_beside_it(tmp_path: Path) -> None:
     history = tmp_path / "team" / "history.db"
-    assert pulled_store(history) == pulled_store_path(history)
+    assert pulled_store_path(history) == tmp_path / "team" / "history-pulled.db"
 
 
 def test_a_normal_out_still_works(project: Path) -> None:

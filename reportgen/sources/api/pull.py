@@ -72,7 +72,8 @@ def api_sources(config: Config, datasets: Iterable[str] | None = None) -> list[t
 def store_for(config: Config) -> PullStore:
     """The embedded store of pulled records: its own file beside the history (``api.split``),
     the pulled tables of an older project's history file moved there first."""
-    from reportgen.sources.api.split import move_pulled_tables, pulled_store_path
+    from reportgen.sources.api.split import move_pulled_tables
+    from reportgen.store_file import pulled_store_path
 
     history = config.resolve(config.history.path)
     path = pulled_store_path(history)

@@ -22,11 +22,6 @@ from reportgen.sources.api.store import PULLED_TABLES, SCHEMA
 from reportgen.store_file import connect_waiting
 
 
-def pulled_store_path(history: Path) -> Path:
-    """The pulled store of a project whose history is ``history``."""
-    return history.with_name(f"{history.stem}-pulled{history.suffix}")
-
-
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
