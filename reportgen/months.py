@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from reportgen.errors import ReportgenError
 
 _PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# a folder of one month (the site's pages, and the files they hold): named YYYY-MM, nothing else
+MONTH_FOLDER = re.compile(r"^\d{4}-\d{2}$")
 
 
 def parse_month_option(text: str, timezone: str, now: datetime | None = None) -> str:

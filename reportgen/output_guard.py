@@ -20,17 +20,14 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from reportgen.config import Config, FileSource, SheetSource, WarehouseSource
 from reportgen.errors import OutputError
 from reportgen.memo import cache_folder
-from reportgen.months import parse_month_option
+from reportgen.months import MONTH_FOLDER, parse_month_option
 from reportgen.store_file import pulled_store_path
-
-MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")  # a month's folder of the site (``reportgen.site``)
 
 
 @dataclass(frozen=True)
@@ -109,7 +106,7 @@ def check_site(config: Config, folder: Path, option: str, month: str, workbook: 
     for item in kept:  # months no longer in history lose their pages and workbooks
         place = PurePath(item.path)
         if item.kind == "file" and ((str(place.parent) == real and place.name == "index.html") or (
-                str(place.parent.parent) == real and MONTH_DIR.match(place.parent.name)
+                str(place.parent.parent) == real and MONTH_FOLDER.match(place.parent.name)
                 and (place.name == "index.html" or place.suffix.lower() == ".xlsx"))):
             raise OutputError(f"{named}: the site replaces or removes {place}, and it is {item.what}",
                               hint=_fix(SITE, option, month))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import filecmp
 import functools
 import importlib.resources
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from reportgen.i18n import Translator, translator
 from reportgen.kpis import scalar_values
 from reportgen.measures import MonthMeasures, dimension_value_in
 from reportgen.monthdata import MonthData
-from reportgen.months import shift, window
+from reportgen.months import MONTH_FOLDER, shift, window
 from reportgen.notes import read_note
 from reportgen.render.svg import Line, legend_swatch, line_chart, sparkline
 from reportgen.render.templates import bytecode_cache
@@ -57,7 +56,6 @@ from reportgen.voice import CommentRow, comment_rows
 DEFAULT_DIR = "site"
 INDEX_TEMPLATE = "site_index.html.j2"
 MONTH_TEMPLATE = "site_month.html.j2"
-MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
 WHY_DIMENSIONS = {"category": "common.category", "channel": "common.channel", "agent": "agents.col.agent"}
 VOICE_COLUMNS = ("score", "survey", "date", "category", "channel", "agent", "comment")
 
@@ -406,7 +404,7 @@ def remove_stale(target: Path, months: set[str]) -> tuple[str, ...]:
     """Remove the pages (and copied workbooks) of months no longer in history; other files stay."""
     removed = []
     for folder in sorted(target.iterdir()):
-        if not folder.is_dir() or not MONTH_DIR.match(folder.name) or folder.name in months:
+        if not folder.is_dir() or not MONTH_FOLDER.match(folder.name) or folder.name in months:
             continue
         for item in [folder / "index.html", *folder.glob("*.xlsx")]:
             item.unlink(missing_ok=True)

@@ -251,12 +251,6 @@ def test_a_report_output_without_xlsx_is_refused_by_the_config(project: Path) ->
     nothing_computed(project)
 
 
-def test_the_site_month_folders_are_named_as_the_site_names_them() -> None:
-    from reportgen import output_guard, site
-
-    assert output_guard.MONTH_DIR.pattern == site.MONTH_DIR.pattern
-
-
 def test_a_note_is_not_overwritten(project: Path) -> None:
     (project / "notes").mkdir()
     refused(invoke("publish", "--dry-run", "--requests-out", "notes/2026-09.md"),
