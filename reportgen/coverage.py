@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from reportgen.history import Completeness
 from reportgen.i18n import Translator, translator
+from reportgen.measures import MonthMeasures
 from reportgen.model import Sheet
 
 TOLERANCE_DAYS = 2
@@ -54,6 +55,16 @@ def coverage_span(coverage: Mapping[str, tuple[dt.date, dt.date]]
                   ) -> tuple[str, tuple[dt.date, dt.date]] | None:
     """The dataset that decides whether a month is whole and its first and last day with data."""
     return next(((name, coverage[name]) for name in COVERAGE_DATASETS if name in coverage), None)
+
+
+def lacks_tickets(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Mapping[str, MonthMeasures],
+                  month: str) -> bool:
+    """Whether ``month`` (one of ``months``) has no ticket created while the tickets decide whether a
+    month is whole: inside their span, its own export came back empty (its surveys, the resolution
+    of earlier tickets or business figures do not make it whole)."""
+    decided = coverage_span(coverage)
+    return (decided is not None and decided[0] == "tickets" and month in months
+            and not months[month].scalars.get("tickets_created"))
 
 
 def month_gaps(span: tuple[dt.date, dt.date] | None, month: str, today: dt.date,
@@ -77,13 +88,12 @@ def month_gaps(span: tuple[dt.date, dt.date] | None, month: str, today: dt.date,
 def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iterable[str],
                    timezone: str, today: dt.date | None = None,
                    tr: Translator | None = None, gap_days: int = TOLERANCE_DAYS,
-                   without_tickets: Collection[str] = ()) -> dict[str, str]:
+                   measures: Mapping[str, MonthMeasures] | None = None) -> dict[str, str]:
     """month → why it is partial (e.g. "data from 25 Sep 2026"), for the ``months`` that are.
 
-    ``without_tickets``: months in which no ticket was created. When the tickets decide, such a
-    month inside their span is partial too ("data covering 0 of 30 days"): its own export came
-    back empty while the months around it have tickets. The reasons are in ``tr``'s language
-    (English without it).
+    ``measures``: the months' measures; a month inside the tickets' span without a ticket created
+    (:func:`lacks_tickets`) is partial too ("data covering 0 of 30 days"). The reasons are in
+    ``tr``'s language (English without it).
     """
     tr = tr or translator()
     decided = coverage_span(coverage)
@@ -99,7 +109,7 @@ def partial_months(coverage: Mapping[str, tuple[dt.date, dt.date]], months: Iter
             reasons.append(tr.t("partial.ends", day=tr.day(span[1])))
         if running:
             reasons.append(tr.t("partial.running"))
-        if not reasons and decided is not None and decided[0] == "tickets" and month in without_tickets:
+        if not reasons and measures is not None and lacks_tickets(coverage, measures, month):
             first_day, last_day = month_bounds(month)
             reasons.append(tr.t("partial.days", days=0, total=(last_day - first_day).days + 1))
         if reasons:

@@ -30,7 +30,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from reportgen.config import ApiSource, Config, FileSource, SheetSource, SourceConfig, WarehouseSource
-from reportgen.coverage import PARTIAL_MARK, coverage_span, month_bounds, month_gaps
+from reportgen.coverage import PARTIAL_MARK, coverage_span, lacks_tickets, month_bounds, month_gaps
 from reportgen.engine.result import DatasetQuality, EngineResult
 from reportgen.errors import DataError
 from reportgen.i18n import translator
@@ -232,10 +232,7 @@ def partial_month_failure(result: EngineResult, config: Config, month: str,
     gap = config.quality.month_gap_days
     late, early, running = month_gaps((first, last), month, today, gap)
     if not (late or early or running):
-        if dataset == "tickets" and month in result.months \
-                and not result.months[month].scalars.get("tickets_created"):
-            # inside the tickets' span yet without one: its export came back empty (surveys, the
-            # resolution of earlier tickets or business figures do not make it whole)
+        if lacks_tickets(result.coverage, result.months, month):
             return NO_TICKET_LINE.format(month=month, first=_day(first), last=_day(last),
                                          fix=_reread(config, dataset))
         return None

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from reportgen.config import Config
-from reportgen.coverage import coverage_span, month_bounds, stored_partial_months
+from reportgen.coverage import coverage_span, lacks_tickets, month_bounds, stored_partial_months
 from reportgen.drivers import KpiDrivers, month_drivers
 from reportgen.engine.result import EngineResult
 from reportgen.errors import NoDataError
@@ -89,8 +89,7 @@ def completeness(month: str, measures: MonthMeasures, result: EngineResult) -> C
     first_day, last_day = month_bounds(month)
     span = coverage_span(result.coverage)
     covered = 0
-    # inside the tickets' span, a month without a ticket created is one whose export came back empty
-    if span is not None and not (span[0] == "tickets" and not measures.scalars.get("tickets_created")):
+    if span is not None and not lacks_tickets(result.coverage, {month: measures}, month):
         start, end = max(span[1][0], first_day), min(span[1][1], last_day)
         covered = max(0, (end - start).days + 1)
     scalars = measures.scalars

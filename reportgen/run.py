@@ -185,12 +185,10 @@ class MonthRun:
             tr = translator(self.config.report.language)
             # months this run computed: by the sources' first and last days
             gap = self.config.quality.month_gap_days
-            computed = [m for m in data.window if m in data.from_run]
-            data.partial = partial_months(self.engine.coverage, computed, self.config.report.timezone, tr=tr,
-                                          gap_days=gap, without_tickets={
-                                              m for m in computed
-                                              if m not in data.measures
-                                              or not data.measures[m].scalars.get("tickets_created")})
+            data.partial = partial_months(self.engine.coverage,
+                                          [m for m in data.window if m in data.from_run],
+                                          self.config.report.timezone, tr=tr, gap_days=gap,
+                                          measures=data.measures)
             # months read from history (all in the window: each has measures): as they were stored
             for month, why in stored_partial_months(data.stored_completeness, tr, gap).items():
                 data.partial.setdefault(month, why)
