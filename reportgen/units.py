@@ -90,13 +90,16 @@ def spreadsheet_format(unit: str, currency: str, *, signed: bool = False) -> str
     return f"+{base};-{base};{base}" if signed else base
 
 
+def value_format(value: float, unit: str) -> UnitFormat:
+    """How ``value`` of ``unit`` is shown: a count that is not whole (an average) like a ratio, with
+    one decimal."""
+    return unit_format("ratio" if unit == "count" and not float(value).is_integer() else unit)
+
 
 def shown_number(value: float, unit: str) -> float:
     """``value`` as the reader sees it: scaled (a percent × 100) and rounded as its text is
     (``format_value``), so a verdict on two numbers agrees with the two numbers shown."""
-    if unit == "count" and not float(value).is_integer():
-        unit = "ratio"
-    fmt = unit_format(unit)
+    fmt = value_format(value, unit)
     return float(f"{value * fmt.scale:.{fmt.decimals}f}")
 
 
@@ -109,9 +112,7 @@ def format_value(value: float | None, unit: str, currency: str = "", tr: Transla
     tr = tr or translator("en")
     if value is None:
         return tr.t("common.none")
-    if unit == "count" and not float(value).is_integer():
-        unit = "ratio"
-    fmt = unit_format(unit)
+    fmt = value_format(value, unit)
     shown = value * fmt.scale
     sign = "-" if shown < 0 else ""
     digits = tr.number(abs(shown), fmt.decimals, grouping=fmt.grouping)
