@@ -19,7 +19,8 @@ from fakes.fixtures import freshdesk, freshdesk_source, write_config  # noqa: F4
 from fakes.freshdesk import FreshdeskFake
 from postgres import Server, running_server
 from pydantic import ValidationError
-from test_warehouse import _assert_same, _kpis, _load_pg
+from test_warehouse import _kpis, _load_pg
+from warehouse_data import assert_same
 
 from reportgen.api import compute_month, kpis_document, month_kpis
 from reportgen.config import load_config, parse_config
@@ -254,9 +255,9 @@ def _check_against_reference(months: dict[str, object]) -> None:
         scalars, breakdowns = scalar_values(measures), breakdown_values(measures)  # type: ignore[arg-type]
         for kpi_id in ("ticket_volume", "outbound_tickets", "avg_first_response_hours",
                        "median_first_response_hours", "p90_first_response_hours", "sla_first_response_rate"):
-            _assert_same(scalars[kpi_id], want["kpis"][kpi_id], f"{month}.{kpi_id}")
+            assert_same(scalars[kpi_id], want["kpis"][kpi_id], f"{month}.{kpi_id}")
         for kpi_id in ("tickets_by_channel", "channel_share", "agent_avg_first_response_hours"):
-            _assert_same(breakdowns[kpi_id], want["breakdowns"][kpi_id], f"{month}.{kpi_id}")
+            assert_same(breakdowns[kpi_id], want["breakdowns"][kpi_id], f"{month}.{kpi_id}")
 
 
 def test_postgres_leaves_outbound_out_like_the_files(pg: Server, tmp_path: Path) -> None:
@@ -264,7 +265,7 @@ def test_postgres_leaves_outbound_out_like_the_files(pg: Server, tmp_path: Path)
     files, pushed = _configs(tmp_path, pg.url(), "outbound")
     by_files = Engine(load_config(files)).run()
     by_warehouse = compute_all(load_config(pushed))
-    _assert_same(_kpis(by_warehouse.months), _kpis(by_files.months))
+    assert_same(_kpis(by_warehouse.months), _kpis(by_files.months))
     _check_against_reference(dict(by_warehouse.months))
 
 
@@ -282,7 +283,7 @@ def test_duckdb_warehouse_leaves_outbound_out_like_the_files(tmp_path: Path) -> 
     files, pushed = _configs(tmp_path, f"duckdb:///{database}", "outbound")
     by_files = Engine(load_config(files)).run()
     by_warehouse = compute_all(load_config(pushed))
-    _assert_same(_kpis(by_warehouse.months), _kpis(by_files.months))
+    assert_same(_kpis(by_warehouse.months), _kpis(by_files.months))
     _check_against_reference(dict(by_warehouse.months))
 
 
